@@ -1,0 +1,32 @@
+//! byocni-core: the planner behind `byocni` and the web planner, for AKS clusters created with a
+//! bring-your-own CNI (`az aks create --network-plugin none --pod-cidr ...`).
+//!
+//! The pipeline:
+//!
+//! ```text
+//! JSON ──Plan::from_json──▶ Plan ──check──▶ Report { findings, capacity }
+//!                            │
+//!                            ├──suggest──▶ Suggestion { plan with gaps filled }
+//!                            ├──render───▶ bash | PowerShell | ARM | Bicep | Terraform | CNI values
+//!                            └──steps────▶ Vec<Step> (argv lists the CLI's `apply` runs)
+//! ```
+//!
+//! The crate is pure: no file system, environment, network or processes (enforced by
+//! `clippy.toml` and by building it for `wasm32-unknown-unknown` in CI), and it never panics on
+//! user input: every problem is a [`Finding`] or a typed error.
+
+pub mod check;
+pub mod cidr;
+pub mod finding;
+pub mod plan;
+pub mod render;
+pub mod space;
+pub mod steps;
+pub mod suggest;
+
+pub use check::{check, Report};
+pub use cidr::{Cidr, CidrError};
+pub use finding::{apply_edit, Edit, Finding, Fix, Rule, Severity};
+pub use plan::{Plan, PlanError};
+pub use render::{render, Format, RenderError, RenderOptions};
+pub use suggest::{suggest, SuggestError, Suggestion};

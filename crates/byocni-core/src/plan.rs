@@ -1,0 +1,593 @@
+//! The plan file: a versioned JSON document (camelCase, like ARM) that the CLI reads and the web
+//! planner imports, exports and shares.
+//!
+//! Parsing ([`Plan::from_json`]) only checks the document's *shape*: unknown fields, wrong types
+//! and future versions are [`PlanError`]s naming the JSON path. Everything a user types as text
+//! (CIDRs, addresses, names, max surge) is kept as written and judged by [`crate::check`], so that
+//! a bad value becomes a finding next to its field instead of a refusal to open the plan.
+//!
+//! Defaults are AKS's own where AKS has one; the `effective_*` accessors resolve them, and every
+//! other part of the core reads the plan through them.
+
+use serde::{Deserialize, Serialize};
+
+/// The plan-file version this build reads and writes.
+pub const PLAN_VERSION: u32 = 1;
+/// AKS's service CIDR when none is given.
+pub const DEFAULT_SERVICE_CIDR: &str = "10.0.0.0/16";
+/// AKS's DNS service IP when none is given.
+pub const DEFAULT_DNS_SERVICE_IP: &str = "10.0.0.10";
+/// The address space of the VNet AKS creates when the plan has none.
+pub const MANAGED_VNET_SPACE: &str = "10.224.0.0/12";
+/// The node subnet of the VNet AKS creates when the plan has none.
+pub const MANAGED_NODE_SUBNET: &str = "10.224.0.0/16";
+/// `--max-pods` default for `--network-plugin none`.
+pub const DEFAULT_MAX_PODS: u32 = 250;
+/// Node count of the default pool.
+pub const DEFAULT_NODE_COUNT: u32 = 3;
+/// Name of the default pool.
+pub const DEFAULT_POOL_NAME: &str = "nodepool1";
+/// VM size of the default pool.
+pub const DEFAULT_VM_SIZE: &str = "Standard_D4s_v5";
+/// Max surge when a pool gives none (AKS's default in current API versions).
+pub const DEFAULT_MAX_SURGE: &str = "10%";
+
+/// A whole plan, as in the plan file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Plan {
+    /// Plan-file version; this build reads [`PLAN_VERSION`].
+    pub version: u32,
+    /// The cluster's identity in Azure.
+    pub cluster: Cluster,
+    /// The VNet to create; `None` lets AKS create a managed VNet (10.224.0.0/12).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vnet: Option<Vnet>,
+    /// `--pod-cidr`: required with BYO CNI; the CNI allocates pod IPs from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_cidr: Option<String>,
+    /// `--service-cidr`; AKS's default 10.0.0.0/16 when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_cidr: Option<String>,
+    /// `--dns-service-ip`; AKS's default 10.0.0.10 when omitted.
+    #[serde(
+        default,
+        rename = "dnsServiceIP",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dns_service_ip: Option<String>,
+    /// Node pools; omitted means one system pool `nodepool1` of 3 nodes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_pools: Option<Vec<NodePool>>,
+    /// Internal load balancer front ends that take node-subnet IPs; 0 when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internal_load_balancers: Option<u32>,
+    /// The CNI that will be installed after the cluster is created.
+    #[serde(default)]
+    pub cni: Cni,
+    /// Networks that everything must stay clear of: on-premises, peered VNets, VPN ranges.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub connected_networks: Vec<ConnectedNetwork>,
+}
+
+/// The cluster's names and place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Cluster {
+    /// AKS cluster name (`--name`).
+    pub name: String,
+    /// Resource group (`--resource-group`).
+    pub resource_group: String,
+    /// Azure region (`--location`).
+    pub location: String,
+    /// DNS prefix; derived from the cluster name when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_prefix: Option<String>,
+}
+
+/// A VNet the plan creates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Vnet {
+    /// VNet name.
+    pub name: String,
+    /// One or more address prefixes.
+    pub address_space: Vec<String>,
+    /// Subnets inside the address space.
+    #[serde(default)]
+    pub subnets: Vec<Subnet>,
+}
+
+/// A subnet of the planned VNet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Subnet {
+    /// Subnet name.
+    pub name: String,
+    /// Address prefix.
+    pub cidr: String,
+    /// What the subnet is for.
+    #[serde(default)]
+    pub role: SubnetRole,
+}
+
+/// What a subnet is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SubnetRole {
+    /// The node subnet (`--vnet-subnet-id`); exactly one per plan with a VNet.
+    Nodes,
+    /// API server VNet integration.
+    ApiServer,
+    /// Any other use (application gateway, private endpoints...).
+    #[default]
+    Other,
+}
+
+/// A node pool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodePool {
+    /// Pool name (Linux: 1-12 lowercase letters and digits).
+    pub name: String,
+    /// `system` or `user`; the first pool must be a system pool.
+    #[serde(default)]
+    pub mode: PoolMode,
+    /// Node count at creation.
+    pub count: u32,
+    /// Autoscaler maximum; when set, the subnet is sized for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_count: Option<u32>,
+    /// Extra nodes during upgrade: a count (`"3"`) or a percentage (`"33%"`); 10% when omitted.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::string_or_number"
+    )]
+    pub max_surge: Option<String>,
+    /// `--max-pods`: 10..=250, 250 when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_pods: Option<u32>,
+    /// VM size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vm_size: Option<String>,
+}
+
+/// A pool's mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PoolMode {
+    /// Runs system pods; at least one node.
+    #[default]
+    System,
+    /// Runs workloads only.
+    User,
+}
+
+/// The CNI to install after the cluster exists.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Cni {
+    /// Which CNI.
+    #[serde(default)]
+    pub plugin: CniPlugin,
+    /// Per-node block prefix length; the plugin's own default when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_node_prefix: Option<u8>,
+}
+
+/// CNI plugins the planner knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CniPlugin {
+    /// Cilium with cluster-pool IPAM.
+    #[default]
+    Cilium,
+    /// Calico with the Tigera operator.
+    Calico,
+    /// Flannel (warned: needs node podCIDRs that AKS does not assign under BYO CNI).
+    Flannel,
+    /// Any other CNI; capacity is computed with a /24 per node.
+    Other,
+}
+
+impl CniPlugin {
+    /// All plugins, in display order.
+    pub const ALL: [CniPlugin; 4] = [Self::Cilium, Self::Calico, Self::Flannel, Self::Other];
+
+    /// The plan-file spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cilium => "cilium",
+            Self::Calico => "calico",
+            Self::Flannel => "flannel",
+            Self::Other => "other",
+        }
+    }
+
+    /// The plugin's own per-node block: Cilium cluster-pool /24, Calico blockSize /26,
+    /// Flannel /24.
+    pub fn default_per_node_prefix(self) -> u8 {
+        match self {
+            Self::Calico => 26,
+            Self::Cilium | Self::Flannel | Self::Other => 24,
+        }
+    }
+}
+
+/// A network that the plan must stay clear of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConnectedNetwork {
+    /// A label (on-prem, hub VNet...).
+    pub name: String,
+    /// Its address range.
+    pub cidr: String,
+}
+
+/// Why a plan file cannot be read. The CLI exits 2 on these.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlanError {
+    /// Not JSON at all, or JSON of the wrong shape; `path` is the JSON path (`.` for the root).
+    #[error("plan file, at `{path}`: {message}")]
+    Shape {
+        /// Dotted JSON path such as `vnet.subnets[0].cidr`.
+        path: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// A version this build does not read.
+    #[error("plan file, at `version`: version {found} is not supported; this byocni reads version {PLAN_VERSION}{hint}")]
+    Version {
+        /// The version found.
+        found: String,
+        /// Upgrade hint.
+        hint: &'static str,
+    },
+}
+
+impl Plan {
+    /// Reads a plan file from JSON text.
+    pub fn from_json(text: &str) -> Result<Plan, PlanError> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| PlanError::Shape {
+                path: ".".into(),
+                message: format!("not valid JSON: {e}"),
+            })?;
+        Self::from_value(value)
+    }
+
+    /// Reads a plan from an already parsed JSON value.
+    pub fn from_value(value: serde_json::Value) -> Result<Plan, PlanError> {
+        let serde_json::Value::Object(map) = &value else {
+            return Err(PlanError::Shape {
+                path: ".".into(),
+                message: "expected a JSON object such as {\"version\": 1, ...}".into(),
+            });
+        };
+        match map.get("version") {
+            None => {
+                return Err(PlanError::Shape {
+                    path: "version".into(),
+                    message: format!("missing; add \"version\": {PLAN_VERSION}"),
+                })
+            }
+            Some(v) if v.as_u64() == Some(u64::from(PLAN_VERSION)) => {}
+            Some(v) => {
+                let newer = v.as_u64().is_some_and(|n| n > u64::from(PLAN_VERSION));
+                return Err(PlanError::Version {
+                    found: v.to_string(),
+                    hint: if newer {
+                        ": it was written by a newer byocni, upgrade to read it"
+                    } else {
+                        ""
+                    },
+                });
+            }
+        }
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            PlanError::Shape {
+                path,
+                message: e.into_inner().to_string(),
+            }
+        })
+    }
+
+    /// The plan as pretty JSON (two-space indent, trailing newline).
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("a plan always serialises");
+        s.push('\n');
+        s
+    }
+
+    /// The seed example: the starter plan `byocni new` writes and a fresh web planner opens.
+    pub fn example() -> Plan {
+        Plan::from_json(EXAMPLE_JSON).expect("the bundled example parses")
+    }
+
+    /// The DNS prefix AKS will use: the given one, or one derived from the cluster name.
+    pub fn effective_dns_prefix(&self) -> String {
+        if let Some(p) = &self.cluster.dns_prefix {
+            return p.clone();
+        }
+        let mut p: String = self
+            .cluster
+            .name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .take(54)
+            .collect();
+        while p.ends_with('-') {
+            p.pop();
+        }
+        while p.starts_with('-') {
+            p.remove(0);
+        }
+        if p.is_empty() {
+            p.push_str("aks");
+        }
+        p
+    }
+
+    /// The service CIDR text, AKS's default when omitted.
+    pub fn effective_service_cidr(&self) -> &str {
+        self.service_cidr.as_deref().unwrap_or(DEFAULT_SERVICE_CIDR)
+    }
+
+    /// The DNS service IP text, AKS's default when omitted.
+    pub fn effective_dns_service_ip(&self) -> &str {
+        self.dns_service_ip
+            .as_deref()
+            .unwrap_or(DEFAULT_DNS_SERVICE_IP)
+    }
+
+    /// The node pools, or the default single system pool.
+    pub fn effective_node_pools(&self) -> Vec<NodePool> {
+        self.node_pools
+            .clone()
+            .unwrap_or_else(|| vec![NodePool::default_pool()])
+    }
+
+    /// Internal load balancer front ends (0 when omitted).
+    pub fn effective_internal_load_balancers(&self) -> u32 {
+        self.internal_load_balancers.unwrap_or(0)
+    }
+
+    /// The per-node pod block prefix: the plan's, or the plugin's default.
+    pub fn effective_per_node_prefix(&self) -> u8 {
+        self.cni
+            .per_node_prefix
+            .unwrap_or_else(|| self.cni.plugin.default_per_node_prefix())
+    }
+
+    /// The node subnet text: the subnet with role `nodes` (or the first subnet), or AKS's managed
+    /// one when the plan has no VNet. `None` when a VNet has no subnets.
+    pub fn node_subnet_cidr(&self) -> Option<&str> {
+        match &self.vnet {
+            None => Some(MANAGED_NODE_SUBNET),
+            Some(v) => v.node_subnet().map(|s| s.cidr.as_str()),
+        }
+    }
+
+    /// The VNet address space text: the plan's, or AKS's managed one.
+    pub fn vnet_address_space(&self) -> Vec<&str> {
+        match &self.vnet {
+            None => vec![MANAGED_VNET_SPACE],
+            Some(v) => v.address_space.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+impl Vnet {
+    /// The subnet with role `nodes`, or the first subnet when none has that role.
+    pub fn node_subnet(&self) -> Option<&Subnet> {
+        self.subnets
+            .iter()
+            .find(|s| s.role == SubnetRole::Nodes)
+            .or_else(|| self.subnets.first())
+    }
+
+    /// Index of [`Vnet::node_subnet`] in `subnets`.
+    pub fn node_subnet_index(&self) -> Option<usize> {
+        self.subnets
+            .iter()
+            .position(|s| s.role == SubnetRole::Nodes)
+            .or(if self.subnets.is_empty() {
+                None
+            } else {
+                Some(0)
+            })
+    }
+}
+
+impl NodePool {
+    /// AKS's default pool: `nodepool1`, system, 3 nodes.
+    pub fn default_pool() -> NodePool {
+        NodePool {
+            name: DEFAULT_POOL_NAME.into(),
+            mode: PoolMode::System,
+            count: DEFAULT_NODE_COUNT,
+            max_count: None,
+            max_surge: None,
+            max_pods: None,
+            vm_size: None,
+        }
+    }
+
+    /// The most nodes the pool can have outside upgrades: the autoscaler max when set.
+    pub fn max_nodes(&self) -> u32 {
+        self.max_count.map_or(self.count, |m| m.max(self.count))
+    }
+
+    /// `--max-pods`, 250 when omitted.
+    pub fn effective_max_pods(&self) -> u32 {
+        self.max_pods.unwrap_or(DEFAULT_MAX_PODS)
+    }
+
+    /// The max surge text, `10%` when omitted.
+    pub fn effective_max_surge(&self) -> &str {
+        self.max_surge.as_deref().unwrap_or(DEFAULT_MAX_SURGE)
+    }
+
+    /// Surge nodes during upgrade, or `None` when the max surge text is malformed.
+    /// A percentage of the pool's max node count is rounded up.
+    pub fn surge_nodes(&self) -> Option<u64> {
+        parse_max_surge(self.effective_max_surge())
+            .map(|s| s.nodes_for(u64::from(self.max_nodes())))
+    }
+
+    /// The VM size, the default when omitted.
+    pub fn effective_vm_size(&self) -> &str {
+        self.vm_size.as_deref().unwrap_or(DEFAULT_VM_SIZE)
+    }
+}
+
+/// A parsed max surge value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MaxSurge {
+    /// A node count.
+    Count(u32),
+    /// A percentage of the pool (1..=100).
+    Percent(u32),
+}
+
+impl MaxSurge {
+    /// Surge nodes for a pool of `nodes` nodes; percentages round up.
+    pub fn nodes_for(self, nodes: u64) -> u64 {
+        match self {
+            MaxSurge::Count(n) => u64::from(n),
+            MaxSurge::Percent(p) => (nodes * u64::from(p)).div_ceil(100),
+        }
+    }
+}
+
+/// Parses a max surge text: `"3"` or `"33%"` (1..=100).
+pub fn parse_max_surge(text: &str) -> Option<MaxSurge> {
+    let t = text.trim();
+    if let Some(p) = t.strip_suffix('%') {
+        let p: u32 = p.trim().parse().ok()?;
+        (1..=100).contains(&p).then_some(MaxSurge::Percent(p))
+    } else {
+        t.parse().ok().map(MaxSurge::Count)
+    }
+}
+
+/// The seed example as JSON (the plan of the AKS article, with a VNet planned around it).
+pub const EXAMPLE_JSON: &str = r#"{
+  "version": 1,
+  "cluster": {
+    "name": "myAKSCluster",
+    "resourceGroup": "myResourceGroup",
+    "location": "chinanorth3",
+    "dnsPrefix": "myakscluster"
+  },
+  "vnet": {
+    "name": "myAKSCluster-vnet",
+    "addressSpace": ["10.224.0.0/12"],
+    "subnets": [
+      { "name": "nodes", "cidr": "10.224.0.0/16", "role": "nodes" }
+    ]
+  },
+  "podCidr": "10.10.0.0/16",
+  "serviceCidr": "10.0.0.0/16",
+  "dnsServiceIP": "10.0.0.10",
+  "nodePools": [
+    {
+      "name": "nodepool1",
+      "mode": "system",
+      "count": 3,
+      "maxCount": 10,
+      "maxSurge": "33%",
+      "maxPods": 250,
+      "vmSize": "Standard_D4s_v5"
+    }
+  ],
+  "internalLoadBalancers": 2,
+  "cni": { "plugin": "cilium", "perNodePrefix": 24 },
+  "connectedNetworks": [
+    { "name": "on-prem", "cidr": "192.168.0.0/16" }
+  ]
+}
+"#;
+
+mod de {
+    //! Lenient readers for fields users write either as a string or as a number.
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum StrOrNum {
+        S(String),
+        N(u64),
+    }
+
+    pub(super) fn string_or_number<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<String>, D::Error> {
+        Ok(Option::<StrOrNum>::deserialize(d)?.map(|v| match v {
+            StrOrNum::S(s) => s,
+            StrOrNum::N(n) => n.to_string(),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_round_trips() {
+        let p = Plan::example();
+        assert_eq!(Plan::from_json(&p.to_json()).unwrap(), p);
+        assert_eq!(p.node_subnet_cidr(), Some("10.224.0.0/16"));
+        assert_eq!(p.effective_per_node_prefix(), 24);
+    }
+
+    #[test]
+    fn shape_errors_name_the_path() {
+        let e = Plan::from_json(r#"{"version":1,"cluster":{"name":"a","resourceGroup":"b","location":"c"},"vnet":{"name":"v","addressSpace":["10.0.0.0/8"],"subnets":[{"name":"s","cidr":"10.0.0.0/24","colour":"red"}]}}"#).unwrap_err();
+        match e {
+            PlanError::Shape { path, message } => {
+                assert_eq!(path, "vnet.subnets[0].colour");
+                assert!(message.contains("colour"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = Plan::from_json(r#"{"version":1,"cluster":{"name":"a","resourceGroup":"b","location":"c"},"nodePools":[{"name":"p","count":-3}]}"#).unwrap_err();
+        assert!(
+            matches!(e, PlanError::Shape { ref path, .. } if path == "nodePools[0].count"),
+            "{e}"
+        );
+        let e = Plan::from_json(r#"{"version":2}"#).unwrap_err();
+        assert!(e.to_string().contains("newer byocni"), "{e}");
+        assert!(Plan::from_json("[1,2]").is_err());
+        assert!(Plan::from_json("{").is_err());
+    }
+
+    #[test]
+    fn defaults() {
+        let p = Plan::from_json(
+            r#"{"version":1,"cluster":{"name":"my_cluster-","resourceGroup":"b","location":"c"}}"#,
+        )
+        .unwrap();
+        assert_eq!(p.effective_service_cidr(), "10.0.0.0/16");
+        assert_eq!(p.effective_dns_service_ip(), "10.0.0.10");
+        assert_eq!(p.effective_node_pools(), vec![NodePool::default_pool()]);
+        assert_eq!(p.node_subnet_cidr(), Some(MANAGED_NODE_SUBNET));
+        assert_eq!(p.effective_dns_prefix(), "mycluster");
+        assert_eq!(p.cni.plugin, CniPlugin::Cilium);
+    }
+
+    #[test]
+    fn max_surge() {
+        assert_eq!(parse_max_surge("33%"), Some(MaxSurge::Percent(33)));
+        assert_eq!(parse_max_surge("3"), Some(MaxSurge::Count(3)));
+        assert_eq!(parse_max_surge("0%"), None);
+        assert_eq!(parse_max_surge("101%"), None);
+        assert_eq!(parse_max_surge("x"), None);
+        assert_eq!(MaxSurge::Percent(33).nodes_for(10), 4);
+        assert_eq!(MaxSurge::Percent(10).nodes_for(3), 1);
+    }
+}

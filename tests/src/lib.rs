@@ -1,0 +1,1 @@
+//! Shared helpers for byocni's end-to-end tests.

@@ -1,0 +1,3 @@
+//! The byocni web planner: placeholder until the web crate lands.
+
+fn main() {}
