@@ -1,1 +1,52 @@
-//! Shared helpers for byocni's end-to-end tests.
+//! Shared helpers for byocni's end-to-end tests: where the binaries, fixtures and tools are.
+//!
+//! Each area of the suite has a module of its own under `src/` (helpers) and one under the
+//! test binary (`e2e.rs`'s modules).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ lives in the workspace")
+        .to_path_buf()
+}
+
+/// A fixture file under `tests/fixtures/`.
+pub fn fixture(name: &str) -> PathBuf {
+    workspace_root().join("tests").join("fixtures").join(name)
+}
+
+/// The `byocni` binary of this build (built on demand when the tests run alone).
+pub fn byocni_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    // target/<profile>/deps/e2e-xxxx -> target/<profile>/byocni
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test binary lives in target/<profile>/deps");
+    let bin = profile_dir.join(format!("byocni{}", std::env::consts::EXE_SUFFIX));
+    if !bin.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "byocni-cli", "--bin", "byocni"])
+            .current_dir(workspace_root())
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "cargo build -p byocni-cli failed");
+    }
+    bin
+}
+
+/// Where `scripts/setup.sh` installs tools (`$BYOCNI_TOOLS`, default `~/.cache/byocni`).
+pub fn tools_dir() -> PathBuf {
+    std::env::var_os("BYOCNI_TOOLS").map_or_else(
+        || {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| "/root".into()))
+                .join(".cache")
+                .join("byocni")
+        },
+        PathBuf::from,
+    )
+}

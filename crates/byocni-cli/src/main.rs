@@ -1,5 +1,21 @@
-//! The `byocni` binary: placeholder until the CLI lands.
+//! The `byocni` binary: parses arguments and hands each subcommand to its module. Exit codes:
+//! 0 ok, 1 findings with errors (or a failed run), 2 unreadable input or bad usage.
 
-fn main() {
-    println!("{}", byocni_core::Plan::example().to_json());
+mod cli;
+mod commands;
+mod provision;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    match commands::run(args) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(commands::exit_code_for(&err))
+        }
+    }
 }

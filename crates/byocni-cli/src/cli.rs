@@ -1,0 +1,191 @@
+//! The command line, as clap types. Every subcommand is documented here; `byocni --help` and
+//! `byocni SUBCOMMAND --help` print it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Plan, check, export and provision AKS clusters with a bring-your-own CNI.
+#[derive(Debug, Parser)]
+#[command(name = "byocni", version, about, long_about = None, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Write a starter plan (the seed example) to a file, or stdout with `-`.
+    New {
+        /// Where to write it.
+        #[arg(default_value = "byocni.json")]
+        path: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check a plan against every AKS BYO CNI rule and report capacity.
+    Check {
+        /// The plan file (`-` for stdin).
+        plan: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+    /// Fill what the plan leaves out with free ranges, and print the completed plan.
+    Suggest {
+        /// The plan file (`-` for stdin).
+        plan: PathBuf,
+        /// Write the completed plan here instead of stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Render the plan as a script, a template or CNI values.
+    Export {
+        /// The plan file (`-` for stdin).
+        plan: PathBuf,
+        /// What to render.
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Render even when check finds errors (the findings become comments).
+        #[arg(long)]
+        force: bool,
+        /// Write here instead of stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Explain a rule by its id (`byocni explain pod-cidr-overlap`), or list all rules.
+    Explain {
+        /// A rule id; omit to list them all.
+        rule: Option<String>,
+    },
+    /// Create the plan's resources with az: group, VNet, subnets, identity, role, cluster.
+    Apply(ApplyArgs),
+    /// Remove what `apply` created.
+    Destroy(DestroyArgs),
+    /// Install the plan's CNI and wait for the nodes to be Ready.
+    Cni {
+        #[command(subcommand)]
+        command: CniCommand,
+    },
+    /// Show the cluster's network profile next to the plan and flag drift.
+    Status(StatusArgs),
+    /// List the address spaces of the VNets you can see and merge them into the plan's
+    /// connected networks.
+    Discover(DiscoverArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    /// Readable text, coloured on a terminal (honours NO_COLOR).
+    Text,
+    /// Stable JSON for scripts and CI.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExportFormat {
+    /// Executable bash script of az commands.
+    Bash,
+    /// PowerShell script of az commands.
+    Powershell,
+    /// ARM JSON template.
+    Arm,
+    /// Bicep module.
+    Bicep,
+    /// Terraform (azurerm).
+    Terraform,
+    /// Cilium Helm values.
+    CiliumValues,
+    /// Calico (Tigera operator) Installation.
+    Calico,
+}
+
+/// Options shared by the commands that talk to Azure.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct AzureArgs {
+    /// Azure subscription (name or id); the az default when omitted.
+    #[arg(long)]
+    pub(crate) subscription: Option<String>,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub(crate) yes: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ApplyArgs {
+    /// The plan file.
+    pub(crate) plan: PathBuf,
+    /// Print the steps and the exact commands, marking what exists; change nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Also install the CNI and wait for Ready nodes.
+    #[arg(long)]
+    pub(crate) cni: bool,
+    /// Kubeconfig file for `--cni` (default: next to the plan).
+    #[arg(long)]
+    pub(crate) kubeconfig: Option<PathBuf>,
+    /// How long to wait for nodes to be Ready with `--cni`, in seconds.
+    #[arg(long, default_value_t = 900)]
+    pub(crate) timeout: u64,
+    #[command(flatten)]
+    pub(crate) azure: AzureArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub(crate) struct DestroyArgs {
+    /// The plan file.
+    pub(crate) plan: PathBuf,
+    /// Print what would be removed; change nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    #[command(flatten)]
+    pub(crate) azure: AzureArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CniCommand {
+    /// Fetch credentials, install the plan's CNI and wait for every node to be Ready.
+    Install {
+        /// The plan file.
+        plan: PathBuf,
+        /// Kubeconfig file to write and use (default: next to the plan).
+        #[arg(long)]
+        kubeconfig: Option<PathBuf>,
+        /// How long to wait for nodes to be Ready, in seconds.
+        #[arg(long, default_value_t = 900)]
+        timeout: u64,
+        /// Print the steps; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        azure: AzureArgs,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub(crate) struct StatusArgs {
+    /// The plan file.
+    pub(crate) plan: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub(crate) format: OutputFormat,
+    /// Azure subscription (name or id).
+    #[arg(long)]
+    pub(crate) subscription: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub(crate) struct DiscoverArgs {
+    /// The plan to merge into; without it the address spaces are only listed.
+    pub(crate) plan: Option<PathBuf>,
+    /// Look in every subscription you can see, not only the current one.
+    #[arg(long)]
+    pub(crate) all_subscriptions: bool,
+    /// Azure subscription (name or id) to look in.
+    #[arg(long)]
+    pub(crate) subscription: Option<String>,
+    /// Write the merged plan here (default: print it).
+    #[arg(short, long)]
+    pub(crate) output: Option<PathBuf>,
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# byocni's whole test suite: the README's test command, and what CI (.ci/run) runs.
+# Installs what is missing first (scripts/setup.sh), then: format, lints (native and wasm32),
+# every Rust test (unit, snapshot, property, CLI end-to-end, simulated provisioning, the real az
+# parser, shellcheck, fuzz corpus replay), then the web planner's browser tests.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PATH="$HOME/.cargo/bin:${BYOCNI_TOOLS:-$HOME/.cache/byocni}/npm/node_modules/.bin:$PATH"
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "setup"
+bash scripts/setup.sh all
+
+step "format"
+cargo fmt --all -- --check
+
+step "clippy (native)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "clippy (wasm32: the core and the web planner)"
+cargo clippy -p byocni-core -p byocni-web --target wasm32-unknown-unknown --locked -- -D warnings
+
+step "Rust tests"
+cargo test --workspace --locked
+
+if [ -x scripts/test-web.sh ]; then
+    step "web planner (browser tests)"
+    bash scripts/test-web.sh
+fi
