@@ -3,6 +3,8 @@
 //! Each area of the suite has a module of its own under `src/` (helpers) and one under the
 //! test binary (`e2e.rs`'s modules).
 
+pub mod fuzz;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

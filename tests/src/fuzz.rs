@@ -1,0 +1,163 @@
+//! The fuzz harness shared by `fuzz/fuzz_targets/plan.rs` (libFuzzer, nightly) and the corpus
+//! replay in the test suite (stable): one input drives parsing, check, fixes, suggest, every
+//! renderer and the provisioning steps, and asserts the invariants that must hold for any plan.
+//!
+//! The first byte picks the mode: even = the rest is plan-file text (finds parser and shape
+//! bugs); odd = the rest drives `arbitrary` edits of the seed example (reaches the rules,
+//! suggestions and renderers with values JSON fuzzing rarely builds).
+
+use arbitrary::{Arbitrary, Unstructured};
+use byocni_core::plan::{CniPlugin, ConnectedNetwork, NodePool, PoolMode, Subnet, SubnetRole, Vnet};
+use byocni_core::render::{render, Format, RenderOptions};
+use byocni_core::{apply_edit, check, steps, suggest, Plan};
+
+/// Runs one fuzz input through the whole pipeline. Panics only when an invariant breaks.
+pub fn fuzz_one(data: &[u8]) {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    if mode % 2 == 0 {
+        if let Ok(text) = std::str::from_utf8(rest) {
+            if let Ok(plan) = Plan::from_json(text) {
+                pipeline(&plan);
+            }
+        }
+    } else {
+        let mut u = Unstructured::new(rest);
+        if let Ok(plan) = structured_plan(&mut u) {
+            pipeline(&plan);
+        }
+    }
+}
+
+/// Everything the product does with a plan, with the invariants that must hold.
+pub fn pipeline(plan: &Plan) {
+    // The plan file round-trips.
+    let json = plan.to_json();
+    let again = Plan::from_json(&json).expect("a serialised plan parses");
+    assert_eq!(&again, plan, "plan JSON round trip");
+
+    let report = check(plan);
+    for finding in &report.findings {
+        assert!(!finding.message.is_empty(), "{} has no message", finding.rule);
+        if let Some(edit) = finding.fix.as_ref().and_then(|f| f.edit.as_ref()) {
+            // A fix may be refused, never panic.
+            if let Ok(fixed) = apply_edit(plan, edit) {
+                let _ = check(&fixed);
+            }
+        }
+    }
+
+    if let Ok(s) = suggest(plan) {
+        let _ = check(&s.plan);
+    }
+
+    for format in Format::ALL {
+        let forced = render(plan, format, RenderOptions { force: true });
+        assert!(forced.is_ok(), "forced {} render refused", format.id());
+        if let Ok(text) = render(plan, format, RenderOptions::default()) {
+            assert!(
+                !report.has_errors(),
+                "{} rendered a plan with errors",
+                format.id()
+            );
+            if format == Format::Bash {
+                for line in text.lines().filter(|l| l.starts_with("az ")) {
+                    assert!(shlex::split(line).is_some(), "unsplittable bash line: {line}");
+                }
+            }
+        }
+    }
+
+    let _ = steps::provision_steps(plan);
+    let _ = steps::destroy_steps(plan);
+    let _ = steps::cni_steps(plan, "/tmp/kubeconfig");
+}
+
+/// A text that is usually CIDR-shaped and sometimes anything at all.
+fn cidr_text(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
+    Ok(match u.int_in_range(0..=3)? {
+        0 => String::arbitrary(u)?,
+        1 => {
+            let [a, b, c, d] = u32::arbitrary(u)?.to_be_bytes();
+            format!("{a}.{b}.{c}.{d}/{}", u.int_in_range(0..=33)?)
+        }
+        _ => {
+            let prefix: u8 = u.int_in_range(0..=32)?;
+            let addr = u32::arbitrary(u)? & u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+            let [a, b, c, d] = addr.to_be_bytes();
+            format!("{a}.{b}.{c}.{d}/{prefix}")
+        }
+    })
+}
+
+/// The seed example with a run of arbitrary edits.
+fn structured_plan(u: &mut Unstructured<'_>) -> arbitrary::Result<Plan> {
+    let mut p = Plan::example();
+    let edits = u.int_in_range(0..=24)?;
+    for _ in 0..edits {
+        match u.int_in_range(0..=19)? {
+            0 => p.cluster.name = String::arbitrary(u)?,
+            1 => p.cluster.resource_group = String::arbitrary(u)?,
+            2 => p.cluster.location = String::arbitrary(u)?,
+            3 => p.cluster.dns_prefix = Option::<String>::arbitrary(u)?,
+            4 => p.pod_cidr = if bool::arbitrary(u)? { Some(cidr_text(u)?) } else { None },
+            5 => p.service_cidr = if bool::arbitrary(u)? { Some(cidr_text(u)?) } else { None },
+            6 => p.dns_service_ip = Option::<String>::arbitrary(u)?,
+            7 => p.vnet = None,
+            8 => {
+                let v = p.vnet.get_or_insert_with(|| Vnet {
+                    name: "v".into(),
+                    address_space: Vec::new(),
+                    subnets: Vec::new(),
+                });
+                v.address_space.push(cidr_text(u)?);
+            }
+            9 => {
+                if let Some(v) = p.vnet.as_mut() {
+                    v.subnets.push(Subnet {
+                        name: String::arbitrary(u)?,
+                        cidr: cidr_text(u)?,
+                        role: *u.choose(&[SubnetRole::Nodes, SubnetRole::ApiServer, SubnetRole::Other])?,
+                    });
+                }
+            }
+            10 => {
+                if let Some(v) = p.vnet.as_mut() {
+                    v.subnets.clear();
+                }
+            }
+            11 => p.connected_networks.push(ConnectedNetwork {
+                name: String::arbitrary(u)?,
+                cidr: cidr_text(u)?,
+            }),
+            12 => {
+                let pools = p.node_pools.get_or_insert_with(Vec::new);
+                pools.push(NodePool {
+                    name: String::arbitrary(u)?,
+                    mode: *u.choose(&[PoolMode::System, PoolMode::User])?,
+                    count: u32::arbitrary(u)?,
+                    max_count: Option::<u32>::arbitrary(u)?,
+                    max_surge: Option::<String>::arbitrary(u)?,
+                    max_pods: Option::<u32>::arbitrary(u)?,
+                    vm_size: Option::<String>::arbitrary(u)?,
+                });
+            }
+            13 => p.node_pools = None,
+            14 => p.node_pools = Some(Vec::new()),
+            15 => {
+                if let Some(pool) = p.node_pools.as_mut().and_then(|v| v.first_mut()) {
+                    pool.count = u32::arbitrary(u)?;
+                    pool.max_count = Option::<u32>::arbitrary(u)?;
+                    pool.max_pods = Option::<u32>::arbitrary(u)?;
+                    pool.max_surge = Option::<String>::arbitrary(u)?;
+                }
+            }
+            16 => p.internal_load_balancers = Option::<u32>::arbitrary(u)?,
+            17 => p.cni.plugin = *u.choose(&CniPlugin::ALL)?,
+            18 => p.cni.per_node_prefix = Option::<u8>::arbitrary(u)?,
+            _ => p.connected_networks.clear(),
+        }
+    }
+    Ok(p)
+}
