@@ -13,7 +13,11 @@ fn fuzz_corpus_replays_clean() {
         fuzz::fuzz_one(&data);
         n += 1;
     }
-    assert!(n >= 10, "expected a corpus in {}, found {n} inputs", dir.display());
+    assert!(
+        n >= 10,
+        "expected a corpus in {}, found {n} inputs",
+        dir.display()
+    );
 }
 
 #[test]

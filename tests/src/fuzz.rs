@@ -7,7 +7,9 @@
 //! suggestions and renderers with values JSON fuzzing rarely builds).
 
 use arbitrary::{Arbitrary, Unstructured};
-use byocni_core::plan::{CniPlugin, ConnectedNetwork, NodePool, PoolMode, Subnet, SubnetRole, Vnet};
+use byocni_core::plan::{
+    CniPlugin, ConnectedNetwork, NodePool, PoolMode, Subnet, SubnetRole, Vnet,
+};
 use byocni_core::render::{render, Format, RenderOptions};
 use byocni_core::{apply_edit, check, steps, suggest, Plan};
 
@@ -39,7 +41,11 @@ pub fn pipeline(plan: &Plan) {
 
     let report = check(plan);
     for finding in &report.findings {
-        assert!(!finding.message.is_empty(), "{} has no message", finding.rule);
+        assert!(
+            !finding.message.is_empty(),
+            "{} has no message",
+            finding.rule
+        );
         if let Some(edit) = finding.fix.as_ref().and_then(|f| f.edit.as_ref()) {
             // A fix may be refused, never panic.
             if let Ok(fixed) = apply_edit(plan, edit) {
@@ -63,7 +69,10 @@ pub fn pipeline(plan: &Plan) {
             );
             if format == Format::Bash {
                 for line in text.lines().filter(|l| l.starts_with("az ")) {
-                    assert!(shlex::split(line).is_some(), "unsplittable bash line: {line}");
+                    assert!(
+                        shlex::split(line).is_some(),
+                        "unsplittable bash line: {line}"
+                    );
                 }
             }
         }
@@ -84,7 +93,8 @@ fn cidr_text(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
         }
         _ => {
             let prefix: u8 = u.int_in_range(0..=32)?;
-            let addr = u32::arbitrary(u)? & u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+            let addr =
+                u32::arbitrary(u)? & u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
             let [a, b, c, d] = addr.to_be_bytes();
             format!("{a}.{b}.{c}.{d}/{prefix}")
         }
@@ -101,8 +111,20 @@ fn structured_plan(u: &mut Unstructured<'_>) -> arbitrary::Result<Plan> {
             1 => p.cluster.resource_group = String::arbitrary(u)?,
             2 => p.cluster.location = String::arbitrary(u)?,
             3 => p.cluster.dns_prefix = Option::<String>::arbitrary(u)?,
-            4 => p.pod_cidr = if bool::arbitrary(u)? { Some(cidr_text(u)?) } else { None },
-            5 => p.service_cidr = if bool::arbitrary(u)? { Some(cidr_text(u)?) } else { None },
+            4 => {
+                p.pod_cidr = if bool::arbitrary(u)? {
+                    Some(cidr_text(u)?)
+                } else {
+                    None
+                }
+            }
+            5 => {
+                p.service_cidr = if bool::arbitrary(u)? {
+                    Some(cidr_text(u)?)
+                } else {
+                    None
+                }
+            }
             6 => p.dns_service_ip = Option::<String>::arbitrary(u)?,
             7 => p.vnet = None,
             8 => {
@@ -118,7 +140,11 @@ fn structured_plan(u: &mut Unstructured<'_>) -> arbitrary::Result<Plan> {
                     v.subnets.push(Subnet {
                         name: String::arbitrary(u)?,
                         cidr: cidr_text(u)?,
-                        role: *u.choose(&[SubnetRole::Nodes, SubnetRole::ApiServer, SubnetRole::Other])?,
+                        role: *u.choose(&[
+                            SubnetRole::Nodes,
+                            SubnetRole::ApiServer,
+                            SubnetRole::Other,
+                        ])?,
                     });
                 }
             }

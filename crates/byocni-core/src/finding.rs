@@ -73,6 +73,8 @@ pub enum Rule {
     CniUnsupported,
     /// Two names that Azure would treat as one (case-insensitive duplicates).
     DuplicateName,
+    /// The VNet's address prefixes overlap each other.
+    VnetSpaceOverlap,
 }
 
 impl Rule {
@@ -103,6 +105,7 @@ impl Rule {
         Rule::PublicRange,
         Rule::CniUnsupported,
         Rule::DuplicateName,
+        Rule::VnetSpaceOverlap,
     ];
 
     /// The stable kebab-case id.
@@ -133,6 +136,7 @@ impl Rule {
             Rule::PublicRange => "public-range",
             Rule::CniUnsupported => "cni-unsupported",
             Rule::DuplicateName => "duplicate-name",
+            Rule::VnetSpaceOverlap => "vnet-space-overlap",
         }
     }
 

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::cidr::Cidr;
-use crate::plan::Plan;
+use crate::plan::{CniPlugin, Plan};
 
 /// How full each range will be. A part is `None` when its range does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
@@ -74,7 +74,79 @@ pub struct ServiceCapacity {
     pub usable: u64,
 }
 
+/// Pod IPs a per-node block of `prefix_len` gives under `plugin`: Cilium's cluster-pool (and the
+/// generic model used for other plugins) hands out every address but the block's network and
+/// broadcast; Calico uses the whole block (and borrows from other blocks when one is full).
+pub fn pods_per_block(plugin: CniPlugin, prefix_len: u8) -> u64 {
+    let size = 1u64 << (32 - u32::from(prefix_len.min(32)));
+    match plugin {
+        CniPlugin::Calico => size,
+        _ => size.saturating_sub(2),
+    }
+}
+
 /// Computes the capacity report.
-pub fn capacity(_plan: &Plan) -> Capacity {
-    Capacity::default()
+pub fn capacity(plan: &Plan) -> Capacity {
+    let pools = plan.effective_node_pools();
+    let max_nodes: u64 = pools.iter().map(|p| u64::from(p.max_nodes())).sum();
+    let surge_nodes: u64 = pools.iter().map(|p| p.surge_nodes().unwrap_or(0)).sum();
+    let ilb = u64::from(plan.effective_internal_load_balancers());
+    let node_subnet = plan
+        .node_subnet_cidr()
+        .and_then(|t| Cidr::parse(t).ok())
+        .map(|cidr| NodeSubnetCapacity {
+            cidr,
+            total: cidr.size(),
+            usable: cidr.size().saturating_sub(5),
+            max_nodes,
+            surge_nodes,
+            internal_load_balancers: ilb,
+            needed: max_nodes + surge_nodes + ilb + 5,
+        });
+    let per_node = plan.effective_per_node_prefix();
+    let pods = plan
+        .pod_cidr
+        .as_deref()
+        .and_then(|t| Cidr::parse(t).ok())
+        .map(|cidr| {
+            let blocks = if per_node >= cidr.prefix_len() && per_node <= 32 {
+                1u64 << u32::from(per_node - cidr.prefix_len())
+            } else {
+                0
+            };
+            let per_block = pods_per_block(plan.cni.plugin, per_node);
+            let pods_supported = match plan.cni.plugin {
+                CniPlugin::Calico => cidr.size(),
+                _ => blocks * per_block,
+            };
+            PodCapacity {
+                cidr,
+                per_node_prefix: per_node,
+                nodes_supported: blocks,
+                nodes_planned: max_nodes + surge_nodes,
+                pods_per_node_supported: per_block,
+                pods_per_node_planned: pools
+                    .iter()
+                    .map(|p| u64::from(p.effective_max_pods()))
+                    .max()
+                    .unwrap_or(0),
+                pods_supported,
+                pods_planned: pools
+                    .iter()
+                    .map(|p| u64::from(p.max_nodes()) * u64::from(p.effective_max_pods()))
+                    .sum(),
+            }
+        });
+    let services = Cidr::parse(plan.effective_service_cidr())
+        .ok()
+        .map(|cidr| ServiceCapacity {
+            cidr,
+            total: cidr.size(),
+            usable: cidr.size().saturating_sub(3),
+        });
+    Capacity {
+        node_subnet,
+        pods,
+        services,
+    }
 }
