@@ -108,19 +108,18 @@ impl Taken {
         Taken { intervals: merged }
     }
 
-    /// Adds one range (O(n); for the few ranges a suggestion adds as it goes).
+    /// Adds one range: a binary search and one splice, O(log n + k) plus the memmove.
     pub fn insert(&mut self, c: Cidr) {
-        let mut all = std::mem::take(&mut self.intervals);
-        all.push((u64::from(c.start()), u64::from(c.end())));
-        all.sort_unstable();
-        let mut merged: Vec<(u64, u64)> = Vec::with_capacity(all.len());
-        for (s, e) in all {
-            match merged.last_mut() {
-                Some(last) if s <= last.1 + 1 => last.1 = last.1.max(e),
-                _ => merged.push((s, e)),
-            }
+        let (mut s, mut e) = (u64::from(c.start()), u64::from(c.end()));
+        // First interval that ends at or after s - 1 (touching counts, to keep them merged).
+        let lo = self.intervals.partition_point(|&(_, end)| end + 1 < s);
+        // First interval that starts after e + 1.
+        let hi = self.intervals.partition_point(|&(start, _)| start <= e + 1);
+        if lo < hi {
+            s = s.min(self.intervals[lo].0);
+            e = e.max(self.intervals[hi - 1].1);
         }
-        self.intervals = merged;
+        self.intervals.splice(lo..hi, std::iter::once((s, e)));
     }
 
     /// The merged intervals, inclusive.
@@ -211,5 +210,22 @@ mod tests {
             Taken::default().first_free(c("0.0.0.0/0"), 0),
             Some(c("0.0.0.0/0"))
         );
+    }
+
+    #[test]
+    fn insert_merges_like_new() {
+        let parts = [
+            "10.0.0.0/24",
+            "10.0.2.0/24",
+            "10.0.1.0/24",
+            "9.0.0.0/8",
+            "10.0.4.0/22",
+            "10.0.0.0/16",
+        ];
+        let mut t = Taken::default();
+        for (i, p) in parts.iter().enumerate() {
+            t.insert(c(p));
+            assert_eq!(t, Taken::new(parts[..=i].iter().map(|p| c(p))), "after {p}");
+        }
     }
 }

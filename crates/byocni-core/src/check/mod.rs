@@ -707,8 +707,9 @@ fn check_dns(plan: &Plan, r: &Ranges, out: &mut Vec<Finding>) {
     }
 }
 
-/// AKS's convention: the `.10` of the service CIDR (or network + 2 in tiny ranges).
-pub(crate) fn dns_suggestion(svc: Cidr) -> Option<Ipv4Addr> {
+/// AKS's convention for the DNS service IP: the `.10` of the service CIDR (network + 2 in tiny
+/// ranges); `None` below a /30.
+pub fn dns_suggestion(svc: Cidr) -> Option<Ipv4Addr> {
     let offset = if svc.size() > 11 { 10 } else { 2 };
     (svc.size() >= 4).then(|| Ipv4Addr::from(svc.start() + offset))
 }
@@ -845,7 +846,7 @@ fn check_pools(plan: &Plan, out: &mut Vec<Finding>) {
 }
 
 /// Addresses the node subnet needs: max nodes + surge + ILB + 5 (rule 11).
-pub(crate) fn node_addresses_needed(plan: &Plan) -> u64 {
+pub fn node_addresses_needed(plan: &Plan) -> u64 {
     let pools = plan.effective_node_pools();
     let nodes: u64 = pools.iter().map(|p| u64::from(p.max_nodes())).sum();
     let surge: u64 = pools.iter().map(|p| p.surge_nodes().unwrap_or(0)).sum();
