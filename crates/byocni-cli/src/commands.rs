@@ -1,25 +1,270 @@
 //! The planning subcommands (new, check, suggest, export, explain) and the dispatch of the
-//! provisioning ones to [`crate::provision`].
-//!
-//! OWNER: the CLI helper.
+//! provisioning ones to [`crate::provision`]. Reading plans and the exit-code policy live here too.
 
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command};
+use anyhow::Context;
+use byocni_core::check::explain::explain;
+use byocni_core::{check, render, suggest, Format, Plan, RenderError, RenderOptions, Rule};
+
+use crate::cli::{Cli, Command, ExportFormat, OutputFormat};
+use crate::output;
+
+/// An error that means the input could not be read: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct BadInput(pub(crate) String);
 
 /// Runs a parsed command line.
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::New { path, force } => new(&path, force),
+        Command::Check { plan, format } => check_cmd(&plan, format),
+        Command::Suggest { plan, output } => suggest_cmd(&plan, output.as_deref()),
+        Command::Export {
+            plan,
+            format,
+            force,
+            output,
+        } => export(&plan, format, force, output.as_deref()),
+        Command::Explain { rule } => explain_cmd(rule.as_deref()),
         Command::Apply(a) => crate::provision::apply(a),
         Command::Destroy(a) => crate::provision::destroy(a),
         Command::Cni { command } => crate::provision::cni(command),
         Command::Status(a) => crate::provision::status(a),
         Command::Discover(a) => crate::provision::discover(a),
-        _ => anyhow::bail!("not implemented yet"),
     }
 }
 
 /// The exit code for an error that reached `main`: 2 for unreadable input, 1 otherwise.
-pub(crate) fn exit_code_for(_err: &anyhow::Error) -> u8 {
-    1
+pub(crate) fn exit_code_for(err: &anyhow::Error) -> u8 {
+    if err.chain().any(|e| e.is::<BadInput>()) {
+        2
+    } else {
+        1
+    }
+}
+
+/// Reads and parses a plan file (`-` for stdin). Every failure is [`BadInput`].
+pub(crate) fn read_plan(path: &Path) -> anyhow::Result<Plan> {
+    let (text, name) = if path == Path::new("-") {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| BadInput(format!("cannot read the plan from stdin: {e}")))?;
+        (s, "<stdin>".to_owned())
+    } else {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            BadInput(format!(
+                "cannot read plan file {}: {e}{}",
+                path.display(),
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    " (create one with `byocni new`)"
+                } else {
+                    ""
+                }
+            ))
+        })?;
+        (text, path.display().to_string())
+    };
+    Plan::from_json(&text).map_err(|e| BadInput(format!("{name}: {e}")).into())
+}
+
+/// Writes text to a file or stdout.
+fn write_out(output: Option<&Path>, text: &str, executable: bool) -> anyhow::Result<()> {
+    match output {
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+        }
+        Some(p) => {
+            std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))?;
+            #[cfg(unix)]
+            if executable {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755))
+                    .with_context(|| format!("cannot make {} executable", p.display()))?;
+            }
+            #[cfg(not(unix))]
+            let _ = executable;
+        }
+    }
+    Ok(())
+}
+
+fn new(path: &Path, force: bool) -> anyhow::Result<ExitCode> {
+    let text = Plan::example().to_json();
+    if path == Path::new("-") {
+        write_out(None, &text, false)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if path.exists() && !force {
+        return Err(BadInput(format!(
+            "{} already exists; pass --force to overwrite it",
+            path.display()
+        ))
+        .into());
+    }
+    write_out(Some(path), &text, false)?;
+    eprintln!(
+        "wrote {}: the AKS BYO CNI example. Next: byocni check {}",
+        path.display(),
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check_cmd(path: &Path, format: OutputFormat) -> anyhow::Result<ExitCode> {
+    let plan = read_plan(path)?;
+    let report = check(&plan);
+    match format {
+        OutputFormat::Json => {
+            let (errors, warnings) = report.counts();
+            let doc = serde_json::json!({
+                "version": 1,
+                "findings": report.findings,
+                "capacity": report.capacity,
+                "summary": { "errors": errors, "warnings": warnings },
+            });
+            write_out(None, &(serde_json::to_string_pretty(&doc)? + "\n"), false)?;
+        }
+        OutputFormat::Text => {
+            let mut out = anstream::stdout();
+            output::report(&mut out, &report)?;
+        }
+    }
+    Ok(if report.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn suggest_cmd(path: &Path, output_path: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let plan = read_plan(path)?;
+    let s = suggest(&plan)?;
+    let mut err = anstream::stderr();
+    if s.filled.is_empty() {
+        writeln!(err, "nothing to fill: the plan names every range")?;
+    }
+    for f in &s.filled {
+        writeln!(
+            err,
+            "{}filled{} {} = {}  ({})",
+            output::GOOD,
+            output::RESET,
+            f.field,
+            f.value,
+            f.reason
+        )?;
+    }
+    write_out(output_path, &s.plan.to_json(), false)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn format_of(f: ExportFormat) -> Format {
+    match f {
+        ExportFormat::Bash => Format::Bash,
+        ExportFormat::Powershell => Format::Powershell,
+        ExportFormat::Arm => Format::Arm,
+        ExportFormat::Bicep => Format::Bicep,
+        ExportFormat::Terraform => Format::Terraform,
+        ExportFormat::CiliumValues => Format::CiliumValues,
+        ExportFormat::Calico => Format::Calico,
+    }
+}
+
+fn export(
+    path: &Path,
+    format: ExportFormat,
+    force: bool,
+    output_path: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let plan = read_plan(path)?;
+    let format = format_of(format);
+    match render(&plan, format, RenderOptions { force }) {
+        Ok(text) => {
+            write_out(output_path, &text, format == Format::Bash)?;
+            if let Some(p) = output_path {
+                eprintln!("wrote {} ({})", p.display(), format.label());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(RenderError::Findings(findings)) => {
+            let mut err = anstream::stderr();
+            for f in &findings {
+                output::finding(&mut err, f)?;
+            }
+            writeln!(
+                err,
+                "not exported: the plan has {} error(s). Fix them, or export anyway with --force (the findings become comments).",
+                findings.len()
+            )?;
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn explain_cmd(rule: Option<&str>) -> anyhow::Result<ExitCode> {
+    let mut out = anstream::stdout();
+    let Some(id) = rule else {
+        for r in Rule::ALL {
+            let text = explain(*r);
+            let first = text.split(". ").next().unwrap_or(text);
+            writeln!(
+                out,
+                "{}{:<28}{} {:<7} {}",
+                output::BOLD,
+                r.id(),
+                output::RESET,
+                format!("{:?}", r.severity()).to_lowercase(),
+                first.trim_end_matches('.')
+            )?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    match Rule::from_id(id) {
+        Some(r) => {
+            writeln!(
+                out,
+                "{}{}{} ({})\n",
+                output::BOLD,
+                r.id(),
+                output::RESET,
+                format!("{:?}", r.severity()).to_lowercase()
+            )?;
+            writeln!(out, "{}", output::wrap(explain(r), 88))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            let best = Rule::ALL
+                .iter()
+                .map(|r| (strsim::levenshtein(r.id(), id), r.id()))
+                .min()
+                .map(|(_, id)| id)
+                .unwrap_or("pod-cidr-overlap");
+            Err(BadInput(format!(
+                "no rule `{id}`; did you mean `{best}`? (`byocni explain` lists them all)"
+            ))
+            .into())
+        }
+    }
+}
+
+/// Whether stdout is a terminal (for prompts and progress).
+#[allow(dead_code)]
+pub(crate) fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// The default path of a file that lives next to the plan (journal, kubeconfig).
+#[allow(dead_code)]
+pub(crate) fn beside(plan: &Path, suffix: &str) -> PathBuf {
+    let mut s = plan.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
 }

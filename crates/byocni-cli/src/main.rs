@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod output;
 mod provision;
 
 use std::process::ExitCode;

@@ -1,11 +1,21 @@
 //! Renderers: a plan as a bash or PowerShell script, an ARM template, Bicep, Terraform, Cilium
 //! Helm values or a Calico `Installation`.
 //!
-//! OWNER: the render helper. Only a plan that passes check is rendered, unless forced; forced
-//! output carries the findings as comments.
+//! Only a plan that passes check is rendered, unless forced; forced output carries the findings
+//! as comments. Every user value is escaped for its target language (shell, PowerShell, ARM
+//! expression strings, Bicep, HCL, YAML), and names have been checked against Azure's rules.
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 use crate::plan::Plan;
+
+mod arm;
+mod bicep;
+mod cni;
+mod script;
+mod terraform;
+
+pub use arm::{AKS_API_VERSION, NETWORK_CONTRIBUTOR_ROLE_ID};
+pub use cni::{calico_installation, cilium_values};
 
 /// Export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -101,10 +111,99 @@ pub enum RenderError {
 }
 
 /// Renders a plan in a format.
-pub fn render(
-    _plan: &Plan,
-    _format: Format,
-    _options: RenderOptions,
-) -> Result<String, RenderError> {
-    Ok(String::new())
+pub fn render(plan: &Plan, format: Format, options: RenderOptions) -> Result<String, RenderError> {
+    let report = crate::check::check(plan);
+    let errors: Vec<Finding> = report
+        .findings
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    if !errors.is_empty() && !options.force {
+        return Err(RenderError::Findings(errors));
+    }
+    let notes = forced_notes(&errors);
+    Ok(match format {
+        Format::Bash => script::bash(plan, &notes),
+        Format::Powershell => script::powershell(plan, &notes),
+        Format::Arm => arm::template(plan, &notes),
+        Format::Bicep => bicep::template(plan, &notes),
+        Format::Terraform => terraform::config(plan, &notes),
+        Format::CiliumValues => with_notes("#", &notes, &cni::cilium_values(plan)),
+        Format::Calico => with_notes("#", &notes, &cni::calico_installation(plan)),
+    })
+}
+
+/// One line per finding for the header of a forced rendering.
+fn forced_notes(errors: &[Finding]) -> Vec<String> {
+    if errors.is_empty() {
+        return Vec::new();
+    }
+    let mut v = vec![format!(
+        "WARNING: rendered with --force although byocni check found {} error(s):",
+        errors.len()
+    )];
+    v.extend(
+        errors
+            .iter()
+            .map(|f| format!("  error[{}] {}", f.rule, one_line(&f.message))),
+    );
+    v
+}
+
+/// Prefixes `body` with the notes as comments in the `marker` style.
+fn with_notes(marker: &str, notes: &[String], body: &str) -> String {
+    let mut out = String::new();
+    for n in notes {
+        out.push_str(marker);
+        out.push(' ');
+        out.push_str(n);
+        out.push('\n');
+    }
+    out.push_str(body);
+    out
+}
+
+/// Text made safe for a one-line comment: control characters (newlines included) escaped, so
+/// nothing a user typed can end the comment.
+pub(crate) fn one_line(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+/// A short summary of the plan for headers.
+pub(crate) fn summary(plan: &Plan) -> Vec<String> {
+    let mut v = vec![format!(
+        "AKS cluster {} in {} ({}), --network-plugin none, CNI {}",
+        one_line(&plan.cluster.name),
+        one_line(&plan.cluster.resource_group),
+        one_line(&plan.cluster.location),
+        plan.cni.plugin.as_str()
+    )];
+    match &plan.vnet {
+        Some(vn) => v.push(format!(
+            "VNet {} {}; subnets {}",
+            one_line(&vn.name),
+            one_line(&vn.address_space.join(", ")),
+            vn.subnets
+                .iter()
+                .map(|s| format!("{} {}", one_line(&s.name), one_line(&s.cidr)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        None => v.push("VNet: managed by AKS (10.224.0.0/12, node subnet 10.224.0.0/16)".into()),
+    }
+    v.push(format!(
+        "pod CIDR {}, service CIDR {}, DNS service IP {}",
+        one_line(plan.pod_cidr.as_deref().unwrap_or("(missing)")),
+        one_line(plan.effective_service_cidr()),
+        one_line(plan.effective_dns_service_ip())
+    ));
+    v
 }

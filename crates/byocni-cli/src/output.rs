@@ -1,0 +1,127 @@
+//! Terminal output: findings, the capacity report and the summary line. Styles are ANSI codes
+//! that `anstream` strips when the stream is not a terminal or `NO_COLOR` is set.
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
+use byocni_core::check::Report;
+use byocni_core::{Finding, Severity};
+
+pub(crate) const BOLD: Style = Style::new().bold();
+pub(crate) const ERROR: Style = AnsiColor::Red.on_default().bold();
+pub(crate) const WARN: Style = AnsiColor::Yellow.on_default().bold();
+pub(crate) const GOOD: Style = AnsiColor::Green.on_default().bold();
+pub(crate) const DIM: Style = Style::new().dimmed();
+pub(crate) const RESET: anstyle::Reset = anstyle::Reset;
+
+/// One finding, rustc-style.
+pub(crate) fn finding(out: &mut impl Write, f: &Finding) -> io::Result<()> {
+    let (style, word) = match f.severity {
+        Severity::Error => (ERROR, "error"),
+        Severity::Warning => (WARN, "warning"),
+    };
+    writeln!(
+        out,
+        "{style}{word}[{}]{RESET}{BOLD}: {}{RESET}",
+        f.rule, f.message
+    )?;
+    let mut at = f.field.clone();
+    for r in &f.related {
+        at.push_str(", ");
+        at.push_str(r);
+    }
+    writeln!(out, "  {DIM}-->{RESET} {at}")?;
+    if let Some(fix) = &f.fix {
+        writeln!(out, "  {GOOD}fix{RESET}: {}", fix.summary)?;
+    }
+    writeln!(out)
+}
+
+fn bar(used: u64, total: u64) -> String {
+    const W: u64 = 20;
+    let filled = if total == 0 {
+        W
+    } else {
+        (used.min(total) * W).div_ceil(total)
+    };
+    format!(
+        "[{}{}]",
+        "#".repeat(filled as usize),
+        ".".repeat((W - filled) as usize)
+    )
+}
+
+/// The whole report: findings, capacity, summary.
+pub(crate) fn report(out: &mut impl Write, r: &Report) -> io::Result<()> {
+    for f in &r.findings {
+        finding(out, f)?;
+    }
+    writeln!(out, "{BOLD}capacity{RESET}")?;
+    let c = &r.capacity;
+    if let Some(n) = &c.node_subnet {
+        writeln!(
+            out,
+            "  node subnet {:<18} {} {} of {} usable IPs needed ({} nodes + {} surge + {} ILB; 5 reserved by Azure)",
+            n.cidr.to_string(),
+            bar(n.needed - 5, n.usable),
+            n.needed - 5,
+            n.usable,
+            n.max_nodes,
+            n.surge_nodes,
+            n.internal_load_balancers
+        )?;
+    }
+    if let Some(p) = &c.pods {
+        writeln!(
+            out,
+            "  pod CIDR    {:<18} {} {} of {} node blocks (/{} each, {} pods per node); {} of {} pod IPs",
+            p.cidr.to_string(),
+            bar(p.nodes_planned, p.nodes_supported),
+            p.nodes_planned,
+            p.nodes_supported,
+            p.per_node_prefix,
+            p.pods_per_node_supported,
+            p.pods_planned,
+            p.pods_supported
+        )?;
+    }
+    if let Some(s) = &c.services {
+        writeln!(
+            out,
+            "  service CIDR {:<17} {} ClusterIPs",
+            s.cidr.to_string(),
+            s.usable
+        )?;
+    }
+    let (errors, warnings) = r.counts();
+    writeln!(out)?;
+    if errors == 0 && warnings == 0 {
+        writeln!(out, "{GOOD}ok{RESET}: no problems found")
+    } else {
+        let style = if errors > 0 { ERROR } else { WARN };
+        writeln!(
+            out,
+            "{style}{errors} error{}, {warnings} warning{}{RESET}",
+            if errors == 1 { "" } else { "s" },
+            if warnings == 1 { "" } else { "s" }
+        )
+    }
+}
+
+/// Wraps prose at `width` columns.
+pub(crate) fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in text.split_whitespace() {
+        if line > 0 && line + 1 + word.len() > width {
+            out.push('\n');
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += word.len();
+    }
+    out
+}

@@ -1,0 +1,170 @@
+//! The ARM JSON template: VNet and subnets, a user-assigned identity with Network Contributor on
+//! the node subnet, and the managed cluster with `networkPlugin: none`. Built as a JSON value,
+//! never by string concatenation; strings that start with `[` are escaped as `[[` so that no user
+//! value becomes a template expression.
+
+use serde_json::{json, Value};
+
+use crate::plan::{Plan, PoolMode};
+use crate::steps::identity_name;
+
+/// The managedClusters API version (2022-06-01 or newer is needed for `networkPlugin: none`).
+pub const AKS_API_VERSION: &str = "2024-02-01";
+/// Network Contributor's role definition id.
+pub const NETWORK_CONTRIBUTOR_ROLE_ID: &str = "4d97b98b-1d4f-4787-a291-c67834d212e7";
+
+/// An ARM string literal: a leading `[` would start an expression.
+fn lit(s: &str) -> Value {
+    if s.starts_with('[') {
+        Value::String(format!("[{s}"))
+    } else {
+        Value::String(s.to_owned())
+    }
+}
+
+/// An ARM expression argument: a single-quoted string with `'` doubled.
+fn arg(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+pub(crate) fn pool_profile(plan: &Plan, i: usize, subnet_id: Option<&str>) -> Value {
+    let pools = plan.effective_node_pools();
+    let p = &pools[i];
+    let mut v = json!({
+        "name": lit(&p.name),
+        "mode": if p.mode == PoolMode::System { "System" } else { "User" },
+        "count": p.count,
+        "vmSize": lit(p.effective_vm_size()),
+        "maxPods": p.effective_max_pods(),
+        "osType": "Linux",
+        "type": "VirtualMachineScaleSets",
+        "upgradeSettings": { "maxSurge": lit(p.effective_max_surge().trim()) },
+    });
+    if let Some(max) = p.max_count {
+        v["enableAutoScaling"] = json!(true);
+        v["minCount"] = json!(p.count.max(1));
+        v["maxCount"] = json!(max);
+    }
+    if let Some(id) = subnet_id {
+        v["vnetSubnetID"] = json!(id);
+    }
+    v
+}
+
+/// The deployment template.
+pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
+    let c = &plan.cluster;
+    let mut resources = Vec::new();
+    let mut cluster_depends = Vec::new();
+    let mut subnet_id = None;
+    let mut identity = json!({ "type": "SystemAssigned" });
+    if let Some(v) = &plan.vnet {
+        let vnet_id = format!(
+            "[resourceId('Microsoft.Network/virtualNetworks', {})]",
+            arg(&v.name)
+        );
+        resources.push(json!({
+            "type": "Microsoft.Network/virtualNetworks",
+            "apiVersion": "2023-09-01",
+            "name": lit(&v.name),
+            "location": "[parameters('location')]",
+            "properties": {
+                "addressSpace": { "addressPrefixes": v.address_space.iter().map(|s| lit(s.trim())).collect::<Vec<_>>() },
+                "subnets": v.subnets.iter().map(|s| json!({
+                    "name": lit(&s.name),
+                    "properties": { "addressPrefix": lit(s.cidr.trim()) },
+                })).collect::<Vec<_>>(),
+            },
+        }));
+        if let Some(node) = v.node_subnet() {
+            let sid = format!(
+                "[resourceId('Microsoft.Network/virtualNetworks/subnets', {}, {})]",
+                arg(&v.name),
+                arg(&node.name)
+            );
+            let id_name = identity_name(plan);
+            let identity_id = format!(
+                "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', {})]",
+                arg(&id_name)
+            );
+            resources.push(json!({
+                "type": "Microsoft.ManagedIdentity/userAssignedIdentities",
+                "apiVersion": "2023-01-31",
+                "name": lit(&id_name),
+                "location": "[parameters('location')]",
+            }));
+            let role_name = format!("{}-{}", c.name, node.name);
+            resources.push(json!({
+                "type": "Microsoft.Authorization/roleAssignments",
+                "apiVersion": "2022-04-01",
+                "scope": format!("[format('Microsoft.Network/virtualNetworks/{{0}}/subnets/{{1}}', {}, {})]", arg(&v.name), arg(&node.name)),
+                "name": format!("[guid({}, {}, {})]", sid.trim_start_matches('[').trim_end_matches(']'), identity_id.trim_start_matches('[').trim_end_matches(']'), arg(NETWORK_CONTRIBUTOR_ROLE_ID)),
+                "dependsOn": [vnet_id, identity_id],
+                "properties": {
+                    "roleDefinitionId": format!("[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', {})]", arg(NETWORK_CONTRIBUTOR_ROLE_ID)),
+                    "principalId": format!("[reference({}, '2023-01-31').principalId]", identity_id.trim_start_matches('[').trim_end_matches(']')),
+                    "principalType": "ServicePrincipal",
+                    "description": format!("byocni: Network Contributor for AKS cluster {role_name} on its node subnet"),
+                },
+            }));
+            identity = json!({
+                "type": "UserAssigned",
+                "userAssignedIdentities": { identity_id.clone(): {} },
+            });
+            cluster_depends.push(format!(
+                "[extensionResourceId({}, 'Microsoft.Authorization/roleAssignments', guid({}, {}, {}))]",
+                sid.trim_start_matches('[').trim_end_matches(']'),
+                sid.trim_start_matches('[').trim_end_matches(']'),
+                identity_id.trim_start_matches('[').trim_end_matches(']'),
+                arg(NETWORK_CONTRIBUTOR_ROLE_ID)
+            ));
+            subnet_id = Some(sid);
+        }
+    }
+    let pools = plan.effective_node_pools();
+    let mut network = json!({
+        "networkPlugin": "none",
+        "serviceCidr": lit(plan.effective_service_cidr().trim()),
+        "dnsServiceIP": lit(plan.effective_dns_service_ip().trim()),
+    });
+    if let Some(pod) = plan
+        .pod_cidr
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        network["podCidr"] = lit(pod);
+    }
+    resources.push(json!({
+        "type": "Microsoft.ContainerService/managedClusters",
+        "apiVersion": AKS_API_VERSION,
+        "name": lit(&c.name),
+        "location": "[parameters('location')]",
+        "dependsOn": cluster_depends,
+        "identity": identity,
+        "properties": {
+            "dnsPrefix": lit(&plan.effective_dns_prefix()),
+            "agentPoolProfiles": (0..pools.len()).map(|i| pool_profile(plan, i, subnet_id.as_deref())).collect::<Vec<_>>(),
+            "networkProfile": network,
+        },
+    }));
+    let mut meta = json!({ "generator": "byocni", "summary": super::summary(plan) });
+    if !notes.is_empty() {
+        meta["warnings"] = json!(notes);
+    }
+    let t = json!({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "metadata": meta,
+        "parameters": {
+            "location": { "type": "string", "defaultValue": lit(&c.location), "metadata": { "description": "Azure region of every resource." } },
+        },
+        "resources": resources,
+        "outputs": {
+            "clusterName": { "type": "string", "value": lit(&c.name) },
+        },
+    });
+    let mut s = serde_json::to_string_pretty(&t).expect("JSON values serialise");
+    s.push('\n');
+    s
+}
