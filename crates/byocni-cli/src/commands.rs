@@ -40,7 +40,10 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// The exit code for an error that reached `main`: 2 for unreadable input, 1 otherwise.
 pub(crate) fn exit_code_for(err: &anyhow::Error) -> u8 {
-    if err.chain().any(|e| e.is::<BadInput>()) {
+    if err
+        .chain()
+        .any(<dyn std::error::Error + 'static>::is::<BadInput>)
+    {
         2
     } else {
         1
@@ -227,31 +230,27 @@ fn explain_cmd(rule: Option<&str>) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     };
-    match Rule::from_id(id) {
-        Some(r) => {
-            writeln!(
-                out,
-                "{}{}{} ({})\n",
-                output::BOLD,
-                r.id(),
-                output::RESET,
-                format!("{:?}", r.severity()).to_lowercase()
-            )?;
-            writeln!(out, "{}", output::wrap(explain(r), 88))?;
-            Ok(ExitCode::SUCCESS)
-        }
-        None => {
-            let best = Rule::ALL
-                .iter()
-                .map(|r| (strsim::levenshtein(r.id(), id), r.id()))
-                .min()
-                .map(|(_, id)| id)
-                .unwrap_or("pod-cidr-overlap");
-            Err(BadInput(format!(
-                "no rule `{id}`; did you mean `{best}`? (`byocni explain` lists them all)"
-            ))
-            .into())
-        }
+    if let Some(r) = Rule::from_id(id) {
+        writeln!(
+            out,
+            "{}{}{} ({})\n",
+            output::BOLD,
+            r.id(),
+            output::RESET,
+            format!("{:?}", r.severity()).to_lowercase()
+        )?;
+        writeln!(out, "{}", output::wrap(explain(r), 88))?;
+        Ok(ExitCode::SUCCESS)
+    } else {
+        let best = Rule::ALL
+            .iter()
+            .map(|r| (strsim::levenshtein(r.id(), id), r.id()))
+            .min()
+            .map_or("pod-cidr-overlap", |(_, id)| id);
+        Err(BadInput(format!(
+            "no rule `{id}`; did you mean `{best}`? (`byocni explain` lists them all)"
+        ))
+        .into())
     }
 }
 

@@ -79,6 +79,15 @@ impl Cidr {
         Ok(normalised)
     }
 
+    /// Parses text, accepting host bits set (the network they denote): for arithmetic on plans
+    /// that [`crate::check`] has already reported on.
+    pub fn parse_lenient(text: &str) -> Option<Self> {
+        match Cidr::parse(text) {
+            Ok(c) | Err(CidrError::HostBitsSet { normalised: c, .. }) => Some(c),
+            Err(_) => None,
+        }
+    }
+
     /// The underlying `ipnet` network.
     pub fn net(self) -> Ipv4Net {
         self.0

@@ -423,7 +423,7 @@ pub fn provision_steps(plan: &Plan) -> Vec<Step> {
     if let Some(max) = first.max_count {
         create = create
             .word("--enable-cluster-autoscaler")
-            .flag("--min-count", &first.count.max(1).to_string())
+            .flag("--min-count", &first.count.to_string())
             .flag("--max-count", &max.to_string());
     }
     let mut s = step(

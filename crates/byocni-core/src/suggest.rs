@@ -64,7 +64,7 @@ pub const CONVENTIONAL_POD_CIDR: &str = "10.244.0.0/16";
 pub fn suggest(plan: &Plan) -> Result<Suggestion, SuggestError> {
     let mut out = plan.clone();
     let mut filled = Vec::new();
-    let parse = |t: &str| Cidr::parse(t).ok();
+    let parse = |t: &str| Cidr::parse_lenient(t);
     // What a range inside the VNet must avoid: everything but the VNet's own prefixes.
     let inside: Vec<Cidr> = plan
         .connected_networks

@@ -93,7 +93,7 @@ pub fn capacity(plan: &Plan) -> Capacity {
     let ilb = u64::from(plan.effective_internal_load_balancers());
     let node_subnet = plan
         .node_subnet_cidr()
-        .and_then(|t| Cidr::parse(t).ok())
+        .and_then(Cidr::parse_lenient)
         .map(|cidr| NodeSubnetCapacity {
             cidr,
             total: cidr.size(),
@@ -107,7 +107,7 @@ pub fn capacity(plan: &Plan) -> Capacity {
     let pods = plan
         .pod_cidr
         .as_deref()
-        .and_then(|t| Cidr::parse(t).ok())
+        .and_then(Cidr::parse_lenient)
         .map(|cidr| {
             let blocks = if per_node >= cidr.prefix_len() && per_node <= 32 {
                 1u64 << u32::from(per_node - cidr.prefix_len())
@@ -137,13 +137,11 @@ pub fn capacity(plan: &Plan) -> Capacity {
                     .sum(),
             }
         });
-    let services = Cidr::parse(plan.effective_service_cidr())
-        .ok()
-        .map(|cidr| ServiceCapacity {
-            cidr,
-            total: cidr.size(),
-            usable: cidr.size().saturating_sub(3),
-        });
+    let services = Cidr::parse_lenient(plan.effective_service_cidr()).map(|cidr| ServiceCapacity {
+        cidr,
+        total: cidr.size(),
+        usable: cidr.size().saturating_sub(3),
+    });
     Capacity {
         node_subnet,
         pods,

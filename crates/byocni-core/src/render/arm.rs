@@ -42,7 +42,7 @@ pub(crate) fn pool_profile(plan: &Plan, i: usize, subnet_id: Option<&str>) -> Va
     });
     if let Some(max) = p.max_count {
         v["enableAutoScaling"] = json!(true);
-        v["minCount"] = json!(p.count.max(1));
+        v["minCount"] = json!(p.count);
         v["maxCount"] = json!(max);
     }
     if let Some(id) = subnet_id {

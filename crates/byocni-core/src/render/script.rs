@@ -6,8 +6,28 @@ use crate::steps::{provision_steps, Arg, Command, Step};
 
 use super::{one_line, summary};
 
-/// Shell-quotes one word for bash (`shlex`), or leaves it bare when it needs no quoting.
+/// Shell-quotes one word for bash (`shlex`), or leaves it bare when it needs no quoting. A word
+/// with control characters (a newline in a forced rendering) gets ANSI-C quoting (`$'a\nb'`), so
+/// that every command stays on one line.
 fn sh(word: &str) -> String {
+    if word.chars().any(char::is_control) {
+        let mut out = String::from("$'");
+        for c in word.chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\'' => out.push_str("\\'"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                '\0' => {}
+                c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+                c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('\'');
+        return out;
+    }
     shlex::try_quote(word).map_or_else(
         // Only NUL bytes are refused; a plan cannot carry one past check, and --force output
         // drops it rather than emit a broken word.
@@ -200,7 +220,12 @@ mod tests {
     fn quoting() {
         assert_eq!(sh("myRG"), "myRG");
         assert_eq!(sh("Network Contributor"), "'Network Contributor'");
-        assert_eq!(sh("a'b"), "'a'\"'\"'b'");
+        for hostile in ["a'b", "$(reboot)", "`id`", "a\"b", "x; rm -rf /", "a\nb"] {
+            assert_eq!(
+                shlex::split(&sh(hostile)).unwrap(),
+                vec![hostile.to_owned()]
+            );
+        }
         assert_eq!(ps("Network Contributor"), "'Network Contributor'");
         assert_eq!(ps("a'b"), "'a''b'");
         assert_eq!(ps("$(x)"), "'$(x)'");

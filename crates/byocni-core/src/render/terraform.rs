@@ -127,7 +127,7 @@ fn pool_extras(out: &mut String, p: &crate::plan::NodePool, subnet_ref: Option<&
         let _ = writeln!(out, "    vnet_subnet_id = {s}");
     }
     if let Some(max) = p.max_count {
-        let _ = writeln!(out, "    auto_scaling_enabled = true\n    min_count            = {}\n    max_count            = {max}", p.count.max(1));
+        let _ = writeln!(out, "    auto_scaling_enabled = true\n    min_count            = {}\n    max_count            = {max}", p.count);
     }
     let _ = writeln!(
         out,

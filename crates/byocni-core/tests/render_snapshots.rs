@@ -1,0 +1,260 @@
+//! Snapshots of every export format for the fixture plans, plus structural checks that do not
+//! depend on the snapshot (parses as JSON/YAML, carries the plan's values, escapes hostile text).
+
+// The test (not the crate) runs bash to split rendered lines as a shell would.
+#![allow(clippy::disallowed_types)]
+
+use std::path::PathBuf;
+
+use byocni_core::render::{render, Format, RenderOptions, AKS_API_VERSION};
+use byocni_core::steps::{provision_steps, Arg};
+use byocni_core::{Plan, RenderError};
+
+const FIXTURES: [&str; 3] = ["seed", "managed-vnet", "calico-hub"];
+
+fn fixture(name: &str) -> Plan {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(format!("{name}.json"));
+    Plan::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn rendered(plan: &Plan, f: Format) -> String {
+    render(plan, f, RenderOptions::default()).unwrap_or_else(|e| panic!("{}: {e}", f.id()))
+}
+
+#[test]
+fn snapshots() {
+    for name in FIXTURES {
+        let plan = fixture(name);
+        for f in Format::ALL {
+            insta::assert_snapshot!(format!("{name}.{}", f.id()), rendered(&plan, f));
+        }
+    }
+}
+
+#[test]
+fn arm_is_json_with_network_plugin_none() {
+    for name in FIXTURES {
+        let plan = fixture(name);
+        let t: serde_json::Value = serde_json::from_str(&rendered(&plan, Format::Arm)).unwrap();
+        let aks = t["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["type"] == "Microsoft.ContainerService/managedClusters")
+            .unwrap();
+        assert!(aks["apiVersion"].as_str().unwrap() >= "2022-06-01");
+        assert_eq!(aks["apiVersion"], AKS_API_VERSION);
+        let np = &aks["properties"]["networkProfile"];
+        assert_eq!(np["networkPlugin"], "none");
+        assert_eq!(np["podCidr"].as_str(), plan.pod_cidr.as_deref());
+        assert_eq!(np["serviceCidr"], plan.effective_service_cidr());
+        assert_eq!(np["dnsServiceIP"], plan.effective_dns_service_ip());
+        let pools = aks["properties"]["agentPoolProfiles"].as_array().unwrap();
+        assert_eq!(pools.len(), plan.effective_node_pools().len());
+        let has_role = t["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["type"] == "Microsoft.Authorization/roleAssignments");
+        assert_eq!(
+            has_role,
+            plan.vnet.is_some(),
+            "{name}: role assignment iff a VNet is planned"
+        );
+    }
+}
+
+#[test]
+fn terraform_ignores_the_pod_cidr_drift() {
+    for name in FIXTURES {
+        let tf = rendered(&fixture(name), Format::Terraform);
+        assert!(tf.contains("network_plugin = \"none\""));
+        assert!(tf.contains("ignore_changes = [network_profile[0].pod_cidr]"));
+        assert_eq!(
+            tf.matches('{').count(),
+            tf.matches('}').count(),
+            "{name}: braces balance"
+        );
+    }
+}
+
+#[test]
+fn bicep_has_the_network_profile() {
+    let b = rendered(&fixture("seed"), Format::Bicep);
+    assert!(b.contains("networkPlugin: 'none'") && b.contains("podCidr: '10.10.0.0/16'"));
+    assert!(b.contains(&format!(
+        "Microsoft.ContainerService/managedClusters@{AKS_API_VERSION}"
+    )));
+    assert_eq!(b.matches('{').count(), b.matches('}').count());
+}
+
+#[test]
+fn cni_values_parse_and_carry_the_pod_cidr() {
+    for name in FIXTURES {
+        let plan = fixture(name);
+        let v: serde_yaml::Value =
+            serde_yaml::from_str(&rendered(&plan, Format::CiliumValues)).unwrap();
+        assert_eq!(v["aksbyocni"]["enabled"], serde_yaml::Value::Bool(true));
+        assert_eq!(v["ipam"]["mode"].as_str(), Some("cluster-pool"));
+        assert_eq!(
+            v["ipam"]["operator"]["clusterPoolIPv4PodCIDRList"][0].as_str(),
+            plan.pod_cidr.as_deref()
+        );
+        assert_eq!(
+            v["ipam"]["operator"]["clusterPoolIPv4MaskSize"].as_u64(),
+            Some(u64::from(plan.effective_per_node_prefix()))
+        );
+        let c: serde_yaml::Value = serde_yaml::from_str(&rendered(&plan, Format::Calico)).unwrap();
+        assert_eq!(c["kind"].as_str(), Some("Installation"));
+        let pool = &c["spec"]["calicoNetwork"]["ipPools"][0];
+        assert_eq!(pool["cidr"].as_str(), plan.pod_cidr.as_deref());
+        assert_eq!(pool["encapsulation"].as_str(), Some("VXLAN"));
+        assert_eq!(c["spec"]["calicoNetwork"]["bgp"].as_str(), Some("Disabled"));
+    }
+}
+
+#[test]
+fn bash_is_the_provision_steps_and_nothing_else() {
+    for name in FIXTURES {
+        let plan = fixture(name);
+        let bash = rendered(&plan, Format::Bash);
+        assert!(bash.starts_with("#!/usr/bin/env bash\n"));
+        assert!(bash.contains("\nset -euo pipefail\n"));
+        let lines: Vec<&str> = bash.lines().filter(|l| l.starts_with("az ")).collect();
+        let steps = provision_steps(&plan);
+        assert_eq!(lines.len(), steps.len());
+        for (line, step) in lines.iter().zip(&steps) {
+            let argv = shlex::split(line).unwrap();
+            let want: Vec<String> = std::iter::once("az".to_owned())
+                .chain(step.create.args.iter().map(|a| match a {
+                    Arg::Lit(s) => s.clone(),
+                    Arg::Var(v) => format!("${v}"),
+                }))
+                .collect();
+            assert_eq!(argv, want);
+            // Full flag names only: argparse would accept abbreviations, we never emit them.
+            for w in &argv {
+                if let Some(flag) = w.strip_prefix("--") {
+                    assert!(flag.len() > 3 || flag == "yes", "short flag {w}");
+                }
+            }
+        }
+        assert!(bash.contains("--network-plugin none"));
+    }
+}
+
+#[test]
+fn plans_with_errors_are_refused_unless_forced() {
+    let mut plan = fixture("seed");
+    plan.pod_cidr = Some("10.0.0.0/16".into());
+    for f in Format::ALL {
+        match render(&plan, f, RenderOptions::default()) {
+            Err(RenderError::Findings(v)) => {
+                assert!(v.iter().any(|x| x.rule.id() == "pod-cidr-overlap"));
+            }
+            other => panic!("{}: {other:?}", f.id()),
+        }
+        let forced = render(&plan, f, RenderOptions { force: true }).unwrap();
+        assert!(
+            forced.contains("--force"),
+            "{}: forced output says so",
+            f.id()
+        );
+        assert!(
+            forced.contains("pod-cidr-overlap"),
+            "{}: forced output names the findings",
+            f.id()
+        );
+    }
+}
+
+/// Hostile names survive a forced rendering as inert data: every bash line splits back into
+/// exactly the argv of the steps, and no comment is broken by a newline.
+#[test]
+fn hostile_names_are_inert() {
+    let hostile = [
+        "x\"; rm -rf / #",
+        "$(reboot)",
+        "`id`",
+        "a'b",
+        "line\nbreak; echo pwned",
+        "${HOME}",
+        "%{x}",
+    ];
+    for h in hostile {
+        let mut plan = fixture("seed");
+        plan.cluster.name = h.into();
+        plan.cluster.resource_group = h.into();
+        plan.vnet.as_mut().unwrap().subnets[0].name = h.into();
+        let bash = render(&plan, Format::Bash, RenderOptions { force: true }).unwrap();
+        for line in bash.lines() {
+            assert!(
+                line.is_empty()
+                    || line.starts_with('#')
+                    || line.starts_with("az ")
+                    || line.starts_with("set ")
+                    || line.contains("=$(az "),
+                "{h:?}: unexpected line {line:?}"
+            );
+        }
+        // bash itself splits each line back into exactly the steps' argv (variables unset).
+        let steps = provision_steps(&plan);
+        let lines: Vec<&str> = bash.lines().filter(|l| l.starts_with("az ")).collect();
+        assert_eq!(lines.len(), steps.len());
+        for (line, step) in lines.iter().zip(&steps) {
+            let out = std::process::Command::new("bash")
+                .arg("-c")
+                .arg(format!("printf '%s\\0' {}", &line[3..]))
+                .env_clear()
+                .output()
+                .expect("bash runs");
+            let argv: Vec<String> = out
+                .stdout
+                .split(|b| *b == 0)
+                .map(|w| String::from_utf8_lossy(w).into_owned())
+                .collect();
+            let want: Vec<String> = step
+                .create
+                .args
+                .iter()
+                .map(|a| match a {
+                    Arg::Lit(s) => s.clone(),
+                    Arg::Var(_) => String::new(),
+                })
+                .chain(std::iter::once(String::new()))
+                .collect();
+            assert_eq!(argv, want, "{h:?}: {line}");
+        }
+        let ps = render(&plan, Format::Powershell, RenderOptions { force: true }).unwrap();
+        for line in ps.lines().filter(|l| l.starts_with("az ")) {
+            // Every user value is single-quoted: no unquoted $ or backtick can expand.
+            let mut inside = false;
+            for ch in line.chars() {
+                if ch == '\'' {
+                    inside = !inside;
+                } else if !inside {
+                    assert!(
+                        ch != '`'
+                            && !(ch == '$'
+                                && !line.contains("$SUBNET_ID")
+                                && !line.contains("$IDENTITY")),
+                        "{h:?}: {line}"
+                    );
+                }
+            }
+        }
+        let arm: serde_json::Value = serde_json::from_str(
+            &render(&plan, Format::Arm, RenderOptions { force: true }).unwrap(),
+        )
+        .unwrap();
+        assert!(arm["resources"].is_array());
+        let tf = render(&plan, Format::Terraform, RenderOptions { force: true }).unwrap();
+        let special = h.contains("${") || h.contains("%{") || h.contains(['"', '\n']);
+        assert!(
+            !special || !tf.contains(&format!("\"{h}\"")),
+            "{h:?} unescaped in terraform"
+        );
+    }
+}
