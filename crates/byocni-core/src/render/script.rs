@@ -20,7 +20,7 @@ fn sh(word: &str) -> String {
                 '\t' => out.push_str("\\t"),
                 '\r' => out.push_str("\\r"),
                 '\0' => {}
-                c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+                c if c.is_ascii_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
                 c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
                 c => out.push(c),
             }
@@ -220,12 +220,13 @@ mod tests {
     fn quoting() {
         assert_eq!(sh("myRG"), "myRG");
         assert_eq!(sh("Network Contributor"), "'Network Contributor'");
-        for hostile in ["a'b", "$(reboot)", "`id`", "a\"b", "x; rm -rf /", "a\nb"] {
+        for hostile in ["a'b", "$(reboot)", "`id`", "a\"b", "x; rm -rf /"] {
             assert_eq!(
                 shlex::split(&sh(hostile)).unwrap(),
                 vec![hostile.to_owned()]
             );
         }
+        assert_eq!(sh("a\nb"), "$'a\\nb'");
         assert_eq!(ps("Network Contributor"), "'Network Contributor'");
         assert_eq!(ps("a'b"), "'a''b'");
         assert_eq!(ps("$(x)"), "'$(x)'");
