@@ -1,1 +1,156 @@
-//! End-to-end tests: az_parser.
+//! Every az command byocni can emit is fed to the REAL az CLI's parser (logged out: exit 1 with
+//! "az login" means well-formed, exit 2 means a parse error), and every exported bash script
+//! passes shellcheck.
+
+use std::collections::BTreeSet;
+use std::process::Command;
+use std::sync::Mutex;
+
+use byocni_core::render::{render, Format, RenderOptions};
+use byocni_core::steps::{cni_steps, destroy_steps, provision_steps};
+use byocni_core::Plan;
+use byocni_tests::az::{az_argvs, az_binary, fake_var, run_logged_out};
+use byocni_tests::fixture;
+
+const FIXTURES: [&str; 3] = ["seed.json", "managed-vnet.json", "calico-hub.json"];
+
+fn plan(name: &str) -> Plan {
+    Plan::from_json(&std::fs::read_to_string(fixture(name)).unwrap()).unwrap()
+}
+
+/// Every az command line in an exported bash script (including `$(az ...)` captures), split as
+/// bash would, with variables replaced by fakes.
+fn bash_az_commands(script: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for line in script.lines() {
+        let cmd = if let Some(rest) = line.strip_prefix("az ") {
+            rest.to_owned()
+        } else if let Some(i) = line.find("=$(az ") {
+            line[i + 6..line.len() - 1].to_owned()
+        } else {
+            continue;
+        };
+        let words = shlex::split(&cmd).expect("exported lines split");
+        out.push(
+            words
+                .into_iter()
+                .map(|w| match w.strip_prefix('$') {
+                    Some(var) => fake_var(var),
+                    None => w,
+                })
+                .collect(),
+        );
+    }
+    out
+}
+
+#[test]
+fn every_az_command_parses_with_the_real_az() {
+    let az = az_binary();
+    let mut all: BTreeSet<Vec<String>> = BTreeSet::new();
+    for name in FIXTURES {
+        let p = plan(name);
+        all.extend(az_argvs(&provision_steps(&p)));
+        all.extend(az_argvs(&destroy_steps(&p)));
+        all.extend(az_argvs(&cni_steps(&p, "/tmp/byocni-test/kubeconfig")));
+        let bash = render(&p, Format::Bash, RenderOptions::default()).unwrap();
+        all.extend(bash_az_commands(&bash));
+    }
+    all.extend(byocni_tests::az::extra_commands());
+    assert!(
+        all.len() >= 20,
+        "expected many distinct commands, got {}",
+        all.len()
+    );
+    let queue = Mutex::new(all.into_iter().collect::<Vec<_>>());
+    let failures = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| loop {
+                let Some(argv) = queue.lock().unwrap().pop() else {
+                    break;
+                };
+                let (code, stderr) = run_logged_out(&az, &argv);
+                if code != 1 || !stderr.contains("az login") {
+                    failures.lock().unwrap().push(format!(
+                        "az {}\n  exit {code}: {}",
+                        argv.join(" "),
+                        stderr.trim()
+                    ));
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(
+        failures.is_empty(),
+        "az rejected {} command(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn the_parser_check_can_fail() {
+    // A misspelt flag must be caught, or the test above proves nothing.
+    let (code, _) = run_logged_out(
+        &az_binary(),
+        &[
+            "aks".into(),
+            "create".into(),
+            "--network-plugn".into(),
+            "none".into(),
+        ],
+    );
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn exported_bash_passes_shellcheck() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in FIXTURES {
+        let path = dir.path().join(format!("{name}.sh"));
+        std::fs::write(
+            &path,
+            render(&plan(name), Format::Bash, RenderOptions::default()).unwrap(),
+        )
+        .unwrap();
+        let out = Command::new("shellcheck")
+            .arg("--severity=style")
+            .arg(&path)
+            .output()
+            .expect("shellcheck is installed (scripts/setup.sh installs it)");
+        assert!(
+            out.status.success(),
+            "{name}: shellcheck found:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+#[test]
+fn exported_bash_stops_at_the_first_failing_command() {
+    // Run the whole script with the real az, logged out: `set -e` must stop it at command 1.
+    let az = az_binary();
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    std::os::unix::fs::symlink(&az, bin.join("az")).unwrap();
+    let script = dir.path().join("create.sh");
+    std::fs::write(
+        &script,
+        render(&plan("seed.json"), Format::Bash, RenderOptions::default()).unwrap(),
+    )
+    .unwrap();
+    let out = Command::new("bash")
+        .arg(&script)
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("AZURE_CONFIG_DIR", dir.path().join("azure"))
+        .env("HOME", dir.path())
+        .env("AZURE_CORE_COLLECT_TELEMETRY", "no")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("az login").count(), 1, "{stderr}");
+}

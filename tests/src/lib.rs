@@ -3,6 +3,7 @@
 //! Each area of the suite has a module of its own under `src/` (helpers) and one under the
 //! test binary (`e2e.rs`'s modules).
 
+pub mod az;
 pub mod fuzz;
 
 use std::path::{Path, PathBuf};

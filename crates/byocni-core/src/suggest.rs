@@ -91,8 +91,14 @@ pub fn suggest(plan: &Plan) -> Result<Suggestion, SuggestError> {
     // What a range outside the VNet must avoid: all of that and the VNet.
     let mut taken = Taken::new(inside.iter().copied().chain(vnet_spaces));
     let pools = plan.effective_node_pools();
-    let max_nodes: u64 = pools.iter().map(|p| u64::from(p.max_nodes())).sum();
-    let surge: u64 = pools.iter().map(|p| p.surge_nodes().unwrap_or(0)).sum();
+    let max_nodes: u64 = pools
+        .iter()
+        .map(|p| u64::from(p.max_nodes()))
+        .fold(0u64, u64::saturating_add);
+    let surge: u64 = pools
+        .iter()
+        .map(|p| p.surge_nodes().unwrap_or(0))
+        .fold(0u64, u64::saturating_add);
     let node_ips = node_addresses_needed(plan);
 
     // 1. The VNet. Without one AKS makes 10.224.0.0/12; keep that unless it collides.
@@ -243,14 +249,14 @@ pub fn suggest(plan: &Plan) -> Result<Suggestion, SuggestError> {
     // 3. Pod CIDR: one per-node block for every node the pools can reach, at least a /16.
     if plan.pod_cidr.as_deref().is_none_or(|t| t.trim().is_empty()) {
         let per_node = plan.effective_per_node_prefix().min(30);
-        let nodes = (max_nodes + surge).max(1);
+        let nodes = max_nodes.saturating_add(surge).max(1);
         let bits = 64 - (nodes - 1).leading_zeros();
         let mut need = u32::from(per_node).saturating_sub(bits) as u8;
         if plan.cni.plugin == crate::plan::CniPlugin::Calico {
             let pods: u64 = pools
                 .iter()
                 .map(|p| u64::from(p.max_nodes()) * u64::from(p.effective_max_pods()))
-                .sum();
+                .fold(0u64, u64::saturating_add);
             need = need.min(prefix_for_addresses(pods).unwrap_or(0));
         }
         let want = need.min(16);

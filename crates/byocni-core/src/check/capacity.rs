@@ -88,8 +88,14 @@ pub fn pods_per_block(plugin: CniPlugin, prefix_len: u8) -> u64 {
 /// Computes the capacity report.
 pub fn capacity(plan: &Plan) -> Capacity {
     let pools = plan.effective_node_pools();
-    let max_nodes: u64 = pools.iter().map(|p| u64::from(p.max_nodes())).sum();
-    let surge_nodes: u64 = pools.iter().map(|p| p.surge_nodes().unwrap_or(0)).sum();
+    let max_nodes: u64 = pools
+        .iter()
+        .map(|p| u64::from(p.max_nodes()))
+        .fold(0u64, u64::saturating_add);
+    let surge_nodes: u64 = pools
+        .iter()
+        .map(|p| p.surge_nodes().unwrap_or(0))
+        .fold(0u64, u64::saturating_add);
     let ilb = u64::from(plan.effective_internal_load_balancers());
     let node_subnet = plan
         .node_subnet_cidr()
@@ -101,7 +107,10 @@ pub fn capacity(plan: &Plan) -> Capacity {
             max_nodes,
             surge_nodes,
             internal_load_balancers: ilb,
-            needed: max_nodes + surge_nodes + ilb + 5,
+            needed: max_nodes
+                .saturating_add(surge_nodes)
+                .saturating_add(ilb)
+                .saturating_add(5),
         });
     let per_node = plan.effective_per_node_prefix();
     let pods = plan
@@ -117,13 +126,13 @@ pub fn capacity(plan: &Plan) -> Capacity {
             let per_block = pods_per_block(plan.cni.plugin, per_node);
             let pods_supported = match plan.cni.plugin {
                 CniPlugin::Calico => cidr.size(),
-                _ => blocks * per_block,
+                _ => blocks.saturating_mul(per_block),
             };
             PodCapacity {
                 cidr,
                 per_node_prefix: per_node,
                 nodes_supported: blocks,
-                nodes_planned: max_nodes + surge_nodes,
+                nodes_planned: max_nodes.saturating_add(surge_nodes),
                 pods_per_node_supported: per_block,
                 pods_per_node_planned: pools
                     .iter()
@@ -134,7 +143,7 @@ pub fn capacity(plan: &Plan) -> Capacity {
                 pods_planned: pools
                     .iter()
                     .map(|p| u64::from(p.max_nodes()) * u64::from(p.effective_max_pods()))
-                    .sum(),
+                    .fold(0u64, u64::saturating_add),
             }
         });
     let services = Cidr::parse_lenient(plan.effective_service_cidr()).map(|cidr| ServiceCapacity {
