@@ -88,15 +88,14 @@ fn cidr_text(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
     Ok(match u.int_in_range(0..=3)? {
         0 => String::arbitrary(u)?,
         1 => {
-            let [a, b, c, d] = u32::arbitrary(u)?.to_be_bytes();
-            format!("{a}.{b}.{c}.{d}/{}", u.int_in_range(0..=33)?)
+            let octets = u32::arbitrary(u)?.to_be_bytes();
+            format!("{}/{}", std::net::Ipv4Addr::from(octets), u.int_in_range(0..=33)?)
         }
         _ => {
             let prefix: u8 = u.int_in_range(0..=32)?;
             let addr =
                 u32::arbitrary(u)? & u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
-            let [a, b, c, d] = addr.to_be_bytes();
-            format!("{a}.{b}.{c}.{d}/{prefix}")
+            format!("{}/{prefix}", std::net::Ipv4Addr::from(addr))
         }
     })
 }
