@@ -1,14 +1,12 @@
 //! Address-space indexes that keep checks and suggestions O(n log n) in the number of connected
 //! networks (100,000 and more).
 //!
-//! * [`CidrIndex`] answers "which of these ranges overlap this one?" in O(log n + 33 + k): CIDRs
+//! * [`CidrIndex`] answers "which of these ranges overlap this one?" in O(33 log n + k): CIDRs
 //!   are laminar (two are either disjoint or nested), so the ranges overlapping `r` are the ones
 //!   whose start lies inside `r` (a binary search over the sorted starts) plus `r`'s supernets
-//!   (at most 32 hash look-ups).
+//!   (at most 32 more binary searches). One sorted vector, no hash map: building it is one sort.
 //! * [`Taken`] is a sorted union of taken intervals with a first-fit search for a free, aligned
 //!   block of a given size.
-
-use std::collections::HashMap;
 
 use crate::cidr::Cidr;
 
@@ -17,8 +15,6 @@ use crate::cidr::Cidr;
 pub struct CidrIndex<T> {
     /// Sorted by (start, prefix length).
     sorted: Vec<(Cidr, T)>,
-    /// Positions in `sorted` of each distinct network.
-    by_net: HashMap<Cidr, Vec<usize>>,
 }
 
 impl<T> CidrIndex<T> {
@@ -26,11 +22,7 @@ impl<T> CidrIndex<T> {
     pub fn new(items: impl IntoIterator<Item = (Cidr, T)>) -> Self {
         let mut sorted: Vec<(Cidr, T)> = items.into_iter().collect();
         sorted.sort_by_key(|(c, _)| (c.start(), c.prefix_len()));
-        let mut by_net: HashMap<Cidr, Vec<usize>> = HashMap::with_capacity(sorted.len());
-        for (i, (c, _)) in sorted.iter().enumerate() {
-            by_net.entry(*c).or_default().push(i);
-        }
-        CidrIndex { sorted, by_net }
+        CidrIndex { sorted }
     }
 
     /// How many ranges the index holds.
@@ -54,9 +46,7 @@ impl<T> CidrIndex<T> {
         // Strict supernets of r (start before r, or same start and shorter prefix).
         for p in 0..r.prefix_len() {
             let sup = r.supernet(p).expect("p < prefix length");
-            if let Some(ix) = self.by_net.get(&sup) {
-                out.extend(ix.iter().map(|&i| &self.sorted[i]));
-            }
+            out.extend(self.equal_to(sup));
         }
         // Everything starting inside r: r itself and its subnets (and nothing else, by laminarity).
         let lo = self
@@ -68,11 +58,23 @@ impl<T> CidrIndex<T> {
         out
     }
 
+    /// The indexed entries equal to `c` (a contiguous run of the sorted vector).
+    fn equal_to(&self, c: Cidr) -> &[(Cidr, T)] {
+        let key = (c.start(), c.prefix_len());
+        let lo = self
+            .sorted
+            .partition_point(|(x, _)| (x.start(), x.prefix_len()) < key);
+        let hi =
+            lo + self.sorted[lo..].partition_point(|(x, _)| (x.start(), x.prefix_len()) <= key);
+        &self.sorted[lo..hi]
+    }
+
     /// Whether any indexed range overlaps `r`.
     pub fn any_overlap(&self, r: Cidr) -> bool {
         (0..r.prefix_len()).any(|p| {
-            self.by_net
-                .contains_key(&r.supernet(p).expect("p < prefix length"))
+            !self
+                .equal_to(r.supernet(p).expect("p < prefix length"))
+                .is_empty()
         }) || {
             let lo = self.sorted.partition_point(|(c, _)| c.start() < r.start());
             self.sorted

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Side-by-side: `byocni check` / `byocni suggest` vs the same job scripted with Python's
+# netaddr.IPSet, on plans with 100,000 and 1,000,000 connected networks. Prints a table with the
+# median of several runs, the speed-ups and byocni's 1M/100k cost ratio (O(n log n) check).
+#
+#   bash bench/compare.sh            # figures for docs/benchmarks.md
+#   RUNS=5 bash bench/compare.sh
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+tools=${BYOCNI_TOOLS:-$HOME/.cache/byocni}
+runs=${RUNS:-3}
+data=target/bench-data
+mkdir -p "$data"
+
+cargo build --release --locked -p byocni-cli >&2
+byocni=target/release/byocni
+
+if ! "$tools/bench-venv/bin/python" -c 'import netaddr' 2>/dev/null; then
+    echo "installing netaddr into $tools/bench-venv" >&2
+    python3 -m venv "$tools/bench-venv"
+    "$tools/bench-venv/bin/pip" install -q netaddr
+fi
+py="$tools/bench-venv/bin/python"
+
+for n in 100000 1000000; do
+    [ -f "$data/check-$n.json" ] || python3 bench/gen_plan.py "$n" "$data/check-$n.json"
+    [ -f "$data/suggest-$n.json" ] || python3 bench/gen_plan.py "$n" "$data/suggest-$n.json" --gaps
+done
+
+# median wall time in seconds of a command over $runs runs
+median() {
+    python3 - "$runs" "$@" <<'PY'
+import statistics, subprocess, sys, time
+runs, cmd = int(sys.argv[1]), sys.argv[2:]
+times = []
+for _ in range(runs):
+    t = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    times.append(time.perf_counter() - t)
+print(f"{statistics.median(times):.4f}")
+PY
+}
+
+printf '%-8s %-10s %12s %12s %10s\n' job networks byocni_s netaddr_s speedup
+declare -A ours
+for job in check suggest; do
+    for n in 100000 1000000; do
+        plan="$data/$job-$n.json"
+        t_ours=$(median "$byocni" "$job" "$plan")
+        t_py=$(median "$py" bench/netaddr_job.py "$job" "$plan")
+        ours[$job-$n]=$t_ours
+        printf '%-8s %-10s %12s %12s %9.1fx\n' "$job" "$n" "$t_ours" "$t_py" "$(python3 -c "print($t_py / $t_ours)")"
+    done
+done
+for job in check suggest; do
+    printf 'byocni %s: 1M / 100k = %.1fx (target <= 12x)\n' "$job" "$(python3 -c "print(${ours[$job-1000000]} / ${ours[$job-100000]})")"
+done
