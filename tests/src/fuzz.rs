@@ -89,7 +89,11 @@ fn cidr_text(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
         0 => String::arbitrary(u)?,
         1 => {
             let octets = u32::arbitrary(u)?.to_be_bytes();
-            format!("{}/{}", std::net::Ipv4Addr::from(octets), u.int_in_range(0..=33)?)
+            format!(
+                "{}/{}",
+                std::net::Ipv4Addr::from(octets),
+                u.int_in_range(0..=33)?
+            )
         }
         _ => {
             let prefix: u8 = u.int_in_range(0..=32)?;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use byocni_core::check::explain::explain;
-use byocni_core::{check, render, suggest, Format, Plan, RenderError, RenderOptions, Rule};
+use byocni_core::{check, render, suggest_into, Format, Plan, RenderError, RenderOptions, Rule};
 
 use crate::cli::{Cli, Command, ExportFormat, OutputFormat};
 use crate::output;
@@ -98,6 +98,24 @@ fn write_out(output: Option<&Path>, text: &str, executable: bool) -> anyhow::Res
     Ok(())
 }
 
+/// Writes a plan as pretty JSON, streamed (a plan may hold 1,000,000 connected networks).
+fn write_plan(output: Option<&Path>, plan: &Plan) -> anyhow::Result<()> {
+    fn to(w: impl Write, plan: &Plan) -> anyhow::Result<()> {
+        let mut w = std::io::BufWriter::new(w);
+        serde_json::to_writer_pretty(&mut w, plan)?;
+        w.write_all(b"\n")?;
+        w.flush()?;
+        Ok(())
+    }
+    match output {
+        None => to(std::io::stdout().lock(), plan),
+        Some(p) => to(
+            std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
+            plan,
+        ),
+    }
+}
+
 fn new(path: &Path, force: bool) -> anyhow::Result<ExitCode> {
     let text = Plan::example().to_json();
     if path == Path::new("-") {
@@ -148,7 +166,7 @@ fn check_cmd(path: &Path, format: OutputFormat) -> anyhow::Result<ExitCode> {
 
 fn suggest_cmd(path: &Path, output_path: Option<&Path>) -> anyhow::Result<ExitCode> {
     let plan = read_plan(path)?;
-    let s = suggest(&plan)?;
+    let s = suggest_into(plan)?;
     let mut err = anstream::stderr();
     if s.filled.is_empty() {
         writeln!(err, "nothing to fill: the plan names every range")?;
@@ -164,7 +182,7 @@ fn suggest_cmd(path: &Path, output_path: Option<&Path>) -> anyhow::Result<ExitCo
             f.reason
         )?;
     }
-    write_out(output_path, &s.plan.to_json(), false)?;
+    write_plan(output_path, &s.plan)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -29,4 +29,4 @@ pub use cidr::{Cidr, CidrError};
 pub use finding::{apply_edit, Edit, Finding, Fix, Rule, Severity};
 pub use plan::{Plan, PlanError};
 pub use render::{render, Format, RenderError, RenderOptions};
-pub use suggest::{suggest, SuggestError, Suggestion};
+pub use suggest::{suggest, suggest_into, SuggestError, Suggestion};

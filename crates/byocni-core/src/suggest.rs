@@ -62,12 +62,36 @@ pub const CONVENTIONAL_POD_CIDR: &str = "10.244.0.0/16";
 /// Cost: one sort of every range the plan must avoid (O(n log n) in connected networks), then a
 /// binary search per choice.
 pub fn suggest(plan: &Plan) -> Result<Suggestion, SuggestError> {
-    let mut out = plan.clone();
+    suggest_into(plan.clone())
+}
+
+/// [`suggest`] on an owned plan: no copy of its (possibly 1,000,000) connected networks.
+pub fn suggest_into(plan: Plan) -> Result<Suggestion, SuggestError> {
+    let mut out = plan;
+    let filled = fill(&mut out)?;
+    Ok(Suggestion { plan: out, filled })
+}
+
+/// Fills the gaps of `out` in place, returning what was filled.
+fn fill(out: &mut Plan) -> Result<Vec<Filled>, SuggestError> {
+    // Keep the plan as given for reference, without copying its connected networks.
+    let networks = std::mem::take(&mut out.connected_networks);
+    let given = out.clone();
+    let result = fill_gaps(&given, &networks, out);
+    out.connected_networks = networks;
+    result
+}
+
+/// Fills the gaps of `out`, a copy of `plan` whose connected networks are `networks`.
+fn fill_gaps(
+    plan: &Plan,
+    networks: &[crate::plan::ConnectedNetwork],
+    out: &mut Plan,
+) -> Result<Vec<Filled>, SuggestError> {
     let mut filled = Vec::new();
     let parse = |t: &str| Cidr::parse_lenient(t);
     // What a range inside the VNet must avoid: everything but the VNet's own prefixes.
-    let inside: Vec<Cidr> = plan
-        .connected_networks
+    let inside: Vec<Cidr> = networks
         .iter()
         .filter_map(|n| parse(&n.cidr))
         .chain(
@@ -289,7 +313,7 @@ pub fn suggest(plan: &Plan) -> Result<Suggestion, SuggestError> {
             ),
         });
     }
-    Ok(Suggestion { plan: out, filled })
+    Ok(filled)
 }
 
 /// The first of `preferred` that is free, else the first free `/prefix` in private space.
