@@ -4,11 +4,14 @@
 # median of several runs, the speed-ups and byocni's 1M/100k cost ratio (O(n log n) check).
 #
 #   bash bench/compare.sh            # figures for docs/benchmarks.md
-#   RUNS=5 bash bench/compare.sh
+#   RUNS=9 PY_RUNS=5 bash bench/compare.sh
+# Each byocni figure is the median of $RUNS runs after one warm-up run (default 7); each netaddr
+# figure the median of $PY_RUNS runs (default 3: they take seconds to a minute each).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 tools=${BYOCNI_TOOLS:-$HOME/.cache/byocni}
-runs=${RUNS:-3}
+runs=${RUNS:-7}
+py_runs=${PY_RUNS:-3}
 data=target/bench-data
 mkdir -p "$data"
 
@@ -27,11 +30,12 @@ for n in 100000 1000000; do
     [ -f "$data/suggest-$n.json" ] || python3 bench/gen_plan.py "$n" "$data/suggest-$n.json" --gaps
 done
 
-# median wall time in seconds of a command over $runs runs
+# median wall time in seconds of a command over N runs (after one warm-up run): median N CMD...
 median() {
-    python3 - "$runs" "$@" <<'PY'
+    python3 - "$@" <<'PY'
 import statistics, subprocess, sys, time
 runs, cmd = int(sys.argv[1]), sys.argv[2:]
+subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 times = []
 for _ in range(runs):
     t = time.perf_counter()
@@ -46,8 +50,8 @@ declare -A ours
 for job in check suggest; do
     for n in 100000 1000000; do
         plan="$data/$job-$n.json"
-        t_ours=$(median "$byocni" "$job" "$plan")
-        t_py=$(median "$py" bench/netaddr_job.py "$job" "$plan")
+        t_ours=$(median "$runs" "$byocni" "$job" "$plan")
+        t_py=$(median "$py_runs" "$py" bench/netaddr_job.py "$job" "$plan")
         ours[$job-$n]=$t_ours
         printf '%-8s %-10s %12s %12s %9.1fx\n' "$job" "$n" "$t_ours" "$t_py" "$(python3 -c "print($t_py / $t_ours)")"
     done

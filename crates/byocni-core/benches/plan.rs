@@ -1,0 +1,61 @@
+//! Criterion benchmarks of `check` and `suggest` on plans with 10,000 to 1,000,000 connected
+//! networks (the in-process cost; `bench/compare.sh` measures the CLI end to end against netaddr).
+//!
+//!     cargo bench -p byocni-core --bench plan
+
+use byocni_core::plan::ConnectedNetwork;
+use byocni_core::{check, suggest, Plan};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+
+/// The seed example with `n` scattered /24s and /20s (deterministic xorshift), clear of the plan.
+fn plan_with(n: usize, gaps: bool) -> Plan {
+    let mut p = Plan::example();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut nets = Vec::with_capacity(n);
+    while nets.len() < n {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let prefix = if x % 10 == 0 { 20 } else { 24 };
+        let addr = (x >> 16) as u32 & (u32::MAX << (32 - prefix));
+        let first = addr >> 24;
+        // Keep to 11.0.0.0-99.255.255.255 and 10.128.0.0/9, away from the plan's own ranges.
+        let addr = match first {
+            11..=99 => addr,
+            _ => (10 << 24) | (1 << 23) | (addr & 0x007f_ffff),
+        };
+        nets.push(ConnectedNetwork {
+            name: format!("net{}", nets.len()),
+            cidr: format!("{}/{prefix}", std::net::Ipv4Addr::from(addr)),
+        });
+    }
+    p.connected_networks = nets;
+    if gaps {
+        p.pod_cidr = None;
+        p.service_cidr = None;
+        p.dns_service_ip = None;
+    }
+    p
+}
+
+fn bench(c: &mut Criterion) {
+    let mut g = c.benchmark_group("plan");
+    g.sample_size(10);
+    for n in [10_000, 100_000, 1_000_000] {
+        let full = plan_with(n, false);
+        g.bench_with_input(BenchmarkId::new("check", n), &full, |b, p| {
+            b.iter(|| check(p))
+        });
+        let gappy = plan_with(n, true);
+        g.bench_with_input(BenchmarkId::new("suggest", n), &gappy, |b, p| {
+            b.iter(|| suggest(p).expect("free space"));
+        });
+        g.bench_with_input(BenchmarkId::new("parse", n), &full.to_json(), |b, j| {
+            b.iter(|| Plan::from_json(j).expect("parses"));
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
