@@ -1,3 +1,5 @@
-//! The byocni web planner: placeholder until the web crate lands.
+//! Entry point of the web planner: mounts the Yew app on the page.
 
-fn main() {}
+fn main() {
+    byocni_web::start();
+}

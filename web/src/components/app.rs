@@ -1,0 +1,181 @@
+//! The page: header actions (suggest, share, download and upload the plan), the notice area,
+//! and the panels. Owns the state reducer, provides it as context, autosaves the plan to
+//! localStorage and loads a shared link (`#v1=...`) or the saved plan on start.
+
+use byocni_core::Plan;
+use gloo::storage::{LocalStorage, Storage};
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::capacity::Capacity;
+use super::editor::Editor;
+use super::export::{download, Export};
+use super::findings::Findings;
+use super::map::AddressMap;
+use crate::share;
+use crate::state::{Action, State};
+
+/// The starting state: a share link if the URL carries one, else the autosaved plan, else the
+/// seed example. A broken link is reported and does not replace the saved plan.
+fn initial() -> State {
+    let saved = LocalStorage::get::<String>(share::STORAGE_KEY)
+        .ok()
+        .and_then(|t| Plan::from_json(&t).ok());
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    let base = State::new(saved.clone().unwrap_or_else(Plan::example));
+    if hash.len() > 1 {
+        return match share::decode(&hash) {
+            Ok(plan) => State {
+                notice: Some(("Opened the shared plan.".into(), false)),
+                ..State::new(plan)
+            },
+            Err(e) => State {
+                notice: Some((format!("{e}. Your saved plan is unchanged."), true)),
+                ..base
+            },
+        };
+    }
+    base
+}
+
+/// The whole planner.
+#[function_component(App)]
+pub fn app() -> Html {
+    let state = use_reducer(initial);
+
+    // Autosave on every change of the plan.
+    {
+        let plan = state.plan.clone();
+        use_effect_with(plan, |plan| {
+            let _ = LocalStorage::set(share::STORAGE_KEY, plan.to_json());
+        });
+    }
+
+    let suggest = {
+        let s = state.clone();
+        Callback::from(move |_| s.dispatch(Action::Suggest))
+    };
+    let share_link = {
+        let s = state.clone();
+        Callback::from(move |_| {
+            let frag = share::encode(&s.plan);
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().set_hash(&frag);
+                let url = w.location().href().unwrap_or_default();
+                let clip = w.navigator().clipboard();
+                let s = s.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let ok = wasm_bindgen_futures::JsFuture::from(clip.write_text(&url))
+                        .await
+                        .is_ok();
+                    s.dispatch(Action::Notice(
+                        if ok {
+                            "Share link copied: it holds the whole plan.".into()
+                        } else {
+                            format!("Share link (copy it from the address bar): {url}")
+                        },
+                        false,
+                    ));
+                });
+            }
+        })
+    };
+    let save_plan = {
+        let s = state.clone();
+        Callback::from(move |_| download("byocni-plan.json", &s.plan.to_json(), "application/json"))
+    };
+    let reader = use_mut_ref(|| None::<gloo::file::callbacks::FileReader>);
+    let upload = {
+        let (s, reader) = (state.clone(), reader.clone());
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            let name = file.name();
+            let s = s.clone();
+            let task =
+                gloo::file::callbacks::read_as_text(&gloo::file::Blob::from(file), move |res| {
+                    match res {
+                        Ok(text) => match Plan::from_json(&text) {
+                            Ok(plan) => {
+                                s.dispatch(Action::Replace(Box::new(plan), Some(format!("Loaded {name}."))));
+                            }
+                            Err(e) => s.dispatch(Action::Notice(
+                                format!("{name} was not loaded, the plan is unchanged: {e}"),
+                                true,
+                            )),
+                        },
+                        Err(e) => s.dispatch(Action::Notice(
+                            format!("{name} could not be read: {e}"),
+                            true,
+                        )),
+                    }
+                });
+            *reader.borrow_mut() = Some(task);
+            input.set_value("");
+        })
+    };
+    let reset = {
+        let s = state.clone();
+        Callback::from(move |_| {
+            s.dispatch(Action::Replace(
+                Box::new(Plan::example()),
+                Some("Opened the example plan.".into()),
+            ));
+        })
+    };
+    let dismiss = {
+        let s = state.clone();
+        Callback::from(move |_| s.dispatch(Action::Dismiss))
+    };
+    let on_json = {
+        let s = state.clone();
+        Callback::from(move |e: Event| {
+            s.dispatch(Action::Json(
+                e.target_unchecked_into::<web_sys::HtmlTextAreaElement>()
+                    .value(),
+            ));
+        })
+    };
+
+    html! {
+        <ContextProvider<UseReducerHandle<State>> context={state.clone()}>
+            <header class="top">
+                <div class="brand"><h1>{ "byocni" }</h1><span>{ "AKS address planner for --network-plugin none" }</span></div>
+                <nav class="actions" aria-label="Plan actions">
+                    <button id="suggest" onclick={suggest} title="Fill empty ranges with free ones">{ "Suggest" }</button>
+                    <button id="share" onclick={share_link}>{ "Share link" }</button>
+                    <button id="download-plan" onclick={save_plan}>{ "Download plan" }</button>
+                    <label class="button" for="upload-plan">{ "Upload plan" }</label>
+                    <input id="upload-plan" type="file" accept=".json,application/json" class="visually-hidden" onchange={upload} />
+                    <button id="reset" onclick={reset}>{ "Example" }</button>
+                </nav>
+            </header>
+            if let Some((msg, err)) = &state.notice {
+                <div class={classes!("notice", err.then_some("error"))} role={if *err { "alert" } else { "status" }} id="notice">
+                    <span>{ msg }</span><button onclick={dismiss} aria-label="Dismiss">{ "×" }</button>
+                </div>
+            }
+            <main class="layout">
+                <div class="col-left">
+                    <Editor />
+                    <details class="panel json">
+                        <summary>{ "Plan file (JSON)" }</summary>
+                        <label for="plan-json">{ "Edit the whole plan file" }</label>
+                        <textarea id="plan-json" rows="18" spellcheck="false" value={state.json.clone()} onchange={on_json}></textarea>
+                        if let Some(e) = &state.json_error { <p class="error" role="alert">{ e }</p> }
+                    </details>
+                </div>
+                <div class="col-right">
+                    <Findings />
+                    <AddressMap />
+                    <Capacity />
+                </div>
+                <div class="col-full"><Export /></div>
+            </main>
+        </ContextProvider<UseReducerHandle<State>>>
+    }
+}

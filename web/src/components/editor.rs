@@ -1,0 +1,351 @@
+//! The plan editor: every part of the plan file as labelled inputs. Each change is one
+//! `Edit { path, value }` that the core applies; lists are edited by replacing the array.
+
+use byocni_core::plan::CniPlugin;
+use byocni_core::Edit;
+use serde_json::{json, Value};
+use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+use super::findings::FieldFindings;
+use super::{use_state_handle, StateHandle};
+use crate::state::Action;
+
+/// How an input's text becomes a JSON value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Text; empty means "omitted" (null).
+    Text,
+    /// Required text.
+    Required,
+    /// A whole number; empty means omitted.
+    Number,
+}
+
+fn id_of(path: &str) -> String {
+    path.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect()
+}
+
+fn to_value(kind: Kind, text: &str) -> Value {
+    let t = text.trim();
+    match kind {
+        Kind::Text | Kind::Number if t.is_empty() => Value::Null,
+        Kind::Required | Kind::Text => Value::String(text.to_owned()),
+        Kind::Number => t
+            .parse::<u64>()
+            .map_or_else(|_| Value::String(t.to_owned()), Value::from),
+    }
+}
+
+fn set(state: &StateHandle, path: &str, value: Value) {
+    state.dispatch(Action::Edit(Edit {
+        path: path.to_owned(),
+        value,
+    }));
+}
+
+#[derive(Properties, PartialEq)]
+struct FieldProps {
+    label: AttrValue,
+    path: AttrValue,
+    value: AttrValue,
+    #[prop_or(Kind::Required)]
+    kind: Kind,
+    #[prop_or_default]
+    placeholder: AttrValue,
+}
+
+#[function_component(Field)]
+fn field(p: &FieldProps) -> Html {
+    let state = use_state_handle();
+    let id = id_of(&p.path);
+    let onchange = {
+        let (path, kind) = (p.path.clone(), p.kind);
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            set(&state, &path, to_value(kind, &input.value()));
+        })
+    };
+    let invalid = !use_state_handle().findings_for(&p.path).is_empty();
+    html! {
+        <div class="field">
+            <label for={id.clone()}>{ &p.label }</label>
+            <input id={id} name={p.path.clone()} value={p.value.clone()} {onchange} placeholder={p.placeholder.clone()}
+                   inputmode={if p.kind == Kind::Number { "numeric" } else { "text" }} aria-invalid={invalid.to_string()} spellcheck="false" />
+            <FieldFindings field={p.path.clone()} />
+        </div>
+    }
+}
+
+fn plan_value(state: &StateHandle, path: &str) -> Value {
+    let v = serde_json::to_value(&state.plan).unwrap_or(Value::Null);
+    path.split('.')
+        .fold(v, |cur, key| cur.get(key).cloned().unwrap_or(Value::Null))
+}
+
+/// The editor panel.
+#[function_component(Editor)]
+pub fn editor() -> Html {
+    let state = use_state_handle();
+    let plan = &state.plan;
+    let c = &plan.cluster;
+    let opt = |v: &Option<String>| AttrValue::from(v.clone().unwrap_or_default());
+    let num = |v: Option<u32>| AttrValue::from(v.map(|n| n.to_string()).unwrap_or_default());
+
+    let toggle_vnet = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+            let v = if on {
+                json!({ "name": format!("{}-vnet", state.plan.cluster.name), "addressSpace": ["10.224.0.0/12"],
+                        "subnets": [{ "name": "nodes", "cidr": "10.224.0.0/16", "role": "nodes" }] })
+            } else {
+                Value::Null
+            };
+            set(&state, "vnet", v);
+        })
+    };
+
+    let vnet = plan.vnet.as_ref().map(|v| {
+        let space = v.address_space.join(", ");
+        let on_space = {
+            let state = state.clone();
+            Callback::from(move |e: Event| {
+                let t = e.target_unchecked_into::<HtmlInputElement>().value();
+                let list: Vec<Value> = t.split([',', ' ', '\n']).filter(|s| !s.trim().is_empty()).map(|s| Value::String(s.trim().to_owned())).collect();
+                set(&state, "vnet.addressSpace", Value::Array(list));
+            })
+        };
+        let subnets = plan_value(&state, "vnet").get("subnets").cloned().unwrap_or(json!([]));
+        let add_subnet = {
+            let (state, subnets) = (state.clone(), subnets.clone());
+            Callback::from(move |_| {
+                let mut list = subnets.as_array().cloned().unwrap_or_default();
+                list.push(json!({ "name": format!("subnet{}", list.len() + 1), "cidr": "", "role": "other" }));
+                set(&state, "vnet.subnets", Value::Array(list));
+            })
+        };
+        html! {
+            <fieldset>
+                <legend>{ "Virtual network" }</legend>
+                <Field label="VNet name" path="vnet.name" value={v.name.clone()} />
+                <div class="field">
+                    <label for="vnet-addressSpace">{ "Address space (comma-separated)" }</label>
+                    <input id="vnet-addressSpace" value={space} onchange={on_space} spellcheck="false" />
+                    <FieldFindings field="vnet.addressSpace" />
+                </div>
+                <FieldFindings field="vnet.subnets" />
+                { for v.subnets.iter().enumerate().map(|(i, s)| {
+                    let remove = {
+                        let (state, subnets) = (state.clone(), subnets.clone());
+                        Callback::from(move |_| {
+                            let mut list = subnets.as_array().cloned().unwrap_or_default();
+                            if i < list.len() { list.remove(i); }
+                            set(&state, "vnet.subnets", Value::Array(list));
+                        })
+                    };
+                    let on_role = {
+                        let state = state.clone();
+                        Callback::from(move |e: Event| {
+                            let r = e.target_unchecked_into::<HtmlSelectElement>().value();
+                            set(&state, &format!("vnet.subnets[{i}].role"), Value::String(r));
+                        })
+                    };
+                    let role_id = format!("subnet-role-{i}");
+                    let role = serde_json::to_value(s.role).ok().and_then(|r| r.as_str().map(str::to_owned)).unwrap_or_default();
+                    html! {
+                        <div class="row subnet" key={i}>
+                            <Field label={format!("Subnet {} name", i + 1)} path={format!("vnet.subnets[{i}].name")} value={s.name.clone()} />
+                            <Field label={format!("Subnet {} CIDR", i + 1)} path={format!("vnet.subnets[{i}].cidr")} value={s.cidr.clone()} placeholder="10.224.0.0/16" />
+                            <div class="field">
+                                <label for={role_id.clone()}>{ "Role" }</label>
+                                <select id={role_id} onchange={on_role}>
+                                    { for ["nodes", "apiServer", "other"].iter().map(|r| html! { <option value={*r} selected={role == *r}>{ *r }</option> }) }
+                                </select>
+                            </div>
+                            <button class="remove" onclick={remove} aria-label={format!("Remove subnet {}", s.name)}>{ "Remove" }</button>
+                        </div>
+                    }
+                }) }
+                <button onclick={add_subnet}>{ "Add subnet" }</button>
+            </fieldset>
+        }
+    });
+
+    let pools_value = plan_value(&state, "nodePools");
+    let pools = plan.effective_node_pools();
+    let set_pools = {
+        let state = state.clone();
+        move |list: Vec<Value>| set(&state, "nodePools", Value::Array(list))
+    };
+    let add_pool = {
+        let (set_pools, pv, pools) = (set_pools.clone(), pools_value.clone(), pools.clone());
+        Callback::from(move |_| {
+            let mut list = pv.as_array().cloned().unwrap_or_else(|| {
+                pools
+                    .iter()
+                    .filter_map(|p| serde_json::to_value(p).ok())
+                    .collect()
+            });
+            list.push(
+                json!({ "name": format!("pool{}", list.len() + 1), "mode": "user", "count": 1 }),
+            );
+            set_pools(list);
+        })
+    };
+    let pools_html = pools.iter().enumerate().map(|(i, p)| {
+        let remove = {
+            let (set_pools, pv) = (set_pools.clone(), pools_value.clone());
+            Callback::from(move |_| {
+                let mut list = pv.as_array().cloned().unwrap_or_default();
+                if i < list.len() { list.remove(i); }
+                set_pools(list);
+            })
+        };
+        let on_mode = {
+            let state = state.clone();
+            Callback::from(move |e: Event| {
+                let m = e.target_unchecked_into::<HtmlSelectElement>().value();
+                set(&state, &format!("nodePools[{i}].mode"), Value::String(m));
+            })
+        };
+        let mode_id = format!("pool-mode-{i}");
+        let system = p.mode == byocni_core::plan::PoolMode::System;
+        html! {
+            <fieldset class="pool" key={i}>
+                <legend>{ format!("Node pool {}", i + 1) }</legend>
+                <div class="row">
+                    <Field label="Name" path={format!("nodePools[{i}].name")} value={p.name.clone()} />
+                    <div class="field">
+                        <label for={mode_id.clone()}>{ "Mode" }</label>
+                        <select id={mode_id} onchange={on_mode}>
+                            <option value="system" selected={system}>{ "system" }</option>
+                            <option value="user" selected={!system}>{ "user" }</option>
+                        </select>
+                    </div>
+                    <Field label="Nodes" path={format!("nodePools[{i}].count")} value={p.count.to_string()} kind={Kind::Number} />
+                    <Field label="Max nodes (autoscaler)" path={format!("nodePools[{i}].maxCount")} value={num(p.max_count)} kind={Kind::Number} />
+                </div>
+                <div class="row">
+                    <Field label="Max surge" path={format!("nodePools[{i}].maxSurge")} value={opt(&p.max_surge)} kind={Kind::Text} placeholder="10%" />
+                    <Field label="Max pods" path={format!("nodePools[{i}].maxPods")} value={num(p.max_pods)} kind={Kind::Number} placeholder="250" />
+                    <Field label="VM size" path={format!("nodePools[{i}].vmSize")} value={opt(&p.vm_size)} kind={Kind::Text} placeholder="Standard_D4s_v5" />
+                </div>
+                <button class="remove" onclick={remove} aria-label={format!("Remove node pool {}", p.name)}>{ "Remove pool" }</button>
+            </fieldset>
+        }
+    });
+
+    let on_plugin = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            set(&state, "cni.plugin", Value::String(v));
+        })
+    };
+
+    let connected = plan_value(&state, "connectedNetworks");
+    let paste = use_node_ref();
+    let add_many = {
+        let (state, paste, connected) = (state.clone(), paste.clone(), connected.clone());
+        Callback::from(move |_| {
+            let Some(area) = paste.cast::<HtmlTextAreaElement>() else {
+                return;
+            };
+            let mut list = connected.as_array().cloned().unwrap_or_default();
+            let start = list.len();
+            for (k, line) in area
+                .value()
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .enumerate()
+            {
+                let (name, cidr) = match line.split_once([' ', '\t', ',']) {
+                    Some((a, b)) if a.contains('/') => (b.trim().to_owned(), a.to_owned()),
+                    Some((a, b)) => (a.to_owned(), b.trim().to_owned()),
+                    None => (format!("network {}", start + k + 1), line.to_owned()),
+                };
+                list.push(json!({ "name": name, "cidr": cidr }));
+            }
+            area.set_value("");
+            set(&state, "connectedNetworks", Value::Array(list));
+        })
+    };
+    let n_connected = plan.connected_networks.len();
+
+    html! {
+        <section class="panel editor" aria-labelledby="editor-h">
+            <h2 id="editor-h">{ "Plan" }</h2>
+            <fieldset>
+                <legend>{ "Cluster" }</legend>
+                <div class="row">
+                    <Field label="Cluster name" path="cluster.name" value={c.name.clone()} />
+                    <Field label="Resource group" path="cluster.resourceGroup" value={c.resource_group.clone()} />
+                </div>
+                <div class="row">
+                    <Field label="Location" path="cluster.location" value={c.location.clone()} placeholder="westeurope" />
+                    <Field label="DNS prefix" path="cluster.dnsPrefix" value={opt(&c.dns_prefix)} kind={Kind::Text} placeholder={plan.effective_dns_prefix()} />
+                </div>
+            </fieldset>
+            <div class="check">
+                <input type="checkbox" id="plan-vnet" checked={plan.vnet.is_some()} onchange={toggle_vnet} />
+                <label for="plan-vnet">{ "Plan the VNet (unchecked: AKS creates a managed VNet 10.224.0.0/12)" }</label>
+            </div>
+            { vnet.unwrap_or_default() }
+            <fieldset>
+                <legend>{ "Pods and services" }</legend>
+                <div class="row">
+                    <Field label="Pod CIDR (--pod-cidr)" path="podCidr" value={opt(&plan.pod_cidr)} kind={Kind::Text} placeholder="required" />
+                    <Field label="Service CIDR" path="serviceCidr" value={opt(&plan.service_cidr)} kind={Kind::Text} placeholder="10.0.0.0/16" />
+                    <Field label="DNS service IP" path="dnsServiceIP" value={opt(&plan.dns_service_ip)} kind={Kind::Text} placeholder="10.0.0.10" />
+                </div>
+                <div class="row">
+                    <div class="field">
+                        <label for="cni-plugin">{ "CNI plugin" }</label>
+                        <select id="cni-plugin" onchange={on_plugin}>
+                            { for CniPlugin::ALL.iter().map(|p| html! { <option value={p.as_str()} selected={*p == plan.cni.plugin}>{ p.as_str() }</option> }) }
+                        </select>
+                        <FieldFindings field="cni.plugin" />
+                    </div>
+                    <Field label="Per-node block prefix" path="cni.perNodePrefix" value={plan.cni.per_node_prefix.map(|p| p.to_string()).unwrap_or_default()} kind={Kind::Number} placeholder={plan.cni.plugin.default_per_node_prefix().to_string()} />
+                    <Field label="Internal load balancers" path="internalLoadBalancers" value={num(plan.internal_load_balancers)} kind={Kind::Number} placeholder="0" />
+                </div>
+            </fieldset>
+            <FieldFindings field="nodePools" />
+            { for pools_html }
+            <button onclick={add_pool}>{ "Add node pool" }</button>
+            <fieldset>
+                <legend>{ format!("Connected networks ({n_connected})") }</legend>
+                <FieldFindings field="connectedNetworks" />
+                <ul class="connected">
+                    { for plan.connected_networks.iter().enumerate().take(20).map(|(i, n)| {
+                        let remove = {
+                            let (state, connected) = (state.clone(), connected.clone());
+                            Callback::from(move |_| {
+                                let mut list = connected.as_array().cloned().unwrap_or_default();
+                                if i < list.len() { list.remove(i); }
+                                set(&state, "connectedNetworks", Value::Array(list));
+                            })
+                        };
+                        html! {
+                            <li key={i} class="row">
+                                <Field label={format!("Network {} name", i + 1)} path={format!("connectedNetworks[{i}].name")} value={n.name.clone()} />
+                                <Field label={format!("Network {} CIDR", i + 1)} path={format!("connectedNetworks[{i}].cidr")} value={n.cidr.clone()} />
+                                <button class="remove" onclick={remove} aria-label={format!("Remove connected network {}", n.name)}>{ "Remove" }</button>
+                            </li>
+                        }
+                    }) }
+                </ul>
+                if n_connected > 20 { <p>{ format!("... and {} more (all are checked).", n_connected - 20) }</p> }
+                <div class="field">
+                    <label for="paste-networks">{ "Add networks: paste CIDRs, one a line (optionally with a name)" }</label>
+                    <textarea id="paste-networks" ref={paste} rows="3" placeholder={"192.168.0.0/16 on-prem\n10.50.0.0/16 hub"}></textarea>
+                </div>
+                <button onclick={add_many}>{ "Add networks" }</button>
+            </fieldset>
+        </section>
+    }
+}

@@ -1,0 +1,215 @@
+//! The address map: an SVG of the address space that holds the plan, drawn to scale, one lane
+//! per kind of range (VNet, subnets, pods, services, connected networks, reserved), each range
+//! labelled with its name and CIDR; ranges named in overlap findings are hatched; a click zooms
+//! into a range. A table lists the same ranges for screen readers.
+
+use byocni_core::check::{AKS_RESERVED, VNET_FORBIDDEN};
+use byocni_core::space::Taken;
+use byocni_core::Cidr;
+use yew::prelude::*;
+
+use super::use_state_handle;
+
+/// One drawn range.
+#[derive(Clone, PartialEq)]
+struct Item {
+    lane: usize,
+    label: String,
+    cidr: Cidr,
+    /// Plan field (for overlap marking).
+    field: String,
+}
+
+const LANES: [&str; 6] = [
+    "VNet",
+    "Subnets",
+    "Pods",
+    "Services",
+    "Connected",
+    "Reserved",
+];
+/// Above this many connected networks, adjacent ones are merged into blocks.
+const MERGE_ABOVE: usize = 300;
+
+fn items(plan: &byocni_core::Plan) -> Vec<Item> {
+    let mut v = Vec::new();
+    let mut push = |lane, label: String, text: &str, field: String| {
+        if let Some(cidr) = Cidr::parse_lenient(text) {
+            v.push(Item {
+                lane,
+                label,
+                cidr,
+                field,
+            });
+        }
+    };
+    for (i, s) in plan.vnet_address_space().iter().enumerate() {
+        let f = if plan.vnet.is_some() {
+            format!("vnet.addressSpace[{i}]")
+        } else {
+            "vnet".into()
+        };
+        push(0, format!("VNet {s}"), s, f);
+    }
+    match &plan.vnet {
+        Some(vn) => {
+            for (i, s) in vn.subnets.iter().enumerate() {
+                push(
+                    1,
+                    format!("{} {}", s.name, s.cidr),
+                    &s.cidr,
+                    format!("vnet.subnets[{i}].cidr"),
+                );
+            }
+        }
+        None => push(
+            1,
+            "managed nodes 10.224.0.0/16".into(),
+            "10.224.0.0/16",
+            "vnet".into(),
+        ),
+    }
+    if let Some(p) = &plan.pod_cidr {
+        push(2, format!("pods {p}"), p, "podCidr".into());
+    }
+    let svc = plan.effective_service_cidr();
+    push(3, format!("services {svc}"), svc, "serviceCidr".into());
+    if plan.connected_networks.len() <= MERGE_ABOVE {
+        for (i, n) in plan.connected_networks.iter().enumerate() {
+            push(
+                4,
+                format!("{} {}", n.name, n.cidr),
+                &n.cidr,
+                format!("connectedNetworks[{i}].cidr"),
+            );
+        }
+    }
+    for r in AKS_RESERVED.iter().chain(VNET_FORBIDDEN.iter()) {
+        push(5, format!("reserved {r}"), r, String::new());
+    }
+    v
+}
+
+/// The smallest CIDR that holds every range of the plan proper (not the reserved ones).
+fn frame(items: &[Item]) -> Cidr {
+    let own: Vec<Cidr> = items
+        .iter()
+        .filter(|i| i.lane < 5)
+        .map(|i| i.cidr)
+        .collect();
+    let (Some(lo), Some(hi)) = (
+        own.iter().map(|c| c.start()).min(),
+        own.iter().map(|c| c.end()).max(),
+    ) else {
+        return Cidr::parse("10.0.0.0/8").expect("constant");
+    };
+    let common = (lo ^ hi).leading_zeros().min(32) as u8;
+    Cidr::from_u32(lo, common).expect("prefix <= 32")
+}
+
+/// The map panel.
+#[function_component(AddressMap)]
+pub fn address_map() -> Html {
+    let state = use_state_handle();
+    let zoom = use_state(|| None::<Cidr>);
+    let plan = &state.plan;
+    let all = items(plan);
+    let view = (*zoom).unwrap_or_else(|| frame(&all));
+    let overlapping: std::collections::HashSet<&str> = state
+        .report
+        .findings
+        .iter()
+        .filter(|f| {
+            f.rule.id().contains("overlap")
+                || f.rule.id() == "reserved-range"
+                || f.rule.id() == "vnet-forbidden-range"
+        })
+        .flat_map(|f| std::iter::once(f.field.as_str()).chain(f.related.iter().map(String::as_str)))
+        .collect();
+    let (w, lane_h, left) = (1000.0_f64, 34.0_f64, 90.0_f64);
+    let span = view.size() as f64;
+    let x_of = |a: u64| {
+        left + (a.saturating_sub(u64::from(view.start())) as f64 / span * (w - left))
+            .clamp(0.0, w - left)
+    };
+    let visible = |c: &Cidr| c.overlaps(view);
+    let merged: Vec<(u64, u64)> = if plan.connected_networks.len() > MERGE_ABOVE {
+        Taken::new(
+            plan.connected_networks
+                .iter()
+                .filter_map(|n| Cidr::parse_lenient(&n.cidr)),
+        )
+        .intervals()
+        .iter()
+        .copied()
+        .filter(|&(s, e)| s <= u64::from(view.end()) && e >= u64::from(view.start()))
+        .collect()
+    } else {
+        Vec::new()
+    };
+    let height = lane_h * LANES.len() as f64 + 30.0;
+    let zoom_out = {
+        let zoom = zoom.clone();
+        Callback::from(move |_| zoom.set(None))
+    };
+    html! {
+        <section class="panel map" aria-labelledby="map-h">
+            <h2 id="map-h">{ "Address map" }</h2>
+            <div class="map-bar">
+                <span>{ format!("Showing {view} ({} addresses) from {} to {}", view.size(), view.network(), view.broadcast()) }</span>
+                if zoom.is_some() { <button onclick={zoom_out}>{ "Zoom out" }</button> }
+            </div>
+            <svg viewBox={format!("0 0 {w} {height}")} role="img" aria-label={format!("Address map of {view}")} class="map-svg">
+                <defs>
+                    <pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+                        <line x1="0" y1="0" x2="0" y2="6" class="hatch-line" />
+                    </pattern>
+                </defs>
+                { for LANES.iter().enumerate().map(|(i, name)| html! {
+                    <g class="lane">
+                        <text x="4" y={format!("{}", 22.0 + i as f64 * lane_h)} class="lane-name">{ *name }</text>
+                        <line x1={left.to_string()} x2={w.to_string()} y1={format!("{}", 30.0 + i as f64 * lane_h)} y2={format!("{}", 30.0 + i as f64 * lane_h)} class="lane-rule" />
+                    </g>
+                }) }
+                { for all.iter().filter(|it| visible(&it.cidr)).map(|it| {
+                    let x1 = x_of(u64::from(it.cidr.start()));
+                    let x2 = x_of(u64::from(it.cidr.end()) + 1);
+                    let y = 6.0 + it.lane as f64 * lane_h;
+                    let bad = !it.field.is_empty() && overlapping.contains(it.field.as_str());
+                    let onclick = { let (zoom, c) = (zoom.clone(), it.cidr); Callback::from(move |_| zoom.set(Some(c))) };
+                    let width = (x2 - x1).max(1.5);
+                    html! {
+                        <g class={classes!("range", format!("lane{}", it.lane), bad.then_some("overlap"))} tabindex="0" {onclick}>
+                            <title>{ format!("{}: {} - {} ({} addresses){}", it.label, it.cidr.network(), it.cidr.broadcast(), it.cidr.size(), if bad { "; overlaps" } else { "" }) }</title>
+                            <rect x={format!("{x1:.2}")} y={format!("{y}")} width={format!("{width:.2}")} height="24" rx="3" />
+                            if bad { <rect x={format!("{x1:.2}")} y={format!("{y}")} width={format!("{width:.2}")} height="24" fill="url(#hatch)" class="hatch" /> }
+                            if width > 60.0 { <text x={format!("{:.2}", x1 + 4.0)} y={format!("{}", y + 16.0)} class="range-label">{ &it.label }</text> }
+                        </g>
+                    }
+                }) }
+                { for merged.iter().map(|&(s, e)| {
+                    let (x1, x2) = (x_of(s), x_of(e + 1));
+                    let y = 6.0 + 4.0 * lane_h;
+                    html! {
+                        <g class="range lane4 merged"><title>{ format!("connected networks {} - {}", std::net::Ipv4Addr::from(s as u32), std::net::Ipv4Addr::from(e as u32)) }</title>
+                        <rect x={format!("{x1:.2}")} y={format!("{y}")} width={format!("{:.2}", (x2 - x1).max(1.0))} height="24" /></g>
+                    }
+                }) }
+                <text x={left.to_string()} y={format!("{}", height - 4.0)} class="axis">{ view.network().to_string() }</text>
+                <text x={w.to_string()} y={format!("{}", height - 4.0)} class="axis" text-anchor="end">{ view.broadcast().to_string() }</text>
+            </svg>
+            <details>
+                <summary>{ "Ranges as a table" }</summary>
+                <table class="ranges">
+                    <thead><tr><th scope="col">{ "Kind" }</th><th scope="col">{ "Range" }</th><th scope="col">{ "First" }</th><th scope="col">{ "Last" }</th><th scope="col">{ "Addresses" }</th><th scope="col">{ "Overlaps" }</th></tr></thead>
+                    <tbody>
+                        { for all.iter().take(300).map(|it| html! {
+                            <tr><td>{ LANES[it.lane] }</td><td>{ &it.label }</td><td>{ it.cidr.network().to_string() }</td><td>{ it.cidr.broadcast().to_string() }</td><td>{ it.cidr.size() }</td>
+                            <td>{ if !it.field.is_empty() && overlapping.contains(it.field.as_str()) { "yes" } else { "" } }</td></tr>
+                        }) }
+                    </tbody>
+                </table>
+            </details>
+        </section>
+    }
+}

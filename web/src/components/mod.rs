@@ -1,0 +1,22 @@
+//! The planner's components, one file each; they read the [`crate::state::State`] from the
+//! context that [`app::App`] provides and dispatch [`crate::state::Action`]s.
+
+pub mod app;
+pub mod capacity;
+pub mod editor;
+pub mod export;
+pub mod findings;
+pub mod map;
+
+use yew::prelude::*;
+
+use crate::state::State;
+
+/// The state handle every component reads from the context.
+pub type StateHandle = UseReducerHandle<State>;
+
+/// The state from the context (the app always provides it).
+#[hook]
+pub fn use_state_handle() -> StateHandle {
+    use_context::<StateHandle>().expect("App provides the state context")
+}

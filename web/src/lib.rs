@@ -1,0 +1,12 @@
+//! byocni's web planner: a thin Yew layer over `byocni-core`. Every check, fix, suggestion and
+//! export comes from the core; this crate holds the page state ([`state`]), the share-link and
+//! storage codec ([`share`]) and the components ([`components`]).
+
+pub mod components;
+pub mod share;
+pub mod state;
+
+/// Mounts the app on `<body>`.
+pub fn start() {
+    yew::Renderer::<components::app::App>::new().render();
+}

@@ -1,0 +1,199 @@
+//! The planner's state as a Yew reducer. Every edit of the plan goes through the core
+//! (`apply_edit`, `suggest`, `Plan::from_json`) and re-checks the whole plan once; the view
+//! only reads [`State`].
+
+use std::rc::Rc;
+
+use byocni_core::{apply_edit, check, suggest, Edit, Format, Plan, Report};
+use yew::Reducible;
+
+/// Everything the page shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    /// The plan being edited.
+    pub plan: Plan,
+    /// `check` of the plan, recomputed on every change.
+    pub report: Rc<Report>,
+    /// The plan as JSON in the advanced editor, as the user typed it.
+    pub json: String,
+    /// Why the advanced editor's text is not a plan, if it is not.
+    pub json_error: Option<String>,
+    /// A message for the user (upload refused, suggestion made...), and whether it is an error.
+    pub notice: Option<(String, bool)>,
+    /// The export tab shown.
+    pub tab: Format,
+}
+
+/// What can happen to the state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Set one field (a form input or a finding's fix).
+    Edit(Edit),
+    /// Replace the plan (upload, share link, autosave).
+    Replace(Box<Plan>, Option<String>),
+    /// The advanced JSON editor changed.
+    Json(String),
+    /// Fill the gaps with the core's suggestions.
+    Suggest,
+    /// Show an export format.
+    Tab(Format),
+    /// Show a message (true: an error).
+    Notice(String, bool),
+    /// Dismiss the message.
+    Dismiss,
+}
+
+impl State {
+    /// The state for a plan.
+    pub fn new(plan: Plan) -> State {
+        State {
+            report: Rc::new(check(&plan)),
+            json: plan.to_json(),
+            json_error: None,
+            notice: None,
+            tab: Format::Bash,
+            plan,
+        }
+    }
+
+    fn with_plan(&self, plan: Plan, notice: Option<(String, bool)>) -> State {
+        State {
+            report: Rc::new(check(&plan)),
+            json: plan.to_json(),
+            json_error: None,
+            notice,
+            tab: self.tab,
+            plan,
+        }
+    }
+
+    /// The findings about one field (and the fields below it).
+    pub fn findings_for(&self, field: &str) -> Vec<&byocni_core::Finding> {
+        self.report
+            .findings
+            .iter()
+            .filter(|f| {
+                f.field == field
+                    || f.field.starts_with(&format!("{field}."))
+                    || f.field.starts_with(&format!("{field}["))
+            })
+            .collect()
+    }
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::new(Plan::example())
+    }
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let next = match action {
+            Action::Edit(edit) => match apply_edit(&self.plan, &edit) {
+                Ok(plan) => self.with_plan(plan, None),
+                Err(e) => State {
+                    notice: Some((format!("{}: {e}", edit.path), true)),
+                    ..(*self).clone()
+                },
+            },
+            Action::Replace(plan, msg) => self.with_plan(*plan, msg.map(|m| (m, false))),
+            Action::Json(text) => match Plan::from_json(&text) {
+                Ok(plan) => State {
+                    json: text,
+                    ..self.with_plan(plan, None)
+                },
+                Err(e) => State {
+                    json: text,
+                    json_error: Some(e.to_string()),
+                    ..(*self).clone()
+                },
+            },
+            Action::Suggest => match suggest(&self.plan) {
+                Ok(s) if s.filled.is_empty() => State {
+                    notice: Some(("Nothing to fill: the plan names every range.".into(), false)),
+                    ..(*self).clone()
+                },
+                Ok(s) => {
+                    let msg = s
+                        .filled
+                        .iter()
+                        .map(|f| format!("{} = {}", f.field, f.value))
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    self.with_plan(s.plan, Some((format!("Filled: {msg}"), false)))
+                }
+                Err(e) => State {
+                    notice: Some((e.to_string(), true)),
+                    ..(*self).clone()
+                },
+            },
+            Action::Tab(tab) => State {
+                tab,
+                ..(*self).clone()
+            },
+            Action::Notice(m, err) => State {
+                notice: Some((m, err)),
+                ..(*self).clone()
+            },
+            Action::Dismiss => State {
+                notice: None,
+                ..(*self).clone()
+            },
+        };
+        Rc::new(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edit(path: &str, value: impl Into<serde_json::Value>) -> Action {
+        Action::Edit(Edit {
+            path: path.into(),
+            value: value.into(),
+        })
+    }
+
+    #[test]
+    fn an_edit_rechecks_and_a_fix_repairs() {
+        let s = Rc::new(State::default());
+        assert!(s.report.findings.is_empty());
+        let s = s.reduce(edit("podCidr", "10.0.0.0/16"));
+        let f = s.findings_for("podCidr")[0].clone();
+        assert_eq!(f.rule.id(), "pod-cidr-overlap");
+        let fix = f.fix.unwrap().edit.unwrap();
+        let s = s.reduce(Action::Edit(fix));
+        assert!(s.report.findings.is_empty(), "{:?}", s.report.findings);
+        assert!(s.json.contains(s.plan.pod_cidr.as_deref().unwrap()));
+    }
+
+    #[test]
+    fn bad_json_keeps_the_plan() {
+        let s = Rc::new(State::default());
+        let before = s.plan.clone();
+        let s = s.reduce(Action::Json("{ nope".into()));
+        assert_eq!(s.plan, before);
+        assert!(s.json_error.as_deref().unwrap().contains("JSON"));
+        assert_eq!(s.json, "{ nope");
+    }
+
+    #[test]
+    fn suggest_fills_and_says_what() {
+        let mut p = Plan::example();
+        p.pod_cidr = None;
+        let s = Rc::new(State::new(p)).reduce(Action::Suggest);
+        assert_eq!(s.plan.pod_cidr.as_deref(), Some("10.244.0.0/16"));
+        assert!(s.notice.as_ref().unwrap().0.contains("podCidr"));
+    }
+
+    #[test]
+    fn a_refused_edit_is_a_notice() {
+        let s = Rc::new(State::default()).reduce(edit("nodePools[0].count", "three"));
+        assert!(s.notice.as_ref().unwrap().1);
+        assert_eq!(s.plan, Plan::example());
+    }
+}
