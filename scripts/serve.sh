@@ -1,18 +1,14 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds byocni and runs it on the bundled example plan.
-# (The web planner, issue 3, will make this serve the planner; until then it runs the CLI.)
+# Installs what is missing, builds the web planner (release, size-optimised) and serves it on
+# http://127.0.0.1:8080 (PORT=... to change). Everything runs in the browser; nothing leaves it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
-cargo build --release --locked -p byocni-cli
-byocni=target/release/byocni
-plan=${1:-target/example-plan.json}
-[ -f "$plan" ] || "$byocni" new "$plan"
+export PATH="$HOME/.cargo/bin:${BYOCNI_TOOLS:-$HOME/.cache/byocni}/npm/node_modules/.bin:$PATH"
+port=${PORT:-8080}
+bash scripts/setup.sh web
+trunk build --release --offline
 echo
-echo "== byocni check $plan"
-"$byocni" check "$plan" || true
+echo "byocni planner: open http://127.0.0.1:$port/ in your browser (Ctrl+C stops the server)"
+echo "(the CLI: cargo build --release -p byocni-cli, then target/release/byocni --help)"
 echo
-echo "== byocni export $plan --format bash"
-"$byocni" export "$plan" --format bash
-echo
-echo "byocni is built at $PWD/$byocni; the plan is $plan. Try: $byocni explain"
+exec python3 -m http.server "$port" --bind 127.0.0.1 --directory dist

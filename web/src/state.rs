@@ -14,8 +14,8 @@ pub struct State {
     pub plan: Plan,
     /// `check` of the plan, recomputed on every change.
     pub report: Rc<Report>,
-    /// The plan as JSON in the advanced editor, as the user typed it.
-    pub json: String,
+    /// The advanced editor's text when it is not a valid plan (else it shows the plan).
+    pub json: Option<String>,
     /// Why the advanced editor's text is not a plan, if it is not.
     pub json_error: Option<String>,
     /// A message for the user (upload refused, suggestion made...), and whether it is an error.
@@ -48,7 +48,7 @@ impl State {
     pub fn new(plan: Plan) -> State {
         State {
             report: Rc::new(check(&plan)),
-            json: plan.to_json(),
+            json: None,
             json_error: None,
             notice: None,
             tab: Format::Bash,
@@ -59,7 +59,7 @@ impl State {
     fn with_plan(&self, plan: Plan, notice: Option<(String, bool)>) -> State {
         State {
             report: Rc::new(check(&plan)),
-            json: plan.to_json(),
+            json: None,
             json_error: None,
             notice,
             tab: self.tab,
@@ -101,12 +101,9 @@ impl Reducible for State {
             },
             Action::Replace(plan, msg) => self.with_plan(*plan, msg.map(|m| (m, false))),
             Action::Json(text) => match Plan::from_json(&text) {
-                Ok(plan) => State {
-                    json: text,
-                    ..self.with_plan(plan, None)
-                },
+                Ok(plan) => self.with_plan(plan, None),
                 Err(e) => State {
-                    json: text,
+                    json: Some(text),
                     json_error: Some(e.to_string()),
                     ..(*self).clone()
                 },
@@ -168,7 +165,7 @@ mod tests {
         let fix = f.fix.unwrap().edit.unwrap();
         let s = s.reduce(Action::Edit(fix));
         assert!(s.report.findings.is_empty(), "{:?}", s.report.findings);
-        assert!(s.json.contains(s.plan.pod_cidr.as_deref().unwrap()));
+        assert!(s.json.is_none());
     }
 
     #[test]
@@ -178,7 +175,7 @@ mod tests {
         let s = s.reduce(Action::Json("{ nope".into()));
         assert_eq!(s.plan, before);
         assert!(s.json_error.as_deref().unwrap().contains("JSON"));
-        assert_eq!(s.json, "{ nope");
+        assert_eq!(s.json.as_deref(), Some("{ nope"));
     }
 
     #[test]

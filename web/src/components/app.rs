@@ -11,6 +11,7 @@ use super::capacity::Capacity;
 use super::editor::Editor;
 use super::export::{download, Export};
 use super::findings::Findings;
+use super::json::JsonEditor;
 use super::map::AddressMap;
 use crate::share;
 use crate::state::{Action, State};
@@ -101,7 +102,10 @@ pub fn app() -> Html {
                     match res {
                         Ok(text) => match Plan::from_json(&text) {
                             Ok(plan) => {
-                                s.dispatch(Action::Replace(Box::new(plan), Some(format!("Loaded {name}."))));
+                                s.dispatch(Action::Replace(
+                                    Box::new(plan),
+                                    Some(format!("Loaded {name}.")),
+                                ));
                             }
                             Err(e) => s.dispatch(Action::Notice(
                                 format!("{name} was not loaded, the plan is unchanged: {e}"),
@@ -131,15 +135,6 @@ pub fn app() -> Html {
         let s = state.clone();
         Callback::from(move |_| s.dispatch(Action::Dismiss))
     };
-    let on_json = {
-        let s = state.clone();
-        Callback::from(move |e: Event| {
-            s.dispatch(Action::Json(
-                e.target_unchecked_into::<web_sys::HtmlTextAreaElement>()
-                    .value(),
-            ));
-        })
-    };
 
     html! {
         <ContextProvider<UseReducerHandle<State>> context={state.clone()}>
@@ -162,12 +157,7 @@ pub fn app() -> Html {
             <main class="layout">
                 <div class="col-left">
                     <Editor />
-                    <details class="panel json">
-                        <summary>{ "Plan file (JSON)" }</summary>
-                        <label for="plan-json">{ "Edit the whole plan file" }</label>
-                        <textarea id="plan-json" rows="18" spellcheck="false" value={state.json.clone()} onchange={on_json}></textarea>
-                        if let Some(e) = &state.json_error { <p class="error" role="alert">{ e }</p> }
-                    </details>
+                    <JsonEditor />
                 </div>
                 <div class="col-right">
                     <Findings />

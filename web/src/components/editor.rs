@@ -79,10 +79,13 @@ fn field(p: &FieldProps) -> Html {
     }
 }
 
-fn plan_value(state: &StateHandle, path: &str) -> Value {
-    let v = serde_json::to_value(&state.plan).unwrap_or(Value::Null);
-    path.split('.')
-        .fold(v, |cur, key| cur.get(key).cloned().unwrap_or(Value::Null))
+/// A list of the plan as JSON values, built when a button is clicked (not at every render: a
+/// plan may hold 10,000 connected networks).
+fn list_of<T: serde::Serialize>(items: &[T]) -> Vec<Value> {
+    items
+        .iter()
+        .filter_map(|i| serde_json::to_value(i).ok())
+        .collect()
 }
 
 /// The editor panel.
@@ -118,11 +121,10 @@ pub fn editor() -> Html {
                 set(&state, "vnet.addressSpace", Value::Array(list));
             })
         };
-        let subnets = plan_value(&state, "vnet").get("subnets").cloned().unwrap_or(json!([]));
         let add_subnet = {
-            let (state, subnets) = (state.clone(), subnets.clone());
+            let state = state.clone();
             Callback::from(move |_| {
-                let mut list = subnets.as_array().cloned().unwrap_or_default();
+                let mut list = list_of(state.plan.vnet.as_ref().map_or(&[][..], |v| &v.subnets));
                 list.push(json!({ "name": format!("subnet{}", list.len() + 1), "cidr": "", "role": "other" }));
                 set(&state, "vnet.subnets", Value::Array(list));
             })
@@ -139,9 +141,9 @@ pub fn editor() -> Html {
                 <FieldFindings field="vnet.subnets" />
                 { for v.subnets.iter().enumerate().map(|(i, s)| {
                     let remove = {
-                        let (state, subnets) = (state.clone(), subnets.clone());
+                        let state = state.clone();
                         Callback::from(move |_| {
-                            let mut list = subnets.as_array().cloned().unwrap_or_default();
+                            let mut list = list_of(state.plan.vnet.as_ref().map_or(&[][..], |v| &v.subnets));
                             if i < list.len() { list.remove(i); }
                             set(&state, "vnet.subnets", Value::Array(list));
                         })
@@ -174,21 +176,15 @@ pub fn editor() -> Html {
         }
     });
 
-    let pools_value = plan_value(&state, "nodePools");
     let pools = plan.effective_node_pools();
     let set_pools = {
         let state = state.clone();
         move |list: Vec<Value>| set(&state, "nodePools", Value::Array(list))
     };
     let add_pool = {
-        let (set_pools, pv, pools) = (set_pools.clone(), pools_value.clone(), pools.clone());
+        let (set_pools, pools) = (set_pools.clone(), pools.clone());
         Callback::from(move |_| {
-            let mut list = pv.as_array().cloned().unwrap_or_else(|| {
-                pools
-                    .iter()
-                    .filter_map(|p| serde_json::to_value(p).ok())
-                    .collect()
-            });
+            let mut list = list_of(&pools);
             list.push(
                 json!({ "name": format!("pool{}", list.len() + 1), "mode": "user", "count": 1 }),
             );
@@ -197,9 +193,9 @@ pub fn editor() -> Html {
     };
     let pools_html = pools.iter().enumerate().map(|(i, p)| {
         let remove = {
-            let (set_pools, pv) = (set_pools.clone(), pools_value.clone());
+            let (set_pools, pools) = (set_pools.clone(), pools.clone());
             Callback::from(move |_| {
-                let mut list = pv.as_array().cloned().unwrap_or_default();
+                let mut list = list_of(&pools);
                 if i < list.len() { list.remove(i); }
                 set_pools(list);
             })
@@ -246,15 +242,14 @@ pub fn editor() -> Html {
         })
     };
 
-    let connected = plan_value(&state, "connectedNetworks");
     let paste = use_node_ref();
     let add_many = {
-        let (state, paste, connected) = (state.clone(), paste.clone(), connected.clone());
+        let (state, paste) = (state.clone(), paste.clone());
         Callback::from(move |_| {
             let Some(area) = paste.cast::<HtmlTextAreaElement>() else {
                 return;
             };
-            let mut list = connected.as_array().cloned().unwrap_or_default();
+            let mut list = list_of(&state.plan.connected_networks);
             let start = list.len();
             for (k, line) in area
                 .value()
@@ -323,9 +318,9 @@ pub fn editor() -> Html {
                 <ul class="connected">
                     { for plan.connected_networks.iter().enumerate().take(20).map(|(i, n)| {
                         let remove = {
-                            let (state, connected) = (state.clone(), connected.clone());
+                            let state = state.clone();
                             Callback::from(move |_| {
-                                let mut list = connected.as_array().cloned().unwrap_or_default();
+                                let mut list = list_of(&state.plan.connected_networks);
                                 if i < list.len() { list.remove(i); }
                                 set(&state, "connectedNetworks", Value::Array(list));
                             })

@@ -90,11 +90,12 @@ fn items(plan: &byocni_core::Plan) -> Vec<Item> {
     v
 }
 
-/// The smallest CIDR that holds every range of the plan proper (not the reserved ones).
+/// The smallest CIDR that holds the plan's own ranges (VNet, subnets, pods, services);
+/// connected networks and reserved ranges are drawn where they fall inside it.
 fn frame(items: &[Item]) -> Cidr {
     let own: Vec<Cidr> = items
         .iter()
-        .filter(|i| i.lane < 5)
+        .filter(|i| i.lane < 4)
         .map(|i| i.cidr)
         .collect();
     let (Some(lo), Some(hi)) = (

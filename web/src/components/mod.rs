@@ -6,6 +6,7 @@ pub mod capacity;
 pub mod editor;
 pub mod export;
 pub mod findings;
+pub mod json;
 pub mod map;
 
 use yew::prelude::*;

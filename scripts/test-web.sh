@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The web planner's browser tests: build dist/ (release, as served), then drive it in Debian's
+# Chromium with playwright-core (tests/e2e). Screenshots and figures land in tests/e2e/artifacts/.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PATH="$HOME/.cargo/bin:${BYOCNI_TOOLS:-$HOME/.cache/byocni}/npm/node_modules/.bin:$PATH"
+trunk build --release --offline
+if [ ! -d tests/e2e/node_modules/playwright-core ]; then
+    (cd tests/e2e && npm ci --no-audit --no-fund)
+fi
+node --test tests/e2e/planner.test.mjs

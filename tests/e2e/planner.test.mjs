@@ -1,0 +1,194 @@
+// Browser end-to-end tests of the web planner: the built dist/ served on 127.0.0.1, driven in
+// Debian's Chromium with playwright-core. Screenshots and figures go to tests/e2e/artifacts/.
+//
+//   node --test tests/e2e/planner.test.mjs      (after `trunk build --release --offline`)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const dist = path.resolve(here, '../../dist');
+const artifacts = path.join(here, 'artifacts');
+fs.mkdirSync(artifacts, { recursive: true });
+
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
+let server, base, browser;
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'dist/ is built (trunk build --release --offline)');
+  server = http.createServer((req, res) => {
+    const p = path.join(dist, decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    const file = p.endsWith('/') ? path.join(p, 'index.html') : p;
+    if (!file.startsWith(dist) || !fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
+    res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${server.address().port}/`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function newPage(url = base) {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, acceptDownloads: true });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base.slice(0, -1) });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  await page.waitForSelector('#summary');
+  return { page, context, errors };
+}
+
+async function setField(page, id, value) {
+  await page.fill(`#${id}`, value);
+  await page.press(`#${id}`, 'Tab');
+}
+
+test('a fresh visit opens the seed example, clean', async () => {
+  const t0 = Date.now();
+  const { page, context, errors } = await newPage();
+  const ms = Date.now() - t0;
+  assert.match(await page.textContent('#summary'), /No problems/);
+  assert.equal(await page.inputValue('#podCidr'), '10.10.0.0/16');
+  assert.equal(await page.inputValue('#cluster-name'), 'myAKSCluster');
+  const titles = await page.locator('svg.map-svg g.range title').allTextContents();
+  for (const want of ['VNet 10.224.0.0/12', 'nodes 10.224.0.0/16', 'pods 10.10.0.0/16', 'services 10.0.0.0/16']) {
+    assert.ok(titles.some((t) => t.startsWith(want)), `the map draws ${want}: ${titles}`);
+  }
+  assert.match(await page.textContent('.map-bar'), /Showing 10\.0\.0\.0\/8/);
+  assert.deepEqual(errors, []);
+  const nav = await page.evaluate(() => {
+    const n = performance.getEntriesByType('navigation')[0];
+    return { domContentLoaded: n.domContentLoadedEventEnd, load: n.loadEventEnd };
+  });
+  const interactive = await page.evaluate(() => performance.now());
+  fs.writeFileSync(path.join(artifacts, 'load.json'), JSON.stringify({ wallMsUntilSummary: ms, ...nav, nowAtCheck: interactive }, null, 2));
+  await page.screenshot({ path: path.join(artifacts, 'planner.png'), fullPage: true });
+  await context.close();
+});
+
+test('break the plan, see the error, apply the fix', async () => {
+  const { page, context } = await newPage();
+  await setField(page, 'podCidr', '10.0.0.0/16');
+  await page.waitForSelector('[role=alert]');
+  const hatched = await page.locator('svg.map-svg g.range.overlap title').allTextContents();
+  assert.ok(hatched.some((t) => t.startsWith('pods 10.0.0.0/16')), `overlap drawn as such: ${hatched}`);
+  assert.match(await page.textContent('#summary'), /error/);
+  const alerts = await page.locator('[role=alert]').allTextContents();
+  assert.ok(alerts.some((t) => t.includes('pod-cidr-overlap')), alerts.join('\n'));
+  assert.equal(await page.getAttribute('#podCidr', 'aria-invalid'), 'true');
+  await page.screenshot({ path: path.join(artifacts, 'planner-broken.png'), fullPage: true });
+  await page.locator('button.fix').first().click();
+  await page.waitForFunction(() => document.querySelector('#summary').textContent.includes('No problems'));
+  assert.notEqual(await page.inputValue('#podCidr'), '10.0.0.0/16');
+  await context.close();
+});
+
+test('copy the bash export', async () => {
+  const { page, context } = await newPage();
+  await page.click('#tab-bash');
+  await page.click('#copy-export');
+  await page.waitForSelector('#notice');
+  const text = await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(text, /^#!\/usr\/bin\/env bash/);
+  assert.match(text, /--network-plugin none --pod-cidr 10\.10\.0\.0\/16/);
+  for (const tab of ['powershell', 'arm', 'bicep', 'terraform', 'cilium-values', 'calico']) {
+    await page.click(`#tab-${tab}`);
+    assert.ok((await page.textContent('#export-text')).length > 100, tab);
+  }
+  await page.screenshot({ path: path.join(artifacts, 'planner-export.png') });
+  await context.close();
+});
+
+test('download the plan, upload it back, refuse a bad file', async () => {
+  const { page, context } = await newPage();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-plan')]);
+  const saved = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+  assert.equal(saved.podCidr, '10.10.0.0/16');
+  saved.podCidr = '10.20.0.0/16';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'byocni-e2e-'));
+  const good = path.join(dir, 'plan.json');
+  fs.writeFileSync(good, JSON.stringify(saved));
+  await page.setInputFiles('#upload-plan', good);
+  await page.waitForFunction(() => document.querySelector('#podCidr').value === '10.20.0.0/16');
+  const bad = path.join(dir, 'bad.json');
+  fs.writeFileSync(bad, '{"version": 1, "cluster": {"name": "x"}, "colour": 1}');
+  await page.setInputFiles('#upload-plan', bad);
+  await page.waitForSelector('#notice.error');
+  assert.match(await page.textContent('#notice'), /not loaded/);
+  assert.equal(await page.inputValue('#podCidr'), '10.20.0.0/16', 'a bad file leaves the plan untouched');
+  await context.close();
+});
+
+test('share link, reload, broken fragment', async () => {
+  const { page, context } = await newPage();
+  await setField(page, 'podCidr', '10.30.0.0/16');
+  await page.click('#share');
+  await page.waitForFunction(() => location.hash.startsWith('#v1='));
+  const url = page.url();
+  // A new page elsewhere (fresh storage) opens the same plan.
+  const other = await newPage(url);
+  assert.equal(await other.page.inputValue('#podCidr'), '10.30.0.0/16');
+  await other.context.close();
+  // Reload without the fragment: the autosaved plan.
+  await page.goto(base);
+  await page.waitForSelector('#summary');
+  assert.equal(await page.inputValue('#podCidr'), '10.30.0.0/16');
+  // A broken fragment: an error, and the saved plan stays.
+  await page.goto(`${base}#v1=this-is-not-a-plan`);
+  await page.reload();
+  await page.waitForSelector('#notice.error');
+  assert.match(await page.textContent('#notice'), /damaged|cannot be read/);
+  assert.equal(await page.inputValue('#podCidr'), '10.30.0.0/16');
+  await context.close();
+});
+
+test('10,000 connected networks: edit timing (recorded, not asserted)', async () => {
+  const { page, context } = await newPage();
+  const plan = JSON.parse(fs.readFileSync(path.resolve(here, '../fixtures/seed.json'), 'utf8'));
+  plan.connectedNetworks = Array.from({ length: 10000 }, (_, i) => ({ name: `n${i}`, cidr: `20.${(i >> 8) & 255}.${i & 255}.0/24` }));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'byocni-e2e-'));
+  fs.writeFileSync(path.join(dir, 'big.json'), JSON.stringify(plan));
+  await page.setInputFiles('#upload-plan', path.join(dir, 'big.json'));
+  await page.waitForFunction(() => document.querySelector('legend')?.parentElement && document.body.textContent.includes('Connected networks (10000)'));
+  const times = [];
+  for (let i = 0; i < 15; i++) {
+    times.push(await page.evaluate((v) => new Promise((resolve) => {
+      const input = document.querySelector('#podCidr');
+      const t0 = performance.now();
+      input.value = v;
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+      requestAnimationFrame(() => resolve(performance.now() - t0));
+    }), i % 2 ? '10.10.0.0/16' : '10.0.0.0/16'));
+  }
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)];
+  fs.writeFileSync(path.join(artifacts, 'edit-10k.json'), JSON.stringify({ medianMs: median, samplesMs: times }, null, 2));
+  assert.ok(times.length === 15);
+  assert.match(await page.textContent('#summary'), /error|No problems/);
+  await page.screenshot({ path: path.join(artifacts, 'planner-10k.png') });
+  await context.close();
+});
+
+test('first-load transfer (gzip) is recorded', () => {
+  const files = fs.readdirSync(dist).filter((f) => /\.(html|js|wasm|css)$/.test(f));
+  const sizes = Object.fromEntries(files.map((f) => [f, zlib.gzipSync(fs.readFileSync(path.join(dist, f)), { level: 9 }).length]));
+  const total = Object.values(sizes).reduce((a, b) => a + b, 0);
+  fs.writeFileSync(path.join(artifacts, 'transfer.json'), JSON.stringify({ totalGzipBytes: total, sizes }, null, 2));
+  assert.ok(files.some((f) => f.endsWith('.wasm')));
+});

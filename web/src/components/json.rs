@@ -1,0 +1,43 @@
+//! The whole plan file as editable JSON, for what the form does not cover. The text is only
+//! built while the panel is open (a plan may hold 10,000 connected networks).
+
+use yew::prelude::*;
+
+use super::use_state_handle;
+use crate::state::Action;
+
+/// The JSON editor panel.
+#[function_component(JsonEditor)]
+pub fn json_editor() -> Html {
+    let state = use_state_handle();
+    let open = use_state(|| false);
+    let ontoggle = {
+        let open = open.clone();
+        Callback::from(move |e: Event| {
+            open.set(
+                e.target_unchecked_into::<web_sys::HtmlDetailsElement>()
+                    .open(),
+            );
+        })
+    };
+    let onchange = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            state.dispatch(Action::Json(
+                e.target_unchecked_into::<web_sys::HtmlTextAreaElement>()
+                    .value(),
+            ));
+        })
+    };
+    html! {
+        <details class="panel json" {ontoggle}>
+            <summary>{ "Plan file (JSON)" }</summary>
+            if *open {
+                <label for="plan-json">{ "Edit the whole plan file" }</label>
+                <textarea id="plan-json" rows="18" spellcheck="false"
+                    value={state.json.clone().unwrap_or_else(|| state.plan.to_json())} {onchange}></textarea>
+                if let Some(e) = &state.json_error { <p class="error" role="alert">{ e }</p> }
+            }
+        </details>
+    }
+}
