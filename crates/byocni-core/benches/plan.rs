@@ -44,7 +44,7 @@ fn bench(c: &mut Criterion) {
     for n in [10_000, 100_000, 1_000_000] {
         let full = plan_with(n, false);
         g.bench_with_input(BenchmarkId::new("check", n), &full, |b, p| {
-            b.iter(|| check(p))
+            b.iter(|| check(p));
         });
         let gappy = plan_with(n, true);
         g.bench_with_input(BenchmarkId::new("suggest", n), &gappy, |b, p| {
