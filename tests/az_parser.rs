@@ -57,6 +57,24 @@ fn every_az_command_parses_with_the_real_az() {
         all.extend(bash_az_commands(&bash));
     }
     all.extend(byocni_tests::az::extra_commands());
+    // `byocni apply --subscription` appends it to every az command: one of each kind with it.
+    let mut kinds = BTreeSet::new();
+    let with_sub: Vec<Vec<String>> = all
+        .iter()
+        .filter(|a| {
+            a.first().is_some_and(|w| w != "version")
+                && kinds.insert(a.iter().take(3).cloned().collect::<Vec<_>>())
+        })
+        .map(|a| {
+            let mut a = a.clone();
+            a.extend([
+                "--subscription".to_owned(),
+                "00000000-0000-0000-0000-000000000000".to_owned(),
+            ]);
+            a
+        })
+        .collect();
+    all.extend(with_sub);
     assert!(
         all.len() >= 20,
         "expected many distinct commands, got {}",

@@ -1,7 +1,7 @@
 //! The planning subcommands (new, check, suggest, export, explain) and the dispatch of the
 //! provisioning ones to [`crate::provision`]. Reading plans and the exit-code policy live here too.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -289,14 +289,7 @@ fn explain_cmd(rule: Option<&str>) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Whether stdout is a terminal (for prompts and progress).
-#[allow(dead_code)]
-pub(crate) fn interactive() -> bool {
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
-}
-
 /// The default path of a file that lives next to the plan (journal, kubeconfig).
-#[allow(dead_code)]
 pub(crate) fn beside(plan: &Path, suffix: &str) -> PathBuf {
     let mut s = plan.as_os_str().to_owned();
     s.push(suffix);

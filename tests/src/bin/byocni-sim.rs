@@ -1,0 +1,430 @@
+//! A simulated `az`, `kubectl` and `helm` for byocni's provisioning tests: one binary that acts
+//! as whichever tool its file name says (tests put symlinks named az, kubectl and helm first on
+//! PATH). It keeps resource state as JSON in `$BYOCNI_SIM_DIR`, records every argv to
+//! `calls.log` there, answers `show` with exit 3 when a resource is missing, prints JSON shaped
+//! like the real tools', and fails on demand: when `$BYOCNI_SIM_DIR/fail` holds a text that the
+//! command line contains, that command fails once with an az-style error.
+//!
+//! Knobs (files in `$BYOCNI_SIM_DIR`): `logged-out` (az account show fails), `az-version`
+//! (what `az version` reports), `ready-after` (polls of `kubectl get nodes` before Ready).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde_json::{json, Value};
+
+const SUB: &str = "00000000-0000-0000-0000-000000000000";
+
+struct Sim {
+    dir: PathBuf,
+    state: Value,
+}
+
+/// `--flag value` pairs and bare words of an argv.
+struct Args {
+    words: Vec<String>,
+    flags: BTreeMap<String, Vec<String>>,
+}
+
+fn parse(argv: &[String]) -> Args {
+    let mut words = Vec::new();
+    let mut flags: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut i = 0;
+    while i < argv.len() {
+        let a = &argv[i];
+        if let Some(f) = a.strip_prefix("--") {
+            if let Some((k, v)) = f.split_once('=') {
+                flags.entry(k.to_owned()).or_default().push(v.to_owned());
+            } else {
+                let mut vals = Vec::new();
+                while i + 1 < argv.len() && !argv[i + 1].starts_with("--") {
+                    i += 1;
+                    vals.push(argv[i].clone());
+                }
+                flags.entry(f.to_owned()).or_default().extend(vals);
+            }
+        } else if a == "-o" || a == "-f" {
+            i += 1;
+            if let Some(v) = argv.get(i) {
+                flags
+                    .entry(if a == "-o" { "output" } else { "filename" }.to_owned())
+                    .or_default()
+                    .push(v.clone());
+            }
+        } else {
+            words.push(a.clone());
+        }
+        i += 1;
+    }
+    Args { words, flags }
+}
+
+impl Args {
+    fn get(&self, k: &str) -> String {
+        self.flags
+            .get(k)
+            .and_then(|v| v.first())
+            .cloned()
+            .unwrap_or_default()
+    }
+    fn all(&self, k: &str) -> Vec<String> {
+        self.flags.get(k).cloned().unwrap_or_default()
+    }
+    fn has(&self, k: &str) -> bool {
+        self.flags.contains_key(k)
+    }
+}
+
+impl Sim {
+    fn load() -> Sim {
+        let dir = PathBuf::from(std::env::var_os("BYOCNI_SIM_DIR").expect("BYOCNI_SIM_DIR is set"));
+        let state = std::fs::read_to_string(dir.join("state.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_else(|| json!({ "resources": {}, "creates": {}, "polls": 0, "cni": false }));
+        Sim { dir, state }
+    }
+    fn save(&self) {
+        std::fs::write(
+            self.dir.join("state.json"),
+            serde_json::to_string_pretty(&self.state).unwrap(),
+        )
+        .unwrap();
+    }
+    fn knob(&self, name: &str) -> Option<String> {
+        std::fs::read_to_string(self.dir.join(name))
+            .ok()
+            .map(|s| s.trim().to_owned())
+    }
+    fn get(&self, key: &str) -> Option<Value> {
+        self.state["resources"].get(key).cloned()
+    }
+    fn put(&mut self, key: &str, v: Value) {
+        self.state["resources"][key] = v;
+        let n = self.state["creates"][key].as_u64().unwrap_or(0);
+        self.state["creates"][key] = json!(n + 1);
+    }
+    fn remove(&mut self, key: &str) -> bool {
+        self.state["resources"]
+            .as_object_mut()
+            .unwrap()
+            .remove(key)
+            .is_some()
+    }
+}
+
+fn out(v: &Value) -> i32 {
+    println!("{}", serde_json::to_string_pretty(v).unwrap());
+    0
+}
+
+fn missing(what: &str) -> i32 {
+    eprintln!("ERROR: (ResourceNotFound) The Resource '{what}' was not found.");
+    3
+}
+
+fn rg_id(rg: &str) -> String {
+    format!("/subscriptions/{SUB}/resourceGroups/{rg}")
+}
+
+fn az(sim: &mut Sim, argv: &[String]) -> i32 {
+    let a = parse(argv);
+    let w: Vec<&str> = a.words.iter().map(String::as_str).collect();
+    let rg = a.get("resource-group");
+    let name = a.get("name");
+    let needs_rg = |sim: &Sim, rg: &str| sim.get(&format!("group/{rg}")).is_some();
+    match w.as_slice() {
+        ["version"] => out(
+            &json!({ "azure-cli": sim.knob("az-version").unwrap_or_else(|| "2.91.0".into()), "azure-cli-core": "2.91.0" }),
+        ),
+        ["account", "show"] => {
+            if sim.knob("logged-out").is_some() {
+                eprintln!("ERROR: Please run 'az login' to setup account.");
+                1
+            } else {
+                out(
+                    &json!({ "id": SUB, "name": "Simulated Subscription", "state": "Enabled", "user": { "name": "architect@example.com" } }),
+                )
+            }
+        }
+        ["account", "list"] => out(
+            &json!([{ "id": SUB, "name": "Simulated Subscription" }, { "id": "11111111-0000-0000-0000-000000000000", "name": "Hub" }]),
+        ),
+        ["group", "show"] => sim
+            .get(&format!("group/{name}"))
+            .map_or_else(|| missing(&name), |v| out(&v)),
+        ["group", "create"] => {
+            let v = json!({ "id": rg_id(&name), "name": name, "location": a.get("location"), "properties": { "provisioningState": "Succeeded" } });
+            sim.put(&format!("group/{name}"), v.clone());
+            out(&v)
+        }
+        ["group", "delete"] => {
+            let prefix = format!("/{name}/");
+            let keys: Vec<String> = sim.state["resources"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| k.contains(&prefix) || k.ends_with(&format!("group/{name}")))
+                .cloned()
+                .collect();
+            for k in keys {
+                sim.remove(&k);
+            }
+            0
+        }
+        ["network", "vnet", "show"] => sim
+            .get(&format!("vnet/{rg}/{name}"))
+            .map_or_else(|| missing(&name), |v| out(&v)),
+        ["network", "vnet", "create"] => {
+            if !needs_rg(sim, &rg) {
+                eprintln!(
+                    "ERROR: (ResourceGroupNotFound) Resource group '{rg}' could not be found."
+                );
+                return 1;
+            }
+            let id = format!(
+                "{}/providers/Microsoft.Network/virtualNetworks/{name}",
+                rg_id(&rg)
+            );
+            let v = json!({ "newVNet": { "id": id, "name": name, "addressSpace": { "addressPrefixes": a.all("address-prefixes") }, "subnets": [] } });
+            sim.put(&format!("vnet/{rg}/{name}"), v["newVNet"].clone());
+            out(&v)
+        }
+        ["network", "vnet", "delete"] => {
+            let subs: Vec<String> = sim.state["resources"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| k.starts_with(&format!("subnet/{rg}/{name}/")))
+                .cloned()
+                .collect();
+            for k in subs {
+                sim.remove(&k);
+            }
+            i32::from(!sim.remove(&format!("vnet/{rg}/{name}")))
+        }
+        ["network", "vnet", "list"] => {
+            let list: Vec<Value> = sim.state["resources"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .filter(|(k, _)| k.starts_with("vnet/"))
+                .map(|(_, v)| v.clone())
+                .collect();
+            let mut all = list;
+            if let Some(extra) = sim.knob("estate") {
+                all.extend(serde_json::from_str::<Vec<Value>>(&extra).unwrap_or_default());
+            }
+            out(&Value::Array(all))
+        }
+        ["network", "vnet", "subnet", "show"] => sim
+            .get(&format!("subnet/{rg}/{}/{name}", a.get("vnet-name")))
+            .map_or_else(|| missing(&name), |v| out(&v)),
+        ["network", "vnet", "subnet", "create"] => {
+            let vnet = a.get("vnet-name");
+            if sim.get(&format!("vnet/{rg}/{vnet}")).is_none() {
+                eprintln!("ERROR: (ResourceNotFound) The Resource 'Microsoft.Network/virtualNetworks/{vnet}' under resource group '{rg}' was not found.");
+                return 1;
+            }
+            let id = format!(
+                "{}/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{name}",
+                rg_id(&rg)
+            );
+            let v = json!({ "id": id, "name": name, "addressPrefix": a.get("address-prefixes"), "provisioningState": "Succeeded" });
+            sim.put(&format!("subnet/{rg}/{vnet}/{name}"), v.clone());
+            out(&v)
+        }
+        ["identity", "show"] => sim
+            .get(&format!("identity/{rg}/{name}"))
+            .map_or_else(|| missing(&name), |v| out(&v)),
+        ["identity", "create"] => {
+            let id = format!(
+                "{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}",
+                rg_id(&rg)
+            );
+            let v = json!({ "id": id, "name": name, "principalId": "22222222-3333-4444-5555-666666666666", "clientId": "77777777-0000-0000-0000-000000000000" });
+            sim.put(&format!("identity/{rg}/{name}"), v.clone());
+            out(&v)
+        }
+        ["identity", "delete"] => i32::from(!sim.remove(&format!("identity/{rg}/{name}"))),
+        ["role", "assignment", "list"] => {
+            let key = format!("role/{}/{}", a.get("assignee-object-id"), a.get("scope"));
+            out(&Value::Array(sim.get(&key).into_iter().collect()))
+        }
+        ["role", "assignment", "create"] => {
+            let key = format!("role/{}/{}", a.get("assignee-object-id"), a.get("scope"));
+            let v = json!({ "id": format!("{}/providers/Microsoft.Authorization/roleAssignments/1", a.get("scope")), "roleDefinitionName": a.get("role"), "principalId": a.get("assignee-object-id"), "scope": a.get("scope") });
+            sim.put(&key, v.clone());
+            out(&v)
+        }
+        ["aks", "show"] => sim
+            .get(&format!("aks/{rg}/{name}"))
+            .map_or_else(|| missing(&name), |v| out(&v)),
+        ["aks", "create"] => {
+            if sim.get(&format!("aks/{rg}/{name}")).is_some() {
+                eprintln!("ERROR: (ManagedClusterAlreadyExists) cluster {name} already exists");
+                return 1;
+            }
+            let v = json!({
+                "id": format!("{}/providers/Microsoft.ContainerService/managedClusters/{name}", rg_id(&rg)),
+                "name": name, "location": a.get("location"), "provisioningState": "Succeeded",
+                "networkProfile": { "networkPlugin": a.get("network-plugin"), "podCidr": a.get("pod-cidr"), "serviceCidr": a.get("service-cidr"), "dnsServiceIp": a.get("dns-service-ip") },
+                "agentPoolProfiles": [{ "name": a.get("nodepool-name"), "count": a.get("node-count").parse::<u64>().unwrap_or(3), "maxPods": a.get("max-pods").parse::<u64>().unwrap_or(250) }],
+            });
+            sim.put(&format!("aks/{rg}/{name}"), v.clone());
+            out(&v)
+        }
+        ["aks", "delete"] => i32::from(!sim.remove(&format!("aks/{rg}/{name}"))),
+        ["aks", "nodepool", "update"] => {
+            let key = format!("nodepool/{rg}/{}/{name}", a.get("cluster-name"));
+            let v = json!({ "name": name, "upgradeSettings": { "maxSurge": a.get("max-surge") } });
+            sim.put(&key, v.clone());
+            out(&v)
+        }
+        ["aks", "nodepool", "show"] => sim
+            .get(&format!("nodepool/{rg}/{}/{name}", a.get("cluster-name")))
+            .map_or_else(|| missing(&name), |v| out(&v)),
+        ["aks", "nodepool", "add"] => {
+            let v = json!({ "name": name, "count": a.get("node-count"), "maxPods": a.get("max-pods").parse::<u64>().unwrap_or(250) });
+            sim.put(
+                &format!("nodepool/{rg}/{}/{name}", a.get("cluster-name")),
+                v.clone(),
+            );
+            out(&v)
+        }
+        ["aks", "get-credentials"] => {
+            if sim.get(&format!("aks/{rg}/{name}")).is_none() {
+                return missing(&name);
+            }
+            std::fs::write(
+                a.get("file"),
+                format!("apiVersion: v1\nkind: Config\ncurrent-context: {name}\n"),
+            )
+            .unwrap();
+            eprintln!("Merged \"{name}\" as current context in {}", a.get("file"));
+            0
+        }
+        _ => {
+            eprintln!("ERROR: byocni-sim does not know `az {}`", argv.join(" "));
+            2
+        }
+    }
+}
+
+fn kubectl(sim: &mut Sim, argv: &[String]) -> i32 {
+    let a = parse(argv);
+    let w: Vec<&str> = a.words.iter().map(String::as_str).collect();
+    match w.as_slice() {
+        ["get", "nodes"] => {
+            let polls = sim.state["polls"].as_u64().unwrap_or(0) + 1;
+            sim.state["polls"] = json!(polls);
+            let ready_after: u64 = sim
+                .knob("ready-after")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(2);
+            let installed_at = sim.state["cni_at"].as_u64();
+            let ready = installed_at.is_some_and(|at| polls >= at + ready_after);
+            let nodes: Vec<Value> = (0..3)
+                .map(|i| {
+                    let cond = if ready {
+                        json!({ "type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status" })
+                    } else {
+                        json!({ "type": "Ready", "status": "False", "reason": "KubeletNotReady", "message": "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized" })
+                    };
+                    json!({ "metadata": { "name": format!("aks-nodepool1-1234567-vmss00000{i}") }, "status": { "conditions": [cond] } })
+                })
+                .collect();
+            out(&json!({ "apiVersion": "v1", "kind": "List", "items": nodes }))
+        }
+        ["apply", ..] => {
+            let file = a.get("filename");
+            if file.starts_with("https://") {
+                println!("customresourcedefinition.apiextensions.k8s.io/installations.operator.tigera.io serverside-applied\ndeployment.apps/tigera-operator serverside-applied");
+            } else {
+                let text = std::fs::read_to_string(&file).unwrap_or_default();
+                if !text.contains("kind: Installation") {
+                    eprintln!("error: no Installation in {file}");
+                    return 1;
+                }
+                let polls = sim.state["polls"].as_u64().unwrap_or(0);
+                sim.state["cni_at"] = json!(polls);
+                sim.state["cni"] = json!("calico");
+                println!("installation.operator.tigera.io/default created");
+            }
+            0
+        }
+        _ => {
+            eprintln!(
+                "error: byocni-sim does not know `kubectl {}`",
+                argv.join(" ")
+            );
+            1
+        }
+    }
+}
+
+fn helm(sim: &mut Sim, argv: &[String]) -> i32 {
+    let a = parse(argv);
+    let w: Vec<&str> = a.words.iter().map(String::as_str).collect();
+    match w.as_slice() {
+        ["repo", "add", name, ..] => {
+            println!("\"{name}\" has been added to your repositories");
+            0
+        }
+        ["upgrade", "install", ..] | ["upgrade", ..] if a.has("install") || w.len() >= 3 => {
+            let values = std::fs::read_to_string(a.get("values")).unwrap_or_default();
+            if !values.contains("aksbyocni") {
+                eprintln!(
+                    "Error: values file {} is not Cilium values for AKS BYO CNI",
+                    a.get("values")
+                );
+                return 1;
+            }
+            let polls = sim.state["polls"].as_u64().unwrap_or(0);
+            sim.state["cni_at"] = json!(polls);
+            sim.state["cni"] = json!("cilium");
+            sim.state["cilium_values"] = json!(values);
+            println!("Release \"cilium\" has been upgraded. Happy Helming!\nSTATUS: deployed");
+            0
+        }
+        _ => {
+            eprintln!("Error: byocni-sim does not know `helm {}`", argv.join(" "));
+            1
+        }
+    }
+}
+
+fn main() {
+    let mut argv: Vec<String> = std::env::args().collect();
+    let tool = PathBuf::from(argv.remove(0))
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut sim = Sim::load();
+    let line = format!("{tool} {}", argv.join(" "));
+    let mut log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(sim.dir.join("calls.log"))
+        .unwrap();
+    writeln!(log, "{line}").unwrap();
+    if let Some(pattern) = sim.knob("fail") {
+        if !pattern.is_empty() && line.contains(&pattern) {
+            let _ = std::fs::remove_file(sim.dir.join("fail"));
+            eprintln!("ERROR: (InjectedFailure) The simulated {tool} failed `{pattern}` on purpose.\nCode: InjectedFailure");
+            std::process::exit(1);
+        }
+    }
+    let code = match tool.as_str() {
+        "az" => az(&mut sim, &argv),
+        "kubectl" => kubectl(&mut sim, &argv),
+        "helm" => helm(&mut sim, &argv),
+        other => {
+            eprintln!("byocni-sim: run me as az, kubectl or helm, not {other}");
+            2
+        }
+    };
+    sim.save();
+    std::process::exit(code);
+}
