@@ -45,8 +45,8 @@ pub(crate) enum Command {
         /// The plan file (`-` for stdin).
         plan: PathBuf,
         /// What to render.
-        #[arg(long, value_enum)]
-        format: ExportFormat,
+        #[arg(long, value_parser = export_format())]
+        format: byocni_core::Format,
         /// Render even when check finds errors (the findings become comments).
         #[arg(long)]
         force: bool,
@@ -83,22 +83,11 @@ pub(crate) enum OutputFormat {
     Json,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum ExportFormat {
-    /// Executable bash script of az commands.
-    Bash,
-    /// PowerShell script of az commands.
-    Powershell,
-    /// ARM JSON template.
-    Arm,
-    /// Bicep module.
-    Bicep,
-    /// Terraform (azurerm).
-    Terraform,
-    /// Cilium Helm values.
-    CiliumValues,
-    /// Calico (Tigera operator) Installation.
-    Calico,
+/// Parses `--format` of `export` with the core's own list of formats (one source of truth).
+fn export_format() -> impl clap::builder::TypedValueParser<Value = byocni_core::Format> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(byocni_core::Format::ALL.map(byocni_core::Format::id))
+        .map(|id| byocni_core::Format::from_id(&id).expect("only listed ids are accepted"))
 }
 
 /// Options shared by the commands that talk to Azure.

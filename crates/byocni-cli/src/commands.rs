@@ -9,7 +9,7 @@ use anyhow::Context;
 use byocni_core::check::explain::explain;
 use byocni_core::{check, render, suggest_into, Format, Plan, RenderError, RenderOptions, Rule};
 
-use crate::cli::{Cli, Command, ExportFormat, OutputFormat};
+use crate::cli::{Cli, Command, OutputFormat};
 use crate::output;
 
 /// An error that means the input could not be read: exit code 2.
@@ -203,26 +203,13 @@ fn suggest_cmd(path: &Path, output_path: Option<&Path>) -> anyhow::Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
-fn format_of(f: ExportFormat) -> Format {
-    match f {
-        ExportFormat::Bash => Format::Bash,
-        ExportFormat::Powershell => Format::Powershell,
-        ExportFormat::Arm => Format::Arm,
-        ExportFormat::Bicep => Format::Bicep,
-        ExportFormat::Terraform => Format::Terraform,
-        ExportFormat::CiliumValues => Format::CiliumValues,
-        ExportFormat::Calico => Format::Calico,
-    }
-}
-
 fn export(
     path: &Path,
-    format: ExportFormat,
+    format: Format,
     force: bool,
     output_path: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let plan = read_plan(path)?;
-    let format = format_of(format);
     match render(&plan, format, RenderOptions { force }) {
         Ok(text) => {
             write_out(output_path, &text, format == Format::Bash)?;

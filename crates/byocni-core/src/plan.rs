@@ -361,6 +361,19 @@ impl Plan {
             .unwrap_or_else(|| vec![NodePool::default_pool()])
     }
 
+    /// The pools' nodes at their maximum and their upgrade surge, summed (saturating: counts are
+    /// user input).
+    pub fn node_totals(&self) -> (u64, u64) {
+        self.effective_node_pools()
+            .iter()
+            .fold((0u64, 0u64), |(n, s), p| {
+                (
+                    n.saturating_add(u64::from(p.max_nodes())),
+                    s.saturating_add(p.surge_nodes().unwrap_or(0)),
+                )
+            })
+    }
+
     /// Internal load balancer front ends (0 when omitted).
     pub fn effective_internal_load_balancers(&self) -> u32 {
         self.internal_load_balancers.unwrap_or(0)

@@ -115,14 +115,7 @@ fn fill_gaps(
     // What a range outside the VNet must avoid: all of that and the VNet.
     let mut taken = Taken::new(inside.iter().copied().chain(vnet_spaces));
     let pools = plan.effective_node_pools();
-    let max_nodes: u64 = pools
-        .iter()
-        .map(|p| u64::from(p.max_nodes()))
-        .fold(0u64, u64::saturating_add);
-    let surge: u64 = pools
-        .iter()
-        .map(|p| p.surge_nodes().unwrap_or(0))
-        .fold(0u64, u64::saturating_add);
+    let (max_nodes, surge) = plan.node_totals();
     let node_ips = node_addresses_needed(plan);
 
     // 1. The VNet. Without one AKS makes 10.224.0.0/12; keep that unless it collides.

@@ -88,14 +88,7 @@ pub fn pods_per_block(plugin: CniPlugin, prefix_len: u8) -> u64 {
 /// Computes the capacity report.
 pub fn capacity(plan: &Plan) -> Capacity {
     let pools = plan.effective_node_pools();
-    let max_nodes: u64 = pools
-        .iter()
-        .map(|p| u64::from(p.max_nodes()))
-        .fold(0u64, u64::saturating_add);
-    let surge_nodes: u64 = pools
-        .iter()
-        .map(|p| p.surge_nodes().unwrap_or(0))
-        .fold(0u64, u64::saturating_add);
+    let (max_nodes, surge_nodes) = plan.node_totals();
     let ilb = u64::from(plan.effective_internal_load_balancers());
     let node_subnet = plan
         .node_subnet_cidr()

@@ -855,15 +855,7 @@ fn check_pools(plan: &Plan, out: &mut Vec<Finding>) {
 
 /// Addresses the node subnet needs: max nodes + surge + ILB + 5 (rule 11).
 pub fn node_addresses_needed(plan: &Plan) -> u64 {
-    let pools = plan.effective_node_pools();
-    let nodes: u64 = pools
-        .iter()
-        .map(|p| u64::from(p.max_nodes()))
-        .fold(0u64, u64::saturating_add);
-    let surge: u64 = pools
-        .iter()
-        .map(|p| p.surge_nodes().unwrap_or(0))
-        .fold(0u64, u64::saturating_add);
+    let (nodes, surge) = plan.node_totals();
     nodes
         .saturating_add(surge)
         .saturating_add(u64::from(plan.effective_internal_load_balancers()))
