@@ -19,7 +19,8 @@ step "clippy (native)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "clippy (wasm32: the core and the web planner)"
-cargo clippy -p byocni-core -p byocni-web --target wasm32-unknown-unknown --locked -- -D warnings
+cargo clippy -p byocni-core --target wasm32-unknown-unknown --locked -- -D warnings
+cargo clippy -p byocni-web --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 
 step "Rust tests"
 cargo test --workspace --locked

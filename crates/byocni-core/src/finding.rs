@@ -277,6 +277,25 @@ pub enum EditError {
 
 /// Applies `edit` to `plan`, returning the edited plan. Missing objects on the path are created.
 pub fn apply_edit(plan: &Plan, edit: &Edit) -> Result<Plan, EditError> {
+    // The edit goes through the plan's JSON form. Connected networks (possibly 10,000s) make no
+    // round trip unless the edit is about them: an edit in the web planner stays cheap.
+    if !edit.path.starts_with("connectedNetworks") && !plan.connected_networks.is_empty() {
+        let light = Plan {
+            version: plan.version,
+            cluster: plan.cluster.clone(),
+            vnet: plan.vnet.clone(),
+            pod_cidr: plan.pod_cidr.clone(),
+            service_cidr: plan.service_cidr.clone(),
+            dns_service_ip: plan.dns_service_ip.clone(),
+            node_pools: plan.node_pools.clone(),
+            internal_load_balancers: plan.internal_load_balancers,
+            cni: plan.cni.clone(),
+            connected_networks: Vec::new(),
+        };
+        let mut edited = apply_edit(&light, edit)?;
+        edited.connected_networks = plan.connected_networks.clone();
+        return Ok(edited);
+    }
     let mut root = serde_json::to_value(plan).expect("a plan always serialises");
     let segments =
         parse_path(&edit.path).ok_or_else(|| EditError::NoSuchField(edit.path.clone()))?;
@@ -392,6 +411,42 @@ mod tests {
             &p,
             &Edit {
                 path: "nope".into(),
+                value: "x".into()
+            }
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn edits_keep_the_connected_networks() {
+        let mut p = Plan::example();
+        p.connected_networks.push(crate::plan::ConnectedNetwork {
+            name: "hub".into(),
+            cidr: "10.50.0.0/16".into(),
+        });
+        let q = apply_edit(
+            &p,
+            &Edit {
+                path: "podCidr".into(),
+                value: "10.20.0.0/16".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(q.connected_networks, p.connected_networks);
+        assert_eq!(q.pod_cidr.as_deref(), Some("10.20.0.0/16"));
+        let q = apply_edit(
+            &p,
+            &Edit {
+                path: "connectedNetworks[1].cidr".into(),
+                value: "10.51.0.0/16".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(q.connected_networks[1].cidr, "10.51.0.0/16");
+        assert!(apply_edit(
+            &p,
+            &Edit {
+                path: "nodePools[0].count".into(),
                 value: "x".into()
             }
         )

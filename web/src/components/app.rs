@@ -46,6 +46,13 @@ fn initial() -> State {
 pub fn app() -> Html {
     let state = use_reducer(initial);
 
+    // Mark the moment the planner is on screen and usable (read by the browser benchmarks).
+    use_effect_with((), |()| {
+        if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = p.mark("byocni-interactive");
+        }
+    });
+
     // Autosave on every change of the plan.
     {
         let plan = state.plan.clone();

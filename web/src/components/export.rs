@@ -1,7 +1,8 @@
 //! Export tabs: the core's renderings (bash, PowerShell, ARM, Bicep, Terraform, Cilium values,
 //! Calico), with copy to clipboard (and a selectable fallback) and download.
 
-use byocni_core::{render, Format, RenderOptions};
+use byocni_core::render::render_checked;
+use byocni_core::{Format, RenderOptions};
 use yew::prelude::*;
 
 use super::use_state_handle;
@@ -56,8 +57,13 @@ fn select(el: &web_sys::Element) {
 pub fn export() -> Html {
     let state = use_state_handle();
     let forced = state.report.has_errors();
-    let text = render(&state.plan, state.tab, RenderOptions { force: true })
-        .unwrap_or_else(|e| e.to_string());
+    let text = render_checked(
+        &state.plan,
+        &state.report,
+        state.tab,
+        RenderOptions { force: true },
+    )
+    .unwrap_or_else(|e| e.to_string());
     let pre = use_node_ref();
     let copy = {
         let (state, text, pre) = (state.clone(), text.clone(), pre.clone());

@@ -112,11 +112,21 @@ pub enum RenderError {
 
 /// Renders a plan in a format.
 pub fn render(plan: &Plan, format: Format, options: RenderOptions) -> Result<String, RenderError> {
-    let report = crate::check::check(plan);
+    render_checked(plan, &crate::check::check(plan), format, options)
+}
+
+/// [`render`] with the plan's report already at hand (the web planner checks once per edit).
+pub fn render_checked(
+    plan: &Plan,
+    report: &crate::check::Report,
+    format: Format,
+    options: RenderOptions,
+) -> Result<String, RenderError> {
     let errors: Vec<Finding> = report
         .findings
-        .into_iter()
+        .iter()
         .filter(|f| f.severity == Severity::Error)
+        .cloned()
         .collect();
     if !errors.is_empty() && !options.force {
         return Err(RenderError::Findings(errors));

@@ -1,0 +1,143 @@
+//! Component tests in a real browser (wasm-bindgen-test in headless Chromium): the whole app is
+//! mounted on a fresh element, driven through the DOM, and read back.
+//!
+//!     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+//!     CHROMEDRIVER=/usr/bin/chromedriver cargo test -p byocni-web --target wasm32-unknown-unknown
+#![cfg(target_arch = "wasm32")]
+
+use std::time::Duration;
+
+use byocni_web::components::app::App;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::{Element, HtmlElement, HtmlInputElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Mounts a fresh app (with empty storage and no fragment) and waits for its first render.
+async fn mount() -> Element {
+    let window = web_sys::window().unwrap();
+    window.local_storage().unwrap().unwrap().clear().unwrap();
+    let _ = window.location().set_hash("");
+    let doc = window.document().unwrap();
+    let root = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&root).unwrap();
+    yew::Renderer::<App>::with_root(root.clone()).render();
+    settle().await;
+    root
+}
+
+/// Lets Yew render.
+async fn settle() {
+    yew::platform::time::sleep(Duration::from_millis(60)).await;
+}
+
+fn text(root: &Element, selector: &str) -> String {
+    root.query_selector(selector)
+        .unwrap()
+        .map(|e| e.text_content().unwrap_or_default())
+        .unwrap_or_default()
+}
+
+async fn set_input(root: &Element, id: &str, value: &str) {
+    let input: HtmlInputElement = root
+        .query_selector(&format!("#{id}"))
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    input.set_value(value);
+    input
+        .dispatch_event(
+            &web_sys::Event::new_with_event_init_dict("change", &{
+                let init = web_sys::EventInit::new();
+                init.set_bubbles(true);
+                init
+            })
+            .unwrap(),
+        )
+        .unwrap();
+    settle().await;
+}
+
+#[wasm_bindgen_test]
+async fn a_bad_cidr_shows_its_finding_next_to_the_field() {
+    let root = mount().await;
+    assert!(text(&root, "#summary").contains("No problems"));
+    set_input(&root, "podCidr", "10.10.0.1/16").await;
+    let alerts = root.query_selector_all("[role=alert]").unwrap();
+    let all: Vec<String> = (0..alerts.length())
+        .filter_map(|i| alerts.item(i))
+        .filter_map(|n| n.text_content())
+        .collect();
+    assert!(
+        all.iter()
+            .any(|t| t.contains("host-bits-set") && t.contains("10.10.0.0/16")),
+        "{all:?}"
+    );
+    let input = root.query_selector("#podCidr").unwrap().unwrap();
+    assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("true"));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_fix_applies() {
+    let root = mount().await;
+    set_input(&root, "podCidr", "10.0.0.0/16").await;
+    assert!(
+        text(&root, "#summary").contains("1 error"),
+        "{}",
+        text(&root, "#summary")
+    );
+    let fix: HtmlElement = root
+        .query_selector("button.fix")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    fix.click();
+    settle().await;
+    assert!(
+        text(&root, "#summary").contains("No problems"),
+        "{}",
+        text(&root, "#summary")
+    );
+    let input: HtmlInputElement = root
+        .query_selector("#podCidr")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    assert_ne!(input.value(), "10.0.0.0/16");
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_map_draws_the_ranges() {
+    let root = mount().await;
+    let titles = root
+        .query_selector_all("svg.map-svg g.range title")
+        .unwrap();
+    let all: Vec<String> = (0..titles.length())
+        .filter_map(|i| titles.item(i))
+        .filter_map(|n| n.text_content())
+        .collect();
+    for want in [
+        "VNet 10.224.0.0/12",
+        "nodes 10.224.0.0/16",
+        "pods 10.10.0.0/16",
+        "services 10.0.0.0/16",
+    ] {
+        assert!(
+            all.iter().any(|t| t.starts_with(want)),
+            "{want} missing from {all:?}"
+        );
+    }
+    // An overlap is drawn as such.
+    set_input(&root, "serviceCidr", "10.10.0.0/16").await;
+    let hatched = root
+        .query_selector_all("svg.map-svg g.range.overlap")
+        .unwrap();
+    assert!(hatched.length() >= 2, "pods and services both marked");
+    root.remove();
+}
