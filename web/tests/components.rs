@@ -32,6 +32,15 @@ async fn settle() {
     yew::platform::time::sleep(Duration::from_millis(60)).await;
 }
 
+/// The text of every element matching `selector`.
+fn texts(root: &Element, selector: &str) -> Vec<String> {
+    let list = root.query_selector_all(selector).unwrap();
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.text_content())
+        .collect()
+}
+
 fn text(root: &Element, selector: &str) -> String {
     root.query_selector(selector)
         .unwrap()
@@ -65,11 +74,7 @@ async fn a_bad_cidr_shows_its_finding_next_to_the_field() {
     let root = mount().await;
     assert!(text(&root, "#summary").contains("No problems"));
     set_input(&root, "podCidr", "10.10.0.1/16").await;
-    let alerts = root.query_selector_all("[role=alert]").unwrap();
-    let all: Vec<String> = (0..alerts.length())
-        .filter_map(|i| alerts.item(i))
-        .filter_map(|n| n.text_content())
-        .collect();
+    let all = texts(&root, "[role=alert]");
     assert!(
         all.iter()
             .any(|t| t.contains("host-bits-set") && t.contains("10.10.0.0/16")),
@@ -115,13 +120,7 @@ async fn a_fix_applies() {
 #[wasm_bindgen_test]
 async fn the_map_draws_the_ranges() {
     let root = mount().await;
-    let titles = root
-        .query_selector_all("svg.map-svg g.range title")
-        .unwrap();
-    let all: Vec<String> = (0..titles.length())
-        .filter_map(|i| titles.item(i))
-        .filter_map(|n| n.text_content())
-        .collect();
+    let all = texts(&root, "svg.map-svg g.range title");
     for want in [
         "VNet 10.224.0.0/12",
         "nodes 10.224.0.0/16",
