@@ -1,7 +1,8 @@
 //! byocni's web planner: a thin Yew layer over `byocni-core`. Every check, fix, suggestion and
-//! export comes from the core; this crate holds the page state ([`state`]), the share-link and
-//! storage codec ([`share`]) and the components ([`components`]).
+//! export comes from the core; this crate holds the page state ([`state`]), the share-link
+//! codec ([`share`]), the autosave ([`autosave`]) and the components ([`components`]).
 
+pub mod autosave;
 pub mod components;
 pub mod share;
 pub mod state;

@@ -1,5 +1,5 @@
-//! The plan in a URL fragment (`#v1=` + base64url of the deflated plan JSON) and in
-//! localStorage. Pure functions: testable natively.
+//! The plan in a URL fragment (`#v1=` + base64url of the deflated plan JSON). Pure functions:
+//! testable natively.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -7,13 +7,11 @@ use byocni_core::Plan;
 
 /// The fragment prefix of a version 1 share link.
 pub const PREFIX: &str = "v1=";
-/// The localStorage key of the autosaved plan.
-pub const STORAGE_KEY: &str = "byocni.plan.v1";
 
 /// Encodes a plan as a fragment (without the `#`).
 pub fn encode(plan: &Plan) -> String {
-    let json = serde_json::to_vec(plan).expect("plans serialise");
-    let packed = miniz_oxide::deflate::compress_to_vec(&json, 9);
+    let json = plan.to_json_compact();
+    let packed = miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 9);
     format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(packed))
 }
 

@@ -24,7 +24,7 @@ pub mod space;
 pub mod steps;
 pub mod suggest;
 
-pub use check::{check, Report};
+pub use check::{check, check_with, ConnectedIndex, Report};
 pub use cidr::{Cidr, CidrError};
 pub use finding::{apply_edit, Edit, Finding, Fix, Rule, Severity};
 pub use plan::{Plan, PlanError};

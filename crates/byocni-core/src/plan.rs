@@ -313,6 +313,11 @@ impl Plan {
         s
     }
 
+    /// The plan as compact JSON (no whitespace): for storage and share links.
+    pub fn to_json_compact(&self) -> String {
+        serde_json::to_string(self).expect("a plan always serialises")
+    }
+
     /// The seed example: the starter plan `byocni new` writes and a fresh web planner opens.
     pub fn example() -> Plan {
         Plan::from_json(EXAMPLE_JSON).expect("the bundled example parses")

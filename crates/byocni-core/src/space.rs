@@ -11,7 +11,7 @@
 use crate::cidr::Cidr;
 
 /// An index over labelled CIDRs for overlap queries.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CidrIndex<T> {
     /// Sorted by (start, prefix length).
     sorted: Vec<(Cidr, T)>,

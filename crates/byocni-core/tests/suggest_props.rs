@@ -3,7 +3,9 @@
 
 use byocni_core::plan::ConnectedNetwork;
 use byocni_core::space::{CidrIndex, Taken};
-use byocni_core::{check, suggest, Cidr, Plan, SuggestError};
+use byocni_core::{
+    apply_edit, check, check_with, suggest, Cidr, ConnectedIndex, Edit, Plan, SuggestError,
+};
 use proptest::prelude::*;
 
 fn c(s: &str) -> Cidr {
@@ -57,6 +59,34 @@ fn gappy_plan(nets: &[Cidr], keep_vnet: bool) -> Plan {
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// An index of the connected networks built once and reused across edits that leave them
+    /// alone (as the web planner does) gives the same report as checking from scratch; an index
+    /// of other networks is not trusted.
+    #[test]
+    fn a_reused_connected_index_checks_like_check(
+        nets in estate(),
+        keep_vnet in any::<bool>(),
+        pod in net_in(c("0.0.0.0/0"), 8, 24),
+        svc in net_in(c("10.0.0.0/8"), 12, 24),
+        other in estate(),
+    ) {
+        let mut plan = gappy_plan(&nets, keep_vnet);
+        plan.connected_networks.push(ConnectedNetwork { name: "bad\tname".into(), cidr: "10.1.2.3/8".into() });
+        let index = ConnectedIndex::new(&plan.connected_networks);
+        prop_assert_eq!(check_with(&plan, &index), check(&plan));
+        for (path, value) in [("podCidr", pod.to_string()), ("serviceCidr", svc.to_string())] {
+            plan = apply_edit(&plan, &Edit { path: path.into(), value: value.into() }).unwrap();
+            prop_assert_eq!(check_with(&plan, &index), check(&plan));
+        }
+        // An index of another number of networks (the only mismatch `check_with` can see).
+        let mut other = gappy_plan(&other, keep_vnet).connected_networks;
+        if other.len() == plan.connected_networks.len() {
+            other.pop();
+        }
+        let stale = ConnectedIndex::new(&other);
+        prop_assert_eq!(check_with(&plan, &stale), check(&plan));
+    }
 
     /// Filled ranges never overlap a connected network, a reserved range, or each other, and the
     /// completed plan has no overlap findings.

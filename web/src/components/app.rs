@@ -1,9 +1,11 @@
 //! The page: header actions (suggest, share, download and upload the plan), the notice area,
 //! and the panels. Owns the state reducer, provides it as context, autosaves the plan to
-//! localStorage and loads a shared link (`#v1=...`) or the saved plan on start.
+//! localStorage ([`crate::autosave`]) and loads a shared link (`#v1=...`) or the saved plan on
+//! start.
+
+use std::rc::Rc;
 
 use byocni_core::Plan;
-use gloo::storage::{LocalStorage, Storage};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -13,19 +15,18 @@ use super::export::{download, Export};
 use super::findings::Findings;
 use super::json::JsonEditor;
 use super::map::AddressMap;
+use crate::autosave::{self, Autosave};
 use crate::share;
 use crate::state::{Action, State};
 
 /// The starting state: a share link if the URL carries one, else the autosaved plan, else the
 /// seed example. A broken link is reported and does not replace the saved plan.
 fn initial() -> State {
-    let saved = LocalStorage::get::<String>(share::STORAGE_KEY)
-        .ok()
-        .and_then(|t| Plan::from_json(&t).ok());
+    let saved = autosave::load();
     let hash = web_sys::window()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default();
-    let base = State::new(saved.clone().unwrap_or_else(Plan::example));
+    let base = State::new(saved.unwrap_or_else(Plan::example));
     if hash.len() > 1 {
         return match share::decode(&hash) {
             Ok(plan) => State {
@@ -41,6 +42,15 @@ fn initial() -> State {
     base
 }
 
+/// A plan compared by identity, as an effect's dependency.
+struct SamePlan(Rc<Plan>);
+
+impl PartialEq for SamePlan {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 /// The whole planner.
 #[function_component(App)]
 pub fn app() -> Html {
@@ -53,11 +63,13 @@ pub fn app() -> Html {
         }
     });
 
-    // Autosave on every change of the plan.
+    // Autosave every new plan (a new plan is a new `Rc`: comparing pointers is free, comparing
+    // plans of 10,000 networks is not).
+    let saver = use_mut_ref(Autosave::default);
     {
-        let plan = state.plan.clone();
-        use_effect_with(plan, |plan| {
-            let _ = LocalStorage::set(share::STORAGE_KEY, plan.to_json());
+        let saver = saver.clone();
+        use_effect_with(SamePlan(state.plan.clone()), move |plan| {
+            saver.borrow_mut().schedule(plan.0.clone());
         });
     }
 

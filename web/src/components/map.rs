@@ -4,7 +4,6 @@
 //! into a range. A table lists the same ranges for screen readers.
 
 use byocni_core::check::{AKS_RESERVED, VNET_FORBIDDEN};
-use byocni_core::space::Taken;
 use byocni_core::Cidr;
 use yew::prelude::*;
 
@@ -134,17 +133,17 @@ pub fn address_map() -> Html {
             .clamp(0.0, w - left)
     };
     let visible = |c: &Cidr| c.overlaps(view);
+    // Many connected networks are drawn as the merged blocks of the state's index (built once,
+    // not per edit).
     let merged: Vec<(u64, u64)> = if plan.connected_networks.len() > MERGE_ABOVE {
-        Taken::new(
-            plan.connected_networks
-                .iter()
-                .filter_map(|n| Cidr::parse_lenient(&n.cidr)),
-        )
-        .intervals()
-        .iter()
-        .copied()
-        .filter(|&(s, e)| s <= u64::from(view.end()) && e >= u64::from(view.start()))
-        .collect()
+        state
+            .connected
+            .taken()
+            .intervals()
+            .iter()
+            .copied()
+            .filter(|&(s, e)| s <= u64::from(view.end()) && e >= u64::from(view.start()))
+            .collect()
     } else {
         Vec::new()
     };

@@ -2,8 +2,10 @@
 //! plus the capacity report.
 //!
 //! The plan's text is parsed once into [`Ranges`] (every CIDR that parses, with the field it came
-//! from); the rules then run over those. Connected networks go into one [`CidrIndex`], so each
-//! plan range is compared with 100,000 of them in O(log n + k), never pairwise.
+//! from); the rules then run over those. Connected networks go into one [`ConnectedIndex`] (a
+//! [`CidrIndex`] and the union of their addresses), so each plan range is compared with 100,000
+//! of them in O(log n + k), never pairwise; [`check_with`] reuses an index across edits that do
+//! not touch them.
 
 use std::net::Ipv4Addr;
 
@@ -12,7 +14,8 @@ use serde::Serialize;
 use crate::cidr::{parse_ipv4, prefix_for_addresses, Cidr, CidrError};
 use crate::finding::{Finding, Rule, Severity};
 use crate::plan::{
-    parse_max_surge, Plan, PoolMode, SubnetRole, MANAGED_NODE_SUBNET, MANAGED_VNET_SPACE,
+    parse_max_surge, ConnectedNetwork, Plan, PoolMode, SubnetRole, MANAGED_NODE_SUBNET,
+    MANAGED_VNET_SPACE,
 };
 use crate::space::{CidrIndex, Taken};
 
@@ -67,7 +70,7 @@ struct Labeled {
 }
 
 /// Every range of the plan that parses.
-struct Ranges {
+struct Ranges<'a> {
     vnet: Vec<Labeled>,
     subnets: Vec<Labeled>,
     /// Index into `subnets` of the node subnet.
@@ -75,13 +78,86 @@ struct Ranges {
     pod: Option<Labeled>,
     service: Option<Labeled>,
     dns: Option<Ipv4Addr>,
-    connected: CidrIndex<usize>,
+    connected: &'a ConnectedIndex,
+}
+
+/// The connected networks, parsed and indexed once.
+///
+/// [`check`] builds one from the plan on every call. A caller that checks many edits of one plan
+/// (the web planner, where a plan may hold 10,000 networks) builds it once with
+/// [`ConnectedIndex::new`] and passes it to [`check_with`] for every edit that leaves the
+/// connected networks as they were.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectedIndex {
+    /// Findings about the networks themselves: CIDRs that do not parse or have host bits set,
+    /// names with control characters.
+    findings: Vec<Finding>,
+    /// The networks that parse, by position in the plan.
+    index: CidrIndex<usize>,
+    /// The union of their addresses.
+    taken: Taken,
+    /// How many networks it was built from.
+    len: usize,
+}
+
+impl ConnectedIndex {
+    /// Parses and indexes `networks` (a plan's `connectedNetworks`); O(n log n).
+    pub fn new(networks: &[ConnectedNetwork]) -> ConnectedIndex {
+        let mut findings = Vec::new();
+        let mut parsed = Vec::with_capacity(networks.len());
+        for (i, n) in networks.iter().enumerate() {
+            // The common case (a clean CIDR) builds no field name: this loop runs 100,000s of
+            // times.
+            if let Ok(c) = Cidr::parse(&n.cidr) {
+                parsed.push((c, i));
+            } else {
+                let field = format!("connectedNetworks[{i}].cidr");
+                if let Some(c) = parse_field(&field, &n.cidr, false, &mut findings) {
+                    parsed.push((c, i));
+                }
+            }
+        }
+        names::check_connected(networks, &mut findings);
+        ConnectedIndex {
+            findings,
+            taken: Taken::new(parsed.iter().map(|&(c, _)| c)),
+            index: CidrIndex::new(parsed),
+            len: networks.len(),
+        }
+    }
+
+    /// The union of the networks' addresses (those that parse).
+    pub fn taken(&self) -> &Taken {
+        &self.taken
+    }
+
+    /// How many networks it was built from.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether it was built from no networks.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
 }
 
 /// Checks a plan against every rule.
 pub fn check(plan: &Plan) -> Report {
-    let mut out = Vec::new();
-    let r = parse_ranges(plan, &mut out);
+    check_with(plan, &ConnectedIndex::new(&plan.connected_networks))
+}
+
+/// Checks a plan against every rule, with its connected networks already indexed.
+///
+/// `connected` must have been built from `plan.connected_networks`, as they are now; an index
+/// of a different number of networks is ignored and rebuilt (the result is then the same as
+/// [`check`]'s, only slower).
+pub fn check_with(plan: &Plan, connected: &ConnectedIndex) -> Report {
+    if connected.len != plan.connected_networks.len() {
+        return check(plan);
+    }
+    let mut out = connected.findings.clone();
+    let r = parse_ranges(plan, connected, &mut out);
     names::check(plan, &mut out);
     check_reserved(plan, &r, &mut out);
     check_vnet(plan, &r, &mut out);
@@ -146,7 +222,11 @@ fn parse_field(field: &str, text: &str, defaulted: bool, out: &mut Vec<Finding>)
     }
 }
 
-fn parse_ranges(plan: &Plan, out: &mut Vec<Finding>) -> Ranges {
+fn parse_ranges<'a>(
+    plan: &Plan,
+    connected: &'a ConnectedIndex,
+    out: &mut Vec<Finding>,
+) -> Ranges<'a> {
     let mut vnet = Vec::new();
     let mut subnets = Vec::new();
     let mut node_subnet = None;
@@ -261,20 +341,6 @@ fn parse_ranges(plan: &Plan, out: &mut Vec<Finding>) -> Ranges {
             None
         }
     };
-    let mut connected = Vec::with_capacity(plan.connected_networks.len());
-    for (i, n) in plan.connected_networks.iter().enumerate() {
-        // The common case (a clean CIDR) builds no field name: this loop runs 100,000s of times.
-        match Cidr::parse(&n.cidr) {
-            Ok(c) => connected.push((c, i)),
-            Err(_) => {
-                if let Some(c) =
-                    parse_field(&format!("connectedNetworks[{i}].cidr"), &n.cidr, false, out)
-                {
-                    connected.push((c, i));
-                }
-            }
-        }
-    }
     Ranges {
         vnet,
         subnets,
@@ -282,7 +348,7 @@ fn parse_ranges(plan: &Plan, out: &mut Vec<Finding>) -> Ranges {
         pod,
         service,
         dns,
-        connected: CidrIndex::new(connected),
+        connected,
     }
 }
 
@@ -316,7 +382,12 @@ fn taken_except(r: &Ranges, skip: &str) -> Taken {
         .iter()
         .chain(VNET_FORBIDDEN)
         .filter_map(|t| Cidr::parse(t).ok());
-    Taken::new(own.chain(fixed).chain(r.connected.iter().map(|(c, _)| *c)))
+    // The connected networks' union is built once; the plan's own few ranges go into a copy.
+    let mut taken = r.connected.taken.clone();
+    for c in own.chain(fixed) {
+        taken.insert(c);
+    }
+    taken
 }
 
 /// Adds "move it to a free range of the same size" to an overlap finding.
@@ -577,7 +648,7 @@ fn size_finding(l: &Labeled, what: &str) -> Finding {
 
 /// Overlaps of `l` with connected networks, capped per field.
 fn overlaps_connected(plan: &Plan, r: &Ranges, l: &Labeled, rule: Rule, out: &mut Vec<Finding>) {
-    let hits = r.connected.overlapping(l.cidr);
+    let hits = r.connected.index.overlapping(l.cidr);
     for (c, i) in hits.iter().take(MAX_OVERLAPS_PER_FIELD) {
         let f = Finding::new(
             rule,

@@ -5,7 +5,7 @@
 //! Terraform, and a name the rules accept is inert in all of them.
 
 use crate::finding::{Finding, Rule};
-use crate::plan::Plan;
+use crate::plan::{ConnectedNetwork, Plan};
 
 /// One naming rule.
 struct NameRule {
@@ -234,7 +234,12 @@ pub(crate) fn check(plan: &Plan, out: &mut Vec<Finding>) {
             out,
         );
     }
-    for (i, n) in plan.connected_networks.iter().enumerate() {
+}
+
+/// Connected networks' names: free text, but one line of printable characters (they become
+/// labels and comments in the exports).
+pub(super) fn check_connected(networks: &[ConnectedNetwork], out: &mut Vec<Finding>) {
+    for (i, n) in networks.iter().enumerate() {
         if let Some(c) = n.name.chars().find(|c| c.is_control()) {
             out.push(
                 Finding::new(
