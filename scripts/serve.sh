@@ -6,7 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$HOME/.cargo/bin:${BYOCNI_TOOLS:-$HOME/.cache/byocni}/npm/node_modules/.bin:$PATH"
 port=${PORT:-8080}
 bash scripts/setup.sh web
-trunk build --release --offline
+bash scripts/build-web.sh
 echo
 echo "byocni planner: open http://127.0.0.1:$port/ in your browser (Ctrl+C stops the server)"
 echo "(the CLI: cargo build --release -p byocni-cli, then target/release/byocni --help)"

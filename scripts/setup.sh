@@ -38,10 +38,21 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# shellcheck source=scripts/toolchains.sh
+source "$root/scripts/toolchains.sh"
+
 setup_web() {
     if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
         say "adding the wasm32-unknown-unknown target"
         rustup target add wasm32-unknown-unknown
+    fi
+    # The size-optimised release wasm (scripts/build-web.sh); optional: without it the stable
+    # toolchain builds a larger wasm.
+    if ! nightly_ready; then
+        say "installing $WEB_NIGHTLY (minimal, rust-src, wasm32) for the size-optimised planner build"
+        rustup toolchain install "$WEB_NIGHTLY" --profile minimal --component rust-src \
+            --target wasm32-unknown-unknown >/dev/null 2>&1 ||
+            say "could not install $WEB_NIGHTLY: the planner will be built with the stable toolchain"
     fi
     if ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
         say "installing trunk $TRUNK_VERSION (about 11 minutes on 2 cores, once)"
@@ -70,7 +81,7 @@ setup_tests() {
     fi
     if [ ! -d "$root/tests/e2e/node_modules/playwright-core" ] && [ -f "$root/tests/e2e/package.json" ]; then
         say "installing playwright-core for the browser end-to-end tests"
-        (cd "$root/tests/e2e" && npm ci --silent --no-audit --no-fund >/dev/null 2>&1 || npm install --silent --no-audit --no-fund >/dev/null)
+        (cd "$root/tests/e2e" && { npm ci --silent --no-audit --no-fund >/dev/null 2>&1 || npm install --silent --no-audit --no-fund >/dev/null; })
     fi
 }
 

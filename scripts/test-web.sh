@@ -8,7 +8,7 @@ export PATH="$HOME/.cargo/bin:${BYOCNI_TOOLS:-$HOME/.cache/byocni}/npm/node_modu
 # Component tests: wasm-bindgen-test in headless Chromium (web/webdriver.json sets the flags).
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=/usr/bin/chromedriver \
     cargo test --locked -p byocni-web --target wasm32-unknown-unknown --test components
-trunk build --release --offline
+bash scripts/build-web.sh
 if [ ! -d tests/e2e/node_modules/playwright-core ]; then
     (cd tests/e2e && npm ci --no-audit --no-fund)
 fi

@@ -8,7 +8,7 @@ use byocni_core::{apply_edit, check_with, suggest, ConnectedIndex, Edit, Format,
 use yew::Reducible;
 
 /// Everything the page shows.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct State {
     /// The plan being edited. Shared, so that state changes that keep the plan (a tab, a
     /// notice) do not copy it, and the autosave can hold it without a copy.
@@ -91,6 +91,22 @@ impl State {
                     || f.field.starts_with(&format!("{field}["))
             })
             .collect()
+    }
+}
+
+/// Two states are equal when they share the same plan, index and report (the `Rc`s: a new plan
+/// is always a new `Rc`) and show the same text, tab and notice. Yew compares the state on
+/// every render of the context; comparing two plans of 10,000 networks field by field would
+/// cost that much each time.
+impl PartialEq for State {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.plan, &other.plan)
+            && Rc::ptr_eq(&self.connected, &other.connected)
+            && Rc::ptr_eq(&self.report, &other.report)
+            && self.json == other.json
+            && self.json_error == other.json_error
+            && self.notice == other.notice
+            && self.tab == other.tab
     }
 }
 

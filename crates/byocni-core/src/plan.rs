@@ -250,15 +250,20 @@ pub enum PlanError {
 impl Plan {
     /// Reads a plan file from JSON text.
     ///
-    /// The fast path deserialises straight into [`Plan`] (one pass, no intermediate JSON tree:
-    /// this is most of `byocni check`'s time on a plan with 100,000 connected networks); only
-    /// when that fails, or the version is not this build's, is the text parsed again as a JSON
-    /// value to say precisely what is wrong.
+    /// With the `fast-json` feature (on by default), the fast path deserialises straight into
+    /// [`Plan`] (one pass, no intermediate JSON tree: this is most of `byocni check`'s time on a
+    /// plan with 100,000 connected networks); only when that fails, or the version is not this
+    /// build's, is the text parsed again as a JSON value to say precisely what is wrong. Without
+    /// it (the web planner, where code size matters more than parse speed) every plan takes the
+    /// second road, and the plan's deserialiser is compiled once instead of twice.
     pub fn from_json(text: &str) -> Result<Plan, PlanError> {
-        let mut de = serde_json::Deserializer::from_str(text);
-        if let Ok(plan) = Plan::deserialize(&mut de).and_then(|p| de.end().map(|()| p)) {
-            if plan.version == PLAN_VERSION {
-                return Ok(plan);
+        #[cfg(feature = "fast-json")]
+        {
+            let mut de = serde_json::Deserializer::from_str(text);
+            if let Ok(plan) = Plan::deserialize(&mut de).and_then(|p| de.end().map(|()| p)) {
+                if plan.version == PLAN_VERSION {
+                    return Ok(plan);
+                }
             }
         }
         let value: serde_json::Value =
@@ -308,14 +313,27 @@ impl Plan {
 
     /// The plan as pretty JSON (two-space indent, trailing newline).
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("a plan always serialises");
+        #[cfg(feature = "fast-json")]
+        let text = serde_json::to_string_pretty(self);
+        #[cfg(not(feature = "fast-json"))]
+        let text = serde_json::to_string_pretty(&self.to_value());
+        let mut s = text.expect("a plan always serialises");
         s.push('\n');
         s
     }
 
     /// The plan as compact JSON (no whitespace): for storage and share links.
     pub fn to_json_compact(&self) -> String {
-        serde_json::to_string(self).expect("a plan always serialises")
+        #[cfg(feature = "fast-json")]
+        let s = serde_json::to_string(self);
+        #[cfg(not(feature = "fast-json"))]
+        let s = serde_json::to_string(&self.to_value());
+        s.expect("a plan always serialises")
+    }
+
+    /// The plan as a JSON value (fields in the plan file's order).
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::to_value(self).expect("a plan always serialises")
     }
 
     /// The seed example: the starter plan `byocni new` writes and a fresh web planner opens.
@@ -572,6 +590,29 @@ mod tests {
         assert_eq!(Plan::from_json(&p.to_json()).unwrap(), p);
         assert_eq!(p.node_subnet_cidr(), Some("10.224.0.0/16"));
         assert_eq!(p.effective_per_node_prefix(), 24);
+    }
+
+    /// Both roads (with and without `fast-json`) read and write a plan alike: the same plan from
+    /// the same text, the same text (field order included) from the same plan.
+    #[test]
+    fn the_value_road_reads_and_writes_like_the_direct_one() {
+        let mut full = Plan::example();
+        full.internal_load_balancers = None;
+        full.cni.per_node_prefix = None;
+        let mut managed = Plan::example();
+        managed.vnet = None;
+        managed.service_cidr = None;
+        for p in [Plan::example(), full, managed] {
+            let text = p.to_json();
+            let via_value = Plan::from_value(serde_json::from_str(&text).unwrap()).unwrap();
+            assert_eq!(via_value, p);
+            assert_eq!(Plan::from_json(&text).unwrap(), p);
+            let value = p.to_value();
+            assert_eq!(serde_json::to_string_pretty(&value).unwrap() + "\n", text);
+            assert_eq!(serde_json::to_string(&value).unwrap(), p.to_json_compact());
+            assert_eq!(serde_json::to_string(&p).unwrap(), p.to_json_compact());
+        }
+        assert!(Plan::example().to_json().find("\"version\"") < Plan::example().to_json().find("\"cluster\""));
     }
 
     #[test]

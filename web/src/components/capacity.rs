@@ -15,10 +15,11 @@ struct BarProps {
 
 #[function_component(Bar)]
 fn bar(p: &BarProps) -> Html {
-    let pct = if p.total == 0 {
-        100.0
+    // The fill in hundredths of a percent, in integers (no float formatting in the wasm).
+    let bp = if p.total == 0 {
+        10_000
     } else {
-        (p.used as f64 / p.total as f64 * 100.0).min(100.0)
+        (u128::from(p.used) * 10_000 / u128::from(p.total)).min(10_000) as u64
     };
     let over = p.used > p.total;
     html! {
@@ -26,7 +27,7 @@ fn bar(p: &BarProps) -> Html {
             <div class="bar-label"><span>{ &p.label }</span><span class="bar-num">{ format!("{} / {}", p.used, p.total) }</span></div>
             <div class={classes!("bar-track", over.then_some("over"))} role="meter" aria-label={p.label.clone()}
                  aria-valuemin="0" aria-valuemax={p.total.to_string()} aria-valuenow={p.used.to_string()}>
-                <div class="bar-fill" style={format!("width:{pct:.2}%")}></div>
+                <div class="bar-fill" style={format!("width:{}.{:02}%", bp / 100, bp % 100)}></div>
             </div>
             <div class="bar-detail">{ &p.detail }</div>
         </div>

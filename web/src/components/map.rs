@@ -107,6 +107,11 @@ fn frame(items: &[Item]) -> Cidr {
     Cidr::from_u32(lo, common).expect("prefix <= 32")
 }
 
+/// Hundredths as a decimal: 12345 -> "123.45".
+fn hundredths(v: u64) -> String {
+    format!("{}.{:02}", v / 100, v % 100)
+}
+
 /// The map panel.
 #[function_component(AddressMap)]
 pub fn address_map() -> Html {
@@ -126,11 +131,14 @@ pub fn address_map() -> Html {
         })
         .flat_map(|f| std::iter::once(f.field.as_str()).chain(f.related.iter().map(String::as_str)))
         .collect();
-    let (w, lane_h, left) = (1000.0_f64, 34.0_f64, 90.0_f64);
-    let span = view.size() as f64;
-    let x_of = |a: u64| {
-        left + (a.saturating_sub(u64::from(view.start())) as f64 / span * (w - left))
-            .clamp(0.0, w - left)
+    // Coordinates are whole hundredths of the 1000-wide view box, computed in integers (the
+    // wasm then carries no float formatting).
+    let (w, lane_h, left) = (1000_u64, 34_u64, 90_u64);
+    let span = u128::from(view.size());
+    let x_of = |a: u64| -> u64 {
+        let off = u128::from(a.saturating_sub(u64::from(view.start())));
+        let track = u128::from((w - left) * 100);
+        left * 100 + (off * track / span).min(track) as u64
     };
     let visible = |c: &Cidr| c.overlaps(view);
     // Many connected networks are drawn as the merged blocks of the state's index (built once,
@@ -147,7 +155,7 @@ pub fn address_map() -> Html {
     } else {
         Vec::new()
     };
-    let height = lane_h * LANES.len() as f64 + 30.0;
+    let height = lane_h * LANES.len() as u64 + 30;
     let zoom_out = {
         let zoom = zoom.clone();
         Callback::from(move |_| zoom.set(None))
@@ -167,36 +175,36 @@ pub fn address_map() -> Html {
                 </defs>
                 { for LANES.iter().enumerate().map(|(i, name)| html! {
                     <g class="lane">
-                        <text x="4" y={format!("{}", 22.0 + i as f64 * lane_h)} class="lane-name">{ *name }</text>
-                        <line x1={left.to_string()} x2={w.to_string()} y1={format!("{}", 30.0 + i as f64 * lane_h)} y2={format!("{}", 30.0 + i as f64 * lane_h)} class="lane-rule" />
+                        <text x="4" y={(22 + i as u64 * lane_h).to_string()} class="lane-name">{ *name }</text>
+                        <line x1={left.to_string()} x2={w.to_string()} y1={(30 + i as u64 * lane_h).to_string()} y2={(30 + i as u64 * lane_h).to_string()} class="lane-rule" />
                     </g>
                 }) }
                 { for all.iter().filter(|it| visible(&it.cidr)).map(|it| {
                     let x1 = x_of(u64::from(it.cidr.start()));
                     let x2 = x_of(u64::from(it.cidr.end()) + 1);
-                    let y = 6.0 + it.lane as f64 * lane_h;
+                    let y = 6 + it.lane as u64 * lane_h;
                     let bad = !it.field.is_empty() && overlapping.contains(it.field.as_str());
                     let onclick = { let (zoom, c) = (zoom.clone(), it.cidr); Callback::from(move |_| zoom.set(Some(c))) };
-                    let width = (x2 - x1).max(1.5);
+                    let width = (x2 - x1).max(150);
                     html! {
                         <g class={classes!("range", format!("lane{}", it.lane), bad.then_some("overlap"))} tabindex="0" {onclick}>
                             <title>{ format!("{}: {} - {} ({} addresses){}", it.label, it.cidr.network(), it.cidr.broadcast(), it.cidr.size(), if bad { "; overlaps" } else { "" }) }</title>
-                            <rect x={format!("{x1:.2}")} y={format!("{y}")} width={format!("{width:.2}")} height="24" rx="3" />
-                            if bad { <rect x={format!("{x1:.2}")} y={format!("{y}")} width={format!("{width:.2}")} height="24" fill="url(#hatch)" class="hatch" /> }
-                            if width > 60.0 { <text x={format!("{:.2}", x1 + 4.0)} y={format!("{}", y + 16.0)} class="range-label">{ &it.label }</text> }
+                            <rect x={hundredths(x1)} y={y.to_string()} width={hundredths(width)} height="24" rx="3" />
+                            if bad { <rect x={hundredths(x1)} y={y.to_string()} width={hundredths(width)} height="24" fill="url(#hatch)" class="hatch" /> }
+                            if width > 6000 { <text x={hundredths(x1 + 400)} y={(y + 16).to_string()} class="range-label">{ &it.label }</text> }
                         </g>
                     }
                 }) }
                 { for merged.iter().map(|&(s, e)| {
                     let (x1, x2) = (x_of(s), x_of(e + 1));
-                    let y = 6.0 + 4.0 * lane_h;
+                    let y = 6 + 4 * lane_h;
                     html! {
                         <g class="range lane4 merged"><title>{ format!("connected networks {} - {}", std::net::Ipv4Addr::from(s as u32), std::net::Ipv4Addr::from(e as u32)) }</title>
-                        <rect x={format!("{x1:.2}")} y={format!("{y}")} width={format!("{:.2}", (x2 - x1).max(1.0))} height="24" /></g>
+                        <rect x={hundredths(x1)} y={y.to_string()} width={hundredths((x2 - x1).max(100))} height="24" /></g>
                     }
                 }) }
-                <text x={left.to_string()} y={format!("{}", height - 4.0)} class="axis">{ view.network().to_string() }</text>
-                <text x={w.to_string()} y={format!("{}", height - 4.0)} class="axis" text-anchor="end">{ view.broadcast().to_string() }</text>
+                <text x={left.to_string()} y={(height - 4).to_string()} class="axis">{ view.network().to_string() }</text>
+                <text x={w.to_string()} y={(height - 4).to_string()} class="axis" text-anchor="end">{ view.broadcast().to_string() }</text>
             </svg>
             <details>
                 <summary>{ "Ranges as a table" }</summary>

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds the web planner into dist/ (release, size-optimised): `trunk build --release --offline`
+# with the `release-web` profile (opt-level "z", LTO) and `wasm-opt -Oz`.
+#
+# When the pinned nightly toolchain is installed (scripts/setup.sh web installs it), the wasm is
+# built with it and `-Zbuild-std` under `panic = immediate-abort`: the standard library is
+# compiled for size together with the app, and panics trap instead of formatting a message, which
+# drops the panic and formatting machinery from the wasm (about 27 KB of the gzip transfer, see
+# docs/benchmarks.md). Planning never panics on user input, so nothing a user sees changes.
+# Without that toolchain, or with BYOCNI_WEB_STABLE=1, the stable toolchain builds it.
+#
+#   scripts/build-web.sh [trunk build args...]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PATH="$HOME/.cargo/bin:${BYOCNI_TOOLS:-$HOME/.cache/byocni}/npm/node_modules/.bin:$PATH"
+# shellcheck source=scripts/toolchains.sh
+source scripts/toolchains.sh
+
+if [ "${BYOCNI_WEB_STABLE:-0}" != 1 ] && nightly_ready; then
+    echo "build-web: $WEB_NIGHTLY, -Zbuild-std, panic = immediate-abort" >&2
+    RUSTUP_TOOLCHAIN=$WEB_NIGHTLY \
+        CARGO_UNSTABLE_BUILD_STD=std,panic_abort \
+        RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+        trunk build --release --offline "$@"
+else
+    echo "build-web: stable toolchain (no $WEB_NIGHTLY with rust-src and wasm32: a larger wasm)" >&2
+    trunk build --release --offline "$@"
+fi
