@@ -19,6 +19,13 @@ fs.mkdirSync(artifacts, { recursive: true });
 
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
 let server, base, browser;
+// Scratch directories for uploaded files, removed after the run.
+const scratch = [];
+function tempDir() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'byocni-e2e-'));
+  scratch.push(dir);
+  return dir;
+}
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'dist/ is built (trunk build --release --offline)');
@@ -41,6 +48,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.close();
+  for (const dir of scratch) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 async function newPage(url = base) {
@@ -122,7 +130,7 @@ test('download the plan, upload it back, refuse a bad file', async () => {
   const saved = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
   assert.equal(saved.podCidr, '10.10.0.0/16');
   saved.podCidr = '10.20.0.0/16';
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'byocni-e2e-'));
+  const dir = tempDir();
   const good = path.join(dir, 'plan.json');
   fs.writeFileSync(good, JSON.stringify(saved));
   await page.setInputFiles('#upload-plan', good);
@@ -163,7 +171,7 @@ test('10,000 connected networks: edit timing (recorded, not asserted)', async ()
   const { page, context } = await newPage();
   const plan = JSON.parse(fs.readFileSync(path.resolve(here, '../fixtures/seed.json'), 'utf8'));
   plan.connectedNetworks = Array.from({ length: 10000 }, (_, i) => ({ name: `n${i}`, cidr: `20.${(i >> 8) & 255}.${i & 255}.0/24` }));
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'byocni-e2e-'));
+  const dir = tempDir();
   fs.writeFileSync(path.join(dir, 'big.json'), JSON.stringify(plan));
   await page.setInputFiles('#upload-plan', path.join(dir, 'big.json'));
   await page.waitForFunction(() => document.querySelector('legend')?.parentElement && document.body.textContent.includes('Connected networks (10000)'));
