@@ -612,7 +612,10 @@ mod tests {
             assert_eq!(serde_json::to_string(&value).unwrap(), p.to_json_compact());
             assert_eq!(serde_json::to_string(&p).unwrap(), p.to_json_compact());
         }
-        assert!(Plan::example().to_json().find("\"version\"") < Plan::example().to_json().find("\"cluster\""));
+        assert!(
+            Plan::example().to_json().find("\"version\"")
+                < Plan::example().to_json().find("\"cluster\"")
+        );
     }
 
     #[test]
