@@ -140,3 +140,32 @@ async fn the_map_draws_the_ranges() {
     assert!(hatched.length() >= 2, "pods and services both marked");
     root.remove();
 }
+
+/// The stored plan's pod CIDR, if a plan is stored.
+fn stored_pod_cidr() -> Option<String> {
+    let storage = web_sys::window()?.local_storage().ok()??;
+    let text = storage.get_item(byocni_web::autosave::STORAGE_KEY).ok()??;
+    byocni_core::Plan::from_json(&text).ok()?.pod_cidr
+}
+
+#[wasm_bindgen_test]
+async fn an_edit_is_autosaved_after_a_pause_and_at_once_on_pagehide() {
+    let pause = Duration::from_millis(u64::from(byocni_web::autosave::DELAY_MS) + 100);
+    let root = mount().await;
+    // Let every waiting autosave (this app's first render, earlier tests' apps) happen.
+    yew::platform::time::sleep(pause).await;
+    set_input(&root, "podCidr", "10.20.0.0/16").await;
+    // Not on every keystroke...
+    assert_ne!(stored_pod_cidr().as_deref(), Some("10.20.0.0/16"));
+    // ...but after the pause.
+    yew::platform::time::sleep(pause).await;
+    assert_eq!(stored_pod_cidr().as_deref(), Some("10.20.0.0/16"));
+    // Leaving the page writes a waiting plan at once.
+    set_input(&root, "podCidr", "10.30.0.0/16").await;
+    assert_ne!(stored_pod_cidr().as_deref(), Some("10.30.0.0/16"));
+    let window = web_sys::window().unwrap();
+    window
+        .dispatch_event(&web_sys::Event::new("pagehide").unwrap())
+        .unwrap();
+    assert_eq!(stored_pod_cidr().as_deref(), Some("10.30.0.0/16"));
+}
