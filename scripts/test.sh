@@ -24,6 +24,8 @@ cargo clippy -p byocni-web --target wasm32-unknown-unknown --all-targets --locke
 
 step "Rust tests"
 cargo test --workspace --locked
+# The core as the web planner builds it (without `fast-json`: plans go through a JSON value).
+cargo test -p byocni-core --no-default-features --lib --locked
 
 if [ -x scripts/test-web.sh ]; then
     step "web planner (browser tests)"
