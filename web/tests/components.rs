@@ -19,6 +19,12 @@ async fn mount() -> Element {
     let window = web_sys::window().unwrap();
     window.local_storage().unwrap().unwrap().clear().unwrap();
     let _ = window.location().set_hash("");
+    mount_keeping_storage().await
+}
+
+/// Mounts an app on the current storage and URL, and waits for its first render.
+async fn mount_keeping_storage() -> Element {
+    let window = web_sys::window().unwrap();
     let doc = window.document().unwrap();
     let root = doc.create_element("div").unwrap();
     doc.body().unwrap().append_child(&root).unwrap();
@@ -168,4 +174,76 @@ async fn an_edit_is_autosaved_after_a_pause_and_at_once_on_pagehide() {
         .dispatch_event(&web_sys::Event::new("pagehide").unwrap())
         .unwrap();
     assert_eq!(stored_pod_cidr().as_deref(), Some("10.30.0.0/16"));
+}
+
+/// A share link made by miniz_oxide, which built them before the browser's streams did: the
+/// example plan with pod CIDR 10.30.0.0/16.
+const EARLIER_LINK: &str = "v1=dVHLTsMwEPyXlbilIY-2gt6gSAiBqogcUVUZ27RWnXVkx6Gl6r-zTh9phbjZO7O7M7M7aKV1yiBM0gi49q6RFiY7QFZJmEC1fXgtp8dyBFY64y2Xz9b4uoPfryoRaMNZ080DvlLI0NhmlRMg0BVWfqlN18bW7rRsH0GLsvln6aDDImBC0HJX1owT5QPSJM6yYZzEyW2awTwC5z-J6Qg7z0EjpKNergR5umoZBzNG96z9nHTURkzP3DzpqU7aVnHZgxcYGSsP8EvRg2lCUBhdGKP_qKqpmBKhojeV3JasVkGp8UhJ5ISwzfTwSZPuV3q7DNw8v4GuUBhBc7MRwW1Vqp8Alg1DwaxYPA3doh2RqwgUUozI9Jth4pFphpwuTo20DVVIvdZ-qbqDKa18kFFLOwvSj_fKhvsgDVHyRoqZbL6NXV95Mjio7cHBMaL7LE7Hd6eUKN1f";
+
+#[wasm_bindgen_test]
+async fn share_links_round_trip_through_the_browsers_streams() {
+    use byocni_web::share;
+    let mut plan = byocni_core::Plan::example();
+    plan.pod_cidr = Some("10.30.0.0/16".into());
+    let link = share::encode(&plan).await.unwrap();
+    assert!(
+        link.len() < plan.to_json_compact().len(),
+        "compressed: {link}"
+    );
+    assert_eq!(share::decode(&format!("#{link}")).await.unwrap(), plan);
+    // Links from earlier builds still open.
+    assert_eq!(share::decode(EARLIER_LINK).await.unwrap(), plan);
+    // Damaged data, and a plan over the limit, say so.
+    let damaged = share::decode(&share::frame(&[0xff; 8])).await.unwrap_err();
+    assert!(damaged.contains("does not decompress"), "{damaged}");
+    let large = share::decode_within(&link, 64).await.unwrap_err();
+    assert!(large.contains("too large"), "{large}");
+    assert!(share::decode_within(&link, 1 << 20).await.is_ok());
+}
+
+/// Stores a plan as the autosaved one, after every waiting autosave of earlier apps happened.
+async fn save_plan_with_pod_cidr(pod_cidr: &str) {
+    let pause = Duration::from_millis(u64::from(byocni_web::autosave::DELAY_MS) + 100);
+    yew::platform::time::sleep(pause).await;
+    let mut plan = byocni_core::Plan::example();
+    plan.pod_cidr = Some(pod_cidr.into());
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage
+        .set_item(byocni_web::autosave::STORAGE_KEY, &plan.to_json_compact())
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_app_opens_a_share_link_and_keeps_the_saved_plan_for_a_broken_one() {
+    let window = web_sys::window().unwrap();
+    let pod_cidr = |root: &Element| -> String {
+        let input: HtmlInputElement = root
+            .query_selector("#podCidr")
+            .unwrap()
+            .unwrap()
+            .dyn_into()
+            .unwrap();
+        input.value()
+    };
+
+    // A good link replaces the saved plan.
+    save_plan_with_pod_cidr("10.20.0.0/16").await;
+    window.location().set_hash(EARLIER_LINK).unwrap();
+    let root = mount_keeping_storage().await;
+    assert_eq!(pod_cidr(&root), "10.30.0.0/16");
+    assert!(text(&root, "#notice").contains("Opened the shared plan"));
+    root.remove();
+
+    // A broken link says why and leaves the saved plan.
+    save_plan_with_pod_cidr("10.20.0.0/16").await;
+    window.location().set_hash("v1=AAAA").unwrap();
+    let root = mount_keeping_storage().await;
+    assert_eq!(pod_cidr(&root), "10.20.0.0/16");
+    let notice = text(&root, "#notice.error");
+    assert!(
+        notice.contains("damaged") && notice.contains("unchanged"),
+        "{notice}"
+    );
+    root.remove();
+    window.location().set_hash("").unwrap();
 }

@@ -19,27 +19,27 @@ use crate::autosave::{self, Autosave};
 use crate::share;
 use crate::state::{Action, State};
 
-/// The starting state: a share link if the URL carries one, else the autosaved plan, else the
-/// seed example. A broken link is reported and does not replace the saved plan.
+/// The starting state: the autosaved plan, else the seed example. A share link in the URL
+/// (`#v1=...`) replaces it once decoded ([`open_shared_link`]).
 fn initial() -> State {
-    let saved = autosave::load();
+    State::new(autosave::load().unwrap_or_else(Plan::example))
+}
+
+/// Opens the plan of a share link in the URL, if there is one. Decoding is asynchronous (the
+/// browser inflates it); a broken link is reported and does not replace the saved plan.
+fn open_shared_link(state: UseReducerHandle<State>) {
     let hash = web_sys::window()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default();
-    let base = State::new(saved.unwrap_or_else(Plan::example));
-    if hash.len() > 1 {
-        return match share::decode(&hash) {
-            Ok(plan) => State {
-                notice: Some(("Opened the shared plan.".into(), false)),
-                ..State::new(plan)
-            },
-            Err(e) => State {
-                notice: Some((format!("{e}. Your saved plan is unchanged."), true)),
-                ..base
-            },
-        };
+    if hash.len() <= 1 {
+        return;
     }
-    base
+    wasm_bindgen_futures::spawn_local(async move {
+        state.dispatch(match share::decode(&hash).await {
+            Ok(plan) => Action::Replace(Box::new(plan), Some("Opened the shared plan.".into())),
+            Err(e) => Action::Notice(format!("{e}. Your saved plan is unchanged."), true),
+        });
+    });
 }
 
 /// A plan compared by identity, as an effect's dependency.
@@ -56,12 +56,17 @@ impl PartialEq for SamePlan {
 pub fn app() -> Html {
     let state = use_reducer(initial);
 
-    // Mark the moment the planner is on screen and usable (read by the browser benchmarks).
-    use_effect_with((), |()| {
-        if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
-            let _ = p.mark("byocni-interactive");
-        }
-    });
+    // Mark the moment the planner is on screen and usable (read by the browser benchmarks), and
+    // open a share link.
+    {
+        let state = state.clone();
+        use_effect_with((), move |()| {
+            if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+                let _ = p.mark("byocni-interactive");
+            }
+            open_shared_link(state);
+        });
+    }
 
     // Autosave every new plan (a new plan is a new `Rc`: comparing pointers is free, comparing
     // plans of 10,000 networks is not).
@@ -80,26 +85,31 @@ pub fn app() -> Html {
     let share_link = {
         let s = state.clone();
         Callback::from(move |_| {
-            let frag = share::encode(&s.plan);
-            if let Some(w) = web_sys::window() {
+            let s = s.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let (Some(w), frag) = (web_sys::window(), share::encode(&s.plan).await) else {
+                    return;
+                };
+                let frag = match frag {
+                    Ok(frag) => frag,
+                    Err(e) => return s.dispatch(Action::Notice(e, true)),
+                };
                 let _ = w.location().set_hash(&frag);
                 let url = w.location().href().unwrap_or_default();
-                let clip = w.navigator().clipboard();
-                let s = s.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    let ok = wasm_bindgen_futures::JsFuture::from(clip.write_text(&url))
-                        .await
-                        .is_ok();
-                    s.dispatch(Action::Notice(
-                        if ok {
-                            "Share link copied: it holds the whole plan.".into()
-                        } else {
-                            format!("Share link (copy it from the address bar): {url}")
-                        },
-                        false,
-                    ));
-                });
-            }
+                let copied = wasm_bindgen_futures::JsFuture::from(
+                    w.navigator().clipboard().write_text(&url),
+                )
+                .await
+                .is_ok();
+                s.dispatch(Action::Notice(
+                    if copied {
+                        "Share link copied: it holds the whole plan.".into()
+                    } else {
+                        format!("Share link (copy it from the address bar): {url}")
+                    },
+                    false,
+                ));
+            });
         })
     };
     let save_plan = {
