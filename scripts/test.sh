@@ -18,9 +18,9 @@ cargo fmt --all -- --check
 step "clippy (native)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "clippy (wasm32: the core and the web planner)"
+step "clippy (wasm32: the core, the web planner and its export worker)"
 cargo clippy -p byocni-core --target wasm32-unknown-unknown --locked -- -D warnings
-cargo clippy -p byocni-web --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+cargo clippy -p byocni-web -p byocni-web-exports --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 
 step "Rust tests"
 cargo test --workspace --locked

@@ -1,9 +1,11 @@
 //! byocni's web planner: a thin Yew layer over `byocni-core`. Every check, fix, suggestion and
 //! export comes from the core; this crate holds the page state ([`state`]), the share-link
-//! codec ([`share`]), the autosave ([`autosave`]) and the components ([`components`]).
+//! codec ([`share`]), the autosave ([`autosave`]), the client of the export renderer worker
+//! ([`exports`]) and the components ([`components`]).
 
 pub mod autosave;
 pub mod components;
+pub mod exports;
 pub mod share;
 pub mod state;
 

@@ -3,8 +3,6 @@
 //! localStorage ([`crate::autosave`]) and loads a shared link (`#v1=...`) or the saved plan on
 //! start.
 
-use std::rc::Rc;
-
 use byocni_core::Plan;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -15,6 +13,7 @@ use super::export::{download, Export};
 use super::findings::Findings;
 use super::json::JsonEditor;
 use super::map::AddressMap;
+use super::SamePlan;
 use crate::autosave::{self, Autosave};
 use crate::share;
 use crate::state::{Action, State};
@@ -42,15 +41,6 @@ fn open_shared_link(state: UseReducerHandle<State>) {
     });
 }
 
-/// A plan compared by identity, as an effect's dependency.
-struct SamePlan(Rc<Plan>);
-
-impl PartialEq for SamePlan {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
-}
-
 /// The whole planner.
 #[function_component(App)]
 pub fn app() -> Html {
@@ -68,8 +58,7 @@ pub fn app() -> Html {
         });
     }
 
-    // Autosave every new plan (a new plan is a new `Rc`: comparing pointers is free, comparing
-    // plans of 10,000 networks is not).
+    // Autosave every new plan.
     let saver = use_mut_ref(Autosave::default);
     {
         let saver = saver.clone();

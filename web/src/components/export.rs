@@ -1,11 +1,14 @@
 //! Export tabs: the core's renderings (bash, PowerShell, ARM, Bicep, Terraform, Cilium values,
-//! Calico), with copy to clipboard (and a selectable fallback) and download.
+//! Calico), with copy to clipboard (and a selectable fallback) and download. The renderings come
+//! from the export renderer worker ([`crate::exports`]), started when the panel first comes
+//! near the viewport.
 
-use byocni_core::render::render_checked;
-use byocni_core::{Format, RenderOptions};
+use byocni_core::Format;
+use gloo::timers::callback::Timeout;
 use yew::prelude::*;
 
-use super::use_state_handle;
+use super::{use_state_handle, SamePlan};
+use crate::exports::{when_near_view, Renderer};
 use crate::state::Action;
 
 /// Offers `text` as a file download.
@@ -52,18 +55,68 @@ fn select(el: &web_sys::Element) {
     }
 }
 
+/// How long the edits must pause before the export is rendered again.
+const RENDER_DELAY_MS: u32 = 100;
+
 /// The export panel.
 #[function_component(Export)]
 pub fn export() -> Html {
     let state = use_state_handle();
     let forced = state.report.has_errors();
-    let text = render_checked(
-        &state.plan,
-        &state.report,
-        state.tab,
-        RenderOptions { force: true },
-    )
-    .unwrap_or_else(|e| e.to_string());
+    let section = use_node_ref();
+    let near = use_state(|| false);
+    let rendered = use_state(|| None::<Result<String, String>>);
+    let renderer = use_mut_ref(|| None::<Renderer>);
+
+    // Start rendering when the panel first comes near the viewport.
+    {
+        let (section, near) = (section.clone(), near.clone());
+        use_effect_with((), move |()| {
+            let watch = section
+                .cast::<web_sys::Element>()
+                .and_then(|el| when_near_view(&el, move || near.set(true)));
+            move || drop(watch)
+        });
+    }
+    // Then render the plan whenever it or the tab changes, once the edits pause: serialising a
+    // plan of 10,000 networks for the worker takes milliseconds, which stay out of the edit's
+    // frame (the worker answers asynchronously).
+    let pending = use_mut_ref(|| None::<Timeout>);
+    {
+        let (renderer, rendered) = (renderer.clone(), rendered.clone());
+        use_effect_with(
+            (*near, SamePlan(state.plan.clone()), state.tab),
+            move |(near, plan, tab)| {
+                if !*near {
+                    return;
+                }
+                let (plan, tab) = (plan.0.clone(), *tab);
+                let render = move || {
+                    let mut renderer = renderer.borrow_mut();
+                    if renderer.is_none() {
+                        let on_text = {
+                            let rendered = rendered.clone();
+                            Callback::from(move |text| rendered.set(Some(text)))
+                        };
+                        match Renderer::start(on_text) {
+                            Ok(started) => *renderer = Some(started),
+                            Err(e) => rendered.set(Some(Err(e))),
+                        }
+                    }
+                    if let Some(r) = renderer.as_ref() {
+                        r.request(tab, plan.to_json_compact());
+                    }
+                };
+                // A newer edit replaces (and so cancels) the waiting one.
+                *pending.borrow_mut() = Some(Timeout::new(RENDER_DELAY_MS, render));
+            },
+        );
+    }
+    let (text, ready) = match &*rendered {
+        Some(Ok(text)) => (text.clone(), true),
+        Some(Err(e)) => (e.clone(), false),
+        None => ("Rendering the export...".to_owned(), false),
+    };
     let pre = use_node_ref();
     let copy = {
         let (state, text, pre) = (state.clone(), text.clone(), pre.clone());
@@ -96,7 +149,7 @@ pub fn export() -> Html {
         Callback::from(move |_| download(tab.file_name(), &text, "text/plain"))
     };
     html! {
-        <section class="panel export" aria-labelledby="export-h">
+        <section class="panel export" aria-labelledby="export-h" ref={section}>
             <h2 id="export-h">{ "Export" }</h2>
             <div role="tablist" class="tabs" aria-label="Export format">
                 { for Format::ALL.iter().map(|f| {
@@ -109,10 +162,10 @@ pub fn export() -> Html {
                 <p class="banner" role="alert">{ "The plan has errors: this export is rendered anyway and lists them at the top. Fix them before running it." }</p>
             }
             <div class="export-actions">
-                <button id="copy-export" onclick={copy}>{ "Copy" }</button>
-                <button id="download-export" onclick={save}>{ format!("Download {}", state.tab.file_name()) }</button>
+                <button id="copy-export" onclick={copy} disabled={!ready}>{ "Copy" }</button>
+                <button id="download-export" onclick={save} disabled={!ready}>{ format!("Download {}", state.tab.file_name()) }</button>
             </div>
-            <pre id="export-text" ref={pre} role="tabpanel" aria-labelledby={format!("tab-{}", state.tab.id())} tabindex="0">{ text }</pre>
+            <pre id="export-text" ref={pre} role="tabpanel" aria-busy={(!ready).to_string()} aria-labelledby={format!("tab-{}", state.tab.id())} tabindex="0">{ text }</pre>
         </section>
     }
 }

@@ -9,6 +9,9 @@ pub mod findings;
 pub mod json;
 pub mod map;
 
+use std::rc::Rc;
+
+use byocni_core::Plan;
 use yew::prelude::*;
 
 use crate::state::State;
@@ -20,4 +23,14 @@ pub type StateHandle = UseReducerHandle<State>;
 #[hook]
 pub fn use_state_handle() -> StateHandle {
     use_context::<StateHandle>().expect("App provides the state context")
+}
+
+/// A plan compared by identity, as an effect's dependency (a new plan is a new `Rc`: comparing
+/// pointers is free, comparing plans of 10,000 networks is not).
+pub struct SamePlan(pub Rc<Plan>);
+
+impl PartialEq for SamePlan {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
 }

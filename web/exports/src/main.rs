@@ -1,0 +1,72 @@
+//! The web planner's export renderer, run in a Web Worker (`data-type="worker"` in
+//! `index.html`): the planner posts `[id, format, plan JSON]`, the worker answers `[id, text]`
+//! with the core's rendering, and `"ready"` once, when it listens.
+//!
+//! The renderers (seven formats) are a tenth of the planner's wasm and nothing needs them to plan;
+//! in a worker they load only when the export panel first comes into view, and rendering never
+//! holds up an edit's frame (see `web/src/exports.rs`, the planner's side).
+
+use byocni_core::render::{render_checked, Format, RenderOptions};
+use byocni_core::{check, Plan};
+use wasm_bindgen::prelude::*;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+/// The text the export panel shows for a plan (as compact JSON) in a format (its `--format`
+/// spelling): the rendering, forced when the plan has errors (they are listed at its top).
+fn render(format: &str, plan: &str) -> String {
+    let Some(format) = Format::from_id(format) else {
+        return format!("byocni cannot render the format `{format}`");
+    };
+    let plan = match Plan::from_json(plan) {
+        Ok(plan) => plan,
+        Err(e) => return e.to_string(),
+    };
+    let report = check(&plan);
+    render_checked(&plan, &report, format, RenderOptions { force: true })
+        .unwrap_or_else(|e| e.to_string())
+}
+
+fn main() {
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let replies = scope.clone();
+    let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
+        let request = js_sys::Array::from(&e.data());
+        let (id, format, plan) = (request.get(0), request.get(1), request.get(2));
+        let text = render(
+            &format.as_string().unwrap_or_default(),
+            &plan.as_string().unwrap_or_default(),
+        );
+        let _ = replies.post_message(&js_sys::Array::of2(&id, &text.into()));
+    });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The worker lives as long as the page: its handler too.
+    on_message.forget();
+    let _ = scope.post_message(&"ready".into());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_a_plan_in_each_format_and_says_what_it_cannot() {
+        let plan = Plan::example().to_json_compact();
+        for f in Format::ALL {
+            let text = render(f.id(), &plan);
+            assert!(text.len() > 100, "{}: {text}", f.id());
+        }
+        assert!(render("bash", &plan).contains("--network-plugin none"));
+        assert!(render("yaml", &plan).contains("cannot render the format `yaml`"));
+        assert!(render("bash", "{}").contains("version"));
+    }
+
+    #[test]
+    fn a_plan_with_errors_is_rendered_with_them_listed() {
+        let mut plan = Plan::example();
+        plan.service_cidr = plan.pod_cidr.clone();
+        let text = render("bash", &plan.to_json_compact());
+        assert!(text.contains("--network-plugin none"), "{text}");
+        assert!(text.contains("found 2 error(s)"), "{text}");
+        assert!(text.contains("error[pod-cidr-overlap]"), "{text}");
+    }
+}

@@ -1,0 +1,161 @@
+//! The planner's side of the export renderer, a Web Worker (`web/exports`): [`Renderer`] starts
+//! it, keeps one request in flight (a newer request waits in place of an older one: rendering
+//! never falls behind the edits), and hands the answer to the latest request to a callback.
+//!
+//! Why a worker: the renderers are a tenth of the planner's wasm (about 17 KB of the gzip
+//! transfer) and planning needs none of them, so they load only when the export panel first
+//! comes into view ([`when_near_view`]); and rendering a plan runs off the page's thread, so an
+//! edit's frame never waits for it.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use byocni_core::Format;
+use wasm_bindgen::prelude::*;
+use web_sys::{Element, IntersectionObserver, IntersectionObserverEntry, MessageEvent, Worker};
+use yew::Callback;
+
+/// The worker's loader, which Trunk writes next to the page (`data-loader-shim` in index.html).
+pub const WORKER_URL: &str = "./byocni-web-exports_loader.js";
+
+/// What the worker's side keeps.
+struct Channel {
+    worker: Worker,
+    /// The worker listens (it said `"ready"`).
+    ready: bool,
+    /// A request is with the worker.
+    busy: bool,
+    /// The request to send when the worker is free.
+    waiting: Option<js_sys::Array>,
+    /// The id of the latest request: answers to older ones are dropped.
+    latest: u32,
+}
+
+impl Channel {
+    /// Sends the waiting request if the worker is ready and free.
+    fn pump(&mut self) {
+        if self.ready && !self.busy {
+            if let Some(request) = self.waiting.take() {
+                self.busy = self.worker.post_message(&request).is_ok();
+            }
+        }
+    }
+}
+
+/// The running export renderer.
+pub struct Renderer {
+    channel: Rc<RefCell<Channel>>,
+    _on_message: Closure<dyn Fn(MessageEvent)>,
+    _on_error: Closure<dyn Fn(web_sys::Event)>,
+}
+
+impl Renderer {
+    /// Starts the worker; `on_text` gets the rendering of the latest request, or why there is none.
+    pub fn start(on_text: Callback<Result<String, String>>) -> Result<Renderer, String> {
+        let worker = Worker::new(WORKER_URL).map_err(|_| {
+            "this browser cannot start the export renderer (a Web Worker)".to_owned()
+        })?;
+        let channel = Rc::new(RefCell::new(Channel {
+            worker: worker.clone(),
+            ready: false,
+            busy: false,
+            waiting: None,
+            latest: 0,
+        }));
+        let on_message = {
+            let (channel, on_text) = (channel.clone(), on_text.clone());
+            Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
+                let data = e.data();
+                let mut ch = channel.borrow_mut();
+                let text = if data.as_string().as_deref() == Some("ready") {
+                    ch.ready = true;
+                    None
+                } else {
+                    ch.busy = false;
+                    let answer = js_sys::Array::from(&data);
+                    (answer.get(0).as_f64() == Some(f64::from(ch.latest)))
+                        .then(|| answer.get(1).as_string().unwrap_or_default())
+                };
+                ch.pump();
+                drop(ch);
+                if let Some(text) = text {
+                    on_text.emit(Ok(text));
+                }
+            })
+        };
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        let on_error = Closure::<dyn Fn(web_sys::Event)>::new(move |_| {
+            on_text.emit(Err(format!(
+                "The export renderer did not load ({WORKER_URL}): reload the page to try again."
+            )));
+        });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(Renderer {
+            channel,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
+    }
+
+    /// Asks for `plan_json` (the plan's compact JSON) rendered as `format`.
+    pub fn request(&self, format: Format, plan_json: String) {
+        let mut ch = self.channel.borrow_mut();
+        ch.latest += 1;
+        ch.waiting = Some(js_sys::Array::of3(
+            &ch.latest.into(),
+            &format.id().into(),
+            &plan_json.into(),
+        ));
+        ch.pump();
+    }
+}
+
+impl Drop for Renderer {
+    fn drop(&mut self) {
+        self.channel.borrow().worker.terminate();
+    }
+}
+
+/// Calls `on_near` once, when `target` first comes within 200 px of the viewport (at once where
+/// the browser has no `IntersectionObserver`). Dropping the result stops the watch.
+pub fn when_near_view(target: &Element, on_near: impl Fn() + 'static) -> Option<Watch> {
+    let on_near = Rc::new(on_near);
+    let notify = on_near.clone();
+    let callback = Closure::<dyn Fn(js_sys::Array, IntersectionObserver)>::new(
+        move |entries: js_sys::Array, observer: IntersectionObserver| {
+            let near = entries.iter().any(|e| {
+                e.unchecked_into::<IntersectionObserverEntry>()
+                    .is_intersecting()
+            });
+            if near {
+                observer.disconnect();
+                notify();
+            }
+        },
+    );
+    let options = web_sys::IntersectionObserverInit::new();
+    options.set_root_margin("200px");
+    let Ok(observer) =
+        IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &options)
+    else {
+        on_near();
+        return None;
+    };
+    observer.observe(target);
+    Some(Watch {
+        observer,
+        _callback: callback,
+    })
+}
+
+/// A running [`when_near_view`].
+pub struct Watch {
+    observer: IntersectionObserver,
+    _callback: Closure<dyn Fn(js_sys::Array, IntersectionObserver)>,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.observer.disconnect();
+    }
+}
