@@ -62,6 +62,18 @@ async function newPage(url = base) {
   return { page, context, errors };
 }
 
+// The clipboard's text once it matches `re` (polled: the copy is asynchronous), or a failure.
+async function clipboardMatching(page, re, ms = 5000) {
+  const until = Date.now() + ms;
+  let text = '';
+  while (Date.now() < until) {
+    text = await page.evaluate(() => navigator.clipboard.readText());
+    if (re.test(text)) return text;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`the clipboard never matched ${re}: ${text.slice(0, 300)}`);
+}
+
 async function setField(page, id, value) {
   await page.fill(`#${id}`, value);
   await page.press(`#${id}`, 'Tab');
@@ -130,6 +142,13 @@ test('copy the bash export', async () => {
     await page.waitForFunction((m) => document.querySelector('#export-text').textContent.includes(m), mark);
   }
   await page.screenshot({ path: path.join(artifacts, 'planner-export.png') });
+  // An edit and at once Copy (the edit commits on the click's blur, before the worker has
+  // rendered it): the copy waits for the new plan's script, never copies the old one.
+  await page.click('#tab-bash');
+  await page.fill('#podCidr', '10.40.0.0/16');
+  await page.click('#copy-export');
+  const copied = await clipboardMatching(page, /--pod-cidr 10\.40\.0\.0\/16/);
+  assert.doesNotMatch(copied, /10\.10\.0\.0\/16/);
   await context.close();
 });
 

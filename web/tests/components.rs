@@ -38,6 +38,18 @@ async fn settle() {
     yew::platform::time::sleep(Duration::from_millis(60)).await;
 }
 
+/// Waits (up to two seconds) until `root` has an element matching `selector`: for what the app
+/// does asynchronously, such as opening a share link.
+async fn wait_for(root: &Element, selector: &str) {
+    for _ in 0..100 {
+        if root.query_selector(selector).ok().flatten().is_some() {
+            return;
+        }
+        yew::platform::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("nothing matches {selector}");
+}
+
 /// The text of every element matching `selector`.
 fn texts(root: &Element, selector: &str) -> Vec<String> {
     let list = root.query_selector_all(selector).unwrap();
@@ -230,6 +242,7 @@ async fn the_app_opens_a_share_link_and_keeps_the_saved_plan_for_a_broken_one() 
     save_plan_with_pod_cidr("10.20.0.0/16").await;
     window.location().set_hash(EARLIER_LINK).unwrap();
     let root = mount_keeping_storage().await;
+    wait_for(&root, "#notice").await;
     assert_eq!(pod_cidr(&root), "10.30.0.0/16");
     assert!(text(&root, "#notice").contains("Opened the shared plan"));
     root.remove();
@@ -238,6 +251,7 @@ async fn the_app_opens_a_share_link_and_keeps_the_saved_plan_for_a_broken_one() 
     save_plan_with_pod_cidr("10.20.0.0/16").await;
     window.location().set_hash("v1=AAAA").unwrap();
     let root = mount_keeping_storage().await;
+    wait_for(&root, "#notice").await;
     assert_eq!(pod_cidr(&root), "10.20.0.0/16");
     let notice = text(&root, "#notice.error");
     assert!(

@@ -3,11 +3,13 @@
 //! from the export renderer worker ([`crate::exports`]), started when the panel first comes
 //! near the viewport.
 
-use byocni_core::Format;
+use std::rc::Rc;
+
+use byocni_core::{Format, Plan};
 use gloo::timers::callback::Timeout;
 use yew::prelude::*;
 
-use super::{use_state_handle, SamePlan};
+use super::{use_state_handle, SamePlan, StateHandle};
 use crate::exports::{when_near_view, Renderer};
 use crate::state::Action;
 
@@ -58,15 +60,86 @@ fn select(el: &web_sys::Element) {
 /// How long the edits must pause before the export is rendered again.
 const RENDER_DELAY_MS: u32 = 100;
 
+/// A rendering and what it was rendered from.
+#[derive(Clone)]
+struct Rendered {
+    plan: Rc<Plan>,
+    tab: Format,
+    text: String,
+}
+
+/// What the panel shows.
+#[derive(Clone)]
+enum Shown {
+    /// Nothing yet (the worker starts when the panel comes near the viewport).
+    Waiting,
+    /// The latest rendering (maybe of an earlier plan, while a newer one is on its way).
+    Text(Rendered),
+    /// The renderer could not start.
+    Failed(String),
+}
+
+/// What to do with the rendering of the current plan once it arrives: a Copy or Download
+/// clicked while it was on its way acts on it, never on an earlier plan's.
+#[derive(Clone, Copy, PartialEq)]
+enum Then {
+    Copy,
+    Download,
+}
+
+/// Copies `text`, or selects it in `pre` for a manual copy where the browser refuses.
+fn copy_text(state: StateHandle, text: String, pre: NodeRef) {
+    let clipboard = web_sys::window().map(|w| w.navigator().clipboard());
+    wasm_bindgen_futures::spawn_local(async move {
+        let ok = match clipboard {
+            Some(c) => wasm_bindgen_futures::JsFuture::from(c.write_text(&text))
+                .await
+                .is_ok(),
+            None => false,
+        };
+        if ok {
+            state.dispatch(Action::Notice(
+                format!("Copied the {} export.", state.tab.label()),
+                false,
+            ));
+        } else {
+            if let Some(el) = pre.cast::<web_sys::Element>() {
+                select(&el);
+            }
+            state.dispatch(Action::Notice(
+                "The browser refused the clipboard: the text is selected, press Ctrl+C (Cmd+C)."
+                    .into(),
+                true,
+            ));
+        }
+    });
+}
+
+/// Does `then` with a fresh rendering.
+fn act(then: Then, state: &StateHandle, r: &Rendered, pre: &NodeRef) {
+    match then {
+        Then::Copy => copy_text(state.clone(), r.text.clone(), pre.clone()),
+        Then::Download => download(r.tab.file_name(), &r.text, "text/plain"),
+    }
+}
+
 /// The export panel.
 #[function_component(Export)]
 pub fn export() -> Html {
     let state = use_state_handle();
     let forced = state.report.has_errors();
     let section = use_node_ref();
+    let pre = use_node_ref();
     let near = use_state(|| false);
-    let rendered = use_state(|| None::<Result<String, String>>);
+    let shown = use_state(|| Shown::Waiting);
     let renderer = use_mut_ref(|| None::<Renderer>);
+    // The plan and tab of the latest request: what the worker's next answer renders.
+    let requested = use_mut_ref(|| None::<(Rc<Plan>, Format)>);
+    let then = use_mut_ref(|| None::<Then>);
+    let fresh = match &*shown {
+        Shown::Text(r) => Rc::ptr_eq(&r.plan, &state.plan) && r.tab == state.tab,
+        _ => false,
+    };
 
     // Start rendering when the panel first comes near the viewport.
     {
@@ -83,7 +156,7 @@ pub fn export() -> Html {
     // frame (the worker answers asynchronously).
     let pending = use_mut_ref(|| None::<Timeout>);
     {
-        let (renderer, rendered) = (renderer.clone(), rendered.clone());
+        let (renderer, requested, shown) = (renderer.clone(), requested.clone(), shown.clone());
         use_effect_with(
             (*near, SamePlan(state.plan.clone()), state.tab),
             move |(near, plan, tab)| {
@@ -95,16 +168,26 @@ pub fn export() -> Html {
                     let mut renderer = renderer.borrow_mut();
                     if renderer.is_none() {
                         let on_text = {
-                            let rendered = rendered.clone();
-                            Callback::from(move |text| rendered.set(Some(text)))
+                            let (requested, shown) = (requested.clone(), shown.clone());
+                            Callback::from(move |text: Result<String, String>| {
+                                let from = requested.borrow().clone();
+                                shown.set(match (text, from) {
+                                    (Ok(text), Some((plan, tab))) => {
+                                        Shown::Text(Rendered { plan, tab, text })
+                                    }
+                                    (Err(e), _) => Shown::Failed(e),
+                                    (Ok(_), None) => Shown::Waiting,
+                                });
+                            })
                         };
                         match Renderer::start(on_text) {
                             Ok(started) => *renderer = Some(started),
-                            Err(e) => rendered.set(Some(Err(e))),
+                            Err(e) => shown.set(Shown::Failed(e)),
                         }
                     }
                     if let Some(r) = renderer.as_ref() {
                         r.request(tab, plan.to_json_compact());
+                        *requested.borrow_mut() = Some((plan, tab));
                     }
                 };
                 // A newer edit replaces (and so cancels) the waiting one.
@@ -112,41 +195,28 @@ pub fn export() -> Html {
             },
         );
     }
-    let (text, ready) = match &*rendered {
-        Some(Ok(text)) => (text.clone(), true),
-        Some(Err(e)) => (e.clone(), false),
-        None => ("Rendering the export...".to_owned(), false),
-    };
-    let pre = use_node_ref();
-    let copy = {
-        let (state, text, pre) = (state.clone(), text.clone(), pre.clone());
-        Callback::from(move |_| {
-            let (state, text, pre) = (state.clone(), text.clone(), pre.clone());
-            let clipboard = web_sys::window().map(|w| w.navigator().clipboard());
-            wasm_bindgen_futures::spawn_local(async move {
-                let ok = match clipboard {
-                    Some(c) => wasm_bindgen_futures::JsFuture::from(c.write_text(&text))
-                        .await
-                        .is_ok(),
-                    None => false,
-                };
-                if ok {
-                    state.dispatch(Action::Notice(
-                        format!("Copied the {} export.", state.tab.label()),
-                        false,
-                    ));
-                } else {
-                    if let Some(el) = pre.cast::<web_sys::Element>() {
-                        select(&el);
-                    }
-                    state.dispatch(Action::Notice("The browser refused the clipboard: the text is selected, press Ctrl+C (Cmd+C).".into(), true));
+    // A Copy or Download that waited for this rendering.
+    {
+        let (state, shown, then, pre) = (state.clone(), shown.clone(), then.clone(), pre.clone());
+        use_effect_with(fresh, move |fresh| {
+            if let (true, Shown::Text(r)) = (*fresh, &*shown) {
+                if let Some(t) = then.borrow_mut().take() {
+                    act(t, &state, r, &pre);
                 }
-            });
+            }
+        });
+    }
+    let on = |t: Then| {
+        let (state, shown, then, pre) = (state.clone(), shown.clone(), then.clone(), pre.clone());
+        Callback::from(move |_| match &*shown {
+            Shown::Text(r) if fresh => act(t, &state, r, &pre),
+            _ => *then.borrow_mut() = Some(t),
         })
     };
-    let save = {
-        let (text, tab) = (text.clone(), state.tab);
-        Callback::from(move |_| download(tab.file_name(), &text, "text/plain"))
+    let (text, started) = match &*shown {
+        Shown::Text(r) => (r.text.as_str(), true),
+        Shown::Failed(e) => (e.as_str(), false),
+        Shown::Waiting => ("Rendering the export...", false),
     };
     html! {
         <section class="panel export" aria-labelledby="export-h" ref={section}>
@@ -162,10 +232,10 @@ pub fn export() -> Html {
                 <p class="banner" role="alert">{ "The plan has errors: this export is rendered anyway and lists them at the top. Fix them before running it." }</p>
             }
             <div class="export-actions">
-                <button id="copy-export" onclick={copy} disabled={!ready}>{ "Copy" }</button>
-                <button id="download-export" onclick={save} disabled={!ready}>{ format!("Download {}", state.tab.file_name()) }</button>
+                <button id="copy-export" onclick={on(Then::Copy)} disabled={!started}>{ "Copy" }</button>
+                <button id="download-export" onclick={on(Then::Download)} disabled={!started}>{ format!("Download {}", state.tab.file_name()) }</button>
             </div>
-            <pre id="export-text" ref={pre} role="tabpanel" aria-busy={(!ready).to_string()} aria-labelledby={format!("tab-{}", state.tab.id())} tabindex="0">{ text }</pre>
+            <pre id="export-text" ref={pre} role="tabpanel" aria-busy={(!fresh).to_string()} aria-labelledby={format!("tab-{}", state.tab.id())} tabindex="0">{ text }</pre>
         </section>
     }
 }
