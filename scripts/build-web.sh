@@ -5,7 +5,7 @@
 # When the pinned nightly toolchain is installed (scripts/setup.sh web installs it), the wasm is
 # built with it and `-Zbuild-std` under `panic = immediate-abort`: the standard library is
 # compiled for size together with the app, and panics trap instead of formatting a message, which
-# drops the panic and formatting machinery from the wasm (about 27 KB of the gzip transfer, see
+# drops the panic and formatting machinery from the wasm (about 20 KB of the gzip transfer, see
 # docs/benchmarks.md). Planning never panics on user input, so nothing a user sees changes.
 # Without that toolchain, or with BYOCNI_WEB_STABLE=1, the stable toolchain builds it.
 #
