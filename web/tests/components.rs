@@ -66,13 +66,17 @@ fn text(root: &Element, selector: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn set_input(root: &Element, id: &str, value: &str) {
-    let input: HtmlInputElement = root
-        .query_selector(&format!("#{id}"))
+/// The input with id `id`.
+fn input(root: &Element, id: &str) -> HtmlInputElement {
+    root.query_selector(&format!("#{id}"))
         .unwrap()
-        .unwrap()
+        .unwrap_or_else(|| panic!("no #{id}"))
         .dyn_into()
-        .unwrap();
+        .unwrap()
+}
+
+async fn set_input(root: &Element, id: &str, value: &str) {
+    let input = input(root, id);
     input.set_value(value);
     input
         .dispatch_event(
@@ -125,13 +129,7 @@ async fn a_fix_applies() {
         "{}",
         text(&root, "#summary")
     );
-    let input: HtmlInputElement = root
-        .query_selector("#podCidr")
-        .unwrap()
-        .unwrap()
-        .dyn_into()
-        .unwrap();
-    assert_ne!(input.value(), "10.0.0.0/16");
+    assert_ne!(input(&root, "podCidr").value(), "10.0.0.0/16");
     root.remove();
 }
 
@@ -228,15 +226,7 @@ async fn save_plan_with_pod_cidr(pod_cidr: &str) {
 #[wasm_bindgen_test]
 async fn the_app_opens_a_share_link_and_keeps_the_saved_plan_for_a_broken_one() {
     let window = web_sys::window().unwrap();
-    let pod_cidr = |root: &Element| -> String {
-        let input: HtmlInputElement = root
-            .query_selector("#podCidr")
-            .unwrap()
-            .unwrap()
-            .dyn_into()
-            .unwrap();
-        input.value()
-    };
+    let pod_cidr = |root: &Element| input(root, "podCidr").value();
 
     // A good link replaces the saved plan.
     save_plan_with_pod_cidr("10.20.0.0/16").await;

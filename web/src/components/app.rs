@@ -13,7 +13,7 @@ use super::export::{download, Export};
 use super::findings::Findings;
 use super::json::JsonEditor;
 use super::map::AddressMap;
-use super::SamePlan;
+use super::{write_clipboard, SamePlan};
 use crate::autosave::{self, Autosave};
 use crate::share;
 use crate::state::{Action, State};
@@ -76,22 +76,17 @@ pub fn app() -> Html {
         Callback::from(move |_| {
             let s = s.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                let (Some(w), frag) = (web_sys::window(), share::encode(&s.plan).await) else {
-                    return;
-                };
-                let frag = match frag {
+                let frag = match share::encode(&s.plan).await {
                     Ok(frag) => frag,
                     Err(e) => return s.dispatch(Action::Notice(e, true)),
                 };
-                let _ = w.location().set_hash(&frag);
-                let url = w.location().href().unwrap_or_default();
-                let copied = wasm_bindgen_futures::JsFuture::from(
-                    w.navigator().clipboard().write_text(&url),
-                )
-                .await
-                .is_ok();
+                let Some(location) = web_sys::window().map(|w| w.location()) else {
+                    return;
+                };
+                let _ = location.set_hash(&frag);
+                let url = location.href().unwrap_or_default();
                 s.dispatch(Action::Notice(
-                    if copied {
+                    if write_clipboard(&url).await {
                         "Share link copied: it holds the whole plan.".into()
                     } else {
                         format!("Share link (copy it from the address bar): {url}")

@@ -9,7 +9,7 @@ use byocni_core::{Format, Plan};
 use gloo::timers::callback::Timeout;
 use yew::prelude::*;
 
-use super::{use_state_handle, SamePlan, StateHandle};
+use super::{use_state_handle, write_clipboard, SamePlan, StateHandle};
 use crate::exports::{when_near_view, Renderer};
 use crate::state::Action;
 
@@ -87,21 +87,12 @@ enum Then {
     Download,
 }
 
-/// Copies `text`, or selects it in `pre` for a manual copy where the browser refuses.
-fn copy_text(state: StateHandle, text: String, pre: NodeRef) {
-    let clipboard = web_sys::window().map(|w| w.navigator().clipboard());
+/// Copies `text` (the `label` export), or selects it in `pre` for a manual copy where the
+/// browser refuses.
+fn copy_text(state: StateHandle, label: &'static str, text: String, pre: NodeRef) {
     wasm_bindgen_futures::spawn_local(async move {
-        let ok = match clipboard {
-            Some(c) => wasm_bindgen_futures::JsFuture::from(c.write_text(&text))
-                .await
-                .is_ok(),
-            None => false,
-        };
-        if ok {
-            state.dispatch(Action::Notice(
-                format!("Copied the {} export.", state.tab.label()),
-                false,
-            ));
+        if write_clipboard(&text).await {
+            state.dispatch(Action::Notice(format!("Copied the {label} export."), false));
         } else {
             if let Some(el) = pre.cast::<web_sys::Element>() {
                 select(&el);
@@ -118,7 +109,7 @@ fn copy_text(state: StateHandle, text: String, pre: NodeRef) {
 /// Does `then` with a fresh rendering.
 fn act(then: Then, state: &StateHandle, r: &Rendered, pre: &NodeRef) {
     match then {
-        Then::Copy => copy_text(state.clone(), r.text.clone(), pre.clone()),
+        Then::Copy => copy_text(state.clone(), r.tab.label(), r.text.clone(), pre.clone()),
         Then::Download => download(r.tab.file_name(), &r.text, "text/plain"),
     }
 }

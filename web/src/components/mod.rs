@@ -34,3 +34,13 @@ impl PartialEq for SamePlan {
         Rc::ptr_eq(&self.0, &other.0)
     }
 }
+
+/// Writes `text` to the clipboard; false where the browser refuses (no permission, no focus).
+pub async fn write_clipboard(text: &str) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    wasm_bindgen_futures::JsFuture::from(window.navigator().clipboard().write_text(text))
+        .await
+        .is_ok()
+}
