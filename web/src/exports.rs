@@ -15,8 +15,18 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Element, IntersectionObserver, IntersectionObserverEntry, MessageEvent, Worker};
 use yew::Callback;
 
-/// The worker's loader, which Trunk writes next to the page (`data-loader-shim` in index.html).
-pub const WORKER_URL: &str = "./byocni-web-exports_loader.js";
+/// The name of the `<meta>` that names the worker's loader, which the build writes next to the
+/// page under a content-hashed name (`scripts/hash-worker.sh`, Trunk's post-build hook).
+pub const WORKER_META: &str = "byocni-exports-worker";
+
+/// The worker's loader, as the page names it.
+fn worker_url() -> Option<String> {
+    web_sys::window()?
+        .document()?
+        .query_selector(&format!("meta[name={WORKER_META}]"))
+        .ok()??
+        .get_attribute("content")
+}
 
 /// What the worker's side keeps.
 struct Channel {
@@ -52,8 +62,14 @@ pub struct Renderer {
 impl Renderer {
     /// Starts the worker; `on_text` gets the rendering of the latest request, or why there is none.
     pub fn start(on_text: Callback<Result<String, String>>) -> Result<Renderer, String> {
-        let worker = Worker::new(WORKER_URL).map_err(|_| {
-            "this browser cannot start the export renderer (a Web Worker)".to_owned()
+        let url = worker_url().ok_or_else(|| {
+            format!(
+                "This page was built without the export renderer (no <meta name=\"{WORKER_META}\">): \
+                 build it with scripts/build-web.sh."
+            )
+        })?;
+        let worker = Worker::new(&url).map_err(|_| {
+            "This browser cannot start the export renderer (a Web Worker).".to_owned()
         })?;
         let channel = Rc::new(RefCell::new(Channel {
             worker: worker.clone(),
@@ -86,7 +102,7 @@ impl Renderer {
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         let on_error = Closure::<dyn Fn(web_sys::Event)>::new(move |_| {
             on_text.emit(Err(format!(
-                "The export renderer did not load ({WORKER_URL}): reload the page to try again."
+                "The export renderer did not load ({url}): reload the page to try again."
             )));
         });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
