@@ -2,7 +2,7 @@
 //! it, keeps one request in flight (a newer request waits in place of an older one: rendering
 //! never falls behind the edits), and hands the answer to the latest request to a callback.
 //!
-//! Why a worker: the renderers are a tenth of the planner's wasm (about 17 KB of the gzip
+//! Why a worker: the renderers are a tenth of the planner's wasm (about 14 KB of the gzip
 //! transfer) and planning needs none of them, so they load only when the export panel first
 //! comes into view ([`when_near_view`]); and rendering a plan runs off the page's thread, so an
 //! edit's frame never waits for it.
@@ -28,7 +28,7 @@ fn worker_url() -> Option<String> {
         .get_attribute("content")
 }
 
-/// What the worker's side keeps.
+/// What the planner keeps of its worker.
 struct Channel {
     worker: Worker,
     /// The worker listens (it said `"ready"`).
