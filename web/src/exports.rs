@@ -10,7 +10,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use byocni_core::Format;
+use byocni_core::{Format, Plan};
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, IntersectionObserver, IntersectionObserverEntry, MessageEvent, Worker};
 use yew::Callback;
@@ -28,6 +28,17 @@ fn worker_url() -> Option<String> {
         .get_attribute("content")
 }
 
+/// A rendering and what it was rendered from.
+#[derive(Clone)]
+pub struct Rendered {
+    /// The plan rendered.
+    pub plan: Rc<Plan>,
+    /// In this format.
+    pub format: Format,
+    /// The rendering.
+    pub text: String,
+}
+
 /// What the planner keeps of its worker.
 struct Channel {
     worker: Worker,
@@ -37,8 +48,8 @@ struct Channel {
     busy: bool,
     /// The request to send when the worker is free.
     waiting: Option<js_sys::Array>,
-    /// The id of the latest request: answers to older ones are dropped.
-    latest: u32,
+    /// The id of the latest request and what it asked for: answers to older ones are dropped.
+    latest: (u32, Option<(Rc<Plan>, Format)>),
 }
 
 impl Channel {
@@ -61,7 +72,7 @@ pub struct Renderer {
 
 impl Renderer {
     /// Starts the worker; `on_text` gets the rendering of the latest request, or why there is none.
-    pub fn start(on_text: Callback<Result<String, String>>) -> Result<Renderer, String> {
+    pub fn start(on_text: Callback<Result<Rendered, String>>) -> Result<Renderer, String> {
         let url = worker_url().ok_or_else(|| {
             format!(
                 "This page was built without the export renderer (no <meta name=\"{WORKER_META}\">): \
@@ -76,26 +87,36 @@ impl Renderer {
             ready: false,
             busy: false,
             waiting: None,
-            latest: 0,
+            latest: (0, None),
         }));
         let on_message = {
             let (channel, on_text) = (channel.clone(), on_text.clone());
             Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
                 let data = e.data();
                 let mut ch = channel.borrow_mut();
-                let text = if data.as_string().as_deref() == Some("ready") {
+                let rendered = if data.as_string().as_deref() == Some("ready") {
                     ch.ready = true;
                     None
                 } else {
                     ch.busy = false;
                     let answer = js_sys::Array::from(&data);
-                    (answer.get(0).as_f64() == Some(f64::from(ch.latest)))
-                        .then(|| answer.get(1).as_string().unwrap_or_default())
+                    match &ch.latest {
+                        (id, Some((plan, format)))
+                            if answer.get(0).as_f64() == Some(f64::from(*id)) =>
+                        {
+                            Some(Rendered {
+                                plan: plan.clone(),
+                                format: *format,
+                                text: answer.get(1).as_string().unwrap_or_default(),
+                            })
+                        }
+                        _ => None,
+                    }
                 };
                 ch.pump();
                 drop(ch);
-                if let Some(text) = text {
-                    on_text.emit(Ok(text));
+                if let Some(rendered) = rendered {
+                    on_text.emit(Ok(rendered));
                 }
             })
         };
@@ -113,14 +134,16 @@ impl Renderer {
         })
     }
 
-    /// Asks for `plan_json` (the plan's compact JSON) rendered as `format`.
-    pub fn request(&self, format: Format, plan_json: String) {
+    /// Asks for `plan` rendered as `format` (serialising it: milliseconds for a large plan).
+    pub fn request(&self, plan: Rc<Plan>, format: Format) {
+        let json = plan.to_json_compact();
         let mut ch = self.channel.borrow_mut();
-        ch.latest += 1;
+        let id = ch.latest.0 + 1;
+        ch.latest = (id, Some((plan, format)));
         ch.waiting = Some(js_sys::Array::of3(
-            &ch.latest.into(),
+            &id.into(),
             &format.id().into(),
-            &plan_json.into(),
+            &json.into(),
         ));
         ch.pump();
     }

@@ -3,7 +3,7 @@
 
 use yew::prelude::*;
 
-use super::use_state_handle;
+use super::{hundredths, use_state_handle};
 
 #[derive(Properties, PartialEq)]
 struct BarProps {
@@ -27,7 +27,7 @@ fn bar(p: &BarProps) -> Html {
             <div class="bar-label"><span>{ &p.label }</span><span class="bar-num">{ format!("{} / {}", p.used, p.total) }</span></div>
             <div class={classes!("bar-track", over.then_some("over"))} role="meter" aria-label={p.label.clone()}
                  aria-valuemin="0" aria-valuemax={p.total.to_string()} aria-valuenow={p.used.to_string()}>
-                <div class="bar-fill" style={format!("width:{}.{:02}%", bp / 100, bp % 100)}></div>
+                <div class="bar-fill" style={format!("width:{}%", hundredths(bp))}></div>
             </div>
             <div class="bar-detail">{ &p.detail }</div>
         </div>

@@ -5,12 +5,12 @@
 
 use std::rc::Rc;
 
-use byocni_core::{Format, Plan};
+use byocni_core::Format;
 use gloo::timers::callback::Timeout;
 use yew::prelude::*;
 
 use super::{use_state_handle, write_clipboard, SamePlan, StateHandle};
-use crate::exports::{when_near_view, Renderer};
+use crate::exports::{when_near_view, Rendered, Renderer};
 use crate::state::Action;
 
 /// Offers `text` as a file download.
@@ -60,14 +60,6 @@ fn select(el: &web_sys::Element) {
 /// How long the edits must pause before the export is rendered again.
 const RENDER_DELAY_MS: u32 = 100;
 
-/// A rendering and what it was rendered from.
-#[derive(Clone)]
-struct Rendered {
-    plan: Rc<Plan>,
-    tab: Format,
-    text: String,
-}
-
 /// What the panel shows.
 #[derive(Clone)]
 enum Shown {
@@ -109,8 +101,8 @@ fn copy_text(state: StateHandle, label: &'static str, text: String, pre: NodeRef
 /// Does `then` with a fresh rendering.
 fn act(then: Then, state: &StateHandle, r: &Rendered, pre: &NodeRef) {
     match then {
-        Then::Copy => copy_text(state.clone(), r.tab.label(), r.text.clone(), pre.clone()),
-        Then::Download => download(r.tab.file_name(), &r.text, "text/plain"),
+        Then::Copy => copy_text(state.clone(), r.format.label(), r.text.clone(), pre.clone()),
+        Then::Download => download(r.format.file_name(), &r.text, "text/plain"),
     }
 }
 
@@ -124,11 +116,9 @@ pub fn export() -> Html {
     let near = use_state(|| false);
     let shown = use_state(|| Shown::Waiting);
     let renderer = use_mut_ref(|| None::<Renderer>);
-    // The plan and tab of the latest request: what the worker's next answer renders.
-    let requested = use_mut_ref(|| None::<(Rc<Plan>, Format)>);
     let then = use_mut_ref(|| None::<Then>);
     let fresh = match &*shown {
-        Shown::Text(r) => Rc::ptr_eq(&r.plan, &state.plan) && r.tab == state.tab,
+        Shown::Text(r) => Rc::ptr_eq(&r.plan, &state.plan) && r.format == state.tab,
         _ => false,
     };
 
@@ -147,7 +137,7 @@ pub fn export() -> Html {
     // frame (the worker answers asynchronously).
     let pending = use_mut_ref(|| None::<Timeout>);
     {
-        let (renderer, requested, shown) = (renderer.clone(), requested.clone(), shown.clone());
+        let (renderer, shown) = (renderer.clone(), shown.clone());
         use_effect_with(
             (*near, SamePlan(state.plan.clone()), state.tab),
             move |(near, plan, tab)| {
@@ -159,16 +149,9 @@ pub fn export() -> Html {
                     let mut renderer = renderer.borrow_mut();
                     if renderer.is_none() {
                         let on_text = {
-                            let (requested, shown) = (requested.clone(), shown.clone());
-                            Callback::from(move |text: Result<String, String>| {
-                                let from = requested.borrow().clone();
-                                shown.set(match (text, from) {
-                                    (Ok(text), Some((plan, tab))) => {
-                                        Shown::Text(Rendered { plan, tab, text })
-                                    }
-                                    (Err(e), _) => Shown::Failed(e),
-                                    (Ok(_), None) => Shown::Waiting,
-                                });
+                            let shown = shown.clone();
+                            Callback::from(move |r: Result<Rendered, String>| {
+                                shown.set(r.map_or_else(Shown::Failed, Shown::Text));
                             })
                         };
                         match Renderer::start(on_text) {
@@ -177,8 +160,7 @@ pub fn export() -> Html {
                         }
                     }
                     if let Some(r) = renderer.as_ref() {
-                        r.request(tab, plan.to_json_compact());
-                        *requested.borrow_mut() = Some((plan, tab));
+                        r.request(plan, tab);
                     }
                 };
                 // A newer edit replaces (and so cancels) the waiting one.

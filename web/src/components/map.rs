@@ -7,7 +7,7 @@ use byocni_core::check::{AKS_RESERVED, VNET_FORBIDDEN};
 use byocni_core::Cidr;
 use yew::prelude::*;
 
-use super::use_state_handle;
+use super::{hundredths, use_state_handle};
 
 /// One drawn range.
 #[derive(Clone, PartialEq)]
@@ -105,11 +105,6 @@ fn frame(items: &[Item]) -> Cidr {
     };
     let common = (lo ^ hi).leading_zeros().min(32) as u8;
     Cidr::from_u32(lo, common).expect("prefix <= 32")
-}
-
-/// Hundredths as a decimal: 12345 -> "123.45".
-fn hundredths(v: u64) -> String {
-    format!("{}.{:02}", v / 100, v % 100)
 }
 
 /// The map panel.

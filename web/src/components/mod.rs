@@ -44,3 +44,9 @@ pub async fn write_clipboard(text: &str) -> bool {
         .await
         .is_ok()
 }
+
+/// Hundredths as a decimal, `12345` -> `"123.45"`: coordinates and percentages are computed in
+/// integers, so the wasm carries no float formatting.
+pub fn hundredths(v: u64) -> String {
+    format!("{}.{:02}", v / 100, v % 100)
+}
