@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds the web planner (release, size-optimised) and serves it on
-# http://127.0.0.1:8080 (PORT=... to change). Everything runs in the browser; nothing leaves it.
+# http://127.0.0.1:8080 (PORT=... to change), gzipped files sent as built (scripts/serve.py).
+# Everything runs in the browser; nothing leaves it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$HOME/.cargo/bin:${BYOCNI_TOOLS:-$HOME/.cache/byocni}/npm/node_modules/.bin:$PATH"
@@ -11,4 +12,4 @@ echo
 echo "byocni planner: open http://127.0.0.1:$port/ in your browser (Ctrl+C stops the server)"
 echo "(the CLI: cargo build --release -p byocni-cli, then target/release/byocni --help)"
 echo
-exec python3 -m http.server "$port" --bind 127.0.0.1 --directory dist
+exec python3 scripts/serve.py "$port" dist

@@ -9,6 +9,8 @@ set -euo pipefail
 what=${1:-all}
 TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132
+TERSER_VERSION=5.51.2
+ZOPFLI_VERSION=1.0.15
 AZ_CLI_VERSION=2.91.0
 tools=${BYOCNI_TOOLS:-$HOME/.cache/byocni}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -69,6 +71,14 @@ setup_web() {
         say "installing wasm-opt (npm binaryen@$BINARYEN_VERSION)"
         mkdir -p "$tools/npm"
         npm install --silent --prefix "$tools/npm" "binaryen@$BINARYEN_VERSION" >/dev/null
+    fi
+    # The release build's minifier and gzip compressor (scripts/post-build.mjs).
+    if ! grep -qs "\"version\": \"$TERSER_VERSION\"" "$tools/npm/node_modules/terser/package.json" ||
+        ! grep -qs "\"version\": \"$ZOPFLI_VERSION\"" "$tools/npm/node_modules/@gfx/zopfli/package.json"; then
+        say "installing terser@$TERSER_VERSION and @gfx/zopfli@$ZOPFLI_VERSION (npm)"
+        mkdir -p "$tools/npm"
+        npm install --silent --prefix "$tools/npm" "terser@$TERSER_VERSION" "@gfx/zopfli@$ZOPFLI_VERSION" >/dev/null ||
+            say "could not install them: the planner is served unminified, gzipped by zlib"
     fi
 }
 

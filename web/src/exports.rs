@@ -16,7 +16,7 @@ use web_sys::{Element, IntersectionObserver, IntersectionObserverEntry, MessageE
 use yew::Callback;
 
 /// The name of the `<meta>` that names the worker's loader, which the build writes next to the
-/// page under a content-hashed name (`scripts/hash-worker.sh`, Trunk's post-build hook).
+/// page under a content-hashed name (`scripts/post-build.mjs`, Trunk's post-build hook).
 pub const WORKER_META: &str = "byocni-exports-worker";
 
 /// The worker's loader, as the page names it.

@@ -1,0 +1,52 @@
+"""Serves the built planner (dist/) on 127.0.0.1: a static file server that sends a file's gzip
+twin (`name.gz`, written by scripts/post-build.mjs) with `Content-Encoding: gzip` to browsers
+that accept gzip, and the file itself to those that do not. Standard library only.
+
+    python3 scripts/serve.py PORT DIRECTORY
+"""
+
+import http.server
+import os
+import sys
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    """SimpleHTTPRequestHandler, plus precompressed twins and the wasm MIME type."""
+
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".wasm": "application/wasm",
+        ".js": "text/javascript",
+    }
+
+    def send_head(self):
+        path = self.translate_path(self.path)
+        if os.path.isdir(path) and self.path.split("?", 1)[0].endswith("/"):
+            path = os.path.join(path, "index.html")
+        accepts = self.headers.get("Accept-Encoding", "")
+        twin = path + ".gz"
+        if "gzip" in accepts and os.path.isfile(path) and os.path.isfile(twin):
+            f = open(twin, "rb")  # closed by the caller, as in SimpleHTTPRequestHandler
+            self.send_response(200)
+            self.send_header("Content-Type", self.guess_type(path))
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Vary", "Accept-Encoding")
+            self.send_header("Content-Length", str(os.fstat(f.fileno()).st_size))
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+            return f
+        return super().send_head()
+
+
+def main():
+    port, directory = int(sys.argv[1]), sys.argv[2]
+    handler = lambda *a, **kw: Handler(*a, directory=directory, **kw)  # noqa: E731
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
