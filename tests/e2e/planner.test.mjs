@@ -175,6 +175,15 @@ test('download the plan, upload it back, refuse a bad file', async () => {
   await page.waitForSelector('#notice.error');
   assert.match(await page.textContent('#notice'), /not loaded/);
   assert.equal(await page.inputValue('#podCidr'), '10.20.0.0/16', 'a bad file leaves the plan untouched');
+  // The message names the field that is wrong (the export worker's core tracks where).
+  const deep = path.join(dir, 'deep.json');
+  saved.nodePools[0].count = 'three';
+  fs.writeFileSync(deep, JSON.stringify(saved));
+  await page.click('#notice button');
+  await page.setInputFiles('#upload-plan', deep);
+  await page.waitForSelector('#notice.error');
+  assert.match(await page.textContent('#notice'), /deep\.json was not loaded.*at `nodePools\[0\]\.count`: invalid type/);
+  assert.equal(await page.inputValue('#podCidr'), '10.20.0.0/16');
   await context.close();
 });
 

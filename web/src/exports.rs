@@ -155,6 +155,45 @@ impl Drop for Renderer {
     }
 }
 
+/// Reads a plan file's text. The page's core reads plans without tracking where a shape error
+/// is (no `path-errors`: a smaller wasm), so when the text is not a plan the worker, whose core
+/// tracks it, is asked for the message that names the field. Where the worker cannot be started,
+/// the page's own message (what is wrong, not where) is the answer.
+pub async fn read_plan(text: &str) -> Result<Plan, String> {
+    match Plan::from_json(text) {
+        Ok(plan) => Ok(plan),
+        Err(here) => Err(explain(text).await.unwrap_or_else(|| here.to_string())),
+    }
+}
+
+/// Why `text` is not a plan, as the worker words it, from a worker started for the question.
+async fn explain(text: &str) -> Option<String> {
+    let worker = Worker::new(&worker_url()?).ok()?;
+    let mut answer = None;
+    let promise = js_sys::Promise::new(&mut |resolve, _| answer = Some(resolve));
+    let answer = answer?;
+    let request = js_sys::Array::of3(&0.into(), &"plan-error".into(), &text.into());
+    let on_message = {
+        let (worker, answer) = (worker.clone(), answer.clone());
+        Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
+            let data = e.data();
+            if data.as_string().as_deref() == Some("ready") {
+                let _ = worker.post_message(&request);
+            } else {
+                let _ = answer.call1(&JsValue::NULL, &js_sys::Array::from(&data).get(1));
+            }
+        })
+    };
+    let on_error = Closure::<dyn Fn(web_sys::Event)>::new(move |_| {
+        let _ = answer.call1(&JsValue::NULL, &JsValue::UNDEFINED);
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    let why = wasm_bindgen_futures::JsFuture::from(promise).await;
+    worker.terminate();
+    why.ok()?.as_string().filter(|why| !why.is_empty())
+}
+
 /// Calls `on_near` once, when `target` first comes within 200 px of the viewport (at once where
 /// the browser has no `IntersectionObserver`). Dropping the result stops the watch.
 pub fn when_near_view(target: &Element, on_near: impl Fn() + 'static) -> Option<Watch> {

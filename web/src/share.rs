@@ -77,7 +77,10 @@ pub async fn decode_within(fragment: &str, limit: u32) -> Result<Plan, String> {
             "the shared link is damaged (its data does not decompress)".to_owned()
         }
     })?;
-    read(js_sys::Uint8Array::new(&json).to_vec())
+    let text = plan_text(js_sys::Uint8Array::new(&json).to_vec())?;
+    crate::exports::read_plan(&text)
+        .await
+        .map_err(|e| format!("the shared plan cannot be read: {e}"))
 }
 
 /// The fragment (without the `#`) that carries `packed`, the deflated plan JSON.
@@ -99,11 +102,9 @@ pub fn unframe(fragment: &str) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("the shared link is damaged (not base64url: {e})"))
 }
 
-/// The plan in a link's inflated bytes.
-pub fn read(json: Vec<u8>) -> Result<Plan, String> {
-    let text =
-        String::from_utf8(json).map_err(|_| "the shared link is damaged (not UTF-8)".to_owned())?;
-    Plan::from_json(&text).map_err(|e| format!("the shared plan cannot be read: {e}"))
+/// The plan file text in a link's inflated bytes.
+pub fn plan_text(json: Vec<u8>) -> Result<String, String> {
+    String::from_utf8(json).map_err(|_| "the shared link is damaged (not UTF-8)".to_owned())
 }
 
 #[cfg(test)]
@@ -127,13 +128,15 @@ mod tests {
     fn broken_links_say_why() {
         assert!(unframe("#v2=abc").unwrap_err().contains("format"));
         assert!(unframe("#v1=@@@").unwrap_err().contains("damaged"));
-        assert!(read(vec![0xff, 0xfe]).unwrap_err().contains("not UTF-8"));
-        assert!(read(b"{}".to_vec()).unwrap_err().contains("cannot be read"));
+        assert!(plan_text(vec![0xff, 0xfe])
+            .unwrap_err()
+            .contains("not UTF-8"));
     }
 
     #[test]
     fn a_plan_reads_back() {
         let p = Plan::example();
-        assert_eq!(read(p.to_json_compact().into_bytes()).unwrap(), p);
+        let text = plan_text(p.to_json_compact().into_bytes()).unwrap();
+        assert_eq!(Plan::from_json(&text).unwrap(), p);
     }
 }

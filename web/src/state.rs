@@ -1,6 +1,6 @@
 //! The planner's state as a Yew reducer. Every edit of the plan goes through the core
-//! (`apply_edit`, `suggest`, `Plan::from_json`) and re-checks the whole plan once; the view
-//! only reads [`State`].
+//! (`apply_edit`, `suggest`; plan files are read by [`crate::exports::read_plan`]) and re-checks
+//! the whole plan once; the view only reads [`State`].
 
 use std::rc::Rc;
 
@@ -35,8 +35,9 @@ pub enum Action {
     Edit(Edit),
     /// Replace the plan (upload, share link, autosave).
     Replace(Box<Plan>, Option<String>),
-    /// The advanced JSON editor changed.
-    Json(String),
+    /// The advanced JSON editor holds text that is not a plan, and why
+    /// ([`crate::exports::read_plan`]); a text that is a plan comes as [`Action::Replace`].
+    JsonRefused(String, String),
     /// Fill the gaps with the core's suggestions.
     Suggest,
     /// Show an export format.
@@ -129,13 +130,10 @@ impl Reducible for State {
                 },
             },
             Action::Replace(plan, msg) => self.with_plan(*plan, msg.map(|m| (m, false))),
-            Action::Json(text) => match Plan::from_json(&text) {
-                Ok(plan) => self.with_plan(plan, None),
-                Err(e) => State {
-                    json: Some(text),
-                    json_error: Some(e.to_string()),
-                    ..(*self).clone()
-                },
+            Action::JsonRefused(text, why) => State {
+                json: Some(text),
+                json_error: Some(why),
+                ..(*self).clone()
             },
             Action::Suggest => match suggest(&self.plan) {
                 Ok(s) if s.filled.is_empty() => State {
@@ -216,13 +214,15 @@ mod tests {
     }
 
     #[test]
-    fn bad_json_keeps_the_plan() {
+    fn refused_json_keeps_the_plan_and_a_plan_clears_the_text() {
         let s = Rc::new(State::default());
         let before = s.plan.clone();
-        let s = s.reduce(Action::Json("{ nope".into()));
+        let s = s.reduce(Action::JsonRefused("{ nope".into(), "not JSON".into()));
         assert_eq!(s.plan, before);
-        assert!(s.json_error.as_deref().unwrap().contains("JSON"));
+        assert_eq!(s.json_error.as_deref(), Some("not JSON"));
         assert_eq!(s.json.as_deref(), Some("{ nope"));
+        let s = s.reduce(Action::Replace(Box::new(Plan::example()), None));
+        assert!(s.json.is_none() && s.json_error.is_none());
     }
 
     #[test]

@@ -237,6 +237,13 @@ pub enum PlanError {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// JSON of the wrong shape, read by a build without the `path-errors` feature (the web
+    /// planner's page), which does not track where: the message still says what is wrong.
+    #[error("plan file: {message}")]
+    Unplaced {
+        /// What is wrong and how to fix it.
+        message: String,
+    },
     /// A version this build does not read.
     #[error("plan file, at `version`: version {found} is not supported; this byocni reads version {PLAN_VERSION}{hint}")]
     Version {
@@ -302,12 +309,21 @@ impl Plan {
                 });
             }
         }
-        serde_path_to_error::deserialize(value).map_err(|e| {
-            let path = e.path().to_string();
-            PlanError::Shape {
-                path,
-                message: e.into_inner().to_string(),
-            }
+        #[cfg(feature = "path-errors")]
+        return serde_path_to_error::deserialize(value).map_err(|e| PlanError::Shape {
+            path: e.path().to_string(),
+            message: e.into_inner().to_string(),
+        });
+        #[cfg(not(feature = "path-errors"))]
+        Self::from_value_unplaced(value)
+    }
+
+    /// [`Plan::from_value`] without the `path-errors` feature: shape errors say what is wrong
+    /// but not where ([`PlanError::Unplaced`]). Compiled in every build, so its tests run in all.
+    #[cfg_attr(feature = "path-errors", allow(dead_code))]
+    fn from_value_unplaced(value: serde_json::Value) -> Result<Plan, PlanError> {
+        serde_json::from_value(value).map_err(|e| PlanError::Unplaced {
+            message: e.to_string(),
         })
     }
 
@@ -618,6 +634,18 @@ mod tests {
         );
     }
 
+    #[test]
+    fn without_path_errors_a_shape_error_still_says_what() {
+        let value = serde_json::json!({"version": 1, "cluster": {"name": "a", "resourceGroup": "b",
+            "location": "c"}, "nodePools": [{"name": "p", "count": "three"}]});
+        let e = Plan::from_value_unplaced(value).unwrap_err();
+        assert!(matches!(e, PlanError::Unplaced { .. }), "{e:?}");
+        assert!(e.to_string().starts_with("plan file: invalid type"), "{e}");
+        let ok = Plan::from_value_unplaced(Plan::example().to_value()).unwrap();
+        assert_eq!(ok, Plan::example());
+    }
+
+    #[cfg(feature = "path-errors")]
     #[test]
     fn shape_errors_name_the_path() {
         let e = Plan::from_json(r#"{"version":1,"cluster":{"name":"a","resourceGroup":"b","location":"c"},"vnet":{"name":"v","addressSpace":["10.0.0.0/8"],"subnets":[{"name":"s","cidr":"10.0.0.0/24","colour":"red"}]}}"#).unwrap_err();

@@ -1,6 +1,8 @@
 //! The web planner's export renderer, run in a Web Worker (`data-type="worker"` in
 //! `index.html`): the planner posts `[id, format, plan JSON]`, the worker answers `[id, text]`
-//! with the core's rendering, and `"ready"` once, when it listens.
+//! with the core's rendering, and `"ready"` once, when it listens. Asked for the format
+//! `plan-error`, it answers why the text is not a plan, naming the field (this build of the core
+//! has `path-errors`; the planner's page does not), or nothing when it is one.
 //!
 //! The renderers (seven formats) are a tenth of the planner's wasm and nothing needs them to plan;
 //! in a worker they load only when the export panel first comes into view, and rendering never
@@ -14,6 +16,12 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 /// The text the export panel shows for a plan (as compact JSON) in a format (its `--format`
 /// spelling): the rendering, forced when the plan has errors (they are listed at its top).
 fn render(format: &str, plan: &str) -> String {
+    if format == PLAN_ERROR {
+        return Plan::from_json(plan)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+    }
     let Some(format) = Format::from_id(format) else {
         return format!("byocni cannot render the format `{format}`");
     };
@@ -25,6 +33,9 @@ fn render(format: &str, plan: &str) -> String {
     render_checked(&plan, &report, format, RenderOptions { force: true })
         .unwrap_or_else(|e| e.to_string())
 }
+
+/// The request for why a text is not a plan.
+const PLAN_ERROR: &str = "plan-error";
 
 fn main() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
@@ -58,6 +69,17 @@ mod tests {
         assert!(render("bash", &plan).contains("--network-plugin none"));
         assert!(render("yaml", &plan).contains("cannot render the format `yaml`"));
         assert!(render("bash", "{}").contains("version"));
+    }
+
+    #[test]
+    fn says_where_a_plan_file_goes_wrong() {
+        let bad = r#"{"version":1,"cluster":{"name":"a","resourceGroup":"b","location":"c"},"nodePools":[{"name":"p","count":"three"}]}"#;
+        let why = render(PLAN_ERROR, bad);
+        assert!(
+            why.starts_with("plan file, at `nodePools[0].count`: invalid type"),
+            "{why}"
+        );
+        assert_eq!(render(PLAN_ERROR, &Plan::example().to_json_compact()), "");
     }
 
     #[test]

@@ -15,6 +15,7 @@ use super::json::JsonEditor;
 use super::map::AddressMap;
 use super::{write_clipboard, SamePlan};
 use crate::autosave::{self, Autosave};
+use crate::exports::read_plan;
 use crate::share;
 use crate::state::{Action, State};
 
@@ -112,24 +113,24 @@ pub fn app() -> Html {
             let s = s.clone();
             let task =
                 gloo::file::callbacks::read_as_text(&gloo::file::Blob::from(file), move |res| {
-                    match res {
-                        Ok(text) => match Plan::from_json(&text) {
+                    let text = match res {
+                        Ok(text) => text,
+                        Err(e) => {
+                            let why = format!("{name} could not be read: {e}");
+                            return s.dispatch(Action::Notice(why, true));
+                        }
+                    };
+                    wasm_bindgen_futures::spawn_local(async move {
+                        s.dispatch(match read_plan(&text).await {
                             Ok(plan) => {
-                                s.dispatch(Action::Replace(
-                                    Box::new(plan),
-                                    Some(format!("Loaded {name}.")),
-                                ));
+                                Action::Replace(Box::new(plan), Some(format!("Loaded {name}.")))
                             }
-                            Err(e) => s.dispatch(Action::Notice(
+                            Err(e) => Action::Notice(
                                 format!("{name} was not loaded, the plan is unchanged: {e}"),
                                 true,
-                            )),
-                        },
-                        Err(e) => s.dispatch(Action::Notice(
-                            format!("{name} could not be read: {e}"),
-                            true,
-                        )),
-                    }
+                            ),
+                        });
+                    });
                 });
             *reader.borrow_mut() = Some(task);
             input.set_value("");

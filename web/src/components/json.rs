@@ -4,6 +4,7 @@
 use yew::prelude::*;
 
 use super::use_state_handle;
+use crate::exports::read_plan;
 use crate::state::Action;
 
 /// The JSON editor panel.
@@ -23,10 +24,16 @@ pub fn json_editor() -> Html {
     let onchange = {
         let state = state.clone();
         Callback::from(move |e: Event| {
-            state.dispatch(Action::Json(
-                e.target_unchecked_into::<web_sys::HtmlTextAreaElement>()
-                    .value(),
-            ));
+            let text = e
+                .target_unchecked_into::<web_sys::HtmlTextAreaElement>()
+                .value();
+            let state = state.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                state.dispatch(match read_plan(&text).await {
+                    Ok(plan) => Action::Replace(Box::new(plan), None),
+                    Err(why) => Action::JsonRefused(text, why),
+                });
+            });
         })
     };
     html! {
