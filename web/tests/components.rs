@@ -251,3 +251,16 @@ async fn the_app_opens_a_share_link_and_keeps_the_saved_plan_for_a_broken_one() 
     root.remove();
     window.location().set_hash("").unwrap();
 }
+
+#[wasm_bindgen_test]
+fn the_plan_file_text_is_the_cores_indented_by_the_browser() {
+    use byocni_core::plan::ConnectedNetwork;
+    use byocni_web::components::plan_file_text;
+    let mut plan = byocni_core::Plan::example();
+    plan.connected_networks.push(ConnectedNetwork {
+        name: "quote \" slash \\ tab \t unit \u{1f} é ☃ </script>".into(),
+        cidr: "172.16.0.0/12".into(),
+    });
+    plan.vnet.as_mut().unwrap().address_space.clear();
+    assert_eq!(plan_file_text(&plan), plan.to_json());
+}

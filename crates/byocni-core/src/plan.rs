@@ -576,23 +576,47 @@ pub const EXAMPLE_JSON: &str = r#"{
 "#;
 
 mod de {
-    //! Lenient readers for fields users write either as a string or as a number.
-    use serde::{Deserialize, Deserializer};
+    //! Lenient readers for fields users write either as a string or as a number. A visitor, not
+    //! an untagged enum: serde buffers untagged input in its `Content` tree (code the planner's
+    //! wasm would carry), and the error can say what is expected.
+    use std::fmt;
 
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum StrOrNum {
-        S(String),
-        N(u64),
+    use serde::de::{Deserializer, Error, Visitor};
+
+    struct StringOrNumber;
+
+    impl<'de> Visitor<'de> for StringOrNumber {
+        type Value = Option<String>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string such as \"33%\" or a whole number")
+        }
+
+        fn visit_none<E: Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+
+        fn visit_str<E: Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_owned()))
+        }
+
+        fn visit_u64<E: Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
     }
 
     pub(super) fn string_or_number<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<Option<String>, D::Error> {
-        Ok(Option::<StrOrNum>::deserialize(d)?.map(|v| match v {
-            StrOrNum::S(s) => s,
-            StrOrNum::N(n) => n.to_string(),
-        }))
+        d.deserialize_option(StringOrNumber)
     }
 }
 
@@ -679,6 +703,26 @@ mod tests {
         assert_eq!(p.node_subnet_cidr(), Some(MANAGED_NODE_SUBNET));
         assert_eq!(p.effective_dns_prefix(), "mycluster");
         assert_eq!(p.cni.plugin, CniPlugin::Cilium);
+    }
+
+    #[test]
+    fn max_surge_reads_a_string_a_number_or_nothing() {
+        let pool = |surge: &str| {
+            Plan::from_json(&format!(
+                r#"{{"version":1,"cluster":{{"name":"a","resourceGroup":"b","location":"c"}},"nodePools":[{{"name":"p","count":3,"maxSurge":{surge}}}]}}"#
+            ))
+            .map(|p| p.node_pools.unwrap()[0].max_surge.clone())
+        };
+        assert_eq!(pool(r#""33%""#).unwrap().as_deref(), Some("33%"));
+        assert_eq!(pool("3").unwrap().as_deref(), Some("3"));
+        assert_eq!(pool("null").unwrap(), None);
+        for bad in ["1.5", "-3", "true", "[]"] {
+            let e = pool(bad).unwrap_err().to_string();
+            assert!(
+                e.contains("expected a string such as \"33%\" or a whole number"),
+                "{bad}: {e}"
+            );
+        }
     }
 
     #[test]

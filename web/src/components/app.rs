@@ -13,7 +13,7 @@ use super::export::{download, Export};
 use super::findings::Findings;
 use super::json::JsonEditor;
 use super::map::AddressMap;
-use super::{write_clipboard, SamePlan};
+use super::{plan_file_text, write_clipboard, SamePlan};
 use crate::autosave::{self, Autosave};
 use crate::exports::read_plan;
 use crate::share;
@@ -99,7 +99,13 @@ pub fn app() -> Html {
     };
     let save_plan = {
         let s = state.clone();
-        Callback::from(move |_| download("byocni-plan.json", &s.plan.to_json(), "application/json"))
+        Callback::from(move |_| {
+            download(
+                "byocni-plan.json",
+                &plan_file_text(&s.plan),
+                "application/json",
+            )
+        })
     };
     let reader = use_mut_ref(|| None::<gloo::file::callbacks::FileReader>);
     let upload = {

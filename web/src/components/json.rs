@@ -3,7 +3,7 @@
 
 use yew::prelude::*;
 
-use super::use_state_handle;
+use super::{plan_file_text, use_state_handle};
 use crate::exports::read_plan;
 use crate::state::Action;
 
@@ -42,7 +42,7 @@ pub fn json_editor() -> Html {
             if *open {
                 <label for="plan-json">{ "Edit the whole plan file" }</label>
                 <textarea id="plan-json" rows="18" spellcheck="false"
-                    value={state.json.clone().unwrap_or_else(|| state.plan.to_json())} {onchange}></textarea>
+                    value={state.json.clone().unwrap_or_else(|| plan_file_text(&state.plan))} {onchange}></textarea>
                 if let Some(e) = &state.json_error { <p class="error" role="alert">{ e }</p> }
             }
         </details>

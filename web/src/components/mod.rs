@@ -12,6 +12,7 @@ pub mod map;
 use std::rc::Rc;
 
 use byocni_core::Plan;
+use wasm_bindgen::JsValue;
 use yew::prelude::*;
 
 use crate::state::State;
@@ -49,4 +50,18 @@ pub async fn write_clipboard(text: &str) -> bool {
 /// integers, so the wasm carries no float formatting.
 pub fn hundredths(v: u64) -> String {
     format!("{}.{:02}", v / 100, v % 100)
+}
+
+/// The plan file as people read it (two-space indent, a trailing newline), indented by the
+/// browser's `JSON.stringify` from the core's compact JSON: the same text as the core's
+/// `Plan::to_json`, without a second JSON printer in the wasm.
+pub fn plan_file_text(plan: &Plan) -> String {
+    let compact = plan.to_json_compact();
+    let pretty = js_sys::JSON::parse(&compact)
+        .and_then(|v| {
+            js_sys::JSON::stringify_with_replacer_and_space(&v, &JsValue::NULL, &2.into())
+        })
+        .ok()
+        .and_then(|s| s.as_string());
+    pretty.map_or(compact, |s| s + "\n")
 }
