@@ -104,7 +104,7 @@ pub fn app() -> Html {
                 "byocni-plan.json",
                 &plan_file_text(&s.plan),
                 "application/json",
-            )
+            );
         })
     };
     let reader = use_mut_ref(|| None::<gloo::file::callbacks::FileReader>);
