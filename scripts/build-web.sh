@@ -23,7 +23,7 @@ if [ "${BYOCNI_WEB_STABLE:-0}" != 1 ] && nightly_ready; then
     RUSTUP_TOOLCHAIN=$WEB_NIGHTLY \
         CARGO_UNSTABLE_BUILD_STD=std,panic_abort \
         CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size \
-        RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+        RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none" \
         trunk build --release --offline "$@"
 else
     echo "build-web: stable toolchain (no $WEB_NIGHTLY with rust-src and wasm32: a larger wasm)" >&2

@@ -66,13 +66,14 @@ if (release) {
       fs.writeFileSync(file, out.code);
     }
   }
-  // 2b. Short import names. wasm-bindgen names each import the wasm takes from its JavaScript
-  // `__wbg_<what>_<16 hex digits>`, in both files: 140 names, 4.7 KB of each, the hex barely
-  // compressible. Renamed in both to `a`, `b`, ... (about 3 KB less gzip); a name the JavaScript
-  // does not hold exactly once leaves both files as they were.
+  // 2b. Short names between the wasm and its JavaScript. wasm-bindgen names each import
+  // `__wbg_<what>_<16 hex digits>` (140 of them, 4.7 KB, the hex barely compressible) and each
+  // closure's entry point after its Rust types and crate hashes (up to 330 characters), in both
+  // files. Renamed in both to `a`, `b`, ... (about 3.5 KB less gzip); when a name is not where
+  // it is expected in the JavaScript, both files stay as they were.
   for (const wasmFile of files(staging).filter((f) => f.endsWith('_bg.wasm'))) {
     const jsFile = wasmFile.replace(/_bg\.wasm$/, '.js');
-    if (fs.existsSync(jsFile)) shortenImports(wasmFile, jsFile);
+    if (fs.existsSync(jsFile)) shortenNames(wasmFile, jsFile);
   }
   // 2c. Subresource Integrity: Trunk hashed the files before this hook changed them.
   html = html.replace(/<link\b[^>]*>/g, (tag) => {
@@ -99,10 +100,11 @@ if (release) {
   fs.writeFileSync(at('index.html'), html);
 }
 
-// Renames the functions `wasmFile` imports from its JavaScript glue `jsFile` to short names, in
-// both files (see 2b above). The import section is rewritten in place; everything else in the
-// wasm is copied as it is (functions refer to imports by index, never by name).
-function shortenImports(wasmFile, jsFile) {
+// Renames what `wasmFile` imports from its JavaScript glue `jsFile` (`__wbg_*`) and the closure
+// entry points it exports to it (`wasm_bindgen_*_convert__closures_*`), in both files (see 2b
+// above). Only the import and export sections of the wasm are rewritten; the code refers to
+// functions by index, never by name.
+function shortenNames(wasmFile, jsFile) {
   const wasm = fs.readFileSync(wasmFile);
   let js = fs.readFileSync(jsFile, 'utf8');
   let at = 8;
@@ -127,6 +129,7 @@ function shortenImports(wasmFile, jsFile) {
     } while (n > 0);
     return Buffer.from(out);
   };
+  const str = (text) => Buffer.concat([leb(Buffer.byteLength(text)), Buffer.from(text)]);
   const name = () => {
     const length = u32();
     const text = wasm.subarray(at, at + length).toString('utf8');
@@ -138,49 +141,75 @@ function shortenImports(wasmFile, jsFile) {
     u32();
     if (flags & 1) u32();
   };
+  const short = (n, prefix) => {
+    let out = '';
+    for (; ; n = Math.floor(n / 52) - 1) {
+      out = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'[n % 52] + out;
+      if (n < 52) return prefix + out;
+    }
+  };
+  // [old, new, how many times the JavaScript must hold it (0: at least once)]
+  const renames = [];
+  const sections = [wasm.subarray(0, 8)];
   while (at < wasm.length) {
     const header = at;
     const id = wasm[at++];
     const size = u32();
     const start = at;
-    if (id !== 2) {
-      at = start + size;
-      continue;
-    }
-    const count = u32();
-    const parts = [leb(count)];
-    const renames = [];
-    for (let i = 0; i < count; i++) {
-      const module = name();
-      const field = name();
-      const desc = at;
-      const kind = wasm[at++];
-      if (kind === 0) u32();
-      else if (kind === 1) { at++; limits(); }
-      else if (kind === 2) limits();
-      else if (kind === 3) at += 2;
-      else if (kind === 4) { at++; u32(); }
-      else return console.error(`post-build: ${path.basename(wasmFile)}: unknown import kind ${kind}; names kept`);
-      let short = field;
-      if (field.startsWith('__wbg_')) {
-        short = '';
-        for (let n = renames.length; ; n = Math.floor(n / 52) - 1) {
-          short = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'[n % 52] + short;
-          if (n < 52) break;
+    const end = start + size;
+    const parts = [];
+    if (id === 2) {
+      const count = u32();
+      parts.push(leb(count));
+      for (let i = 0; i < count; i++) {
+        const module = name();
+        let field = name();
+        const desc = at;
+        const kind = wasm[at++];
+        if (kind === 0) u32();
+        else if (kind === 1) { at++; limits(); }
+        else if (kind === 2) limits();
+        else if (kind === 3) at += 2;
+        else if (kind === 4) { at++; u32(); }
+        else return console.error(`post-build: ${path.basename(wasmFile)}: unknown import kind ${kind}; names kept`);
+        if (field.startsWith('__wbg_')) {
+          const to = short(renames.length, '');
+          renames.push([field, to, 1]);
+          field = to;
         }
-        renames.push([field, short]);
+        parts.push(str(module), str(field), wasm.subarray(desc, at));
       }
-      parts.push(leb(Buffer.byteLength(module)), Buffer.from(module), leb(short.length), Buffer.from(short), wasm.subarray(desc, at));
+    } else if (id === 7) {
+      const count = u32();
+      parts.push(leb(count));
+      for (let i = 0; i < count; i++) {
+        let field = name();
+        const desc = at;
+        at++;
+        u32();
+        if (/^wasm_bindgen_[0-9a-f]+_+convert__closures_/.test(field)) {
+          const to = short(renames.length, '$');
+          renames.push([field, to, 0]);
+          field = to;
+        }
+        parts.push(str(field), wasm.subarray(desc, at));
+      }
     }
-    for (const [field, short] of renames) {
-      const token = new RegExp(`(?<![\\w$])${field}(?![\\w$])`, 'g');
-      const uses = js.match(token)?.length ?? 0;
-      if (uses !== 1) return console.error(`post-build: ${path.basename(jsFile)} holds ${field} ${uses} times; names kept`);
-      js = js.replace(token, short);
+    if (parts.length > 0 && at !== end) {
+      return console.error(`post-build: ${path.basename(wasmFile)}: section ${id} did not parse; names kept`);
     }
     const body = Buffer.concat(parts);
-    fs.writeFileSync(wasmFile, Buffer.concat([wasm.subarray(0, header), Buffer.from([2]), leb(body.length), body, wasm.subarray(start + size)]));
-    fs.writeFileSync(jsFile, js);
-    return;
+    sections.push(parts.length > 0 ? Buffer.concat([Buffer.from([id]), leb(body.length), body]) : wasm.subarray(header, end));
+    at = end;
   }
+  for (const [from, to, times] of renames) {
+    const token = new RegExp(`(?<![\\w$])${from.replace(/\$/g, '\\$')}(?![\\w$])`, 'g');
+    const uses = js.match(token)?.length ?? 0;
+    if (times ? uses !== times : uses === 0) {
+      return console.error(`post-build: ${path.basename(jsFile)} holds ${from} ${uses} times; names kept`);
+    }
+    js = js.replace(token, to);
+  }
+  fs.writeFileSync(wasmFile, Buffer.concat(sections));
+  fs.writeFileSync(jsFile, js);
 }

@@ -468,6 +468,34 @@ fn duplicate_names() {
 }
 
 #[test]
+fn each_repeated_name_points_at_its_first_occurrence() {
+    let mut p = Plan::example();
+    let subnets = &mut p.vnet.as_mut().unwrap().subnets;
+    for (i, name) in ["a", "NODES", "A", "Nodes"].into_iter().enumerate() {
+        subnets.push(Subnet {
+            name: name.into(),
+            cidr: format!("10.225.{i}.0/24"),
+            role: SubnetRole::Other,
+        });
+    }
+    let found: Vec<(String, Vec<String>)> = check(&p)
+        .findings
+        .into_iter()
+        .filter(|f| f.rule.id() == "duplicate-name")
+        .map(|f| (f.field, f.related))
+        .collect();
+    let field = |i: usize| format!("vnet.subnets[{i}].name");
+    assert_eq!(
+        found,
+        [
+            (field(2), vec![field(0)]),
+            (field(3), vec![field(1)]),
+            (field(4), vec![field(0)])
+        ]
+    );
+}
+
+#[test]
 fn public_range_is_a_warning() {
     let mut p = Plan::example();
     p.pod_cidr = Some("20.0.0.0/16".into());

@@ -79,6 +79,28 @@ fn field(p: &FieldProps) -> Html {
     }
 }
 
+/// A labelled input for the plan field at `path` (empty `placeholder`: none). A function, not
+/// `<Field ... />` at each place: the wasm then holds one construction of the props, not twenty.
+fn input_field(
+    label: impl Into<AttrValue>,
+    path: impl Into<AttrValue>,
+    value: impl Into<AttrValue>,
+    kind: Kind,
+    placeholder: impl Into<AttrValue>,
+) -> Html {
+    field_of(FieldProps {
+        label: label.into(),
+        path: path.into(),
+        value: value.into(),
+        kind,
+        placeholder: placeholder.into(),
+    })
+}
+
+fn field_of(props: FieldProps) -> Html {
+    html! { <Field ..props /> }
+}
+
 /// A list of the plan as JSON values, built when a button is clicked (not at every render: a
 /// plan may hold 10,000 connected networks).
 fn list_of<T: serde::Serialize>(items: &[T]) -> Vec<Value> {
@@ -132,7 +154,7 @@ pub fn editor() -> Html {
         html! {
             <fieldset>
                 <legend>{ "Virtual network" }</legend>
-                <Field label="VNet name" path="vnet.name" value={v.name.clone()} />
+                { input_field("VNet name", "vnet.name", v.name.clone(), Kind::Required, "") }
                 <div class="field">
                     <label for="vnet-addressSpace">{ "Address space (comma-separated)" }</label>
                     <input id="vnet-addressSpace" value={space} onchange={on_space} spellcheck="false" />
@@ -159,8 +181,8 @@ pub fn editor() -> Html {
                     let role = serde_json::to_value(s.role).ok().and_then(|r| r.as_str().map(str::to_owned)).unwrap_or_default();
                     html! {
                         <div class="row subnet" key={i}>
-                            <Field label={format!("Subnet {} name", i + 1)} path={format!("vnet.subnets[{i}].name")} value={s.name.clone()} />
-                            <Field label={format!("Subnet {} CIDR", i + 1)} path={format!("vnet.subnets[{i}].cidr")} value={s.cidr.clone()} placeholder="10.224.0.0/16" />
+                            { input_field(format!("Subnet {} name", i + 1), format!("vnet.subnets[{i}].name"), s.name.clone(), Kind::Required, "") }
+                            { input_field(format!("Subnet {} CIDR", i + 1), format!("vnet.subnets[{i}].cidr"), s.cidr.clone(), Kind::Required, "10.224.0.0/16") }
                             <div class="field">
                                 <label for={role_id.clone()}>{ "Role" }</label>
                                 <select id={role_id} onchange={on_role}>
@@ -213,7 +235,7 @@ pub fn editor() -> Html {
             <fieldset class="pool" key={i}>
                 <legend>{ format!("Node pool {}", i + 1) }</legend>
                 <div class="row">
-                    <Field label="Name" path={format!("nodePools[{i}].name")} value={p.name.clone()} />
+                    { input_field("Name", format!("nodePools[{i}].name"), p.name.clone(), Kind::Required, "") }
                     <div class="field">
                         <label for={mode_id.clone()}>{ "Mode" }</label>
                         <select id={mode_id} onchange={on_mode}>
@@ -221,13 +243,13 @@ pub fn editor() -> Html {
                             <option value="user" selected={!system}>{ "user" }</option>
                         </select>
                     </div>
-                    <Field label="Nodes" path={format!("nodePools[{i}].count")} value={p.count.to_string()} kind={Kind::Number} />
-                    <Field label="Max nodes (autoscaler)" path={format!("nodePools[{i}].maxCount")} value={num(p.max_count)} kind={Kind::Number} />
+                    { input_field("Nodes", format!("nodePools[{i}].count"), p.count.to_string(), Kind::Number, "") }
+                    { input_field("Max nodes (autoscaler)", format!("nodePools[{i}].maxCount"), num(p.max_count), Kind::Number, "") }
                 </div>
                 <div class="row">
-                    <Field label="Max surge" path={format!("nodePools[{i}].maxSurge")} value={opt(&p.max_surge)} kind={Kind::Text} placeholder="10%" />
-                    <Field label="Max pods" path={format!("nodePools[{i}].maxPods")} value={num(p.max_pods)} kind={Kind::Number} placeholder="250" />
-                    <Field label="VM size" path={format!("nodePools[{i}].vmSize")} value={opt(&p.vm_size)} kind={Kind::Text} placeholder="Standard_D4s_v5" />
+                    { input_field("Max surge", format!("nodePools[{i}].maxSurge"), opt(&p.max_surge), Kind::Text, "10%") }
+                    { input_field("Max pods", format!("nodePools[{i}].maxPods"), num(p.max_pods), Kind::Number, "250") }
+                    { input_field("VM size", format!("nodePools[{i}].vmSize"), opt(&p.vm_size), Kind::Text, "Standard_D4s_v5") }
                 </div>
                 <button class="remove" onclick={remove} aria-label={format!("Remove node pool {}", p.name)}>{ "Remove pool" }</button>
             </fieldset>
@@ -277,12 +299,12 @@ pub fn editor() -> Html {
             <fieldset>
                 <legend>{ "Cluster" }</legend>
                 <div class="row">
-                    <Field label="Cluster name" path="cluster.name" value={c.name.clone()} />
-                    <Field label="Resource group" path="cluster.resourceGroup" value={c.resource_group.clone()} />
+                    { input_field("Cluster name", "cluster.name", c.name.clone(), Kind::Required, "") }
+                    { input_field("Resource group", "cluster.resourceGroup", c.resource_group.clone(), Kind::Required, "") }
                 </div>
                 <div class="row">
-                    <Field label="Location" path="cluster.location" value={c.location.clone()} placeholder="westeurope" />
-                    <Field label="DNS prefix" path="cluster.dnsPrefix" value={opt(&c.dns_prefix)} kind={Kind::Text} placeholder={plan.effective_dns_prefix()} />
+                    { input_field("Location", "cluster.location", c.location.clone(), Kind::Required, "westeurope") }
+                    { input_field("DNS prefix", "cluster.dnsPrefix", opt(&c.dns_prefix), Kind::Text, plan.effective_dns_prefix()) }
                 </div>
             </fieldset>
             <div class="check">
@@ -293,9 +315,9 @@ pub fn editor() -> Html {
             <fieldset>
                 <legend>{ "Pods and services" }</legend>
                 <div class="row">
-                    <Field label="Pod CIDR (--pod-cidr)" path="podCidr" value={opt(&plan.pod_cidr)} kind={Kind::Text} placeholder="required" />
-                    <Field label="Service CIDR" path="serviceCidr" value={opt(&plan.service_cidr)} kind={Kind::Text} placeholder="10.0.0.0/16" />
-                    <Field label="DNS service IP" path="dnsServiceIP" value={opt(&plan.dns_service_ip)} kind={Kind::Text} placeholder="10.0.0.10" />
+                    { input_field("Pod CIDR (--pod-cidr)", "podCidr", opt(&plan.pod_cidr), Kind::Text, "required") }
+                    { input_field("Service CIDR", "serviceCidr", opt(&plan.service_cidr), Kind::Text, "10.0.0.0/16") }
+                    { input_field("DNS service IP", "dnsServiceIP", opt(&plan.dns_service_ip), Kind::Text, "10.0.0.10") }
                 </div>
                 <div class="row">
                     <div class="field">
@@ -305,8 +327,8 @@ pub fn editor() -> Html {
                         </select>
                         <FieldFindings field="cni.plugin" />
                     </div>
-                    <Field label="Per-node block prefix" path="cni.perNodePrefix" value={plan.cni.per_node_prefix.map(|p| p.to_string()).unwrap_or_default()} kind={Kind::Number} placeholder={plan.cni.plugin.default_per_node_prefix().to_string()} />
-                    <Field label="Internal load balancers" path="internalLoadBalancers" value={num(plan.internal_load_balancers)} kind={Kind::Number} placeholder="0" />
+                    { input_field("Per-node block prefix", "cni.perNodePrefix", plan.cni.per_node_prefix.map(|p| p.to_string()).unwrap_or_default(), Kind::Number, plan.cni.plugin.default_per_node_prefix().to_string()) }
+                    { input_field("Internal load balancers", "internalLoadBalancers", num(plan.internal_load_balancers), Kind::Number, "0") }
                 </div>
             </fieldset>
             <FieldFindings field="nodePools" />
@@ -327,8 +349,8 @@ pub fn editor() -> Html {
                         };
                         html! {
                             <li key={i} class="row">
-                                <Field label={format!("Network {} name", i + 1)} path={format!("connectedNetworks[{i}].name")} value={n.name.clone()} />
-                                <Field label={format!("Network {} CIDR", i + 1)} path={format!("connectedNetworks[{i}].cidr")} value={n.cidr.clone()} />
+                                { input_field(format!("Network {} name", i + 1), format!("connectedNetworks[{i}].name"), n.name.clone(), Kind::Required, "") }
+                                { input_field(format!("Network {} CIDR", i + 1), format!("connectedNetworks[{i}].cidr"), n.cidr.clone(), Kind::Required, "") }
                                 <button class="remove" onclick={remove} aria-label={format!("Remove connected network {}", n.name)}>{ "Remove" }</button>
                             </li>
                         }

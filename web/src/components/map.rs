@@ -115,7 +115,8 @@ pub fn address_map() -> Html {
     let plan = &state.plan;
     let all = items(plan);
     let view = (*zoom).unwrap_or_else(|| frame(&all));
-    let overlapping: std::collections::HashSet<&str> = state
+    // The fields that overlap something, sorted for binary search.
+    let mut overlapping: Vec<&str> = state
         .report
         .findings
         .iter()
@@ -126,6 +127,8 @@ pub fn address_map() -> Html {
         })
         .flat_map(|f| std::iter::once(f.field.as_str()).chain(f.related.iter().map(String::as_str)))
         .collect();
+    overlapping.sort_unstable();
+    let overlaps = |field: &str| !field.is_empty() && overlapping.binary_search(&field).is_ok();
     // Coordinates are whole hundredths of the 1000-wide view box, computed in integers (the
     // wasm then carries no float formatting).
     let (w, lane_h, left) = (1000_u64, 34_u64, 90_u64);
@@ -178,7 +181,7 @@ pub fn address_map() -> Html {
                     let x1 = x_of(u64::from(it.cidr.start()));
                     let x2 = x_of(u64::from(it.cidr.end()) + 1);
                     let y = 6 + it.lane as u64 * lane_h;
-                    let bad = !it.field.is_empty() && overlapping.contains(it.field.as_str());
+                    let bad = overlaps(&it.field);
                     let onclick = { let (zoom, c) = (zoom.clone(), it.cidr); Callback::from(move |_| zoom.set(Some(c))) };
                     let width = (x2 - x1).max(150);
                     html! {
@@ -208,7 +211,7 @@ pub fn address_map() -> Html {
                     <tbody>
                         { for all.iter().take(300).map(|it| html! {
                             <tr><td>{ LANES[it.lane] }</td><td>{ &it.label }</td><td>{ it.cidr.network().to_string() }</td><td>{ it.cidr.broadcast().to_string() }</td><td>{ it.cidr.size() }</td>
-                            <td>{ if !it.field.is_empty() && overlapping.contains(it.field.as_str()) { "yes" } else { "" } }</td></tr>
+                            <td>{ if overlaps(&it.field) { "yes" } else { "" } }</td></tr>
                         }) }
                     </tbody>
                 </table>

@@ -268,10 +268,23 @@ fn duplicates<'a>(
     what: &str,
     out: &mut Vec<Finding>,
 ) {
-    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for (i, n) in names.enumerate() {
-        if let Some(&first) = seen.get(&n.to_ascii_lowercase()) {
-            out.push(
+    // Sorted (lowercased name, index) pairs put each name's occurrences side by side, the first
+    // one first (no hash map: the planner's wasm carries none of its own).
+    let names: Vec<&str> = names.collect();
+    let mut keyed: Vec<(String, usize)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.to_ascii_lowercase(), i))
+        .collect();
+    keyed.sort_unstable();
+    let mut repeats: Vec<(usize, usize)> = keyed
+        .chunk_by(|a, b| a.0 == b.0)
+        .flat_map(|run| run[1..].iter().map(|&(_, i)| (i, run[0].1)))
+        .collect();
+    repeats.sort_unstable();
+    for (i, first) in repeats {
+        let n = names[i];
+        out.push(
                 Finding::new(
                     Rule::DuplicateName,
                     field(i),
@@ -284,10 +297,7 @@ fn duplicates<'a>(
                 )
                 .related(field(first))
                 .advice(format!("rename one of the two {what}s")),
-            );
-        } else {
-            seen.insert(n.to_ascii_lowercase(), i);
-        }
+        );
     }
 }
 
