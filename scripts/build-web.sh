@@ -10,6 +10,9 @@
 # standard library is built with its `optimize_for_size` feature (smaller sorting, formatting and
 # string algorithms: about 6 KB less gzip).
 # Without that toolchain, or with BYOCNI_WEB_STABLE=1, the stable toolchain builds it.
+# Release builds then go through scripts/post-build.mjs (Trunk's post_build hook): terser,
+# inlining, short wasm-bindgen names, zopfli gzip twins. Trunk's own JavaScript minifier gives up
+# on wasm-bindgen's module with a "Failed to minify JS" warning; terser minifies it instead.
 #
 #   scripts/build-web.sh [trunk build args...]
 set -euo pipefail
@@ -23,7 +26,7 @@ if [ "${BYOCNI_WEB_STABLE:-0}" != 1 ] && nightly_ready; then
     RUSTUP_TOOLCHAIN=$WEB_NIGHTLY \
         CARGO_UNSTABLE_BUILD_STD=std,panic_abort \
         CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size \
-        RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none" \
+        RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
         trunk build --release --offline "$@"
 else
     echo "build-web: stable toolchain (no $WEB_NIGHTLY with rust-src and wasm32: a larger wasm)" >&2

@@ -182,7 +182,7 @@ test('download the plan, upload it back, refuse a bad file', async () => {
   await page.click('#notice button');
   await page.setInputFiles('#upload-plan', deep);
   await page.waitForSelector('#notice.error');
-  assert.match(await page.textContent('#notice'), /deep\.json was not loaded.*at `nodePools\[0\]\.count`: invalid type/);
+  assert.match(await page.textContent('#notice'), /deep\.json was not loaded.*at `nodePools\[0\]\.count`: invalid type: string "three", expected u32/);
   assert.equal(await page.inputValue('#podCidr'), '10.20.0.0/16');
   await context.close();
 });

@@ -1,14 +1,13 @@
-//! The plan in a URL fragment: `#v1=` + base64url of the plan's compact JSON, raw-deflated.
+//! The plan in a URL fragment: `#v1=` + base64url (unpadded) of the plan's compact JSON,
+//! raw-deflated.
 //!
-//! The browser's own `CompressionStream` / `DecompressionStream` (`"deflate-raw"`) do the
-//! (de)compression, so the wasm carries no deflate code of its own (miniz_oxide cost 9 KB of the
-//! gzip transfer, see docs/benchmarks.md); links from earlier builds, deflated by miniz_oxide,
-//! are the same format and still open. The framing ([`frame`], [`unframe`]) and reading the plan
-//! ([`read`]) are pure and tested natively; the streams are tested in the browser
-//! (`web/tests/components.rs`).
+//! The browser does the bytes: `CompressionStream` / `DecompressionStream` (`"deflate-raw"`),
+//! `btoa`/`atob` for base64url and a strict `TextDecoder` for UTF-8, so the wasm carries no
+//! deflate or base64 code of its own (miniz_oxide cost 9 KB of the gzip transfer, the base64
+//! crate about 1 KB; see docs/benchmarks.md). Links from earlier builds (miniz_oxide, the base64
+//! crate) are the same format and still open. The version prefix ([`payload`]) is pure and tested
+//! natively; the rest is tested in the browser (`web/tests/components.rs`).
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use byocni_core::Plan;
 use wasm_bindgen::prelude::*;
 
@@ -19,47 +18,68 @@ pub const PREFIX: &str = "v1=";
 const MAX_INFLATED: u32 = 64 << 20;
 
 #[wasm_bindgen(inline_js = r#"
-export async function deflateRaw(data) {
-  const s = new Blob([data]).stream().pipeThrough(new CompressionStream('deflate-raw'));
-  return new Uint8Array(await new Response(s).arrayBuffer());
+export async function pack(text) {
+  const s = new Blob([text]).stream().pipeThrough(new CompressionStream('deflate-raw'));
+  const bytes = new Uint8Array(await new Response(s).arrayBuffer());
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
-export async function inflateRaw(data, limit) {
-  const r = new Blob([data]).stream().pipeThrough(new DecompressionStream('deflate-raw')).getReader();
+export async function unpack(data, limit) {
+  let binary;
+  try {
+    binary = atob(data.replace(/-/g, '+').replace(/_/g, '/'));
+  } catch {
+    throw 'base64';
+  }
+  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  const r = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw')).getReader();
   const parts = [];
   let n = 0;
-  for (;;) {
-    const { done, value } = await r.read();
-    if (done) break;
-    n += value.length;
-    if (n > limit) {
-      await r.cancel();
-      throw new RangeError('inflates past the limit');
+  try {
+    for (;;) {
+      const { done, value } = await r.read();
+      if (done) break;
+      n += value.length;
+      if (n > limit) {
+        await r.cancel();
+        throw 'size';
+      }
+      parts.push(value);
     }
-    parts.push(value);
+  } catch (e) {
+    throw e === 'size' ? e : 'deflate';
   }
   const out = new Uint8Array(n);
   let at = 0;
   for (const p of parts) { out.set(p, at); at += p.length; }
-  return out;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(out);
+  } catch {
+    throw 'utf8';
+  }
 }
 "#)]
 extern "C" {
-    /// Raw DEFLATE of `data` (a `Uint8Array`); `data` is copied before the first await.
-    #[wasm_bindgen(catch, js_name = deflateRaw)]
-    async fn deflate_raw(data: &[u8]) -> Result<JsValue, JsValue>;
+    /// `text` as UTF-8, raw-deflated, in unpadded base64url.
+    #[wasm_bindgen(catch)]
+    async fn pack(text: &str) -> Result<JsValue, JsValue>;
 
-    /// Inflates raw DEFLATE `data` to a `Uint8Array`; a `RangeError` past `limit` bytes.
-    #[wasm_bindgen(catch, js_name = inflateRaw)]
-    async fn inflate_raw(data: &[u8], limit: u32) -> Result<JsValue, JsValue>;
+    /// The text `data` (unpadded base64url of raw DEFLATE) carries; rejects with `"base64"`,
+    /// `"deflate"`, `"size"` (past `limit` bytes) or `"utf8"`.
+    #[wasm_bindgen(catch)]
+    async fn unpack(data: &str, limit: u32) -> Result<JsValue, JsValue>;
 }
 
 /// Encodes a plan as a fragment (without the `#`).
 pub async fn encode(plan: &Plan) -> Result<String, String> {
-    let json = plan.to_json_compact();
-    let packed = deflate_raw(json.as_bytes()).await.map_err(|_| {
+    let packed = pack(&plan.to_json_compact()).await.map_err(|_| {
         "this browser cannot compress a share link (no CompressionStream)".to_owned()
     })?;
-    Ok(frame(&js_sys::Uint8Array::new(&packed).to_vec()))
+    Ok(format!(
+        "{PREFIX}{}",
+        packed.as_string().unwrap_or_default()
+    ))
 }
 
 /// Decodes a fragment (with or without the `#`); the error says what is wrong with the link.
@@ -69,42 +89,31 @@ pub async fn decode(fragment: &str) -> Result<Plan, String> {
 
 /// [`decode`], refusing a link whose plan JSON is over `limit` bytes.
 pub async fn decode_within(fragment: &str, limit: u32) -> Result<Plan, String> {
-    let packed = unframe(fragment)?;
-    let json = inflate_raw(&packed, limit).await.map_err(|e| {
-        if e.is_instance_of::<js_sys::RangeError>() {
-            format!("the shared link is too large (its plan is over {limit} bytes)")
-        } else {
-            "the shared link is damaged (its data does not decompress)".to_owned()
-        }
-    })?;
-    let text = plan_text(js_sys::Uint8Array::new(&json).to_vec())?;
-    crate::exports::read_plan(&text)
+    let text =
+        unpack(payload(fragment)?, limit)
+            .await
+            .map_err(|e| match e.as_string().as_deref() {
+                Some("base64") => "the shared link is damaged (not base64url)".to_owned(),
+                Some("size") => {
+                    format!("the shared link is too large (its plan is over {limit} bytes)")
+                }
+                Some("utf8") => "the shared link is damaged (not UTF-8)".to_owned(),
+                _ => "the shared link is damaged (its data does not decompress)".to_owned(),
+            })?;
+    crate::exports::read_plan(&text.as_string().unwrap_or_default())
         .await
         .map_err(|e| format!("the shared plan cannot be read: {e}"))
 }
 
-/// The fragment (without the `#`) that carries `packed`, the deflated plan JSON.
-pub fn frame(packed: &[u8]) -> String {
-    format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(packed))
-}
-
-/// The deflated plan JSON a fragment (with or without the `#`) carries.
-pub fn unframe(fragment: &str) -> Result<Vec<u8>, String> {
+/// The base64url data of a fragment (with or without the `#`), or why it is not a link of ours.
+pub fn payload(fragment: &str) -> Result<&str, String> {
     let f = fragment.trim_start_matches('#');
-    let Some(data) = f.strip_prefix(PREFIX) else {
-        return Err(format!(
+    f.strip_prefix(PREFIX).map(str::trim).ok_or_else(|| {
+        format!(
             "this link's plan is in a format this planner does not read (`{}`); it expects `#v1=...`",
             f.chars().take(12).collect::<String>()
-        ));
-    };
-    URL_SAFE_NO_PAD
-        .decode(data.trim())
-        .map_err(|e| format!("the shared link is damaged (not base64url: {e})"))
-}
-
-/// The plan file text in a link's inflated bytes.
-pub fn plan_text(json: Vec<u8>) -> Result<String, String> {
-    String::from_utf8(json).map_err(|_| "the shared link is damaged (not UTF-8)".to_owned())
+        )
+    })
 }
 
 #[cfg(test)]
@@ -112,31 +121,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn frames_round_trip() {
-        let bytes = [0_u8, 1, 2, 250, 255];
-        let f = frame(&bytes);
-        assert!(f.starts_with("v1="));
-        assert!(
-            !f[PREFIX.len()..].contains(['+', '/', '=']),
-            "url-safe, unpadded: {f}"
-        );
-        assert_eq!(unframe(&format!("#{f}")).unwrap(), bytes);
-        assert_eq!(unframe(&f).unwrap(), bytes);
-    }
-
-    #[test]
-    fn broken_links_say_why() {
-        assert!(unframe("#v2=abc").unwrap_err().contains("format"));
-        assert!(unframe("#v1=@@@").unwrap_err().contains("damaged"));
-        assert!(plan_text(vec![0xff, 0xfe])
-            .unwrap_err()
-            .contains("not UTF-8"));
-    }
-
-    #[test]
-    fn a_plan_reads_back() {
-        let p = Plan::example();
-        let text = plan_text(p.to_json_compact().into_bytes()).unwrap();
-        assert_eq!(Plan::from_json(&text).unwrap(), p);
+    fn a_link_is_v1_and_its_data() {
+        assert_eq!(payload("#v1=abc").unwrap(), "abc");
+        assert_eq!(payload("v1= abc ").unwrap(), "abc");
+        assert!(payload("#v2=abc").unwrap_err().contains("format"));
+        assert!(payload("").unwrap_err().contains("expects `#v1=...`"));
     }
 }

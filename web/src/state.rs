@@ -87,9 +87,9 @@ impl State {
             .findings
             .iter()
             .filter(|f| {
-                f.field == field
-                    || f.field.starts_with(&format!("{field}."))
-                    || f.field.starts_with(&format!("{field}["))
+                f.field
+                    .strip_prefix(field)
+                    .is_some_and(|rest| matches!(rest.as_bytes().first(), None | Some(b'.' | b'[')))
             })
             .collect()
     }
@@ -223,6 +223,21 @@ mod tests {
         assert_eq!(s.json.as_deref(), Some("{ nope"));
         let s = s.reduce(Action::Replace(Box::new(Plan::example()), None));
         assert!(s.json.is_none() && s.json_error.is_none());
+    }
+
+    #[test]
+    fn a_fields_findings_are_its_own_and_those_below_it() {
+        let mut p = Plan::example();
+        p.vnet.as_mut().unwrap().subnets[0].cidr = "10.224.0.1/16".into();
+        let s = State::new(p);
+        let fields = |f: &str| -> Vec<String> {
+            s.findings_for(f).iter().map(|f| f.field.clone()).collect()
+        };
+        assert_eq!(fields("vnet.subnets[0].cidr"), ["vnet.subnets[0].cidr"]);
+        assert_eq!(fields("vnet.subnets"), ["vnet.subnets[0].cidr"]);
+        assert_eq!(fields("vnet"), ["vnet.subnets[0].cidr"]);
+        assert!(fields("vnet.subnets[0].c").is_empty());
+        assert!(fields("vn").is_empty());
     }
 
     #[test]

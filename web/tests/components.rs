@@ -203,9 +203,14 @@ async fn share_links_round_trip_through_the_browsers_streams() {
     assert_eq!(share::decode(&format!("#{link}")).await.unwrap(), plan);
     // Links from earlier builds still open.
     assert_eq!(share::decode(EARLIER_LINK).await.unwrap(), plan);
-    // Damaged data, and a plan over the limit, say so.
-    let damaged = share::decode(&share::frame(&[0xff; 8])).await.unwrap_err();
+    // Damaged data, and a plan over the limit, say so: eight 0xff bytes are no DEFLATE stream;
+    // `@` is not base64url; a stored block of 0xff bytes is not UTF-8.
+    let damaged = share::decode("#v1=__________8").await.unwrap_err();
     assert!(damaged.contains("does not decompress"), "{damaged}");
+    let not_base64 = share::decode("#v1=@@@").await.unwrap_err();
+    assert!(not_base64.contains("not base64url"), "{not_base64}");
+    let not_utf8 = share::decode("#v1=-_8PAA").await.unwrap_err();
+    assert!(not_utf8.contains("not UTF-8"), "{not_utf8}");
     let large = share::decode_within(&link, 64).await.unwrap_err();
     assert!(large.contains("too large"), "{large}");
     assert!(share::decode_within(&link, 1 << 20).await.is_ok());

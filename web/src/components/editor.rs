@@ -62,13 +62,13 @@ fn field(p: &FieldProps) -> Html {
     let state = use_state_handle();
     let id = id_of(&p.path);
     let onchange = {
-        let (path, kind) = (p.path.clone(), p.kind);
+        let (state, path, kind) = (state.clone(), p.path.clone(), p.kind);
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
             set(&state, &path, to_value(kind, &input.value()));
         })
     };
-    let invalid = !use_state_handle().findings_for(&p.path).is_empty();
+    let invalid = !state.findings_for(&p.path).is_empty();
     html! {
         <div class="field">
             <label for={id.clone()}>{ &p.label }</label>
