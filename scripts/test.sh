@@ -21,6 +21,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "clippy (wasm32: the core, the web planner and its export worker)"
 cargo clippy -p byocni-core --target wasm32-unknown-unknown --locked -- -D warnings
 cargo clippy -p byocni-web -p byocni-web-exports --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+# The page alone, as Trunk builds it: its core without `path-errors`.
+cargo clippy -p byocni-web --target wasm32-unknown-unknown --locked -- -D warnings
 
 step "Rust tests"
 cargo test --workspace --locked
