@@ -4,7 +4,7 @@
 //! The browser does the bytes: `CompressionStream` / `DecompressionStream` (`"deflate-raw"`),
 //! `btoa`/`atob` for base64url and a strict `TextDecoder` for UTF-8, so the wasm carries no
 //! deflate or base64 code of its own (miniz_oxide cost 9 KB of the gzip transfer, the base64
-//! crate about 1 KB; see docs/benchmarks.md). Links from earlier builds (miniz_oxide, the base64
+//! crate and the byte copies 2.4 KB; see docs/benchmarks.md). Links from earlier builds (miniz_oxide, the base64
 //! crate) are the same format and still open. The version prefix ([`payload`]) is pure and tested
 //! natively; the rest is tested in the browser (`web/tests/components.rs`).
 

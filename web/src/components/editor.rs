@@ -97,6 +97,7 @@ fn input_field(
     })
 }
 
+/// Not generic, unlike [`input_field`]: one copy in the wasm.
 fn field_of(props: FieldProps) -> Html {
     html! { <Field ..props /> }
 }
