@@ -4,16 +4,20 @@
 //    leaves a worker's names plain); the worker's loader is written and named in index.html
 //    (<meta name="byocni-exports-worker">), where the planner reads it. So a browser never runs a
 //    cached export renderer of an earlier build with a newer page.
-// 2. Release builds only: wasm-bindgen's inline snippets join the module that imports them,
-//    every JavaScript file is minified with terser (Trunk's own minifier
-//    gives up on wasm-bindgen's module), the wasm's imports get short names (in the wasm and in
-//    its JavaScript), the stylesheet is inlined in index.html, the Subresource Integrity hashes
-//    there are recomputed for what changed, and each HTML, JS, wasm and CSS file gets a gzip
-//    twin (`.gz`)
-//    compressed with zopfli (gzip-compatible, about 5% smaller than `gzip -9`; 50 iterations and
-//    unlimited block splits: 0.5 KB less than its defaults, 7 s on 2 cores), which
-//    scripts/serve.py sends to browsers that accept gzip. Without terser or zopfli (installed by
-//    scripts/setup.sh web) the files stay unminified and the twins come from zlib at level 9.
+// 2. Release builds only, for a smaller first load (docs/benchmarks.md):
+//    a. wasm-bindgen's inline snippets join the module that imports them; `initSync` goes;
+//    b. every JavaScript file is minified with terser (Trunk's own minifier gives up on
+//       wasm-bindgen's module);
+//    c. the names between each wasm and its JavaScript get short forms, in both files;
+//    d. index.html: Trunk's start script shrinks to starting the wasm, the redundant
+//       `modulepreload` goes, the stylesheet (minified by Trunk) is inlined;
+//    e. the Subresource Integrity hashes there are recomputed for what changed;
+//    f. each HTML, JS, wasm and CSS file gets a gzip twin (`.gz`) by zopfli (gzip-compatible,
+//       about 5% smaller than `gzip -9`; 50 iterations and unlimited block splits: 0.5 KB less
+//       than its defaults, 7 s on 2 cores), which scripts/serve.py sends to browsers that accept
+//       gzip.
+//    Without terser or zopfli (scripts/setup.sh web installs them) the JavaScript stays
+//    unminified and the twins come from zlib at level 9.
 //
 //   node scripts/post-build.mjs     (Trunk sets TRUNK_STAGING_DIR and TRUNK_PROFILE)
 import crypto from 'node:crypto';
@@ -56,12 +60,10 @@ if (!html.includes('</head>')) throw new Error('post-build: index.html has no </
 html = html.replace('</head>', `<meta name="byocni-exports-worker" content="./${hashed}-loader.js"></head>`);
 
 if (release) {
-  // 2a. Minify the JavaScript. The worker's glue is a classic script whose global
-  // `wasm_bindgen` its loader calls, so its top level keeps its names; the rest are modules.
   const files = (dir) => fs.readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile())
     .map((e) => path.join(e.parentPath ?? e.path, e.name));
-  // wasm-bindgen's `inline_js` snippets join the module that imports them: one request less.
+  // 2a. wasm-bindgen's `inline_js` snippets join the module that imports them: one request less.
   const modules = files(staging).filter((f) => f.endsWith('.js') && !path.basename(f).startsWith(worker));
   for (const file of modules.filter((f) => !path.relative(staging, f).startsWith('snippets'))) {
     let js = fs.readFileSync(file, 'utf8');
@@ -82,9 +84,13 @@ if (release) {
     });
     // The page starts the wasm with the module's default export; `initSync` (for pages that
     // compile the wasm themselves) goes, and terser drops what only it used.
-    if (path.dirname(file) === staging) js = js.replace(/^export \{ initSync, __wbg_init as default \};$/m, 'export { __wbg_init as default };');
+    if (path.dirname(file) === staging) {
+      js = js.replace(/^export \{ initSync, __wbg_init as default \};$/m, 'export { __wbg_init as default };');
+    }
     fs.writeFileSync(file, js);
   }
+  // 2b. Minify the JavaScript. The worker's glue is a classic script whose global
+  // `wasm_bindgen` its loader calls, so its top level keeps its names; the rest are modules.
   const terser = optional('terser');
   if (terser) {
     for (const file of files(staging).filter((f) => f.endsWith('.js'))) {
@@ -93,7 +99,7 @@ if (release) {
       fs.writeFileSync(file, out.code);
     }
   }
-  // 2b. Short names between the wasm and its JavaScript. wasm-bindgen names each import
+  // 2c. Short names between the wasm and its JavaScript. wasm-bindgen names each import
   // `__wbg_<what>_<16 hex digits>` (140 of them, 4.7 KB, the hex barely compressible) and each
   // closure's entry point after its Rust types and crate hashes (up to 330 characters), in both
   // files. Renamed in both to `a`, `b`, ... (about 3.5 KB less gzip); when a name is not where
@@ -102,14 +108,14 @@ if (release) {
     const jsFile = wasmFile.replace(/_bg\.wasm$/, '.js');
     if (fs.existsSync(jsFile)) shortenNames(wasmFile, jsFile);
   }
-  // Trunk's start script also publishes the bindings on `window` and announces the start with an
-  // event, neither of which the planner uses: it only needs to start the wasm.
-  html = html.replace(/<script type="?module"?>import init, \* as bindings from '([^']+)';\s*const wasm = await init\(\{ module_or_path: '([^']+)' \}\);\s*window\.wasmBindings = bindings;\s*dispatchEvent\(new CustomEvent\("TrunkApplicationStarted", \{detail: \{wasm\}\}\)\);<\/script>/,
-    (_, js, wasm) => `<script type=module>import init from'${js}';init({module_or_path:'${wasm}'})</script>`);
+  // 2d. Trunk's start script also publishes the bindings on `window` and announces the start
+  // with an event, neither of which the planner uses: it only needs to start the wasm.
+  const start = /<script type="?module"?>import init, \* as bindings from '([^']+)';\s*const wasm = await init\(\{ module_or_path: '([^']+)' \}\);[^<]*<\/script>/;
+  html = html.replace(start, (_, js, wasm) => `<script type=module>import init from'${js}';init({module_or_path:'${wasm}'})</script>`);
   // The module script imports the glue at once, which makes Trunk's `modulepreload` of it
   // redundant (the wasm's `preload` stays: it starts that download before the glue runs).
   html = html.replace(/<link\b(?=[^>]*\brel="?modulepreload"?)[^>]*>/g, '');
-  // 2c. The stylesheet (minified by Trunk) goes inline: one file less to fetch before the
+  // The stylesheet (minified by Trunk) goes inline: one file less to fetch before the
   // first paint, and it compresses with the page.
   html = html.replace(/<link\b[^>]*\brel="?stylesheet"?[^>]*>/g, (tag) => {
     const href = /\bhref="?\.?\/?([^"\s>]+\.css)"?/.exec(tag);
@@ -119,7 +125,7 @@ if (release) {
     fs.rmSync(at(href[1]));
     return `<style>${css}</style>`;
   });
-  // 2d. Subresource Integrity: Trunk hashed the files before this hook changed them.
+  // 2e. Subresource Integrity: Trunk hashed the files before this hook changed them.
   html = html.replace(/<link\b[^>]*>/g, (tag) => {
     const href = /\bhref=("([^"]*)"|'([^']*)'|([^\s>]+))/.exec(tag);
     const integrity = /\bintegrity=("([^"]*)"|'([^']*)'|([^\s>]+))/.exec(tag);
@@ -131,7 +137,7 @@ if (release) {
     return tag.replace(integrity[0], `integrity="${algo}-${digest}"`);
   });
   fs.writeFileSync(at('index.html'), html);
-  // 2e. Gzip twins for the server to send as they are.
+  // 2f. Gzip twins for the server to send as they are.
   const zopfli = optional('@gfx/zopfli');
   for (const file of files(staging).filter((f) => /\.(html|js|wasm|css)$/.test(f))) {
     const bytes = fs.readFileSync(file);
@@ -145,7 +151,7 @@ if (release) {
 }
 
 // Renames what `wasmFile` imports from its JavaScript glue `jsFile` (`__wbg_*`) and the closure
-// entry points it exports to it (`wasm_bindgen_*_convert__closures_*`), in both files (see 2b
+// entry points it exports to it (`wasm_bindgen_*_convert__closures_*`), in both files (see 2c
 // above). Only the import and export sections of the wasm are rewritten; the code refers to
 // functions by index, never by name.
 function shortenNames(wasmFile, jsFile) {
