@@ -2,7 +2,7 @@
 twin (`name.gz`, written by scripts/post-build.mjs) with `Content-Encoding: gzip` to browsers
 that accept gzip, and the file itself to those that do not. Standard library only.
 
-    python3 scripts/serve.py PORT DIRECTORY
+    python3 scripts/serve.py PORT DIRECTORY      (PORT 0: any free port)
 """
 
 import http.server
@@ -42,6 +42,9 @@ def main():
     port, directory = int(sys.argv[1]), sys.argv[2]
     handler = lambda *a, **kw: Handler(*a, directory=directory, **kw)  # noqa: E731
     with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        # Port 0 takes a free one; the line says which (the browser tests read it).
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        print(f"byocni planner: open {url} in your browser (Ctrl+C stops the server)", flush=True)
         try:
             server.serve_forever()
         except KeyboardInterrupt:

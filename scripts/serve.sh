@@ -9,7 +9,5 @@ port=${PORT:-8080}
 bash scripts/setup.sh web
 bash scripts/build-web.sh
 echo
-echo "byocni planner: open http://127.0.0.1:$port/ in your browser (Ctrl+C stops the server)"
 echo "(the CLI: cargo build --release -p byocni-cli, then target/release/byocni --help)"
-echo
 exec python3 scripts/serve.py "$port" dist

@@ -4,7 +4,7 @@
 //   node --test tests/e2e/planner.test.mjs      (after `trunk build --release --offline`)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +17,6 @@ const dist = path.resolve(here, '../../dist');
 const artifacts = path.join(here, 'artifacts');
 fs.mkdirSync(artifacts, { recursive: true });
 
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
 let server, base, browser;
 // Scratch directories for uploaded files, removed after the run.
 const scratch = [];
@@ -29,21 +28,18 @@ function tempDir() {
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'dist/ is built (trunk build --release --offline)');
-  // Served as scripts/serve.py serves it: a file's gzip twin (written by the build) to browsers
-  // that accept gzip.
-  server = http.createServer((req, res) => {
-    const p = path.join(dist, decodeURIComponent(new URL(req.url, 'http://x').pathname));
-    const file = p.endsWith('/') ? path.join(p, 'index.html') : p;
-    if (!file.startsWith(dist) || !fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
-    const headers = { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' };
-    const twin = `${file}.gz`;
-    const gzip = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '') && fs.existsSync(twin);
-    if (gzip) Object.assign(headers, { 'content-encoding': 'gzip', 'content-length': fs.statSync(twin).size });
-    res.writeHead(200, headers);
-    fs.createReadStream(gzip ? twin : file).pipe(res);
+  // Served by the README's server, scripts/serve.py (gzip twins to browsers that accept gzip),
+  // on a free port it names.
+  server = spawn('python3', [path.resolve(here, '../../scripts/serve.py'), '0', dist], { stdio: ['ignore', 'pipe', 'ignore'] });
+  base = await new Promise((resolve, reject) => {
+    let out = '';
+    server.stdout.on('data', (d) => {
+      out += d;
+      const url = /open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+      if (url) resolve(url[1]);
+    });
+    server.on('exit', (code) => reject(new Error(`scripts/serve.py exited (${code}): ${out}`)));
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${server.address().port}/`;
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -53,7 +49,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  server?.close();
+  server?.kill();
   for (const dir of scratch) fs.rmSync(dir, { recursive: true, force: true });
 });
 

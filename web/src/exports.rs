@@ -19,6 +19,11 @@ use yew::Callback;
 /// page under a content-hashed name (`scripts/post-build.mjs`, Trunk's post-build hook).
 pub const WORKER_META: &str = "byocni-exports-worker";
 
+/// What the worker posts once it listens.
+const READY: &str = "ready";
+/// The request for why a text is not a plan (the worker's `PLAN_ERROR`).
+const PLAN_ERROR: &str = "plan-error";
+
 /// The worker's loader, as the page names it.
 fn worker_url() -> Option<String> {
     web_sys::window()?
@@ -94,7 +99,7 @@ impl Renderer {
             Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
                 let data = e.data();
                 let mut ch = channel.borrow_mut();
-                let rendered = if data.as_string().as_deref() == Some("ready") {
+                let rendered = if data.as_string().as_deref() == Some(READY) {
                     ch.ready = true;
                     None
                 } else {
@@ -172,12 +177,12 @@ async fn explain(text: &str) -> Option<String> {
     let mut answer = None;
     let promise = js_sys::Promise::new(&mut |resolve, _| answer = Some(resolve));
     let answer = answer?;
-    let request = js_sys::Array::of3(&0.into(), &"plan-error".into(), &text.into());
+    let request = js_sys::Array::of3(&0.into(), &PLAN_ERROR.into(), &text.into());
     let on_message = {
         let (worker, answer) = (worker.clone(), answer.clone());
         Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
             let data = e.data();
-            if data.as_string().as_deref() == Some("ready") {
+            if data.as_string().as_deref() == Some(READY) {
                 let _ = worker.post_message(&request);
             } else {
                 let _ = answer.call1(&JsValue::NULL, &js_sys::Array::from(&data).get(1));
