@@ -21,8 +21,19 @@ export PATH="$HOME/.cargo/bin:${BYOCNI_TOOLS:-$HOME/.cache/byocni}/npm/node_modu
 # shellcheck source=scripts/toolchains.sh
 source scripts/toolchains.sh
 
+# Trunk builds offline (its own downloads fail here), so what cargo needs is fetched first; a
+# no-op once it is cached. `fetch_locked [cargo fetch args...]`
+fetch_locked() {
+    cargo fetch --locked --offline "$@" >/dev/null 2>&1 || cargo fetch --locked "$@"
+}
+fetch_locked
+
 if [ "${BYOCNI_WEB_STABLE:-0}" != 1 ] && nightly_ready; then
     echo "build-web: $WEB_NIGHTLY, -Zbuild-std, panic = immediate-abort" >&2
+    # -Zbuild-std resolves the standard library's own dependencies (wasip1, libc, ...) from the
+    # registry, as its library/Cargo.lock pins them: on a fresh machine they are not cached yet.
+    RUSTUP_TOOLCHAIN=$WEB_NIGHTLY fetch_locked \
+        --manifest-path "$(rustc "+$WEB_NIGHTLY" --print sysroot)/lib/rustlib/src/rust/library/Cargo.toml"
     RUSTUP_TOOLCHAIN=$WEB_NIGHTLY \
         CARGO_UNSTABLE_BUILD_STD=std,panic_abort \
         CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size \

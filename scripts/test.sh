@@ -2,7 +2,8 @@
 # byocni's whole test suite: the README's test command, and what CI (.ci/run) runs.
 # Installs what is missing first (scripts/setup.sh), then: format, lints (native and wasm32),
 # every Rust test (unit, snapshot, property, CLI end-to-end, simulated provisioning, the real az
-# parser, shellcheck, fuzz corpus replay), then the web planner's browser tests.
+# parser, shellcheck of the exports, fuzz corpus replay), shellcheck of the project's own scripts,
+# then the web planner's browser tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$HOME/.cargo/bin:${BYOCNI_TOOLS:-$HOME/.cache/byocni}/npm/node_modules/.bin:$PATH"
@@ -29,7 +30,8 @@ cargo test --workspace --locked
 # The core as the web planner builds it (without `fast-json`: plans go through a JSON value).
 cargo test -p byocni-core --no-default-features --lib --locked
 
-if [ -x scripts/test-web.sh ]; then
-    step "web planner (browser tests)"
-    bash scripts/test-web.sh
-fi
+step "shellcheck (the project's own scripts)"
+shellcheck scripts/*.sh tests/e2e/*.sh .ci/run
+
+step "web planner (browser tests)"
+bash scripts/test-web.sh

@@ -4,11 +4,12 @@
 //   node --test tests/e2e/planner.test.mjs      (after `trunk build --release --offline`)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
 
@@ -152,6 +153,35 @@ test('copy the bash export', async () => {
   const copied = await clipboardMatching(page, /--pod-cidr 10\.40\.0\.0\/16/);
   assert.doesNotMatch(copied, /10\.10\.0\.0\/16/);
   await context.close();
+});
+
+// The README's promise: a bash script copied from the planner that the real az CLI parses. The
+// copied text, as it is, goes through shellcheck, then bash runs it with `az` on PATH handed to
+// the real az CLI, logged out (az-parse-shim.sh): every command must reach az's login gate
+// (exit 1), none may be refused by its parser (exit 2).
+test('the copied bash script runs in bash, every az command parsed by the real az CLI', async () => {
+  const realAz = path.join(process.env.BYOCNI_TOOLS ?? path.join(os.homedir(), '.cache/byocni'), 'az-venv/bin/az');
+  assert.ok(fs.existsSync(realAz), `the real az CLI is installed at ${realAz} (bash scripts/setup.sh)`);
+  const { page, context } = await newPage();
+  await page.click('#tab-bash');
+  await page.click('#copy-export');
+  const script = await clipboardMatching(page, /--network-plugin none/);
+  await context.close();
+  const dir = tempDir();
+  const file = path.join(dir, 'create-cluster.sh');
+  fs.writeFileSync(file, script);
+  await promisify(execFile)('shellcheck', ['--shell=bash', file]).catch((e) => assert.fail(`shellcheck: ${e.stdout}`));
+  fs.copyFileSync(path.join(here, 'az-parse-shim.sh'), path.join(dir, 'az'));
+  fs.chmodSync(path.join(dir, 'az'), 0o755);
+  const env = { ...process.env, PATH: `${dir}:${process.env.PATH}`, BYOCNI_REAL_AZ: realAz, BYOCNI_SHIM_DIR: dir };
+  await promisify(execFile)('bash', [file], { env, timeout: 300_000 })
+    .catch((e) => assert.fail(`the copied script stopped (exit ${e.code}): ${e.stderr}`));
+  const calls = fs.readFileSync(path.join(dir, 'az.log'), 'utf8').trim().split('\n').map((l) => l.split('\t'));
+  const inScript = script.split('\n').filter((l) => /^az |=\$\(az /.test(l)).length;
+  assert.ok(inScript >= 8, `the script creates the cluster with many az commands: ${inScript}`);
+  assert.equal(calls.length, inScript, 'bash ran every az command of the script');
+  for (const [rc, args] of calls) assert.equal(rc, '1', `az ${args}`);
+  assert.ok(calls.some(([, a]) => /^aks create .*--network-plugin none --pod-cidr 10\.10\.0\.0\/16 /.test(a)), calls.join('\n'));
 });
 
 test('download the plan, upload it back, refuse a bad file', async () => {
