@@ -3,8 +3,8 @@
 # planner, as it is: each az command goes to the REAL az CLI ($BYOCNI_REAL_AZ), logged out in a
 # throwaway config dir, where a well-formed command exits 1 asking for `az login` and a malformed
 # one exits 2. Every call is logged to $BYOCNI_SHIM_DIR/az.log as "exit-code<TAB>arguments".
-# A well-formed call exits 0 (so the script goes on to its next command) and answers a `show`
-# with a fake id, as the script's captures (SUBNET_ID=$(az ...)) expect; anything else exits
+# A well-formed call exits 0 (so the script goes on to its next command) and answers the
+# script's captures (SUBNET_ID=$(az ... show --query id ...)) with a fake id; anything else exits
 # with az's own code and message, which stops the script (it runs with `set -e`).
 set -uo pipefail
 : "${BYOCNI_REAL_AZ:?the real az binary}" "${BYOCNI_SHIM_DIR:?a scratch directory}"
@@ -24,6 +24,5 @@ case "$*" in
 *"subnet show"*"--query id"*) echo "$sub/Microsoft.Network/virtualNetworks/vnet/subnets/nodes" ;;
 *"identity show"*"--query id"*) echo "$sub/Microsoft.ManagedIdentity/userAssignedIdentities/id" ;;
 *"identity show"*"--query principalId"*) echo 11111111-2222-3333-4444-555555555555 ;;
-*" show "*) echo "fake-$(date +%s%N)" ;;
 esac
 exit 0
