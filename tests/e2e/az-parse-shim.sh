@@ -19,6 +19,7 @@ if [ "$rc" -ne 1 ] || [[ $err != *"az login"* ]]; then
     exit $((rc == 0 ? 1 : rc))
 fi
 
+# The same fakes as tests/src/az.rs `fake_var` (the Rust side of the real-az parser test).
 sub=/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers
 case "$*" in
 *"subnet show"*"--query id"*) echo "$sub/Microsoft.Network/virtualNetworks/vnet/subnets/nodes" ;;

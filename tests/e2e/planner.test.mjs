@@ -1,7 +1,7 @@
 // Browser end-to-end tests of the web planner: the built dist/ served on 127.0.0.1, driven in
 // Debian's Chromium with playwright-core. Screenshots and figures go to tests/e2e/artifacts/.
 //
-//   node --test tests/e2e/planner.test.mjs      (after `trunk build --release --offline`)
+//   node --test tests/e2e/planner.test.mjs      (after `bash scripts/build-web.sh`)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
+
+const run = promisify(execFile);
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.resolve(here, '../../dist');
@@ -170,11 +172,11 @@ test('the copied bash script runs in bash, every az command parsed by the real a
   const dir = tempDir();
   const file = path.join(dir, 'create-cluster.sh');
   fs.writeFileSync(file, script);
-  await promisify(execFile)('shellcheck', ['--shell=bash', file]).catch((e) => assert.fail(`shellcheck: ${e.stdout}`));
+  await run('shellcheck', ['--shell=bash', file]).catch((e) => assert.fail(`shellcheck: ${e.stdout}`));
   fs.copyFileSync(path.join(here, 'az-parse-shim.sh'), path.join(dir, 'az'));
   fs.chmodSync(path.join(dir, 'az'), 0o755);
   const env = { ...process.env, PATH: `${dir}:${process.env.PATH}`, BYOCNI_REAL_AZ: realAz, BYOCNI_SHIM_DIR: dir };
-  await promisify(execFile)('bash', [file], { env, timeout: 300_000 })
+  await run('bash', [file], { env, timeout: 300_000 })
     .catch((e) => assert.fail(`the copied script stopped (exit ${e.code}): ${e.stderr}`));
   const calls = fs.readFileSync(path.join(dir, 'az.log'), 'utf8').trim().split('\n').map((l) => l.split('\t'));
   const inScript = script.split('\n').filter((l) => /^az |=\$\(az /.test(l)).length;
