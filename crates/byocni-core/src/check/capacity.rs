@@ -5,8 +5,11 @@
 
 use serde::Serialize;
 
-use crate::cidr::Cidr;
+use crate::cidr::{prefix_for_addresses, Cidr};
+use crate::finding::{Finding, Rule};
 use crate::plan::{CniPlugin, Plan};
+
+use super::context::{free_private, taken_except, taken_without_vnet, Ranges};
 
 /// How full each range will be. A part is `None` when its range does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
@@ -148,5 +151,117 @@ pub fn capacity(plan: &Plan) -> Capacity {
         node_subnet,
         pods,
         services,
+    }
+}
+
+/// Addresses the node subnet needs: max nodes + surge + ILB + 5 (rule 11).
+pub fn node_addresses_needed(plan: &Plan) -> u64 {
+    let (nodes, surge) = plan.node_totals();
+    nodes
+        .saturating_add(surge)
+        .saturating_add(u64::from(plan.effective_internal_load_balancers()))
+        .saturating_add(5)
+}
+
+pub(super) fn check_capacity(plan: &Plan, r: &Ranges, cap: &Capacity, out: &mut Vec<Finding>) {
+    if let (Some(ns), Some(ix)) = (&cap.node_subnet, r.node_subnet) {
+        let l = &r.subnets[ix];
+        if ns.needed > ns.total {
+            let mut f = Finding::new(
+                Rule::NodeSubnetTooSmall,
+                &l.field,
+                format!(
+                    "{} has {} usable addresses but the pools need {}: {} nodes at most + {} surge + {} internal load balancer IPs, plus the 5 Azure reserves in every subnet",
+                    l.label, ns.usable, ns.needed - 5, ns.max_nodes, ns.surge_nodes, ns.internal_load_balancers
+                ),
+            );
+            if let (Some(p), true) = (prefix_for_addresses(ns.needed), l.field != "vnet") {
+                // Same start if it still fits in the VNet and collides with nothing, else the
+                // first free block of the VNet.
+                let taken = taken_without_vnet(r, &l.field);
+                let choice = Cidr::new(l.cidr.network(), p)
+                    .filter(|c| r.vnet.iter().any(|v| v.cidr.contains(*c)) && !taken.overlaps(*c))
+                    .or_else(|| r.vnet.iter().find_map(|v| taken.first_free(v.cidr, p)));
+                if let Some(c) = choice {
+                    f = f.fix_set(
+                        format!(
+                            "use {c}, the smallest subnet that fits ({} addresses)",
+                            c.size()
+                        ),
+                        &l.field,
+                        c.to_string(),
+                    );
+                }
+            }
+            out.push(f.advice_if_none("make the node subnet larger, or plan fewer nodes"));
+        }
+    }
+    if let Some(pc) = &cap.pods {
+        let p = plan.effective_per_node_prefix();
+        if p < pc.cidr.prefix_len() || p > 30 {
+            out.push(Finding::new(
+                Rule::PerNodePrefixInvalid,
+                "cni.perNodePrefix",
+                format!(
+                    "cni.perNodePrefix /{p} does not fit podCidr {}: each node's block must be /{} to /30",
+                    pc.cidr,
+                    pc.cidr.prefix_len()
+                ),
+            ).fix_set(format!("use the plugin's default /{}", plan.cni.plugin.default_per_node_prefix()), "cni.perNodePrefix", plan.cni.plugin.default_per_node_prefix()));
+            return;
+        }
+        if pc.nodes_supported < pc.nodes_planned {
+            let mut f = Finding::new(
+                Rule::PodCidrTooSmall,
+                "podCidr",
+                format!(
+                    "podCidr {} gives {} nodes a /{p} block each, but the pools reach {} nodes during upgrades (max nodes + surge)",
+                    pc.cidr, pc.nodes_supported, pc.nodes_planned
+                ),
+            );
+            let bits = 64 - (pc.nodes_planned.max(1) - 1).leading_zeros();
+            if let Some(want) = u32::from(p).checked_sub(bits).map(|w| w as u8) {
+                if let Some(l) = &r.pod {
+                    if let Some(free) = free_private(&taken_except(r, &l.field), want) {
+                        f = f.fix_set(
+                            format!("use {free} ({} nodes)", 1u64 << bits),
+                            "podCidr",
+                            free.to_string(),
+                        );
+                    }
+                }
+            }
+            out.push(f.advice_if_none("use a larger pod CIDR or a smaller per-node block"));
+        }
+        // Calico borrows addresses from other blocks, so its block size is no per-node limit.
+        if pc.pods_per_node_supported < pc.pods_per_node_planned
+            && plan.cni.plugin != CniPlugin::Calico
+        {
+            let need = prefix_for_addresses(pc.pods_per_node_planned + 2).unwrap_or(24);
+            out.push(
+                Finding::new(
+                    Rule::PerNodePrefixInvalid,
+                    "cni.perNodePrefix",
+                    format!(
+                        "a /{p} block per node gives {} pod IPs, but a pool allows {} pods per node (maxPods)",
+                        pc.pods_per_node_supported, pc.pods_per_node_planned
+                    ),
+                )
+                .fix_set(format!("use /{need}"), "cni.perNodePrefix", need),
+            );
+        }
+        if pc.pods_supported < pc.pods_planned
+            && pc.nodes_supported >= pc.nodes_planned
+            && plan.cni.plugin == CniPlugin::Calico
+        {
+            out.push(Finding::new(
+                Rule::PodCidrTooSmall,
+                "podCidr",
+                format!(
+                    "podCidr {} holds {} pod IPs but the pools allow {} pods",
+                    pc.cidr, pc.pods_supported, pc.pods_planned
+                ),
+            ));
+        }
     }
 }

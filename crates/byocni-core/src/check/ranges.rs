@@ -1,7 +1,12 @@
 //! The fixed address ranges the rules know: what AKS reserves (rule 2), what Azure forbids in a
-//! VNet (rule 3), and what counts as private (rule 9).
+//! VNet (rule 3), and what counts as private (rule 9); and the rules that keep the plan's ranges
+//! clear of them.
 
 use crate::cidr::Cidr;
+use crate::finding::{Finding, Rule};
+use crate::plan::Plan;
+
+use super::context::{with_move_fix, Ranges};
 
 /// Reserved by AKS: never usable for the VNet, pods or services (seed, prerequisites).
 pub const AKS_RESERVED: &[&str] = &[
@@ -48,5 +53,92 @@ pub(crate) fn why_reserved(c: Cidr) -> &'static str {
         "127.0.0.0/8" => "loopback",
         "168.63.129.16/32" => "Azure's platform address for DNS, DHCP and health probes",
         _ => "reserved",
+    }
+}
+
+pub(super) fn check_reserved(plan: &Plan, r: &Ranges, out: &mut Vec<Finding>) {
+    let _ = plan;
+    let reserved: Vec<Cidr> = AKS_RESERVED
+        .iter()
+        .filter_map(|t| Cidr::parse(t).ok())
+        .collect();
+    let forbidden: Vec<Cidr> = VNET_FORBIDDEN
+        .iter()
+        .filter_map(|t| Cidr::parse(t).ok())
+        .collect();
+    let in_vnet = r
+        .vnet
+        .iter()
+        .chain(&r.subnets)
+        .filter(|l| l.field != "vnet");
+    for l in in_vnet {
+        let mut hit: Vec<Cidr> = Vec::new();
+        for &f in &forbidden {
+            if l.cidr.overlaps(f) {
+                hit.push(f);
+                out.push(with_move_fix(
+                    Finding::new(
+                        Rule::VnetForbiddenRange,
+                        &l.field,
+                        format!(
+                            "{} overlaps {f}, which Azure does not allow in a VNet ({})",
+                            l.label,
+                            why_reserved(f)
+                        ),
+                    ),
+                    r,
+                    l,
+                ));
+            }
+        }
+        for &a in &reserved {
+            if l.cidr.overlaps(a) && !hit.contains(&a) {
+                out.push(with_move_fix(
+                    Finding::new(
+                        Rule::ReservedRange,
+                        &l.field,
+                        format!(
+                            "{} overlaps {a}, which AKS reserves ({})",
+                            l.label,
+                            why_reserved(a)
+                        ),
+                    ),
+                    r,
+                    l,
+                ));
+            }
+        }
+    }
+    for l in r.pod.iter().chain(&r.service) {
+        for &a in reserved
+            .iter()
+            .chain(forbidden.iter().filter(|f| !reserved.contains(f)))
+        {
+            if l.cidr.overlaps(a) {
+                out.push(with_move_fix(
+                    Finding::new(
+                        Rule::ReservedRange,
+                        &l.field,
+                        format!(
+                            "{} overlaps {a}, which cannot be used for pods or services ({})",
+                            l.label,
+                            why_reserved(a)
+                        ),
+                    ),
+                    r,
+                    l,
+                ));
+            }
+        }
+        if !is_private(l.cidr) {
+            out.push(Finding::new(
+                Rule::PublicRange,
+                &l.field,
+                format!(
+                    "{} is public address space; pods and services normally use RFC 1918 (10/8, 172.16/12, 192.168/16) or 100.64.0.0/10, and public ranges there hide the real owners of those addresses",
+                    l.label
+                ),
+            ));
+        }
     }
 }
