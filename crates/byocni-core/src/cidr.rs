@@ -13,7 +13,7 @@ use ipnet::Ipv4Net;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Cidr(Ipv4Net);
 
-/// Why a text is not a usable IPv4 CIDR.
+/// Why a text is not a usable IPv4 CIDR or address.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CidrError {
@@ -29,6 +29,24 @@ pub enum CidrError {
     /// Not parseable at all.
     #[error("`{0}` is not an IPv4 CIDR; write it as address/prefix, such as 10.0.0.0/16")]
     Invalid(String),
+    /// A number written with a leading zero (`010.0.0.0/8`): `inet_aton` reads it as octal,
+    /// Python and Go refuse it (rule 25). Carries the text with the zeros dropped.
+    #[error("`{text}` has a number with a leading zero, which some tools read as octal and others refuse; write it without, as {decimal}")]
+    LeadingZero {
+        /// The text as written.
+        text: String,
+        /// The same text with every number's leading zeros dropped.
+        decimal: String,
+    },
+    /// Not one IPv4 address (for the DNS service IP).
+    #[error("`{0}` is not an IPv4 address; write four numbers from 0 to 255, such as 10.0.0.10")]
+    InvalidAddress(String),
+    /// A network where one address is required.
+    #[error("`{0}` is a network; write one IPv4 address without a prefix, such as 10.0.0.10")]
+    NotAnAddress(String),
+    /// An empty address.
+    #[error("is empty; write an IPv4 address such as 10.0.0.10")]
+    EmptyAddress,
     /// A valid network written with host bits set; carries the normalised network.
     #[error("`{text}` has host bits set; the network is {normalised}")]
     HostBitsSet {
@@ -37,6 +55,89 @@ pub enum CidrError {
         /// The network it denotes.
         normalised: Cidr,
     },
+}
+
+/// Why [`split_ipv4`] refused a text.
+enum Syntax {
+    /// Not four dot-separated decimal numbers 0-255 with an optional `/0`-`/32`.
+    Bad,
+    /// Well-formed but for leading zeros.
+    LeadingZero,
+}
+
+/// A decimal number of at most `max_digits` ASCII digits, up to `max`; a leading zero (other
+/// than `0` itself) is [`Syntax::LeadingZero`] when the number is otherwise valid.
+fn decimal(text: &str, max_digits: usize, max: u32) -> Result<u32, Syntax> {
+    let digits = text.trim_start_matches('0');
+    let digits = if digits.is_empty() && !text.is_empty() {
+        "0"
+    } else {
+        digits
+    };
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) || digits.len() > max_digits {
+        return Err(Syntax::Bad);
+    }
+    let n = digits
+        .bytes()
+        .fold(0u32, |n, b| n * 10 + u32::from(b - b'0'));
+    if n > max {
+        Err(Syntax::Bad)
+    } else if digits.len() != text.len() {
+        Err(Syntax::LeadingZero)
+    } else {
+        Ok(n)
+    }
+}
+
+/// The one IPv4 reader of the core (rule 25): `a.b.c.d` or `a.b.c.d/p` in plain decimal, each
+/// number ASCII digits only (no sign, no space, no hex), no leading zeros, octets 0-255, the
+/// prefix 0-32. Returns the address and the prefix when there is one.
+fn split_ipv4(text: &str) -> Result<(Ipv4Addr, Option<u8>), Syntax> {
+    let (addr, prefix) = match text.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (text, None),
+    };
+    let mut octets = [0u8; 4];
+    let mut parts = addr.split('.');
+    let mut zeros = false;
+    for o in &mut octets {
+        match decimal(parts.next().ok_or(Syntax::Bad)?, 3, 255) {
+            Ok(n) => *o = n as u8,
+            Err(Syntax::LeadingZero) => zeros = true,
+            Err(e) => return Err(e),
+        }
+    }
+    if parts.next().is_some() {
+        return Err(Syntax::Bad);
+    }
+    let prefix = match prefix.map(|p| decimal(p, 2, 32)) {
+        None => None,
+        Some(Ok(n)) => Some(n as u8),
+        Some(Err(Syntax::LeadingZero)) => {
+            zeros = true;
+            None
+        }
+        Some(Err(e)) => return Err(e),
+    };
+    if zeros {
+        return Err(Syntax::LeadingZero);
+    }
+    Ok((Ipv4Addr::from(octets), prefix))
+}
+
+/// `text` with the leading zeros of each number dropped (`010.0.0.0/08` -> `10.0.0.0/8`).
+fn drop_leading_zeros(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at_start = true;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if at_start && c == '0' && chars.peek().is_some_and(char::is_ascii_digit) {
+            continue;
+        }
+        at_start = !c.is_ascii_digit();
+        out.push(c);
+    }
+    out
 }
 
 impl Cidr {
@@ -52,7 +153,8 @@ impl Cidr {
         Self::new(Ipv4Addr::from(start), prefix_len)
     }
 
-    /// Parses text strictly: host bits set is an error that carries the normalised network.
+    /// Parses text strictly: plain dotted decimal (rule 25, see [`parse_ipv4`]); host bits set
+    /// is an error that carries the normalised network. Space around the text is ignored.
     pub fn parse(text: &str) -> Result<Self, CidrError> {
         let t = text.trim();
         if t.is_empty() {
@@ -61,14 +163,20 @@ impl Cidr {
         if t.contains(':') {
             return Err(CidrError::Ipv6(t.to_owned()));
         }
-        if !t.contains('/') {
-            return Err(if t.parse::<Ipv4Addr>().is_ok() {
-                CidrError::MissingPrefix(t.to_owned())
-            } else {
-                CidrError::Invalid(t.to_owned())
-            });
-        }
-        let net: Ipv4Net = t.parse().map_err(|_| CidrError::Invalid(t.to_owned()))?;
+        let (addr, prefix) = match split_ipv4(t) {
+            Ok(parts) => parts,
+            Err(Syntax::LeadingZero) => {
+                return Err(CidrError::LeadingZero {
+                    text: t.to_owned(),
+                    decimal: drop_leading_zeros(t),
+                })
+            }
+            Err(Syntax::Bad) => return Err(CidrError::Invalid(t.to_owned())),
+        };
+        let Some(prefix) = prefix else {
+            return Err(CidrError::MissingPrefix(t.to_owned()));
+        };
+        let net = Ipv4Net::new(addr, prefix).map_err(|_| CidrError::Invalid(t.to_owned()))?;
         let normalised = Cidr(net.trunc());
         if normalised.0 != net {
             return Err(CidrError::HostBitsSet {
@@ -175,16 +283,29 @@ impl serde::Serialize for Cidr {
     }
 }
 
-/// Parses a single IPv4 address (for the DNS service IP), with messages in the house style.
+/// Parses a single IPv4 address (for the DNS service IP) with the same reader as [`Cidr::parse`]
+/// (rule 25: plain dotted decimal, no leading zeros, signs or inner spaces), with messages that
+/// call it an address. Space around the text is ignored.
 pub fn parse_ipv4(text: &str) -> Result<Ipv4Addr, CidrError> {
     let t = text.trim();
     if t.is_empty() {
-        return Err(CidrError::Empty);
+        return Err(CidrError::EmptyAddress);
     }
-    if t.contains(':') {
-        return Err(CidrError::Ipv6(t.to_owned()));
+    match split_ipv4(t) {
+        Ok((addr, None)) => Ok(addr),
+        Ok((_, Some(_))) => Err(CidrError::NotAnAddress(t.to_owned())),
+        Err(Syntax::LeadingZero) => Err(CidrError::LeadingZero {
+            text: t.to_owned(),
+            decimal: drop_leading_zeros(t),
+        }),
+        Err(Syntax::Bad) => Err(CidrError::InvalidAddress(t.to_owned())),
     }
-    t.parse().map_err(|_| CidrError::Invalid(t.to_owned()))
+}
+
+/// Whether the text is an IPv6 network (`fd00:db8::/48`, host bits allowed): what dual-stack
+/// VNets hold beside their IPv4 prefixes.
+pub fn is_ipv6_network(text: &str) -> bool {
+    text.trim().parse::<ipnet::Ipv6Net>().is_ok()
 }
 
 /// The smallest prefix length whose block holds at least `n` addresses (`n` >= 1); `None` when

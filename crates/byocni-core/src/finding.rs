@@ -23,7 +23,7 @@ pub enum Severity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Rule {
-    /// Rule 1: not a valid IPv4 CIDR / address.
+    /// Rules 1 and 25: not a valid IPv4 CIDR / address in plain dotted decimal.
     InvalidCidr,
     /// Rule 1: host bits set.
     HostBitsSet,
@@ -55,7 +55,7 @@ pub enum Rule {
     NodeSubnetTooSmall,
     /// Rule 11: no node subnet in a planned VNet.
     NodeSubnetMissing,
-    /// Rule 11: max surge malformed.
+    /// Rules 11 and 24: max surge malformed, 0, or a percentage outside 1%-100%.
     MaxSurgeInvalid,
     /// Rule 12: max pods outside 10..=250.
     MaxPodsRange,
@@ -65,7 +65,7 @@ pub enum Rule {
     PerNodePrefixInvalid,
     /// Rule 14: node or pool count limits.
     NodeCountLimit,
-    /// Rules 15-19: Azure naming rules.
+    /// Rules 15-19 and 23: Azure naming rules, and the derived node resource group's length.
     InvalidName,
     /// Rule 9: public range for pods or services (warning).
     PublicRange,

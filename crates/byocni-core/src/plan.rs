@@ -83,6 +83,10 @@ pub struct Cluster {
     /// DNS prefix; derived from the cluster name when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns_prefix: Option<String>,
+    /// The resource group AKS creates for the nodes (`--node-resource-group`); AKS names it
+    /// `MC_<resourceGroup>_<name>_<location>` when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_resource_group: Option<String>,
 }
 
 /// A VNet the plan creates.
@@ -381,6 +385,18 @@ impl Plan {
         p
     }
 
+    /// The node resource group: the plan's, or the one AKS derives,
+    /// `MC_<resourceGroup>_<name>_<location>`.
+    pub fn effective_node_resource_group(&self) -> String {
+        match &self.cluster.node_resource_group {
+            Some(g) => g.clone(),
+            None => format!(
+                "MC_{}_{}_{}",
+                self.cluster.resource_group, self.cluster.name, self.cluster.location
+            ),
+        }
+    }
+
     /// The service CIDR text, AKS's default when omitted.
     pub fn effective_service_cidr(&self) -> &str {
         self.service_cidr.as_deref().unwrap_or(DEFAULT_SERVICE_CIDR)
@@ -517,23 +533,32 @@ pub enum MaxSurge {
 }
 
 impl MaxSurge {
-    /// Surge nodes for a pool of `nodes` nodes; percentages round up.
+    /// Surge nodes for a pool of `nodes` nodes (rule 24): a count surges at most the pool's
+    /// nodes (`min(count, nodes)`, as AKS does); percentages round up.
     pub fn nodes_for(self, nodes: u64) -> u64 {
         match self {
-            MaxSurge::Count(n) => u64::from(n),
+            MaxSurge::Count(n) => u64::from(n).min(nodes),
             MaxSurge::Percent(p) => (nodes * u64::from(p)).div_ceil(100),
         }
     }
 }
 
-/// Parses a max surge text: `"3"` or `"33%"` (1..=100).
+/// Parses a max surge text (rule 24): a node count of at least 1 (`"3"`) or a percentage from 1%
+/// to 100% (`"33%"`), in plain digits: no sign, no space, no leading zero (what is accepted is
+/// exported as written).
 pub fn parse_max_surge(text: &str) -> Option<MaxSurge> {
-    let t = text.trim();
-    if let Some(p) = t.strip_suffix('%') {
-        let p: u32 = p.trim().parse().ok()?;
-        (1..=100).contains(&p).then_some(MaxSurge::Percent(p))
+    let (digits, percent) = match text.strip_suffix('%') {
+        Some(d) => (d, true),
+        None => (text, false),
+    };
+    if digits.is_empty() || digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u32 = digits.parse().ok()?;
+    if percent {
+        (1..=100).contains(&n).then_some(MaxSurge::Percent(n))
     } else {
-        t.parse().ok().map(MaxSurge::Count)
+        Some(MaxSurge::Count(n))
     }
 }
 
@@ -734,5 +759,22 @@ mod tests {
         assert_eq!(parse_max_surge("x"), None);
         assert_eq!(MaxSurge::Percent(33).nodes_for(10), 4);
         assert_eq!(MaxSurge::Percent(10).nodes_for(3), 1);
+        // Rule 24: a count surges at most the pool.
+        assert_eq!(MaxSurge::Count(300).nodes_for(10), 10);
+        assert_eq!(MaxSurge::Count(2).nodes_for(10), 2);
+        for bad in [
+            "0",
+            "+5",
+            " 5",
+            "5 ",
+            "05",
+            "5 %",
+            "-1",
+            "",
+            "%",
+            "4294967296",
+        ] {
+            assert_eq!(parse_max_surge(bad), None, "{bad:?}");
+        }
     }
 }

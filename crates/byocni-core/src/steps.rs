@@ -399,6 +399,9 @@ pub fn provision_steps(plan: &Plan) -> Vec<Step> {
         .flag("--location", &c.location)
         .flag("--dns-name-prefix", &plan.effective_dns_prefix())
         .flag("--network-plugin", "none");
+    if let Some(g) = &c.node_resource_group {
+        create = create.flag("--node-resource-group", g);
+    }
     if let Some(pod) = plan
         .pod_cidr
         .as_deref()

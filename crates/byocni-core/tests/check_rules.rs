@@ -605,3 +605,251 @@ fn fixes_fix() {
         );
     }
 }
+
+/// The message of the first finding of `rule` after `edit`.
+#[track_caller]
+fn message(edit: impl FnOnce(&mut Plan), rule: &str) -> String {
+    let mut p = Plan::example();
+    edit(&mut p);
+    check(&p)
+        .findings
+        .into_iter()
+        .find(|f| f.rule.id() == rule)
+        .unwrap_or_else(|| panic!("no {rule} finding"))
+        .message
+}
+
+/// Issue 11, case 1 (rule 23): `MC_<resourceGroup>_<name>_<location>` longer than 80 characters.
+#[test]
+fn node_resource_group_is_at_most_80_characters() {
+    let names = |rg: usize, name: usize| {
+        move |p: &mut Plan| {
+            p.cluster.resource_group = "r".repeat(rg);
+            p.cluster.name = "c".repeat(name);
+            p.cluster.dns_prefix = None;
+        }
+    };
+    // MC_ + 40 + _ + 30 + _ + chinanorth3 = 86.
+    expect(names(40, 30), &[("invalid-name", "cluster.name")]);
+    // Exactly 80 passes, 81 does not.
+    expect(names(40, 24), &[]);
+    expect(names(40, 25), &[("invalid-name", "cluster.name")]);
+    let m = message(names(40, 30), "invalid-name");
+    assert!(m.contains("86 characters") && m.contains("80"), "{m}");
+    // The fix sets an explicit node resource group, which then passes.
+    let mut p = Plan::example();
+    names(40, 30)(&mut p);
+    let f = check(&p).findings.remove(0);
+    let edit = f.fix.unwrap().edit.unwrap();
+    assert_eq!(edit.path, "cluster.nodeResourceGroup");
+    let fixed = apply_edit(&p, &edit).unwrap();
+    assert!(
+        check(&fixed).findings.is_empty(),
+        "{:#?}",
+        check(&fixed).findings
+    );
+    // An explicit nodeResourceGroup is checked with the resource-group rules (rule 15) instead.
+    expect(
+        |p| {
+            names(40, 30)(p);
+            p.cluster.node_resource_group = Some("my-nodes".into());
+        },
+        &[],
+    );
+    expect(
+        |p| p.cluster.node_resource_group = Some("nodes.".into()),
+        &[("invalid-name", "cluster.nodeResourceGroup")],
+    );
+    expect(
+        |p| p.cluster.node_resource_group = Some("n".repeat(91)),
+        &[("invalid-name", "cluster.nodeResourceGroup")],
+    );
+}
+
+/// Issue 11, cases 2 and 4 (rule 24): a surge count is at least 1, written as plain digits.
+#[test]
+fn max_surge_is_a_count_of_at_least_one_or_a_percentage() {
+    let surge = |s: &'static str| move |p: &mut Plan| pool(p).max_surge = Some(s.into());
+    for bad in [
+        "0", "+5", " 5", "5 ", "-1", "05", "5 %", "+5%", "1.5", "", "%", "0%", "101%",
+    ] {
+        expect(
+            surge(bad),
+            &[("max-surge-invalid", "nodePools[0].maxSurge")],
+        );
+    }
+    for good in ["1", "3", "100%", "1%", "33%"] {
+        expect(surge(good), &[]);
+    }
+    let m = message(surge("0"), "max-surge-invalid");
+    assert!(m.contains("at least 1"), "{m}");
+}
+
+/// Issue 11, case 3 (rule 24): a surge count larger than the pool surges the pool's nodes.
+#[test]
+fn a_surge_larger_than_the_pool_surges_the_pool() {
+    // 3..10 nodes with maxSurge 300: 10 + 10 = 20 nodes, not 310; a /20 gives 16 /24s.
+    expect(
+        |p| {
+            pool(p).max_surge = Some("300".into());
+            p.pod_cidr = Some("10.10.0.0/19".into());
+        },
+        &[],
+    );
+    expect(
+        |p| {
+            pool(p).max_surge = Some("300".into());
+            p.pod_cidr = Some("10.10.0.0/20".into());
+        },
+        &[("pod-cidr-too-small", "podCidr")],
+    );
+    let m = message(
+        |p| {
+            pool(p).max_surge = Some("300".into());
+            p.pod_cidr = Some("10.10.0.0/20".into());
+        },
+        "pod-cidr-too-small",
+    );
+    assert!(m.contains("reach 20 nodes"), "{m}");
+    // A /27 node subnet, 3 nodes, no maxCount: 3 + min(50, 3) + 2 ILB + 5 = 13 <= 32, as 100%.
+    for s in ["50", "100%"] {
+        expect(
+            |p| {
+                pool(p).max_surge = Some(s.into());
+                pool(p).max_count = None;
+                p.vnet.as_mut().unwrap().subnets[0].cidr = "10.224.0.0/27".into();
+            },
+            &[],
+        );
+    }
+}
+
+/// Issue 11, case 4 (rule 25): one IPv4 parser for every field, refusing leading zeros, signs
+/// and inner spaces.
+#[test]
+fn ipv4_text_is_strict_dotted_decimal() {
+    for bad in [
+        "010.20.0.0/16",
+        "10.020.0.0/16",
+        "10.20.0.0/016",
+        "+10.20.0.0/16",
+        "10.+20.0.0/16",
+        "10. 20.0.0/16",
+        "10.20.0.0/ 16",
+        "10.20.0.0 /16",
+        "10.20.0/16",
+        "10.20.0.0.0/16",
+        "10.20.0.256/16",
+        "10.20.0.0/+16",
+        "0x0a.20.0.0/16",
+        "１0.20.0.0/16",
+    ] {
+        expect(
+            |p| p.pod_cidr = Some(bad.into()),
+            &[("invalid-cidr", "podCidr")],
+        );
+    }
+    let m = message(
+        |p| p.pod_cidr = Some("010.20.0.0/16".into()),
+        "invalid-cidr",
+    );
+    assert!(
+        m.contains("leading zero") && m.contains("10.20.0.0/16"),
+        "{m}"
+    );
+    for bad in ["10.0.0.010", "10.0.0.+10", "10.0.0. 10", "010.0.0.10"] {
+        expect(
+            |p| p.dns_service_ip = Some(bad.into()),
+            &[("invalid-cidr", "dnsServiceIP")],
+        );
+    }
+    let m = message(
+        |p| p.dns_service_ip = Some("10.0.0.010".into()),
+        "invalid-cidr",
+    );
+    assert!(m.contains("leading zero") && m.contains("10.0.0.10"), "{m}");
+    // Zero itself is fine, in any octet and as a prefix.
+    expect(
+        |p| p.connected_networks[0].cidr = "0.0.0.0/0".into(),
+        &[
+            ("vnet-overlaps-connected", "vnet.addressSpace[0]"),
+            ("pod-cidr-overlap", "podCidr"),
+            ("service-cidr-overlap", "serviceCidr"),
+        ],
+    );
+    expect(|p| p.dns_service_ip = Some("10.0.0.100".into()), &[]);
+}
+
+/// Issue 11, case 9: a bad DNS service IP is called an address, not a CIDR.
+#[test]
+fn a_bad_dns_service_ip_is_not_an_address() {
+    for bad in ["10.0.0.x", "banana", "10.0.0.10/32"] {
+        let m = message(|p| p.dns_service_ip = Some(bad.into()), "invalid-cidr");
+        assert!(m.contains("IPv4 address"), "{bad}: {m}");
+        assert!(
+            !m.contains("CIDR") && !m.contains("address/prefix"),
+            "{bad}: {m}"
+        );
+    }
+}
+
+/// Issue 11, case 8: IPv6 prefixes of dual-stack VNets in connectedNetworks are recorded, never
+/// an error; a malformed one still is.
+#[test]
+fn ipv6_connected_networks_are_kept_out_of_the_ipv4_checks() {
+    expect(
+        |p| {
+            p.connected_networks.push(ConnectedNetwork {
+                name: "vnet hub".into(),
+                cidr: "fd00:db8:deca::/48".into(),
+            });
+            p.connected_networks.push(ConnectedNetwork {
+                name: "vnet hub".into(),
+                cidr: "2001:db8::/32".into(),
+            });
+        },
+        &[],
+    );
+    expect(
+        |p| {
+            p.connected_networks.push(ConnectedNetwork {
+                name: "vnet hub".into(),
+                cidr: "fd00:db8:zz::/48".into(),
+            });
+        },
+        &[("invalid-cidr", "connectedNetworks[1].cidr")],
+    );
+    // IPv6 elsewhere stays an error.
+    expect(
+        |p| p.pod_cidr = Some("fd00::/8".into()),
+        &[("invalid-cidr", "podCidr")],
+    );
+}
+
+/// Rule 26: pod CIDRs overlapping 172.30.0.0/16 or 172.31.0.0/16 are refused, at the edges.
+#[test]
+fn pod_cidr_next_to_the_aks_reserved_172_ranges() {
+    let pod = |c: &'static str| move |p: &mut Plan| p.pod_cidr = Some(c.into());
+    expect(pod("172.16.0.0/12"), &[("reserved-range", "podCidr")]);
+    expect(pod("172.28.0.0/14"), &[("reserved-range", "podCidr")]);
+    expect(pod("172.29.0.0/16"), &[]);
+    expect(pod("172.28.0.0/15"), &[]);
+    expect(pod("172.29.255.0/24"), &[("pod-cidr-too-small", "podCidr")]);
+    expect(
+        pod("172.30.0.0/24"),
+        &[
+            ("reserved-range", "podCidr"),
+            ("pod-cidr-too-small", "podCidr"),
+        ],
+    );
+    expect(
+        pod("172.31.255.0/24"),
+        &[
+            ("reserved-range", "podCidr"),
+            ("pod-cidr-too-small", "podCidr"),
+        ],
+    );
+    expect(pod("172.30.0.0/15"), &[("reserved-range", "podCidr")]);
+    // 172.32/16 is past both (and outside RFC 1918: a warning only).
+    expect(pod("172.32.0.0/16"), &[("public-range", "podCidr")]);
+}

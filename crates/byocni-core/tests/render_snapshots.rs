@@ -258,3 +258,30 @@ fn hostile_names_are_inert() {
         );
     }
 }
+
+/// Rule 23: an explicit `cluster.nodeResourceGroup` reaches every export that creates the
+/// cluster; without it (every fixture) nothing changes, as the snapshots show.
+#[test]
+fn an_explicit_node_resource_group_is_exported() {
+    let mut plan = fixture("seed");
+    plan.cluster.node_resource_group = Some("seed-nodes".into());
+    for (f, want) in [
+        (Format::Bash, "--node-resource-group seed-nodes"),
+        (Format::Powershell, "--node-resource-group seed-nodes"),
+        (Format::Arm, "\"nodeResourceGroup\": \"seed-nodes\""),
+        (Format::Bicep, "    nodeResourceGroup: 'seed-nodes'\n"),
+        (
+            Format::Terraform,
+            "  node_resource_group = \"seed-nodes\"\n",
+        ),
+    ] {
+        let text = rendered(&plan, f);
+        assert!(text.contains(want), "{}: {want} missing in\n{text}", f.id());
+    }
+    for name in FIXTURES {
+        for f in Format::ALL {
+            assert!(!rendered(&fixture(name), f).contains("node-resource-group"));
+            assert!(!rendered(&fixture(name), f).contains("nodeResourceGroup"));
+        }
+    }
+}

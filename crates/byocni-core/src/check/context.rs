@@ -4,7 +4,7 @@
 
 use std::net::Ipv4Addr;
 
-use crate::cidr::{parse_ipv4, Cidr, CidrError};
+use crate::cidr::{is_ipv6_network, parse_ipv4, Cidr, CidrError};
 use crate::finding::{Finding, Rule};
 use crate::plan::{ConnectedNetwork, Plan, MANAGED_NODE_SUBNET, MANAGED_VNET_SPACE};
 use crate::space::{CidrIndex, Taken};
@@ -52,6 +52,9 @@ pub struct ConnectedIndex {
     pub(super) index: CidrIndex<usize>,
     /// The union of their addresses.
     pub(super) taken: Taken,
+    /// Positions of the IPv6 networks (dual-stack VNets, as `byocni discover` finds them):
+    /// recorded and shown, never an error, and outside every IPv4 rule.
+    pub(super) ipv6: Vec<usize>,
     /// How many networks it was built from.
     pub(super) len: usize,
 }
@@ -61,11 +64,14 @@ impl ConnectedIndex {
     pub fn new(networks: &[ConnectedNetwork]) -> ConnectedIndex {
         let mut findings = Vec::new();
         let mut parsed = Vec::with_capacity(networks.len());
+        let mut ipv6 = Vec::new();
         for (i, n) in networks.iter().enumerate() {
             // The common case (a clean CIDR) builds no field name: this loop runs 100,000s of
             // times.
             if let Ok(c) = Cidr::parse(&n.cidr) {
                 parsed.push((c, i));
+            } else if is_ipv6_network(&n.cidr) {
+                ipv6.push(i);
             } else {
                 let field = format!("connectedNetworks[{i}].cidr");
                 if let Some(c) = parse_field(&field, &n.cidr, false, &mut findings) {
@@ -78,6 +84,7 @@ impl ConnectedIndex {
             findings,
             taken: Taken::new(parsed.iter().map(|&(c, _)| c)),
             index: CidrIndex::new(parsed),
+            ipv6,
             len: networks.len(),
         }
     }
@@ -85,6 +92,11 @@ impl ConnectedIndex {
     /// The union of the networks' addresses (those that parse).
     pub fn taken(&self) -> &Taken {
         &self.taken
+    }
+
+    /// Positions in `connectedNetworks` of the IPv6 networks, which the IPv4 rules skip.
+    pub fn ipv6(&self) -> &[usize] {
+        &self.ipv6
     }
 
     /// How many networks it was built from.
@@ -129,10 +141,13 @@ pub(super) fn parse_field(
         }
         Err(e) => {
             let dflt = if defaulted { " (AKS's default)" } else { "" };
-            out.push(
-                Finding::new(Rule::InvalidCidr, field, format!("{field}{dflt}: {e}"))
-                    .advice("write an IPv4 network as address/prefix, such as 10.0.0.0/16"),
-            );
+            let f = Finding::new(Rule::InvalidCidr, field, format!("{field}{dflt}: {e}"));
+            out.push(match e {
+                CidrError::LeadingZero { decimal, .. } => {
+                    f.fix_set(format!("write it as {decimal}"), field, decimal)
+                }
+                _ => f.advice("write an IPv4 network as address/prefix, such as 10.0.0.0/16"),
+            });
             None
         }
     }
@@ -246,14 +261,17 @@ pub(super) fn parse_ranges<'a>(
             } else {
                 ""
             };
-            out.push(
-                Finding::new(
-                    Rule::InvalidCidr,
-                    "dnsServiceIP",
-                    format!("dnsServiceIP{dflt}: {e}"),
-                )
-                .advice("write one IPv4 address inside the service CIDR, such as 10.0.0.10"),
+            let f = Finding::new(
+                Rule::InvalidCidr,
+                "dnsServiceIP",
+                format!("dnsServiceIP{dflt}: {e}"),
             );
+            out.push(match e {
+                CidrError::LeadingZero { decimal, .. } => {
+                    f.fix_set(format!("write it as {decimal}"), "dnsServiceIP", decimal)
+                }
+                _ => f.advice("write one IPv4 address inside the service CIDR, such as 10.0.0.10"),
+            });
             None
         }
     };

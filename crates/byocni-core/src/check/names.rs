@@ -1,5 +1,6 @@
-//! Rules 15-19: Azure's naming rules for the resource group, cluster, VNet, subnets, DNS prefix
-//! and node pools, plus the location and VM size (which end up on the command line too).
+//! Rules 15-19 and 23: Azure's naming rules for the resource group, cluster, VNet, subnets, DNS
+//! prefix and node pools, plus the location and VM size (which end up on the command line too),
+//! and the length of the node resource group AKS derives from them.
 //!
 //! The allowed sets are ASCII on purpose: every name is later passed to az, ARM, Bicep and
 //! Terraform, and a name the rules accept is inert in all of them.
@@ -200,6 +201,10 @@ pub(crate) fn check(plan: &Plan, out: &mut Vec<Finding>) {
     if let Some(p) = &c.dns_prefix {
         out.extend(check_name(&DNS_PREFIX, "cluster.dnsPrefix", p));
     }
+    match &c.node_resource_group {
+        Some(g) => out.extend(check_name(&RESOURCE_GROUP, "cluster.nodeResourceGroup", g)),
+        None => out.extend(derived_node_resource_group(plan)),
+    }
     if let Some(v) = &plan.vnet {
         out.extend(check_name(&VNET, "vnet.name", &v.name));
         for (i, s) in v.subnets.iter().enumerate() {
@@ -234,6 +239,43 @@ pub(crate) fn check(plan: &Plan, out: &mut Vec<Finding>) {
             out,
         );
     }
+}
+
+/// The most characters AKS allows in a node resource group name (rule 23).
+const NODE_RESOURCE_GROUP_MAX: usize = 80;
+
+/// Rule 23: the node resource group AKS derives, `MC_<resourceGroup>_<name>_<location>`, is at
+/// most 80 characters. The fix names one explicitly (`cluster.nodeResourceGroup`): the derived
+/// name cut to 80 characters, when that is a valid resource group name.
+fn derived_node_resource_group(plan: &Plan) -> Option<Finding> {
+    let derived = plan.effective_node_resource_group();
+    let len = derived.chars().count();
+    if len <= NODE_RESOURCE_GROUP_MAX {
+        return None;
+    }
+    let f = Finding::new(
+        Rule::InvalidName,
+        "cluster.name",
+        format!(
+            "the node resource group AKS derives, `{}`, is {len} characters; AKS allows {NODE_RESOURCE_GROUP_MAX}: shorten cluster.resourceGroup or cluster.name by {}, or set cluster.nodeResourceGroup",
+            show_value(&derived),
+            len - NODE_RESOURCE_GROUP_MAX
+        ),
+    )
+    .related("cluster.resourceGroup");
+    let mut cut: String = derived.chars().take(NODE_RESOURCE_GROUP_MAX).collect();
+    while cut.ends_with('.') {
+        cut.pop();
+    }
+    Some(if check_name(&RESOURCE_GROUP, "", &cut).is_none() {
+        f.fix_set(
+            format!("set cluster.nodeResourceGroup to `{cut}`"),
+            "cluster.nodeResourceGroup",
+            cut,
+        )
+    } else {
+        f.advice("shorten cluster.resourceGroup or cluster.name, or set cluster.nodeResourceGroup")
+    })
 }
 
 /// Connected networks' names: free text, but one line of printable characters (they become

@@ -95,7 +95,7 @@ pub(super) fn check_pools(plan: &Plan, out: &mut Vec<Finding>) {
                 Finding::new(
                     Rule::MaxSurgeInvalid,
                     f("maxSurge"),
-                    format!("{} `{}` is neither a node count (`3`) nor a percentage from 1% to 100% (`33%`)", f("maxSurge"), show_value(p.effective_max_surge())),
+                    format!("{} `{}` is neither a node count of at least 1 (`3`) nor a percentage from 1% to 100% (`33%`), in plain digits", f("maxSurge"), show_value(p.effective_max_surge())),
                 )
                 .fix_set("use 10%, AKS's default", f("maxSurge"), "10%"),
             );

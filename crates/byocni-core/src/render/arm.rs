@@ -135,6 +135,14 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
     {
         network["podCidr"] = lit(pod);
     }
+    let mut properties = json!({
+        "dnsPrefix": lit(&plan.effective_dns_prefix()),
+        "agentPoolProfiles": (0..pools.len()).map(|i| pool_profile(plan, i, subnet_id.as_deref())).collect::<Vec<_>>(),
+        "networkProfile": network,
+    });
+    if let Some(g) = &c.node_resource_group {
+        properties["nodeResourceGroup"] = lit(g);
+    }
     resources.push(json!({
         "type": "Microsoft.ContainerService/managedClusters",
         "apiVersion": AKS_API_VERSION,
@@ -142,11 +150,7 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
         "location": "[parameters('location')]",
         "dependsOn": cluster_depends,
         "identity": identity,
-        "properties": {
-            "dnsPrefix": lit(&plan.effective_dns_prefix()),
-            "agentPoolProfiles": (0..pools.len()).map(|i| pool_profile(plan, i, subnet_id.as_deref())).collect::<Vec<_>>(),
-            "networkProfile": network,
-        },
+        "properties": properties,
     }));
     let mut meta = json!({ "generator": "byocni", "summary": super::summary(plan) });
     if !notes.is_empty() {

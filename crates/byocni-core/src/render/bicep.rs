@@ -71,9 +71,13 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
     out.push_str(&depends);
     let _ = writeln!(
         out,
-        "  properties: {{\n    dnsPrefix: {}\n    agentPoolProfiles: [",
+        "  properties: {{\n    dnsPrefix: {}",
         q(&plan.effective_dns_prefix())
     );
+    if let Some(g) = &c.node_resource_group {
+        let _ = writeln!(out, "    nodeResourceGroup: {}", q(g));
+    }
+    out.push_str("    agentPoolProfiles: [\n");
     for p in plan.effective_node_pools() {
         let _ = writeln!(out, "      {{\n        name: {}\n        mode: '{}'\n        count: {}\n        vmSize: {}\n        maxPods: {}\n        osType: 'Linux'\n        type: 'VirtualMachineScaleSets'\n        upgradeSettings: {{\n          maxSurge: {}\n        }}",
             q(&p.name),

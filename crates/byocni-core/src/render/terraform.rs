@@ -87,7 +87,11 @@ pub(crate) fn config(plan: &Plan, notes: &[String]) -> String {
     // An empty pool list is an error that check reports; a forced rendering uses AKS's default.
     let default_pool = crate::plan::NodePool::default_pool();
     let first = pools.first().unwrap_or(&default_pool);
-    let _ = writeln!(out, "\nresource \"azurerm_kubernetes_cluster\" \"this\" {{\n  name                = {}\n  location            = azurerm_resource_group.this.location\n  resource_group_name = azurerm_resource_group.this.name\n  dns_prefix          = {}\n", q(&c.name), q(&plan.effective_dns_prefix()));
+    let _ = writeln!(out, "\nresource \"azurerm_kubernetes_cluster\" \"this\" {{\n  name                = {}\n  location            = azurerm_resource_group.this.location\n  resource_group_name = azurerm_resource_group.this.name\n  dns_prefix          = {}", q(&c.name), q(&plan.effective_dns_prefix()));
+    if let Some(g) = &c.node_resource_group {
+        let _ = writeln!(out, "  node_resource_group = {}", q(g));
+    }
+    out.push('\n');
     let _ = writeln!(out, "  default_node_pool {{\n    name       = {}\n    node_count = {}\n    vm_size    = {}\n    max_pods   = {}", q(&first.name), first.count, q(first.effective_vm_size()), first.effective_max_pods());
     pool_extras(&mut out, first, subnet_ref.as_deref());
     out.push_str("  }\n\n");
