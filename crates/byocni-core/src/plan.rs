@@ -267,7 +267,13 @@ impl Plan {
     /// build's, is the text parsed again as a JSON value to say precisely what is wrong. Without
     /// it (the web planner, where code size matters more than parse speed) every plan takes the
     /// second road, and the plan's deserialiser is compiled once instead of twice.
+    ///
+    /// A key written twice in one object is refused with its path on both roads (the direct one
+    /// refuses it as a duplicate field and falls back; the value road reads through
+    /// [`strict::parse`], since `serde_json::Value` would keep the last copy silently). A UTF-8
+    /// byte order mark before the document (some Windows editors write one) is skipped.
     pub fn from_json(text: &str) -> Result<Plan, PlanError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         #[cfg(feature = "fast-json")]
         {
             let mut de = serde_json::Deserializer::from_str(text);
@@ -277,12 +283,14 @@ impl Plan {
                 }
             }
         }
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| PlanError::Shape {
-                path: ".".into(),
-                message: format!("not valid JSON: {e}"),
-            })?;
-        Self::from_value(value)
+        Self::from_json_via_value(text)
+    }
+
+    /// The value road of [`Plan::from_json`]: the text read into a JSON value (refusing
+    /// duplicate keys), then [`Plan::from_value`]. Compiled in every build, so the test that
+    /// pins both roads to the same answers runs in all.
+    fn from_json_via_value(text: &str) -> Result<Plan, PlanError> {
+        Self::from_value(strict::parse(text)?)
     }
 
     /// Reads a plan from an already parsed JSON value.
@@ -600,6 +608,149 @@ pub const EXAMPLE_JSON: &str = r#"{
 }
 "#;
 
+mod strict {
+    //! Reads JSON text into a [`serde_json::Value`] as `serde_json::from_str` does, but refuses a
+    //! key written twice in one object (a `Value` keeps the last copy silently, other readers the
+    //! first), naming the key's path. The path is built only when a duplicate is found: a plan
+    //! may hold 100,000s of networks.
+    use std::cell::RefCell;
+    use std::fmt;
+
+    use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
+    use serde_json::{Map, Number, Value};
+
+    use super::PlanError;
+
+    /// Where a value sits: a chain of keys and indices up to the root, on the stack.
+    enum At<'a> {
+        Root,
+        Key(&'a At<'a>, &'a str),
+        Index(&'a At<'a>, usize),
+    }
+
+    impl At<'_> {
+        /// The dotted path, as `serde_path_to_error` writes it: `vnet.subnets[0].name`.
+        fn path(&self) -> String {
+            match self {
+                At::Root => String::new(),
+                At::Key(parent, key) => match parent.path() {
+                    p if p.is_empty() => (*key).to_owned(),
+                    p => format!("{p}.{key}"),
+                },
+                At::Index(parent, i) => format!("{}[{i}]", parent.path()),
+            }
+        }
+    }
+
+    /// Reads `text`; a duplicate key is a [`PlanError::Shape`] at that key's path.
+    pub(super) fn parse(text: &str) -> Result<Value, PlanError> {
+        let duplicate = RefCell::new(None);
+        let mut de = serde_json::Deserializer::from_str(text);
+        let read = Seed {
+            at: &At::Root,
+            duplicate: &duplicate,
+        }
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v));
+        read.map_err(|e| match duplicate.into_inner() {
+            Some(path) => PlanError::Shape {
+                path,
+                message: format!(
+                    "this key appears twice in one object (line {}, column {}); JSON readers disagree on which copy counts, so write it once",
+                    e.line(),
+                    e.column()
+                ),
+            },
+            None => PlanError::Shape {
+                path: ".".into(),
+                message: format!("not valid JSON: {e}"),
+            },
+        })
+    }
+
+    struct Seed<'a> {
+        at: &'a At<'a>,
+        /// The path of the first duplicate key, set when one stops the reading.
+        duplicate: &'a RefCell<Option<String>>,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Seed<'_> {
+        type Value = Value;
+
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Seed<'_> {
+        type Value = Value;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON value")
+        }
+
+        fn visit_bool<E: Error>(self, v: bool) -> Result<Value, E> {
+            Ok(Value::Bool(v))
+        }
+
+        fn visit_i64<E: Error>(self, v: i64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+
+        fn visit_u64<E: Error>(self, v: u64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+
+        fn visit_f64<E: Error>(self, v: f64) -> Result<Value, E> {
+            Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
+        }
+
+        fn visit_str<E: Error>(self, v: &str) -> Result<Value, E> {
+            Ok(Value::String(v.to_owned()))
+        }
+
+        fn visit_string<E: Error>(self, v: String) -> Result<Value, E> {
+            Ok(Value::String(v))
+        }
+
+        fn visit_unit<E: Error>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            let mut out = Vec::new();
+            loop {
+                let at = At::Index(self.at, out.len());
+                let seed = Seed {
+                    at: &at,
+                    duplicate: self.duplicate,
+                };
+                match seq.next_element_seed(seed)? {
+                    Some(v) => out.push(v),
+                    None => return Ok(Value::Array(out)),
+                }
+            }
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut out = Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let at = At::Key(self.at, &key);
+                if out.contains_key(&key) {
+                    *self.duplicate.borrow_mut() = Some(at.path());
+                    return Err(A::Error::custom(format_args!("duplicate key `{key}`")));
+                }
+                let value = map.next_value_seed(Seed {
+                    at: &at,
+                    duplicate: self.duplicate,
+                })?;
+                out.insert(key, value);
+            }
+            Ok(Value::Object(out))
+        }
+    }
+}
+
 mod de {
     //! Lenient readers for fields users write either as a string or as a number. A visitor, not
     //! an untagged enum: serde buffers untagged input in its `Content` tree (code the planner's
@@ -681,6 +832,90 @@ mod tests {
             Plan::example().to_json().find("\"version\"")
                 < Plan::example().to_json().find("\"cluster\"")
         );
+    }
+
+    /// Issue 11, case 7: a key written twice is refused with its path, on both roads alike.
+    #[test]
+    fn both_roads_refuse_a_duplicate_key_with_its_path() {
+        let cases = [
+            (
+                r#"{"version":1,"version":1,"cluster":{"name":"a","resourceGroup":"b","location":"c"}}"#,
+                "version",
+            ),
+            (
+                r#"{"version":1,"cluster":{"name":"a","resourceGroup":"b","location":"c","name":"d"}}"#,
+                "cluster.name",
+            ),
+            (
+                r#"{"version":1,"cluster":{"name":"a","resourceGroup":"b","location":"c"},"podCidr":"10.1.0.0/16","podCidr":"10.2.0.0/16"}"#,
+                "podCidr",
+            ),
+            (
+                r#"{"version":1,"cluster":{"name":"a","resourceGroup":"b","location":"c"},"vnet":{"name":"v","addressSpace":["10.0.0.0/8"],"subnets":[{"name":"s","cidr":"10.0.0.0/24"},{"name":"t","cidr":"10.1.0.0/24","cidr":"10.2.0.0/24"}]}}"#,
+                "vnet.subnets[1].cidr",
+            ),
+            // Unknown keys are refused too, but a duplicate is named first: it is found while reading.
+            (r#"{"version":1,"x":{"k":1,"k":2}}"#, "x.k"),
+        ];
+        for (text, want) in cases {
+            for e in [
+                Plan::from_json(text).unwrap_err(),
+                Plan::from_json_via_value(text).unwrap_err(),
+            ] {
+                match e {
+                    PlanError::Shape { path, message } => {
+                        assert_eq!(path, want, "{text}");
+                        assert!(message.contains("appears twice"), "{message}");
+                        assert!(message.contains("line 1, column"), "{message}");
+                    }
+                    other => panic!("{text}: {other:?}"),
+                }
+            }
+        }
+        // The same key in two objects is no duplicate.
+        let text = Plan::example().to_json();
+        assert_eq!(Plan::from_json_via_value(&text).unwrap(), Plan::example());
+    }
+
+    /// Issue 11, case 7: a UTF-8 byte order mark before the document is skipped, on both roads;
+    /// one anywhere else is still an error.
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let text = format!("\u{feff}{}", Plan::example().to_json());
+        assert_eq!(Plan::from_json(&text).unwrap(), Plan::example());
+        let e = Plan::from_json(&format!(" {text}")).unwrap_err();
+        assert!(e.to_string().contains("not valid JSON"), "{e}");
+    }
+
+    /// The value road reads numbers, nulls, nesting and escapes as `serde_json` does.
+    #[test]
+    fn the_strict_reader_reads_as_serde_json_does() {
+        for text in [
+            r#"{"a":[1,-2,3.5,1e300,null,true,false,"x\u00e9\n",{},[]],"b":{"c":{"d":18446744073709551615}}}"#,
+            "[]",
+            "0",
+            r#""s""#,
+        ] {
+            let want: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(strict::parse(text).unwrap(), want, "{text}");
+            assert_eq!(
+                strict::parse(text).unwrap().to_string(),
+                want.to_string(),
+                "{text}"
+            );
+        }
+        for bad in ["", "{", "[1,]", "{\"a\":1}x", "nul"] {
+            let want = serde_json::from_str::<serde_json::Value>(bad)
+                .unwrap_err()
+                .to_string();
+            match strict::parse(bad).unwrap_err() {
+                PlanError::Shape { path, message } => {
+                    assert_eq!(path, ".");
+                    assert_eq!(message, format!("not valid JSON: {want}"));
+                }
+                other => panic!("{other:?}"),
+            }
+        }
     }
 
     #[test]
