@@ -300,3 +300,83 @@ fn explain_every_rule() {
         stderr(&o)
     );
 }
+
+/// Runs byocni under a file-size limit of `kib` KiB with SIGXFSZ ignored, as on a full disk:
+/// writes past the limit fail with EFBIG (ENOSPC's stand-in) instead of killing the process.
+pub(crate) fn byocni_with_full_disk(args: &[&str], dir: &Path, kib: u32) -> Output {
+    let mut script = format!("trap '' XFSZ; ulimit -S -f {kib}; exec");
+    for a in std::iter::once(byocni_bin().to_str().unwrap()).chain(args.iter().copied()) {
+        script.push(' ');
+        script.push_str(&shlex::try_quote(a).unwrap());
+    }
+    Command::new("bash")
+        .args(["-c", &script])
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run bash")
+}
+
+#[test]
+fn a_full_disk_leaves_the_previous_plan_whole() {
+    // Issue 10, defect 4: `suggest big.json -o big.json` on a full disk truncated the plan.
+    let dir = tempfile::tempdir().unwrap();
+    let mut plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("seed.json")).unwrap()).unwrap();
+    plan["connectedNetworks"] = (0..3000)
+        .map(|i| serde_json::json!({ "name": format!("net-{i}"), "cidr": format!("172.{}.{}.0/24", 16 + i / 256, i % 256) }))
+        .collect();
+    plan.as_object_mut().unwrap().remove("podCidr");
+    let before = serde_json::to_string_pretty(&plan).unwrap();
+    assert!(before.len() > 200 * 1024, "{}", before.len());
+    std::fs::write(dir.path().join("big.json"), &before).unwrap();
+    let o = byocni_with_full_disk(&["suggest", "big.json", "-o", "big.json"], dir.path(), 64);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cannot write big.json")
+            && stderr(&o).contains("the previous file is left as it was"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("big.json")).unwrap(),
+        before
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 1, "no temporary file is left behind: {left:?}");
+    // With room, the same command writes the completed plan.
+    let o = byocni(&["suggest", "big.json", "-o", "big.json"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let after = std::fs::read_to_string(dir.path().join("big.json")).unwrap();
+    assert!(after.contains("\"podCidr\""));
+}
+
+#[test]
+fn a_plan_larger_than_256_mib_is_refused_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = std::fs::File::create(dir.path().join("huge.json")).unwrap();
+    f.set_len(257 * 1024 * 1024).unwrap(); // sparse: no disk used
+    let o = byocni(&["check", "huge.json"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("huge.json is larger than 256 MiB"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn parse_errors_show_control_characters_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "evil.json",
+        // JSON escapes: the parsed key holds ESC and BEL, which the error message names.
+        r#"{"version": 1, "cluster\u001b]0;pwned\u0007\u001b[2J": 1}"#,
+    );
+    let o = byocni(&["check", &f], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert!(err.contains("\\u{1b}]0;pwned\\u{7}"), "{err}");
+}

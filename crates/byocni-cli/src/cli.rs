@@ -111,6 +111,10 @@ pub(crate) struct ApplyArgs {
     /// Also install the CNI and wait for Ready nodes.
     #[arg(long)]
     pub(crate) cni: bool,
+    /// The journal of this plan's run (default: PLAN.journal.json; required for a plan read
+    /// from stdin). A lock file next to it (JOURNAL.lock) keeps a second run out.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) journal: Option<PathBuf>,
     /// Kubeconfig file for `--cni` (default: next to the plan).
     #[arg(long)]
     pub(crate) kubeconfig: Option<PathBuf>,
@@ -128,6 +132,10 @@ pub(crate) struct DestroyArgs {
     /// Print what would be removed; change nothing.
     #[arg(long)]
     pub(crate) dry_run: bool,
+    /// The journal of this plan's run (default: PLAN.journal.json; required for a plan read
+    /// from stdin). A lock file next to it (JOURNAL.lock) keeps a second run out.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) journal: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) azure: AzureArgs,
 }
@@ -147,6 +155,10 @@ pub(crate) enum CniCommand {
         /// Print the steps; change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// The journal of this plan's run (default: PLAN.journal.json; required for a plan
+        /// read from stdin).
+        #[arg(long, value_name = "FILE")]
+        journal: Option<PathBuf>,
         #[command(flatten)]
         azure: AzureArgs,
     },

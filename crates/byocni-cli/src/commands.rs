@@ -1,21 +1,18 @@
 //! The planning subcommands (new, check, suggest, export, explain) and the dispatch of the
 //! provisioning ones to [`crate::provision`]. Reading plans and the exit-code policy live here too.
 
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use byocni_core::check::explain::explain;
 use byocni_core::{check, render, suggest_into, Format, Plan, RenderError, RenderOptions, Rule};
 
 use crate::cli::{Cli, Command, OutputFormat};
 use crate::output;
 
-/// An error that means the input could not be read: exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub(crate) struct BadInput(pub(crate) String);
+pub(crate) use crate::files::{read_plan, BadInput};
+use crate::files::{write_atomic, write_text, Mode};
 
 /// Runs a parsed command line.
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -38,41 +35,17 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The exit code for an error that reached `main`: 2 for unreadable input, 1 otherwise.
+/// The exit code for an error that reached `main`: 2 for unreadable input, 4 for a file that
+/// could not be written, 1 otherwise.
 pub(crate) fn exit_code_for(err: &anyhow::Error) -> u8 {
-    if err
-        .chain()
-        .any(<dyn std::error::Error + 'static>::is::<BadInput>)
-    {
+    let is = |f: fn(&(dyn std::error::Error + 'static)) -> bool| err.chain().any(f);
+    if is(<dyn std::error::Error + 'static>::is::<BadInput>) {
         2
+    } else if is(<dyn std::error::Error + 'static>::is::<crate::files::WriteFailed>) {
+        4
     } else {
         1
     }
-}
-
-/// Reads and parses a plan file (`-` for stdin). Every failure is [`BadInput`].
-pub(crate) fn read_plan(path: &Path) -> anyhow::Result<Plan> {
-    let (text, name) = if path == Path::new("-") {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| BadInput(format!("cannot read the plan from stdin: {e}")))?;
-        (s, "<stdin>".to_owned())
-    } else {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            BadInput(format!(
-                "cannot read plan file {}: {e}{}",
-                path.display(),
-                if e.kind() == std::io::ErrorKind::NotFound {
-                    " (create one with `byocni new`)"
-                } else {
-                    ""
-                }
-            ))
-        })?;
-        (text, path.display().to_string())
-    };
-    Plan::from_json(&text).map_err(|e| BadInput(format!("{name}: {e}")).into())
 }
 
 /// Writes text to a file or stdout.
@@ -83,36 +56,30 @@ fn write_out(output: Option<&Path>, text: &str, executable: bool) -> anyhow::Res
             out.write_all(text.as_bytes())?;
             out.flush()?;
         }
-        Some(p) => {
-            std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))?;
-            #[cfg(unix)]
+        Some(p) => write_text(
+            p,
+            text,
             if executable {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755))
-                    .with_context(|| format!("cannot make {} executable", p.display()))?;
-            }
-            #[cfg(not(unix))]
-            let _ = executable;
-        }
+                Mode::Executable
+            } else {
+                Mode::Normal
+            },
+        )?,
     }
     Ok(())
 }
 
 /// Writes a plan as pretty JSON, streamed (a plan may hold 1,000,000 connected networks).
 fn write_plan(output: Option<&Path>, plan: &Plan) -> anyhow::Result<()> {
-    fn to(w: impl Write, plan: &Plan) -> anyhow::Result<()> {
+    fn to(w: &mut dyn Write, plan: &Plan) -> std::io::Result<()> {
         let mut w = std::io::BufWriter::new(w);
         serde_json::to_writer_pretty(&mut w, plan)?;
         w.write_all(b"\n")?;
-        w.flush()?;
-        Ok(())
+        w.flush()
     }
     match output {
-        None => to(std::io::stdout().lock(), plan),
-        Some(p) => to(
-            std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
-            plan,
-        ),
+        None => Ok(to(&mut std::io::stdout().lock(), plan)?),
+        Some(p) => write_atomic(p, Mode::Normal, |w| to(w, plan)),
     }
 }
 
@@ -274,11 +241,4 @@ fn explain_cmd(rule: Option<&str>) -> anyhow::Result<ExitCode> {
         ))
         .into())
     }
-}
-
-/// The default path of a file that lives next to the plan (journal, kubeconfig).
-pub(crate) fn beside(plan: &Path, suffix: &str) -> PathBuf {
-    let mut s = plan.as_os_str().to_owned();
-    s.push(suffix);
-    PathBuf::from(s)
 }

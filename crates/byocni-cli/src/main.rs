@@ -1,8 +1,10 @@
 //! The `byocni` binary: parses arguments and hands each subcommand to its module. Exit codes:
-//! 0 ok, 1 findings with errors (or a failed run), 2 unreadable input or bad usage.
+//! 0 ok, 1 findings with errors (or a failed run), 2 unreadable input or bad usage, 4 a file
+//! could not be written (the previous one is kept).
 
 mod cli;
 mod commands;
+mod files;
 mod output;
 mod provision;
 

@@ -386,7 +386,7 @@ impl<'a> Engine<'a> {
             step.create.program.name(),
             out.code,
             out.stderr.trim().lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n"),
-            Journal::path_for(plan).display()
+            self.journal.path().display()
         );
     }
 }

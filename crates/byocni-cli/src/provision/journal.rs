@@ -42,14 +42,14 @@ pub(crate) struct Journal {
 }
 
 impl Journal {
-    /// The journal's path for a plan.
-    pub(crate) fn path_for(plan: &Path) -> PathBuf {
-        crate::commands::beside(plan, ".journal.json")
+    /// Where it is written.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
     }
 
-    /// Loads the journal of a plan, or an empty one.
-    pub(crate) fn load(plan: &Path) -> anyhow::Result<Journal> {
-        let path = Self::path_for(plan);
+    /// Loads a journal, or an empty one when the file does not exist.
+    pub(crate) fn load(path: &Path) -> anyhow::Result<Journal> {
+        let path = path.to_path_buf();
         let mut j: Journal = match std::fs::read_to_string(&path) {
             Ok(t) => serde_json::from_str(&t).with_context(|| {
                 format!(
@@ -78,8 +78,7 @@ impl Journal {
 
     fn save(&self) -> anyhow::Result<()> {
         let text = serde_json::to_string_pretty(self)? + "\n";
-        std::fs::write(&self.path, text)
-            .with_context(|| format!("cannot write the journal {}", self.path.display()))
+        crate::files::write_text(&self.path, &text, crate::files::Mode::Normal)
     }
 
     /// Whether apply created this step's resource.

@@ -20,7 +20,7 @@ use byocni_core::Plan;
 use serde_json::Value;
 
 use crate::cli::{ApplyArgs, CniCommand, DestroyArgs, DiscoverArgs, OutputFormat, StatusArgs};
-use crate::commands::{beside, read_plan};
+use crate::files::{beside, journal_path, lock, private_dir, read_plan};
 use engine::{Engine, Mode};
 use journal::Journal;
 use runner::{ProcessRunner, Runner};
@@ -121,7 +121,13 @@ pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
     };
     preflight(&mut runner)?;
     let steps = provision_steps(&plan);
-    let mut journal = Journal::load(&args.plan)?;
+    let jpath = journal_path(&args.plan, args.journal.as_deref())?;
+    let _lock = if args.dry_run {
+        None
+    } else {
+        Some(lock(&jpath, &format!("apply {}", args.plan.display()))?)
+    };
+    let mut journal = Journal::load(&jpath)?;
     let mut engine = Engine::new(&mut runner, &mut journal);
     if args.dry_run {
         engine.run(&steps, Mode::DryRun, "apply", &args.plan)?;
@@ -139,6 +145,7 @@ pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
     if !engine.run(&steps, Mode::Apply, "apply", &args.plan)? {
         return Ok(ExitCode::from(1));
     }
+    drop(engine);
     eprintln!(
         "\ncluster {} is ready for its CNI: nodes stay NotReady (\"cni plugin not initialized\") until one is installed.",
         plan.cluster.name
@@ -148,6 +155,7 @@ pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
             &plan,
             &args.plan,
             args.kubeconfig.as_deref(),
+            &mut journal,
             args.timeout,
             false,
             true,
@@ -163,7 +171,13 @@ pub(crate) fn destroy(args: DestroyArgs) -> anyhow::Result<ExitCode> {
     let mut runner = ProcessRunner {
         subscription: args.azure.subscription.clone(),
     };
-    let mut journal = Journal::load(&args.plan)?;
+    let jpath = journal_path(&args.plan, args.journal.as_deref())?;
+    let _lock = if args.dry_run {
+        None
+    } else {
+        Some(lock(&jpath, &format!("destroy {}", args.plan.display()))?)
+    };
+    let mut journal = Journal::load(&jpath)?;
     let steps: Vec<_> = destroy_steps(&plan)
         .into_iter()
         .filter(|s| journal.created(&s.id))
@@ -171,7 +185,7 @@ pub(crate) fn destroy(args: DestroyArgs) -> anyhow::Result<ExitCode> {
     if steps.is_empty() {
         eprintln!(
             "nothing to destroy: the journal {} records no resource that `byocni apply` created",
-            Journal::path_for(&args.plan).display()
+            jpath.display()
         );
         return Ok(ExitCode::SUCCESS);
     }
@@ -198,19 +212,26 @@ pub(crate) fn cni(command: CniCommand) -> anyhow::Result<ExitCode> {
         kubeconfig,
         timeout,
         dry_run,
+        journal,
         azure,
     } = command;
     let plan = checked_plan(&path)?;
     let mut runner = ProcessRunner {
         subscription: azure.subscription.clone(),
     };
-    if !dry_run {
+    let jpath = journal_path(&path, journal.as_deref())?;
+    let _lock = if dry_run {
+        None
+    } else {
         preflight(&mut runner)?;
-    }
+        Some(lock(&jpath, &format!("cni install {}", path.display()))?)
+    };
+    let mut journal = Journal::load(&jpath)?;
     install_cni(
         &plan,
         &path,
         kubeconfig.as_deref(),
+        &mut journal,
         timeout,
         dry_run,
         azure.yes,
@@ -228,10 +249,12 @@ fn poll_interval() -> Duration {
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 fn install_cni(
     plan: &Plan,
     path: &Path,
     kubeconfig: Option<&Path>,
+    journal: &mut Journal,
     timeout: u64,
     dry_run: bool,
     yes: bool,
@@ -249,8 +272,7 @@ fn install_cni(
             path.display()
         );
     }
-    let mut journal = Journal::load(path)?;
-    let mut engine = Engine::new(runner, &mut journal);
+    let mut engine = Engine::new(runner, journal);
     if dry_run {
         engine.run(&steps, Mode::DryRun, "cni install", path)?;
         return Ok(ExitCode::SUCCESS);
@@ -263,11 +285,10 @@ fn install_cni(
         ),
         yes,
     )?;
-    let dir = std::env::temp_dir().join(format!("byocni-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    engine.files_dir = Some(dir.clone());
+    let dir = private_dir()?;
+    engine.files_dir = Some(dir.path().to_path_buf());
     let ok = engine.run(&steps, Mode::Always, "cni install", path)?;
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(dir);
     if !ok {
         return Ok(ExitCode::from(1));
     }
@@ -501,7 +522,7 @@ pub(crate) fn discover(args: DiscoverArgs) -> anyhow::Result<ExitCode> {
     let text = plan.to_json();
     match &args.output {
         Some(o) => {
-            std::fs::write(o, &text).with_context(|| format!("cannot write {}", o.display()))?;
+            crate::files::write_text(o, &text, crate::files::Mode::Normal)?;
         }
         None => print!("{text}"),
     }
