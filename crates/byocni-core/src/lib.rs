@@ -18,6 +18,7 @@
 pub mod check;
 pub mod cidr;
 pub mod finding;
+pub mod locate;
 pub mod plan;
 pub mod render;
 pub mod space;
@@ -27,6 +28,7 @@ pub mod suggest;
 pub use check::{check, check_with, ConnectedIndex, Report};
 pub use cidr::{Cidr, CidrError};
 pub use finding::{apply_edit, Edit, Finding, Fix, Rule, Severity};
+pub use locate::{locate, locate_all, Located, Position};
 pub use plan::{Plan, PlanError};
 pub use render::{render, Format, RenderError, RenderOptions};
 pub use suggest::{suggest, suggest_into, SuggestError, Suggestion};
