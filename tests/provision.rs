@@ -445,3 +445,24 @@ fn discover_merges_the_estate_into_connected_networks() {
     let o = sim.byocni(&["discover"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("10.60.0.0/16\tvnet spoke"));
 }
+
+/// Issue 11, case 8: a dual-stack VNet's IPv6 prefix is recorded by `discover`, and `check`
+/// passes the plan it wrote.
+#[test]
+fn discover_records_ipv6_prefixes_that_check_then_accepts() {
+    let sim = Sim::new("seed.json");
+    sim.knob("estate", r#"[{"name":"hub","addressSpace":{"addressPrefixes":["10.70.0.0/16","fd00:db8:deca::/48"]}}]"#);
+    let o = sim.byocni(&["discover", "plan.json", "-o", "merged.json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains(
+            "added 2 connected network(s) (1 IPv6, recorded but outside the IPv4 checks)"
+        ),
+        "{}",
+        text(&o)
+    );
+    let merged = std::fs::read_to_string(sim.path("merged.json")).unwrap();
+    assert!(merged.contains("fd00:db8:deca::/48"), "{merged}");
+    let o = sim.byocni(&["check", "merged.json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}

@@ -509,11 +509,13 @@ pub(crate) fn discover(args: DiscoverArgs) -> anyhow::Result<ExitCode> {
         .map(|v| v.address_space.clone())
         .unwrap_or_default();
     let own_name = plan.vnet.as_ref().map(|v| format!("vnet {}", v.name));
-    let mut added = 0;
+    let (mut added, mut ipv6) = (0, 0);
     for (name, cidr) in found {
         let known = plan.connected_networks.iter().any(|c| c.cidr == cidr);
         let is_own = own_name.as_deref() == Some(name.as_str()) && own.contains(&cidr);
         if !known && !is_own {
+            // Dual-stack VNets' IPv6 prefixes are recorded too; the IPv4 rules skip them.
+            ipv6 += usize::from(byocni_core::cidr::is_ipv6_network(&cidr));
             plan.connected_networks
                 .push(byocni_core::plan::ConnectedNetwork { name, cidr });
             added += 1;
@@ -526,6 +528,11 @@ pub(crate) fn discover(args: DiscoverArgs) -> anyhow::Result<ExitCode> {
         }
         None => print!("{text}"),
     }
-    eprintln!("added {added} connected network(s); run `byocni check` on the result");
+    let v6 = if ipv6 > 0 {
+        format!(" ({ipv6} IPv6, recorded but outside the IPv4 checks)")
+    } else {
+        String::new()
+    };
+    eprintln!("added {added} connected network(s){v6}; run `byocni check` on the result");
     Ok(ExitCode::SUCCESS)
 }
