@@ -348,6 +348,119 @@ mod tests {
         assert_eq!(Cidr::parse(""), Err(CidrError::Empty));
     }
 
+    /// Rule 25 at the edges: leading zeros carry the decimal form; signs, spaces, hex,
+    /// non-ASCII digits and out-of-range numbers are refused.
+    #[test]
+    fn plain_dotted_decimal_only() {
+        assert_eq!(
+            Cidr::parse("010.20.0.0/16"),
+            Err(CidrError::LeadingZero {
+                text: "010.20.0.0/16".into(),
+                decimal: "10.20.0.0/16".into()
+            })
+        );
+        assert_eq!(
+            parse_ipv4("10.0.0.010"),
+            Err(CidrError::LeadingZero {
+                text: "10.0.0.010".into(),
+                decimal: "10.0.0.10".into()
+            })
+        );
+        assert!(matches!(
+            Cidr::parse("10.0.0.0/08"),
+            Err(CidrError::LeadingZero { decimal, .. }) if decimal == "10.0.0.0/8"
+        ));
+        assert!(matches!(
+            Cidr::parse("00.0.0.0/0"),
+            Err(CidrError::LeadingZero { decimal, .. }) if decimal == "0.0.0.0/0"
+        ));
+        for bad in [
+            "+10.0.0.0/8",
+            "10.0.0.0/+8",
+            "10.0.0.0/-8",
+            "1 0.0.0.0/8",
+            "10.0.0.0/ 8",
+            "10.0.0.0 /8",
+            "0x0a.0.0.0/8",
+            "10.0.0.0/8/8",
+            "10..0.0/8",
+            "10.0.0.0/",
+            "/8",
+            "10.0.0.0/33",
+            "10.0.0.0/100",
+            "256.0.0.0/8",
+            "1000.0.0.0/8",
+            "٣.0.0.0/8",
+            "10.0.0.0/8 x",
+            "10.0.0.0.0/8",
+        ] {
+            assert!(
+                matches!(Cidr::parse(bad), Err(CidrError::Invalid(_))),
+                "{bad}"
+            );
+        }
+        // A leading zero in an otherwise bad text is just bad.
+        assert!(matches!(
+            Cidr::parse("0256.0.0.0/8"),
+            Err(CidrError::Invalid(_))
+        ));
+        assert_eq!(parse_ipv4(" 10.0.0.10 "), Ok(Ipv4Addr::new(10, 0, 0, 10)));
+        assert_eq!(parse_ipv4(""), Err(CidrError::EmptyAddress));
+        assert!(matches!(
+            parse_ipv4("10.0.0.10/32"),
+            Err(CidrError::NotAnAddress(_))
+        ));
+        assert!(matches!(
+            parse_ipv4("fd00::1"),
+            Err(CidrError::InvalidAddress(_))
+        ));
+        assert!(is_ipv6_network("fd00:db8:deca::/48"));
+        assert!(is_ipv6_network("2001:db8::1/64"));
+        assert!(!is_ipv6_network("10.0.0.0/8"));
+        assert!(!is_ipv6_network("fd00:zz::/48"));
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        /// Differential: the address reader accepts exactly what the standard library's strict
+        /// `Ipv4Addr` parser accepts (which also refuses leading zeros and signs), with the same
+        /// value; it only also trims the outside.
+        #[test]
+        fn the_address_reader_agrees_with_std(s in "[ 0-9.+x/-]{0,18}") {
+            prop_assert_eq!(parse_ipv4(&s).ok(), s.trim().parse::<Ipv4Addr>().ok(), "{:?}", s);
+        }
+
+        /// A CIDR is accepted exactly in its one canonical spelling (what `Display` writes);
+        /// a refused text with host bits set names the network std's reading denotes.
+        #[test]
+        fn a_cidr_reads_only_in_its_canonical_spelling(s in "[ 0-9./+]{0,20}") {
+            match Cidr::parse(&s) {
+                Ok(c) => prop_assert_eq!(c.to_string(), s.trim()),
+                Err(CidrError::HostBitsSet { normalised, .. }) => {
+                    let (a, p) = s.trim().split_once('/').unwrap();
+                    let a: Ipv4Addr = a.parse().unwrap();
+                    prop_assert_eq!(Some(normalised), Cidr::new(a, p.parse().unwrap()));
+                }
+                Err(CidrError::LeadingZero { decimal, .. }) => {
+                    let again = matches!(Cidr::parse(&decimal), Err(CidrError::LeadingZero { .. }));
+                    prop_assert!(!again, "{:?} -> {:?}", s, decimal);
+                }
+                Err(_) => {}
+            }
+        }
+
+        /// Every network reads back from its spelling.
+        #[test]
+        fn every_network_round_trips(start in any::<u32>(), p in 0u8..=32) {
+            let c = Cidr::from_u32(start, p).unwrap();
+            prop_assert_eq!(Cidr::parse(&c.to_string()), Ok(c));
+            prop_assert_eq!(parse_ipv4(&c.network().to_string()), Ok(c.network()));
+        }
+    }
+
     #[test]
     fn arithmetic() {
         let c = Cidr::parse("10.224.0.0/12").unwrap();

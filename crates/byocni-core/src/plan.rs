@@ -918,6 +918,53 @@ mod tests {
         }
     }
 
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+        /// Rule 24: a max surge is accepted only in its canonical spelling, and a count never
+        /// surges more than the pool.
+        #[test]
+        fn max_surge_reads_only_plain_digits(s in "[ 0-9%+-]{0,6}", nodes in 0u64..2000) {
+            match parse_max_surge(&s) {
+                Some(MaxSurge::Count(n)) => {
+                    prop_assert_eq!(n.to_string(), s);
+                    prop_assert!(n >= 1);
+                    prop_assert_eq!(MaxSurge::Count(n).nodes_for(nodes), u64::from(n).min(nodes));
+                }
+                Some(MaxSurge::Percent(p)) => {
+                    prop_assert_eq!(format!("{p}%"), s);
+                    prop_assert!(MaxSurge::Percent(p).nodes_for(nodes) <= nodes);
+                }
+                None => {}
+            }
+        }
+
+        /// Issue 11, case 7: a key of the example written twice, anywhere, is refused by both
+        /// roads alike, at a path ending in that key.
+        #[test]
+        fn a_repeated_line_of_the_example_is_refused_alike(line in 0usize..60) {
+            let text = EXAMPLE_JSON;
+            let lines: Vec<&str> = text.lines().collect();
+            let Some(l) = lines.get(line % lines.len()) else { return Ok(()) };
+            // Only `"key": scalar,` lines: repeating them keeps the JSON well-formed.
+            let Some((key, _)) = l.trim().strip_prefix('"').and_then(|r| r.split_once("\": ")) else { return Ok(()) };
+            if !l.ends_with(',') || l.ends_with("{,") || l.trim_end().ends_with("[,") {
+                return Ok(());
+            }
+            let mut twice = lines.clone();
+            twice.insert(line % lines.len(), l);
+            let twice = twice.join("\n");
+            let direct = Plan::from_json(&twice);
+            prop_assert_eq!(&direct, &Plan::from_json_via_value(&twice));
+            match direct {
+                Err(PlanError::Shape { path, .. }) => prop_assert!(path.ends_with(key), "{} vs {}", path, key),
+                other => prop_assert!(false, "{:?}", other),
+            }
+        }
+    }
+
     #[test]
     fn without_path_errors_a_shape_error_still_says_what() {
         let value = serde_json::json!({"version": 1, "cluster": {"name": "a", "resourceGroup": "b",
