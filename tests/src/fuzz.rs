@@ -7,8 +7,9 @@
 //! suggestions and renderers with values JSON fuzzing rarely builds).
 
 use arbitrary::{Arbitrary, Unstructured};
+use byocni_core::cidr::Cidr;
 use byocni_core::plan::{
-    CniPlugin, ConnectedNetwork, NodePool, PoolMode, Subnet, SubnetRole, Vnet,
+    CniPlugin, ConnectedNetwork, MaxSurge, NodePool, PoolMode, Subnet, SubnetRole, Vnet,
 };
 use byocni_core::render::{render, Format, RenderOptions};
 use byocni_core::{apply_edit, check, steps, suggest, Plan};
@@ -54,6 +55,10 @@ pub fn pipeline(plan: &Plan) {
         }
     }
 
+    if !report.has_errors() {
+        clean_plans_are_canonical(plan);
+    }
+
     if let Ok(s) = suggest(plan) {
         let _ = check(&s.plan);
     }
@@ -83,10 +88,76 @@ pub fn pipeline(plan: &Plan) {
     let _ = steps::cni_steps(plan, "/tmp/kubeconfig");
 }
 
+/// What a plan without errors holds is what the exports write as is (rules 23-25): every range
+/// in its one canonical spelling, max surges in plain digits, a node resource group AKS takes.
+fn clean_plans_are_canonical(plan: &Plan) {
+    let canonical = |t: &str| {
+        let c = Cidr::parse(t).unwrap_or_else(|e| panic!("clean plan holds `{t}`: {e}"));
+        assert_eq!(
+            c.to_string(),
+            t.trim(),
+            "clean plan holds a non-canonical CIDR"
+        );
+    };
+    let mut ranges: Vec<&str> = plan.vnet_address_space();
+    if let Some(v) = &plan.vnet {
+        ranges.extend(v.subnets.iter().map(|s| s.cidr.as_str()));
+    }
+    ranges.extend(plan.pod_cidr.as_deref());
+    ranges.push(plan.effective_service_cidr());
+    for t in ranges {
+        canonical(t);
+    }
+    for n in &plan.connected_networks {
+        if !byocni_core::cidr::is_ipv6_network(&n.cidr) {
+            canonical(&n.cidr);
+        }
+    }
+    let dns = plan.effective_dns_service_ip();
+    let a = byocni_core::cidr::parse_ipv4(dns).expect("clean plan has a DNS IP");
+    assert_eq!(
+        a.to_string(),
+        dns.trim(),
+        "clean plan holds a non-canonical DNS IP"
+    );
+    for p in plan.effective_node_pools() {
+        let s = p.effective_max_surge();
+        match byocni_core::plan::parse_max_surge(s) {
+            Some(MaxSurge::Count(n)) => assert!(n >= 1 && n.to_string() == s, "{s:?}"),
+            Some(MaxSurge::Percent(n)) => assert_eq!(format!("{n}%"), s),
+            None => panic!("clean plan holds max surge {s:?}"),
+        }
+    }
+    assert!(plan.effective_node_resource_group().chars().count() <= 90);
+    if plan.cluster.node_resource_group.is_none() {
+        assert!(plan.effective_node_resource_group().chars().count() <= 80);
+    }
+}
+
 /// A text that is usually CIDR-shaped and sometimes anything at all.
 fn cidr_text(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
-    Ok(match u.int_in_range(0..=3)? {
+    Ok(match u.int_in_range(0..=5)? {
         0 => String::arbitrary(u)?,
+        // Rule 25's traps: a leading zero, a sign or a space before a number.
+        4 => {
+            let mut parts: Vec<String> = u32::arbitrary(u)?
+                .to_be_bytes()
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            parts.push(u.int_in_range(0u8..=32)?.to_string());
+            let i = u.choose_index(parts.len())?;
+            parts[i].insert_str(0, u.choose(&["0", "00", "+", " ", "-"])?);
+            let prefix = parts.pop().unwrap_or_default();
+            format!("{}/{prefix}", parts.join("."))
+        }
+        // The IPv6 half of a dual-stack VNet.
+        5 => format!(
+            "{:x}:{:x}::/{}",
+            u16::arbitrary(u)?,
+            u16::arbitrary(u)?,
+            u.int_in_range(0..=129)?
+        ),
         1 => {
             let octets = u32::arbitrary(u)?.to_be_bytes();
             format!(
@@ -109,7 +180,7 @@ fn structured_plan(u: &mut Unstructured<'_>) -> arbitrary::Result<Plan> {
     let mut p = Plan::example();
     let edits = u.int_in_range(0..=24)?;
     for _ in 0..edits {
-        match u.int_in_range(0..=19)? {
+        match u.int_in_range(0..=20)? {
             0 => p.cluster.name = String::arbitrary(u)?,
             1 => p.cluster.resource_group = String::arbitrary(u)?,
             2 => p.cluster.location = String::arbitrary(u)?,
@@ -185,6 +256,7 @@ fn structured_plan(u: &mut Unstructured<'_>) -> arbitrary::Result<Plan> {
             16 => p.internal_load_balancers = Option::<u32>::arbitrary(u)?,
             17 => p.cni.plugin = *u.choose(&CniPlugin::ALL)?,
             18 => p.cni.per_node_prefix = Option::<u8>::arbitrary(u)?,
+            19 => p.cluster.node_resource_group = Option::<String>::arbitrary(u)?,
             _ => p.connected_networks.clear(),
         }
     }
