@@ -17,12 +17,14 @@
 
 pub mod check;
 pub mod cidr;
+pub mod cni_values;
 pub mod finding;
 pub mod plan;
 pub mod render;
 pub mod space;
 pub mod steps;
 pub mod suggest;
+mod text;
 
 pub use check::{check, check_with, ConnectedIndex, Report};
 pub use cidr::{Cidr, CidrError};

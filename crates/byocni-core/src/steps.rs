@@ -7,6 +7,10 @@
 
 use serde::Serialize;
 
+use crate::cni_values::{
+    calico_installation, cilium_values, CALICO_INSTALLATION_FILE, CALICO_VERSION,
+    CILIUM_CHART_VERSION, CILIUM_VALUES_FILE,
+};
 use crate::plan::Plan;
 
 /// The program a command runs.
@@ -146,10 +150,6 @@ pub struct Step {
 
 /// Network Contributor, the built-in role the cluster identity needs on the node subnet (rule 21).
 pub const NETWORK_CONTRIBUTOR: &str = "Network Contributor";
-/// The Cilium Helm chart version `cni install` pins.
-pub const CILIUM_CHART_VERSION: &str = "1.16.5";
-/// The Calico (Tigera operator) release `cni install` pins.
-pub const CALICO_VERSION: &str = "v3.28.2";
 
 /// Builds argv lists: full flag names only, and `--flag=value` when a value starts with `-`
 /// (argparse would read it as a flag otherwise).
@@ -609,8 +609,8 @@ pub fn cni_steps(plan: &Plan, kubeconfig: &str) -> Vec<Step> {
             );
             s.files.push(StepFile {
                 var: "CILIUM_VALUES".into(),
-                name: crate::render::Format::CiliumValues.file_name().into(),
-                contents: crate::render::cilium_values(plan),
+                name: CILIUM_VALUES_FILE.into(),
+                contents: cilium_values(plan),
             });
             vec![repo, s]
         }
@@ -641,8 +641,8 @@ pub fn cni_steps(plan: &Plan, kubeconfig: &str) -> Vec<Step> {
             );
             s.files.push(StepFile {
                 var: "CALICO_INSTALLATION".into(),
-                name: crate::render::Format::Calico.file_name().into(),
-                contents: crate::render::calico_installation(plan),
+                name: CALICO_INSTALLATION_FILE.into(),
+                contents: calico_installation(plan),
             });
             vec![operator, s]
         }

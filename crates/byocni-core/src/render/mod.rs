@@ -7,15 +7,15 @@
 
 use crate::finding::{Finding, Severity};
 use crate::plan::Plan;
+pub(crate) use crate::text::one_line;
 
 mod arm;
 mod bicep;
-mod cni;
 mod script;
 mod terraform;
 
+pub use crate::cni_values::{calico_installation, cilium_values};
 pub use arm::{AKS_API_VERSION, NETWORK_CONTRIBUTOR_ROLE_ID};
-pub use cni::{calico_installation, cilium_values};
 
 /// Export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -88,8 +88,8 @@ impl Format {
             Format::Arm => "azuredeploy.json",
             Format::Bicep => "main.bicep",
             Format::Terraform => "main.tf",
-            Format::CiliumValues => "cilium-values.yaml",
-            Format::Calico => "calico-installation.yaml",
+            Format::CiliumValues => crate::cni_values::CILIUM_VALUES_FILE,
+            Format::Calico => crate::cni_values::CALICO_INSTALLATION_FILE,
         }
     }
 }
@@ -138,8 +138,8 @@ pub fn render_checked(
         Format::Arm => arm::template(plan, &notes),
         Format::Bicep => bicep::template(plan, &notes),
         Format::Terraform => terraform::config(plan, &notes),
-        Format::CiliumValues => with_notes("#", &notes, &cni::cilium_values(plan)),
-        Format::Calico => with_notes("#", &notes, &cni::calico_installation(plan)),
+        Format::CiliumValues => with_notes("#", &notes, &crate::cni_values::cilium_values(plan)),
+        Format::Calico => with_notes("#", &notes, &crate::cni_values::calico_installation(plan)),
     })
 }
 
@@ -171,20 +171,6 @@ fn with_notes(marker: &str, notes: &[String], body: &str) -> String {
     }
     out.push_str(body);
     out
-}
-
-/// Text made safe for a one-line comment: control characters (newlines included) escaped, so
-/// nothing a user typed can end the comment.
-pub(crate) fn one_line(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
 }
 
 /// A short summary of the plan for headers.
