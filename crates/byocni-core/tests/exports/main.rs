@@ -1,0 +1,57 @@
+//! The exports checked by the tools and references their users rely on: `terraform fmt`,
+//! parsers of every target language fed hostile names (no injection), and the official schemas
+//! in `../shared/iac-refs/` (ARM, azurerm v4, the Cilium chart, the Calico `Installation` CRD).
+//! Every fixture and a property-test sample of generated plans go through each check.
+
+// The tests (not the crate) read reference files and run terraform, bash and shellcheck.
+#![allow(clippy::disallowed_types, clippy::disallowed_methods)]
+
+mod gen;
+mod terraform_fmt;
+
+use std::path::{Path, PathBuf};
+
+use byocni_core::render::{render, Format, RenderOptions};
+use byocni_core::Plan;
+
+/// The workspace root (two levels above this crate).
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Every plan in `tests/fixtures/`, by file stem, in name order.
+fn fixtures() -> Vec<(String, Plan)> {
+    let dir = workspace_root().join("tests/fixtures");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty(), "no fixtures in {}", dir.display());
+    paths
+        .into_iter()
+        .map(|p| {
+            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+            let plan = Plan::from_json(&std::fs::read_to_string(&p).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            (name, plan)
+        })
+        .collect()
+}
+
+/// A rendering, forced: plans with errors (a fixture, generated plans) render too.
+fn forced(plan: &Plan, format: Format) -> String {
+    render(plan, format, RenderOptions { force: true }).expect("forced rendering never refuses")
+}
+
+/// A program on the `PATH` or at a fixed place, if there.
+fn tool(name: &str, fixed: &[&str]) -> Option<PathBuf> {
+    fixed
+        .iter()
+        .map(PathBuf::from)
+        .chain(std::env::var_os("PATH").map_or_else(Vec::new, |p| {
+            std::env::split_paths(&p).map(|d| d.join(name)).collect()
+        }))
+        .find(|p| p.is_file())
+}
