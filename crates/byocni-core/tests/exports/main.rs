@@ -7,6 +7,7 @@
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 
 mod gen;
+mod injection;
 mod terraform_fmt;
 
 use std::path::{Path, PathBuf};
