@@ -8,6 +8,7 @@
 
 mod gen;
 mod injection;
+mod references;
 mod terraform_fmt;
 
 use std::path::{Path, PathBuf};
