@@ -18,9 +18,25 @@ pub const CILIUM_VALUES_FILE: &str = "cilium-values.yaml";
 /// The file name of the Calico `Installation` (downloads, `cni install`).
 pub const CALICO_INSTALLATION_FILE: &str = "calico-installation.yaml";
 
-/// A YAML double-quoted scalar (JSON string syntax is valid YAML).
+/// A YAML double-quoted scalar. JSON string syntax is YAML, but JSON leaves U+2028, U+2029,
+/// U+0085 (YAML 1.1 line breaks), DEL, C1 and the other characters of
+/// [`crate::text::needs_escape`] raw: those are written as `\uXXXX`.
 fn yq(s: &str) -> String {
-    serde_json::to_string(s).expect("strings serialise")
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            // Every such character is in the Basic Multilingual Plane: one `\\u` escape.
+            c if crate::text::needs_escape(c) => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Cilium Helm values for AKS BYO CNI: `aksbyocni.enabled`, cluster-pool IPAM on the pod CIDR.

@@ -179,6 +179,24 @@ impl Cmd {
         }
         self
     }
+    /// A flag that takes several values (`nargs='+'`): `--flag v1 v2`. A value that starts
+    /// with `-` cannot follow the flag as a word (argparse would read it as an option), so each
+    /// such value is written `--flag=value` after the others; a plan with one is refused by
+    /// check, and a forced rendering must still pass it as a value, never as an option.
+    fn flag_values<'a>(mut self, name: &str, values: impl IntoIterator<Item = &'a str>) -> Cmd {
+        let (dashed, plain): (Vec<&str>, Vec<&str>) =
+            values.into_iter().partition(|v| v.starts_with('-'));
+        if !plain.is_empty() || dashed.is_empty() {
+            self.0.args.push(Arg::Lit(name.to_owned()));
+            self.0
+                .args
+                .extend(plain.into_iter().map(|v| Arg::Lit(v.to_owned())));
+        }
+        for v in dashed {
+            self.0.args.push(Arg::Lit(format!("{name}={v}")));
+        }
+        self
+    }
     fn var(mut self, name: &str, var: &str) -> Cmd {
         self.0.args.push(Arg::Lit(name.to_owned()));
         self.0.args.push(Arg::Var(var.to_owned()));
@@ -283,14 +301,14 @@ pub fn provision_steps(plan: &Plan) -> Vec<Step> {
     let pools = plan.effective_node_pools();
     let mut node_subnet_var = None;
     if let Some(v) = &plan.vnet {
-        let mut create = Cmd::az(&["network", "vnet", "create"])
+        let create = Cmd::az(&["network", "vnet", "create"])
             .flag("--resource-group", rg)
             .flag("--name", &v.name)
             .flag("--location", &c.location)
-            .word("--address-prefixes");
-        for p in &v.address_space {
-            create = create.word(p.trim());
-        }
+            .flag_values(
+                "--address-prefixes",
+                v.address_space.iter().map(|p| p.trim()),
+            );
         let mut s = step(
             "vnet",
             StepKind::Vnet,

@@ -60,7 +60,7 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
         if let Some(node) = v.node_subnet() {
             let _ = writeln!(out, "\nresource nodeSubnet 'Microsoft.Network/virtualNetworks/subnets@2023-09-01' existing = {{\n  parent: vnet\n  name: {}\n}}", q(&node.name));
             let _ = writeln!(out, "\nresource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {{\n  name: {}\n  location: location\n}}", q(&identity_name(plan)));
-            let _ = writeln!(out, "\n// The cluster identity needs Network Contributor on the node subnet.\nresource networkContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {{\n  name: guid(nodeSubnet.id, identity.id, '{NETWORK_CONTRIBUTOR_ROLE_ID}')\n  scope: nodeSubnet\n  properties: {{\n    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '{NETWORK_CONTRIBUTOR_ROLE_ID}')\n    principalId: identity.properties.principalId\n    principalType: 'ServicePrincipal'\n  }}\n}}");
+            let _ = writeln!(out, "\n// The cluster identity needs Network Contributor on the node subnet.\nresource networkContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {{\n  name: guid(nodeSubnet.id, identity.id, '{NETWORK_CONTRIBUTOR_ROLE_ID}')\n  scope: nodeSubnet\n  properties: {{\n    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '{NETWORK_CONTRIBUTOR_ROLE_ID}')\n    principalId: identity.properties.principalId\n    principalType: 'ServicePrincipal'\n    description: {}\n  }}\n}}", q(&format!("byocni: Network Contributor for AKS cluster {}-{} on its node subnet", c.name, node.name)));
             identity_block = "  identity: {\n    type: 'UserAssigned'\n    userAssignedIdentities: {\n      '${identity.id}': {}\n    }\n  }\n".to_owned();
             depends = "  dependsOn: [\n    networkContributor\n  ]\n".to_owned();
             subnet_ref = Some("nodeSubnet.id");
@@ -90,7 +90,7 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
             let _ = writeln!(
                 out,
                 "        enableAutoScaling: true\n        minCount: {}\n        maxCount: {max}",
-                p.count.max(1)
+                p.count
             );
         }
         if let Some(r) = subnet_ref {

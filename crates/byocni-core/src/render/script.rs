@@ -21,7 +21,13 @@ fn sh(word: &str) -> String {
                 '\r' => out.push_str("\\r"),
                 '\0' => {}
                 c if c.is_ascii_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
-                c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+                // UTF-8 bytes, not `\u`: bash decodes `\u` by the locale, `\x` never.
+                c if c.is_control() => {
+                    let mut buf = [0u8; 4];
+                    for b in c.encode_utf8(&mut buf).bytes() {
+                        out.push_str(&format!("\\x{b:02x}"));
+                    }
+                }
                 c => out.push(c),
             }
         }
@@ -142,15 +148,31 @@ fn next_steps(plan: &Plan, marker: &str) -> String {
     out
 }
 
-/// Quotes one word for PowerShell: single quotes, with `'` doubled.
+/// Quotes one word for PowerShell: single quotes, with `'` (and the typographic single quotes
+/// PowerShell also reads as quotes) doubled. Only three shapes stay bare, none of which PowerShell
+/// reads as anything but the word itself: a long flag (`--resource-group`; never the
+/// stop-parsing token `--%`), a word that starts with a letter (`Standard_D4s_v5`), and a number
+/// or an address (`250`, `33%`, `10.0.0.0/16`). Everything else is quoted, in particular
+/// `--flag=value` (PowerShell splits native arguments that start with `-` at a `.` or `:` in
+/// some versions), `$`, backticks, `@`, parentheses, braces, quotes, `#` and `--%`.
 fn ps(word: &str) -> String {
-    // Bare words: flags and plain values; anything else is single-quoted.
-    let bare = !word.is_empty()
+    let flag = word.len() > 2
+        && word.starts_with("--")
+        && word[2..]
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    let name = word.starts_with(|c: char| c.is_ascii_alphabetic())
         && word
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=%".contains(c))
-        && (!word.starts_with('-') || word.starts_with("--"));
-    if bare {
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:".contains(c));
+    let number = word.starts_with(|c: char| c.is_ascii_digit())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_digit() || "./%".contains(c))
+        && word
+            .split(['.', '/', '%'])
+            .all(|part| part == "0" || !part.starts_with('0'));
+    if flag || name || number {
         return word.to_owned();
     }
     let mut out = String::from("'");
@@ -232,5 +254,12 @@ mod tests {
         assert_eq!(ps("$(x)"), "'$(x)'");
         assert_eq!(ps("--name"), "--name");
         assert_eq!(ps("10.0.0.0/16"), "10.0.0.0/16");
+        assert_eq!(ps("33%"), "33%");
+        assert_eq!(ps("--%"), "'--%'");
+        assert_eq!(ps("--name=-x.y"), "'--name=-x.y'");
+        assert_eq!(ps("-x"), "'-x'");
+        assert_eq!(ps("010"), "'010'");
+        assert_eq!(ps("1kb"), "'1kb'");
+        assert_eq!(ps("@(x)"), "'@(x)'");
     }
 }

@@ -71,14 +71,17 @@ pub(crate) fn plan() -> impl Strategy<Value = Plan> {
             Just("swedencentral".to_owned())
         ],
         proptest::option::of("[a-z][a-z0-9-]{0,20}[a-z0-9]"),
+        proptest::option::of("[a-zA-Z0-9_()-][a-zA-Z0-9_().-]{0,20}[a-zA-Z0-9_()-]"),
     )
-        .prop_map(|(name, resource_group, location, dns_prefix)| Cluster {
-            name,
-            resource_group,
-            location,
-            dns_prefix,
-            node_resource_group: None,
-        });
+        .prop_map(
+            |(name, resource_group, location, dns_prefix, node_resource_group)| Cluster {
+                name,
+                resource_group,
+                location,
+                dns_prefix,
+                node_resource_group,
+            },
+        );
     let vnet = proptest::option::of(
         (
             "[a-zA-Z][a-zA-Z0-9_.-]{0,30}[a-zA-Z0-9_]",

@@ -7,6 +7,8 @@
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 
 mod gen;
+mod injection;
+mod references;
 mod terraform_fmt;
 
 use std::path::{Path, PathBuf};
