@@ -56,6 +56,10 @@ fn every_az_command_parses_with_the_real_az() {
         let bash = render(&p, Format::Bash, RenderOptions::default()).unwrap();
         all.extend(bash_az_commands(&bash));
     }
+    // A plan that names its node resource group (rule 23): --node-resource-group.
+    let mut named = plan("seed.json");
+    named.cluster.node_resource_group = Some("myAKSCluster-nodes".into());
+    all.extend(az_argvs(&provision_steps(&named)));
     all.extend(byocni_tests::az::extra_commands());
     // `byocni apply --subscription` appends it to every az command: one of each kind with it.
     let mut kinds = BTreeSet::new();
