@@ -1031,6 +1031,12 @@ fn cilium_values_outside_the_chart_are_caught() {
         problems.iter().any(|p| p.contains("schema")),
         "{problems:#?}"
     );
+    // The kube-proxy-free keys (domain.md rule 28) are values of the pinned chart.
+    let mut v = yaml_to_json(&forced(&seed(), Format::CiliumValues));
+    v["kubeProxyReplacement"] = json!(true);
+    v["k8sServiceHost"] = json!("myaks-abc.hcp.westeurope.azmk8s.io");
+    v["k8sServicePort"] = json!(443);
+    assert!(cilium_problems(&v).is_empty(), "{:?}", cilium_problems(&v));
 }
 
 #[test]
