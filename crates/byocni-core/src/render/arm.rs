@@ -1,7 +1,7 @@
 //! The ARM JSON template: VNet and subnets, a user-assigned identity with Network Contributor on
 //! the node subnet, and the managed cluster with `networkPlugin: none`. Built as a JSON value,
-//! never by string concatenation; strings that start with `[` are escaped as `[[` so that no user
-//! value becomes a template expression.
+//! never by string concatenation; strings that start with `[` and end with `]` are escaped as `[[...]`
+//! so that no user value becomes a template expression.
 
 use serde_json::{json, Value};
 
@@ -21,9 +21,11 @@ pub const AUTHORIZATION_API_VERSION: &str = "2022-04-01";
 /// Network Contributor's role definition id.
 pub const NETWORK_CONTRIBUTOR_ROLE_ID: &str = "4d97b98b-1d4f-4787-a291-c67834d212e7";
 
-/// An ARM string literal: a leading `[` would start an expression.
+/// An ARM string literal. A string that starts with `[` and ends with `]` is an expression;
+/// written `[[...]` it is the literal `[...]`. Any other string is itself, so only that shape is
+/// escaped (`[[x` would stay `[[x`).
 fn lit(s: &str) -> Value {
-    if s.starts_with('[') {
+    if s.starts_with('[') && s.ends_with(']') {
         Value::String(format!("[{s}"))
     } else {
         Value::String(s.to_owned())

@@ -34,6 +34,7 @@ const HOSTILE: &[&str] = &[
     "-1.2.3.4/8",
     "[concat('a', 'b')]",
     "[[x]",
+    "[not an expression",
     "x]",
     "‘quoted’ “double” ‚low‛",
     "a\u{2028}---\u{2028}apiVersion: rbac.authorization.k8s.io/v1\u{2028}kind: ClusterRoleBinding",
@@ -630,15 +631,39 @@ fn arm_template_has_no_expression_the_user_wrote() {
             arm_template_shape(&gv),
             "ARM {h:?}\n{b}"
         );
+        // Literals read back as the user wrote them (trimmed where the export trims).
+        let vnet = bv["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["type"] == "Microsoft.Network/virtualNetworks")
+            .unwrap();
         assert_eq!(
-            bv["outputs"]["clusterName"]["value"].as_str().map(|s| s
-                .strip_prefix('[')
-                .filter(|_| s.starts_with("[["))
-                .unwrap_or(s)),
-            Some(bad.cluster.name.as_str()),
+            arm_literal(&vnet["properties"]["addressSpace"]["addressPrefixes"][3]),
+            h.trim(),
+            "ARM {h:?}"
+        );
+        assert_eq!(
+            arm_literal(&bv["outputs"]["clusterName"]["value"]),
+            bad.cluster.name,
             "ARM {h:?}"
         );
     });
+}
+
+/// What ARM makes of a string that is not an expression: `[[...]` is the literal `[...]`; any
+/// other string, `[` first or not, is itself (Azure's template-expression rules).
+fn arm_literal(v: &serde_json::Value) -> String {
+    let s = v.as_str().unwrap();
+    assert!(
+        !(s.starts_with('[') && s.ends_with(']') && !s.starts_with("[[")),
+        "{s:?} is an ARM expression"
+    );
+    if s.starts_with("[[") && s.ends_with(']') {
+        s[1..].to_owned()
+    } else {
+        s.to_owned()
+    }
 }
 
 // ------------------------------------------------------------------------------ Bicep and HCL
