@@ -1,7 +1,7 @@
 //! The ARM JSON template: VNet and subnets, a user-assigned identity with Network Contributor on
 //! the node subnet, and the managed cluster with `networkPlugin: none`. Built as a JSON value,
-//! never by string concatenation; strings that start with `[` and end with `]` are escaped as `[[...]`
-//! so that no user value becomes a template expression.
+//! never by string concatenation; strings that start with `[` and end with `]` are escaped as
+//! `[[...]` so that no user value becomes a template expression.
 
 use serde_json::{json, Value};
 
