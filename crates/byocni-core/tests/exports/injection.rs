@@ -19,7 +19,7 @@ use crate::forced;
 
 /// Text that breaks out of a naive quoting somewhere. Each has a non-space character, so that
 /// trimming never turns a value into a missing one.
-const HOSTILE: &[&str] = &[
+pub(crate) const HOSTILE: &[&str] = &[
     "x\"; echo > pwned #",
     "$(echo > pwned)",
     "`echo > pwned`",
@@ -130,7 +130,7 @@ fn plan_with(text: &dyn Fn(&str) -> String, plugin: CniPlugin) -> Plan {
 }
 
 /// The hostile plan for `h` and its harmless twin.
-fn pair(h: &str, plugin: CniPlugin) -> (Plan, Plan) {
+pub(crate) fn pair(h: &str, plugin: CniPlugin) -> (Plan, Plan) {
     (
         plan_with(&|f| format!("{f}{h}"), plugin),
         plan_with(&|f| f.to_owned(), plugin),
