@@ -28,6 +28,7 @@ pub fn calico_operator_manifests() -> [String; 2] {
         )
     })
 }
+
 /// The file name of the Cilium Helm values (downloads, `cni install`).
 pub const CILIUM_VALUES_FILE: &str = "cilium-values.yaml";
 /// The file name of the Calico `Installation` (downloads, `cni install`).
