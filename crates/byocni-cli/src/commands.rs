@@ -121,14 +121,11 @@ fn check_cmd(path: &Path, format: CheckFormat) -> anyhow::Result<ExitCode> {
     let placed = formats::place(&report.findings, source.file_text());
     let file = source.file_name();
     let shown = file.as_deref().map(escape_control);
+    let mut machine = std::io::BufWriter::new(std::io::stdout().lock());
     match format {
-        CheckFormat::Json => write_out(None, &formats::json(&report, &placed)?, false)?,
-        CheckFormat::Sarif => write_out(
-            None,
-            &formats::sarif(&placed, source.file.as_deref())?,
-            false,
-        )?,
-        CheckFormat::Github => write_out(None, &formats::github(&placed, file.as_deref()), false)?,
+        CheckFormat::Json => formats::json(&mut machine, &report, &placed)?,
+        CheckFormat::Sarif => formats::sarif(&mut machine, &placed, source.file.as_deref())?,
+        CheckFormat::Github => formats::github(&mut machine, &placed, file.as_deref())?,
         CheckFormat::Text => {
             let places: Vec<Option<String>> = placed
                 .iter()
@@ -138,6 +135,7 @@ fn check_cmd(path: &Path, format: CheckFormat) -> anyhow::Result<ExitCode> {
             output::report(&mut out, &report, &places)?;
         }
     }
+    machine.flush()?;
     std::mem::forget(source);
     Ok(if report.has_errors() {
         ExitCode::from(1)

@@ -2,13 +2,15 @@
 //! GitHub Actions workflow commands. When the plan came from a file, every finding carries the
 //! line and column of its field in that file ([`byocni_core::locate`]).
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
+use std::io::{self, Write};
 use std::path::Path;
 
 use byocni_core::check::explain::explain;
 use byocni_core::check::Report;
 use byocni_core::{locate_all, Finding, Position, Rule, Severity};
-use serde_json::{json, Value};
+use serde::Serialize;
 
 /// Where each rule is documented: `docs/rules.md` in the repository, one heading per rule id.
 pub(crate) const RULES_DOC: &str =
@@ -54,16 +56,17 @@ pub(crate) fn file_position(file: Option<&str>, at: Option<Position>) -> Option<
 }
 
 /// `check --format json`: a stable document, fields in this order; each finding as the core
-/// serialises it, plus `line` and `column` when known.
-pub(crate) fn json(report: &Report, placed: &[Placed<'_>]) -> serde_json::Result<String> {
-    #[derive(serde::Serialize)]
+/// serialises it, plus `line` and `column` when known. Streamed (a plan may have 100,000s of
+/// findings).
+pub(crate) fn json(out: &mut impl Write, report: &Report, placed: &[Placed<'_>]) -> io::Result<()> {
+    #[derive(Serialize)]
     struct Doc<'a> {
         version: u32,
         findings: Vec<JsonFinding<'a>>,
         capacity: &'a byocni_core::check::Capacity,
         summary: Summary,
     }
-    #[derive(serde::Serialize)]
+    #[derive(Serialize)]
     struct JsonFinding<'a> {
         #[serde(flatten)]
         finding: &'a Finding,
@@ -72,7 +75,7 @@ pub(crate) fn json(report: &Report, placed: &[Placed<'_>]) -> serde_json::Result
         #[serde(skip_serializing_if = "Option::is_none")]
         column: Option<usize>,
     }
-    #[derive(serde::Serialize)]
+    #[derive(Serialize)]
     struct Summary {
         errors: usize,
         warnings: usize,
@@ -91,7 +94,8 @@ pub(crate) fn json(report: &Report, placed: &[Placed<'_>]) -> serde_json::Result
         capacity: &report.capacity,
         summary: Summary { errors, warnings },
     };
-    Ok(serde_json::to_string_pretty(&doc)? + "\n")
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
 }
 
 /// A finding's message with its fix, for formats that have one text per finding.
@@ -102,19 +106,187 @@ fn message_with_fix(f: &Finding) -> String {
     }
 }
 
-fn sarif_level(s: Severity) -> &'static str {
+fn level(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
         Severity::Warning => "warning",
     }
 }
 
+/// The parts of a SARIF 2.1.0 log that byocni writes (names as in the standard, §3).
+mod sarif {
+    use std::borrow::Cow;
+
+    use byocni_core::{Fix, Position};
+    use serde::Serialize;
+
+    #[derive(Serialize)]
+    pub(super) struct Log<'a> {
+        #[serde(rename = "$schema")]
+        pub(super) schema: &'static str,
+        pub(super) version: &'static str,
+        pub(super) runs: [Run<'a>; 1],
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub(super) struct Run<'a> {
+        pub(super) tool: Tool,
+        pub(super) column_kind: &'static str,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        pub(super) artifacts: Vec<Artifact<'a>>,
+        pub(super) results: Vec<Result<'a>>,
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct Tool {
+        pub(super) driver: Driver,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub(super) struct Driver {
+        pub(super) name: &'static str,
+        pub(super) version: &'static str,
+        pub(super) semantic_version: &'static str,
+        pub(super) information_uri: &'static str,
+        pub(super) rules: Vec<Rule>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub(super) struct Rule {
+        pub(super) id: &'static str,
+        pub(super) name: String,
+        pub(super) short_description: Text<'static>,
+        pub(super) full_description: Text<'static>,
+        pub(super) help: Text<'static>,
+        pub(super) help_uri: String,
+        pub(super) default_configuration: Configuration,
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct Text<'a> {
+        pub(super) text: Cow<'a, str>,
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct Configuration {
+        pub(super) level: &'static str,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub(super) struct Artifact<'a> {
+        pub(super) location: ArtifactLocation<'a>,
+        pub(super) mime_type: &'static str,
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct ArtifactLocation<'a> {
+        pub(super) uri: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub(super) index: Option<usize>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub(super) struct Result<'a> {
+        pub(super) rule_id: &'static str,
+        pub(super) rule_index: usize,
+        pub(super) level: &'static str,
+        pub(super) message: Text<'a>,
+        pub(super) locations: [Location<'a>; 1],
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        pub(super) related_locations: Vec<Location<'a>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub(super) properties: Option<Properties<'a>>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(clippy::struct_field_names)] // SARIF's names
+    pub(super) struct Location<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub(super) id: Option<usize>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub(super) physical_location: Option<PhysicalLocation<'a>>,
+        pub(super) logical_locations: [LogicalLocation<'a>; 1],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub(super) message: Option<Text<'a>>,
+    }
+
+    impl<'a> Location<'a> {
+        /// The location of `field`: in the plan file (`uri`) at `at` when known, and always as
+        /// a logical location (its JSON path). `id` and a message for related locations.
+        pub(super) fn of(
+            uri: Option<&'a str>,
+            id: Option<usize>,
+            field: &'a str,
+            at: Option<Position>,
+        ) -> Self {
+            Location {
+                id,
+                physical_location: uri.map(|uri| PhysicalLocation {
+                    artifact_location: ArtifactLocation {
+                        uri,
+                        index: Some(0),
+                    },
+                    region: at.map(|at| Region {
+                        start_line: at.line,
+                        start_column: at.column,
+                    }),
+                }),
+                logical_locations: [LogicalLocation {
+                    fully_qualified_name: field,
+                    kind: "member",
+                }],
+                message: id.map(|_| Text {
+                    text: Cow::Borrowed(field),
+                }),
+            }
+        }
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub(super) struct PhysicalLocation<'a> {
+        pub(super) artifact_location: ArtifactLocation<'a>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub(super) region: Option<Region>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub(super) struct Region {
+        pub(super) start_line: usize,
+        pub(super) start_column: usize,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub(super) struct LogicalLocation<'a> {
+        pub(super) fully_qualified_name: &'a str,
+        pub(super) kind: &'static str,
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct Properties<'a> {
+        pub(super) fix: &'a Fix,
+    }
+}
+
 /// `check --format sarif`: a SARIF 2.1.0 log with one run. Every rule is a `reportingDescriptor`
 /// (its `explain` text, a help URI into docs/rules.md); every finding a result at its field, with
-/// the field's JSON path as a logical location and the other fields involved as related locations.
-pub(crate) fn sarif(placed: &[Placed<'_>], file: Option<&Path>) -> serde_json::Result<String> {
+/// the field's JSON path as a logical location and the other fields involved as related
+/// locations. Streamed.
+pub(crate) fn sarif(
+    out: &mut impl Write,
+    placed: &[Placed<'_>],
+    file: Option<&Path>,
+) -> io::Result<()> {
     let uri = file.map(uri_reference);
-    let rules: Vec<Value> = Rule::ALL
+    let rules = Rule::ALL
         .iter()
         .map(|r| {
             let text = explain(*r);
@@ -123,81 +295,77 @@ pub(crate) fn sarif(placed: &[Placed<'_>], file: Option<&Path>) -> serde_json::R
                 .next()
                 .unwrap_or(text)
                 .trim_end_matches('.');
-            json!({
-                "id": r.id(),
-                "name": format!("{r:?}"),
-                "shortDescription": { "text": format!("{short}.") },
-                "fullDescription": { "text": text },
-                "help": { "text": text },
-                "helpUri": format!("{RULES_DOC}#{}", r.id()),
-                "defaultConfiguration": { "level": sarif_level(r.severity()) },
-            })
+            sarif::Rule {
+                id: r.id(),
+                name: format!("{r:?}"),
+                short_description: sarif::Text {
+                    text: Cow::Owned(format!("{short}.")),
+                },
+                full_description: sarif::Text {
+                    text: Cow::Borrowed(text),
+                },
+                help: sarif::Text {
+                    text: Cow::Borrowed(text),
+                },
+                help_uri: format!("{RULES_DOC}#{}", r.id()),
+                default_configuration: sarif::Configuration {
+                    level: level(r.severity()),
+                },
+            }
         })
         .collect();
-    let location = |field: &str, at: Option<Position>| {
-        let mut loc = json!({
-            "logicalLocations": [{ "fullyQualifiedName": field, "kind": "member" }],
-        });
-        if let Some(uri) = &uri {
-            let mut physical = json!({ "artifactLocation": { "uri": uri, "index": 0 } });
-            if let Some(at) = at {
-                physical["region"] = json!({ "startLine": at.line, "startColumn": at.column });
-            }
-            loc["physicalLocation"] = physical;
-        }
-        loc
-    };
-    let results: Vec<Value> = placed
+    let results = placed
         .iter()
         .map(|p| {
             let f = p.finding;
-            let mut result = json!({
-                "ruleId": f.rule.id(),
-                "ruleIndex": Rule::ALL.iter().position(|r| *r == f.rule),
-                "level": sarif_level(f.severity),
-                "message": { "text": message_with_fix(f) },
-                "locations": [location(&f.field, p.at)],
-            });
-            if !f.related.is_empty() {
-                result["relatedLocations"] = f
+            sarif::Result {
+                rule_id: f.rule.id(),
+                rule_index: Rule::ALL.iter().position(|r| *r == f.rule).unwrap_or(0),
+                level: level(f.severity),
+                message: sarif::Text {
+                    text: Cow::Owned(message_with_fix(f)),
+                },
+                locations: [sarif::Location::of(uri.as_deref(), None, &f.field, p.at)],
+                related_locations: f
                     .related
                     .iter()
                     .zip(&p.related_at)
                     .enumerate()
                     .map(|(i, (field, at))| {
-                        let mut loc = location(field, *at);
-                        loc["id"] = json!(i);
-                        loc["message"] = json!({ "text": field });
-                        loc
+                        sarif::Location::of(uri.as_deref(), Some(i), field, *at)
                     })
-                    .collect();
+                    .collect(),
+                properties: f.fix.as_ref().map(|fix| sarif::Properties { fix }),
             }
-            if let Some(fix) = &f.fix {
-                result["properties"] = json!({ "fix": fix });
-            }
-            result
         })
         .collect();
-    let mut run = json!({
-        "tool": { "driver": {
-            "name": "byocni",
-            "version": env!("CARGO_PKG_VERSION"),
-            "semanticVersion": env!("CARGO_PKG_VERSION"),
-            "informationUri": env!("CARGO_PKG_REPOSITORY"),
-            "rules": rules,
-        } },
-        "columnKind": "unicodeCodePoints",
-        "results": results,
-    });
-    if let Some(uri) = &uri {
-        run["artifacts"] = json!([{ "location": { "uri": uri }, "mimeType": "application/json" }]);
-    }
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [run],
-    });
-    Ok(serde_json::to_string_pretty(&log)? + "\n")
+    let log = sarif::Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [sarif::Run {
+            tool: sarif::Tool {
+                driver: sarif::Driver {
+                    name: "byocni",
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    information_uri: env!("CARGO_PKG_REPOSITORY"),
+                    rules,
+                },
+            },
+            column_kind: "unicodeCodePoints",
+            artifacts: uri
+                .as_deref()
+                .map(|uri| sarif::Artifact {
+                    location: sarif::ArtifactLocation { uri, index: None },
+                    mime_type: "application/json",
+                })
+                .into_iter()
+                .collect(),
+            results,
+        }],
+    };
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    out.write_all(b"\n")
 }
 
 /// A path as a URI reference: relative paths stay relative (code scanning resolves them against
@@ -224,35 +392,31 @@ fn uri_reference(path: &Path) -> String {
 
 /// `check --format github`: one workflow command per finding (`::error file=...,line=...,
 /// col=...,title=RULE::message`), which GitHub Actions shows as an annotation on the plan file.
-pub(crate) fn github(placed: &[Placed<'_>], file: Option<&str>) -> String {
-    let mut out = String::new();
+pub(crate) fn github(
+    out: &mut impl Write,
+    placed: &[Placed<'_>],
+    file: Option<&str>,
+) -> io::Result<()> {
     for p in placed {
         let f = p.finding;
         let mut props = Vec::new();
         if let Some(file) = file {
-            props.push(("file", file.to_owned()));
+            props.push(format!("file={}", escape_property(file)));
             if let Some(at) = p.at {
-                props.push(("line", at.line.to_string()));
-                props.push(("col", at.column.to_string()));
+                props.push(format!("line={}", at.line));
+                props.push(format!("col={}", at.column));
             }
         }
-        props.push(("title", f.rule.id().to_owned()));
-        let props: Vec<String> = props
-            .iter()
-            .map(|(k, v)| format!("{k}={}", escape_property(v)))
-            .collect();
-        let _ = writeln!(
+        props.push(format!("title={}", escape_property(f.rule.id())));
+        writeln!(
             out,
             "::{} {}::{}",
-            match f.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-            },
+            level(f.severity),
             props.join(","),
             escape_data(&message_with_fix(f))
-        );
+        )?;
     }
-    out
+    Ok(())
 }
 
 /// A workflow command's message, escaped as `@actions/core` does (`escapeData`): `%`, CR, LF.
