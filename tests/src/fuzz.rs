@@ -182,8 +182,9 @@ fn cidr_text(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
     })
 }
 
-/// The seed example with a run of arbitrary edits.
-fn structured_plan(u: &mut Unstructured<'_>) -> arbitrary::Result<Plan> {
+/// The seed example with a run of arbitrary edits (also the generator of the schema's
+/// property test).
+pub fn structured_plan(u: &mut Unstructured<'_>) -> arbitrary::Result<Plan> {
     let mut p = Plan::example();
     let edits = u.int_in_range(0..=24)?;
     for _ in 0..edits {
