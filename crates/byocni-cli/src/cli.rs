@@ -7,7 +7,18 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Plan, check, export and provision AKS clusters with a bring-your-own CNI.
 #[derive(Debug, Parser)]
-#[command(name = "byocni", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "byocni",
+    version,
+    long_about = None,
+    propagate_version = true,
+    after_long_help = "Exit status: 0 done (check: no errors; warnings allowed); 1 the plan has \
+        errors, or a step, preflight or drift check failed; 2 unreadable input or bad usage; \
+        4 a file could not be written (the previous file is left whole).\n\n\
+        `byocni explain` lists the rules, `byocni explain RULE` explains one; \
+        `byocni check --format sarif|github` reports for CI; `byocni schema` prints the plan \
+        file's JSON Schema."
+)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,

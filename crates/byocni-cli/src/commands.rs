@@ -261,27 +261,27 @@ fn completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {
 }
 
 fn man(dir: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let cmd = <Cli as clap::CommandFactory>::command();
+    /// byocni(1) and a page per subcommand, named as `clap_mangen::generate_to` names them.
+    fn pages(cmd: clap::Command, out: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned() {
+            pages(sub, out)?;
+        }
+        let man = clap_mangen::Man::new(cmd);
+        let mut page = Vec::new();
+        man.render(&mut page)?;
+        out.push((man.get_filename(), page));
+        Ok(())
+    }
+    // `help` is `--help`'s job; it gets no page.
+    let mut cmd = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+    cmd.build();
     match dir {
         None => {
-            let mut out = Vec::new();
-            clap_mangen::Man::new(cmd).render(&mut out)?;
-            write_out(None, &String::from_utf8_lossy(&out), false)?;
+            let mut page = Vec::new();
+            clap_mangen::Man::new(cmd).render(&mut page)?;
+            write_out(None, &String::from_utf8_lossy(&page), false)?;
         }
         Some(dir) => {
-            /// byocni(1) and a page per subcommand, as `clap_mangen::generate_to` names them.
-            fn pages(cmd: clap::Command, out: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
-                for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned() {
-                    pages(sub, out)?;
-                }
-                let man = clap_mangen::Man::new(cmd);
-                let mut page = Vec::new();
-                man.render(&mut page)?;
-                out.push((man.get_filename(), page));
-                Ok(())
-            }
-            let mut cmd = cmd.disable_help_subcommand(true);
-            cmd.build();
             let mut all = Vec::new();
             pages(cmd, &mut all)?;
             std::fs::create_dir_all(dir)
