@@ -133,6 +133,7 @@ pub(crate) fn plan() -> impl Strategy<Value = Plan> {
                 cni,
                 connected_networks,
             )| Plan {
+                schema: None,
                 version: byocni_core::plan::PLAN_VERSION,
                 cluster,
                 vnet,
