@@ -30,9 +30,9 @@ impl Sim {
     fn knob(&self, name: &str, value: &str) {
         std::fs::write(self.path("state").join(name), value).unwrap();
     }
-    fn byocni(&self, args: &[&str]) -> Output {
-        Command::new(byocni_bin())
-            .args(args)
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(byocni_bin());
+        c.args(args)
             .current_dir(self.dir.path())
             .env(
                 "PATH",
@@ -40,9 +40,48 @@ impl Sim {
             )
             .env("BYOCNI_SIM_DIR", self.path("state"))
             .env("BYOCNI_POLL_INTERVAL_MS", "5")
-            .env("NO_COLOR", "1")
-            .output()
+            .env("NO_COLOR", "1");
+        c
+    }
+    fn byocni(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+    fn byocni_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut c = self.command(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    }
+    fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.command(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
             .unwrap()
+    }
+    fn journal(&self) -> Value {
+        serde_json::from_str(&std::fs::read_to_string(self.path("plan.json.journal.json")).unwrap())
+            .unwrap()
+    }
+    fn edit_plan(&self, f: impl FnOnce(&mut Value)) {
+        let mut p: Value =
+            serde_json::from_str(&std::fs::read_to_string(self.path("plan.json")).unwrap())
+                .unwrap();
+        f(&mut p);
+        std::fs::write(self.path("plan.json"), p.to_string()).unwrap();
+    }
+    fn resources(&self) -> Vec<String> {
+        self.state()["resources"]
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+    fn creates_once(&self) {
+        let creates = self.state()["creates"].clone();
+        for (k, n) in creates.as_object().unwrap() {
+            assert_eq!(n, 1, "{k} created {n} times");
+        }
     }
     fn calls(&self) -> Vec<String> {
         std::fs::read_to_string(self.path("state/calls.log"))
@@ -230,7 +269,10 @@ fn a_drifted_subnet_stops_the_run_with_a_diff() {
         ),
         "{out}"
     );
-    assert!(out.contains("does not change existing resources"), "{out}");
+    assert!(
+        out.contains("settings that cannot change in place"),
+        "{out}"
+    );
     assert_eq!(
         mutations(&sim.calls()),
         Vec::<String>::new(),
@@ -470,4 +512,505 @@ fn discover_records_ipv6_prefixes_that_check_then_accepts() {
         "{}",
         text(&o)
     );
+}
+
+// Issue 10: provisioning you can trust. Each numbered defect of the issue is a test below.
+
+fn seed_untagged(sim: &Sim, key: &str, id: &str, name: &str) {
+    sim.seed(
+        key,
+        serde_json::json!({ "id": id, "name": name, "type": "Microsoft.Resources/resourceGroups", "tags": {} }),
+    );
+}
+
+#[test]
+fn defect1_destroy_never_deletes_what_another_plan_names() {
+    let sim = Sim::new("seed.json");
+    seed_untagged(
+        &sim,
+        "group/prod-rg",
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/prod-rg",
+        "prod-rg",
+    );
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(sim.journal()["planId"], "myakscluster.myresourcegroup");
+    // Every resource apply created carries the plan's tags.
+    let s = sim.state();
+    for key in [
+        "group/myResourceGroup",
+        "vnet/myResourceGroup/myAKSCluster-vnet",
+        "identity/myResourceGroup/myAKSCluster-identity",
+        "aks/myResourceGroup/myAKSCluster",
+    ] {
+        assert_eq!(
+            s["resources"][key]["tags"],
+            serde_json::json!({ "byocni": "managed", "byocni-plan": "myakscluster.myresourcegroup" }),
+            "{key}"
+        );
+    }
+    // Edit the plan to name an existing group and cluster: the journal is another plan's.
+    sim.edit_plan(|p| {
+        p["cluster"]["resourceGroup"] = "prod-rg".into();
+        p["cluster"]["name"] = "prod-aks".into();
+    });
+    for cmd in ["apply", "destroy"] {
+        let o = sim.byocni(&[cmd, "plan.json", "--yes"]);
+        assert_eq!(o.status.code(), Some(1), "{cmd}: {}", text(&o));
+        assert!(
+            text(&o).contains("is the journal of plan `myakscluster.myresourcegroup`, not of this plan (`prod-aks.prod-rg`"),
+            "{cmd}: {}",
+            text(&o)
+        );
+    }
+    assert!(sim.resources().contains(&"group/prod-rg".to_owned()));
+    // With a journal of its own, the edited plan finds prod-rg existing: kept, and destroy
+    // leaves it.
+    let o = sim.byocni(&[
+        "apply",
+        "plan.json",
+        "--yes",
+        "--journal",
+        "prod.journal.json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("Create resource group prod-rg in chinanorth3: exists, kept"),
+        "{}",
+        text(&o)
+    );
+    let o = sim.byocni(&[
+        "destroy",
+        "plan.json",
+        "--yes",
+        "--journal",
+        "prod.journal.json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        sim.resources().contains(&"group/prod-rg".to_owned()),
+        "{:?}",
+        sim.resources()
+    );
+    assert!(!sim
+        .calls()
+        .iter()
+        .any(|c| c.contains("group delete --name prod-rg")));
+    // A plan from stdin needs its own journal.
+    let o = sim
+        .command(&["apply", "-", "--yes"])
+        .stdin(std::fs::File::open(sim.path("plan.json")).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("a plan read from stdin needs --journal FILE"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn defect1_destroy_refuses_a_resource_that_lost_the_plans_tag() {
+    let sim = Sim::new("seed.json");
+    assert_eq!(
+        sim.byocni(&["apply", "plan.json", "--yes"]).status.code(),
+        Some(0)
+    );
+    let mut s = sim.state();
+    s["resources"]["aks/myResourceGroup/myAKSCluster"]["tags"] =
+        serde_json::json!({ "owner": "someone-else" });
+    std::fs::write(sim.path("state/state.json"), s.to_string()).unwrap();
+    sim.clear_calls();
+    let o = sim.byocni(&["destroy", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    assert!(
+        out.contains("destroy refuses to run, nothing was deleted"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Delete AKS cluster myAKSCluster: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/myResourceGroup/providers/Microsoft.ContainerService/managedClusters/myAKSCluster does not carry the tag byocni-plan=myakscluster.myresourcegroup"),
+        "{out}"
+    );
+    assert_eq!(
+        mutations(&sim.calls()),
+        Vec::<String>::new(),
+        "nothing deleted"
+    );
+}
+
+#[test]
+fn defect2_an_interrupted_create_is_adopted_by_its_tag_and_destroyed() {
+    for knob in ["kill-parent", "fail-after"] {
+        let sim = Sim::new("seed.json");
+        sim.knob(knob, "aks create");
+        let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+        assert_ne!(o.status.code(), Some(0), "{knob}: {}", text(&o));
+        assert!(sim
+            .resources()
+            .contains(&"aks/myResourceGroup/myAKSCluster".to_owned()));
+        let outcome = &sim.journal()["steps"]["cluster"]["outcome"];
+        assert!(
+            outcome == "started" || outcome == "failed",
+            "{knob}: {outcome}"
+        );
+        let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+        assert_eq!(o.status.code(), Some(0), "{knob}: {}", text(&o));
+        assert!(
+            text(&o)
+                .contains("created by an interrupted run (it carries this plan's tag): adopted"),
+            "{knob}: {}",
+            text(&o)
+        );
+        assert_eq!(sim.journal()["steps"]["cluster"]["outcome"], "created");
+        sim.creates_once();
+        let o = sim.byocni(&["destroy", "plan.json", "--yes"]);
+        assert_eq!(o.status.code(), Some(0), "{knob}: {}", text(&o));
+        assert_eq!(
+            sim.resources(),
+            Vec::<String>::new(),
+            "{knob}: the cluster too"
+        );
+    }
+}
+
+#[test]
+fn defect2_a_started_create_found_without_the_tag_is_not_adopted() {
+    let sim = Sim::new("seed.json");
+    sim.knob("kill-parent", "aks create");
+    let _ = sim.byocni(&["apply", "plan.json", "--yes"]);
+    // Someone else's cluster of that name (no tag of this plan) is what Azure shows.
+    let mut s = sim.state();
+    s["resources"]["aks/myResourceGroup/myAKSCluster"]["tags"] = serde_json::json!({});
+    std::fs::write(sim.path("state/state.json"), s.to_string()).unwrap();
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(sim.journal()["steps"]["cluster"]["outcome"], "existed");
+    let o = sim.byocni(&["destroy", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(sim
+        .resources()
+        .contains(&"aks/myResourceGroup/myAKSCluster".to_owned()));
+    assert!(
+        sim.resources()
+            .contains(&"group/myResourceGroup".to_owned()),
+        "the group still holds it"
+    );
+    assert!(
+        text(&o).contains("myAKSCluster (Microsoft.ContainerService/managedClusters)"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn defect3_a_second_run_is_locked_out_and_says_who_holds_the_lock() {
+    let sim = Sim::new("seed.json");
+    sim.knob("delay-ms", "150");
+    let mut first = sim.spawn(&["apply", "plan.json", "--yes"]);
+    let lock = sim.path("plan.json.journal.json.lock");
+    let t = std::time::Instant::now();
+    while std::fs::read_to_string(&lock)
+        .unwrap_or_default()
+        .is_empty()
+    {
+        assert!(
+            t.elapsed().as_secs() < 20,
+            "the first run never took the lock"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("another byocni run is using plan.json.journal.json: held by process {} (`byocni apply plan.json`", first.id())),
+        "{}",
+        text(&o)
+    );
+    assert!(first.wait().unwrap().success());
+    std::fs::remove_file(sim.path("state/delay-ms")).unwrap();
+    assert_eq!(
+        sim.calls()
+            .iter()
+            .filter(|c| c.contains("group create"))
+            .count(),
+        1
+    );
+    // The lock is free again: destroy runs and finds everything in the journal.
+    let o = sim.byocni(&["destroy", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(sim.resources(), Vec::<String>::new());
+}
+
+#[test]
+fn defect4_a_full_disk_keeps_the_journal_whole() {
+    let sim = Sim::new("seed.json");
+    let o = crate::cli::byocni_with_full_disk_env(
+        &["apply", "plan.json", "--yes"],
+        sim.dir.path(),
+        1,
+        &sim_env(&sim),
+    );
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o));
+    assert!(
+        text(&o).contains("cannot write plan.json.journal.json"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        text(&o).contains("the previous file is left as it was"),
+        "{}",
+        text(&o)
+    );
+    let j = sim.journal();
+    assert_eq!(
+        j["planId"], "myakscluster.myresourcegroup",
+        "a whole journal: {j}"
+    );
+    // With room again, the run resumes and creates nothing twice.
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    sim.creates_once();
+}
+
+fn sim_env(sim: &Sim) -> Vec<(String, String)> {
+    vec![
+        (
+            "PATH".into(),
+            format!("{}:/usr/bin:/bin", sim.path("bin").display()),
+        ),
+        (
+            "BYOCNI_SIM_DIR".into(),
+            sim.path("state").display().to_string(),
+        ),
+        ("BYOCNI_POLL_INTERVAL_MS".into(), "5".into()),
+    ]
+}
+
+#[test]
+fn defect5_hung_commands_time_out() {
+    let sim = Sim::new("seed.json");
+    sim.knob("hang", "group show");
+    let t = std::time::Instant::now();
+    let o = sim.byocni_env(
+        &["apply", "plan.json", "--yes"],
+        &[("BYOCNI_TIMEOUT_SHOW", "0.5")],
+    );
+    assert_eq!(o.status.code(), Some(5), "{}", text(&o));
+    assert!(t.elapsed().as_secs() < 10, "{:?}", t.elapsed());
+    let out = text(&o);
+    assert!(
+        out.contains("`az group show --name myResourceGroup --output json` did not finish within 0s and was stopped; set BYOCNI_TIMEOUT_SHOW"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Resume with: byocni apply plan.json --yes"),
+        "{out}"
+    );
+    std::fs::remove_file(sim.path("state/hang")).unwrap();
+    assert_eq!(
+        sim.byocni(&["apply", "plan.json", "--yes"]).status.code(),
+        Some(0)
+    );
+    // A hung `kubectl get nodes` cannot outlast `cni install --timeout`.
+    sim.knob("hang", "get nodes");
+    let t = std::time::Instant::now();
+    let o = sim.byocni(&["cni", "install", "plan.json", "--yes", "--timeout", "2"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(t.elapsed().as_secs() < 10, "{:?}", t.elapsed());
+    assert!(
+        text(&o).contains("were not all Ready after 2s"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn defect6_cni_values_go_to_a_fresh_private_directory() {
+    let sim = Sim::new("seed.json");
+    assert_eq!(
+        sim.byocni(&["apply", "plan.json", "--yes"]).status.code(),
+        Some(0)
+    );
+    let tmp = sim.path("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let o = sim.byocni_env(
+        &["cni", "install", "plan.json", "--yes"],
+        &[("TMPDIR", tmp.to_str().unwrap())],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let s = sim.state();
+    let dir = std::path::PathBuf::from(s["cilium_values_path"].as_str().unwrap())
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    assert!(dir.starts_with(&tmp), "{dir:?}");
+    let name = dir.file_name().unwrap().to_str().unwrap().to_owned();
+    assert!(
+        !name
+            .strip_prefix("byocni-")
+            .unwrap_or("x")
+            .chars()
+            .all(|c| c.is_ascii_digit()),
+        "not the predictable byocni-<pid>: {name}"
+    );
+    assert_eq!(s["cilium_values_dir_mode"], 0o700, "{s}");
+    assert!(!dir.exists(), "removed after the run");
+}
+
+#[test]
+fn defect7_changed_settings_are_reconciled() {
+    let sim = Sim::new("seed.json");
+    assert_eq!(
+        sim.byocni(&["apply", "plan.json", "--yes"]).status.code(),
+        Some(0)
+    );
+    sim.edit_plan(|p| {
+        p["nodePools"][0]["maxSurge"] = "50%".into();
+        p["nodePools"][0]["maxCount"] = 12.into();
+    });
+    sim.clear_calls();
+    let o = sim.byocni(&["apply", "plan.json", "--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = text(&o);
+    assert!(
+        out.contains("max surge: the plan wants \"50%\", Azure has \"33%\""),
+        "{out}"
+    );
+    assert!(out.contains("$ az aks nodepool update --resource-group myResourceGroup --cluster-name myAKSCluster --name nodepool1 --max-surge '50%' --output json"), "{out}");
+    assert!(
+        out.contains("--update-cluster-autoscaler --min-count 3 --max-count 12"),
+        "{out}"
+    );
+    assert_eq!(mutations(&sim.calls()), Vec::<String>::new());
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let pool = &sim.state()["resources"]["nodepool/myResourceGroup/myAKSCluster/nodepool1"];
+    assert_eq!(pool["upgradeSettings"]["maxSurge"], "50%");
+    assert_eq!(pool["maxCount"], 12);
+    sim.clear_calls();
+    assert_eq!(
+        sim.byocni(&["apply", "plan.json", "--yes"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(mutations(&sim.calls()), Vec::<String>::new(), "in step now");
+    // A setting that cannot change in place stays a stop, with the difference.
+    sim.edit_plan(|p| p["nodePools"][0]["maxPods"] = 110.into());
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("max pods: the plan wants 110, Azure has 250"),
+        "{}",
+        text(&o)
+    );
+    // After destroy and a new apply the surge is set again.
+    sim.edit_plan(|p| p["nodePools"][0]["maxPods"] = 250.into());
+    assert_eq!(
+        sim.byocni(&["destroy", "plan.json", "--yes"]).status.code(),
+        Some(0)
+    );
+    sim.clear_calls();
+    assert_eq!(
+        sim.byocni(&["apply", "plan.json", "--yes"]).status.code(),
+        Some(0)
+    );
+    assert!(sim
+        .calls()
+        .iter()
+        .any(|c| c.contains("nodepool update") && c.contains("--max-surge 50%")));
+}
+
+#[test]
+fn defect8_a_show_that_answers_html_is_an_error_naming_the_command() {
+    for (cmd, shown) in [
+        ("group show", "az group show --name myResourceGroup --output json"),
+        ("identity show", "az identity show --resource-group myResourceGroup --name myAKSCluster-identity --output json"),
+    ] {
+        let sim = Sim::new("seed.json");
+        sim.knob("garbage", cmd);
+        let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+        assert_eq!(o.status.code(), Some(1), "{cmd}: {}", text(&o));
+        let out = text(&o);
+        assert!(
+            out.contains(&format!("`{shown}` answered (exit 0) with something that is not a JSON object: \"<html><head><title>502 Bad Gateway")),
+            "{out}"
+        );
+        assert!(!out.contains("is not known"), "{out}");
+        assert!(!out.contains("exists, kept"), "{out}");
+    }
+}
+
+#[test]
+fn defect9_destroy_removes_what_it_made_inside_a_vnet_that_existed() {
+    let sim = Sim::new("seed.json");
+    let rg = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/myResourceGroup";
+    seed_untagged(&sim, "group/myResourceGroup", rg, "myResourceGroup");
+    sim.seed(
+        "vnet/myResourceGroup/myAKSCluster-vnet",
+        serde_json::json!({ "id": format!("{rg}/providers/Microsoft.Network/virtualNetworks/myAKSCluster-vnet"), "name": "myAKSCluster-vnet", "type": "Microsoft.Network/virtualNetworks", "tags": {}, "addressSpace": { "addressPrefixes": ["10.224.0.0/12"] } }),
+    );
+    assert_eq!(
+        sim.byocni(&["apply", "plan.json", "--yes"]).status.code(),
+        Some(0)
+    );
+    assert!(sim.resources().iter().any(|k| k.starts_with("role/")));
+    let o = sim.byocni(&["destroy", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(
+        sim.resources(),
+        vec![
+            "group/myResourceGroup".to_owned(),
+            "vnet/myResourceGroup/myAKSCluster-vnet".to_owned()
+        ],
+        "subnet and role assignment removed, the VNet and group that existed kept"
+    );
+}
+
+#[test]
+fn defect9_destroy_keeps_a_group_that_holds_more_than_the_plan() {
+    let sim = Sim::new("seed.json");
+    assert_eq!(
+        sim.byocni(&["apply", "plan.json", "--yes"]).status.code(),
+        Some(0)
+    );
+    let rg = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/myResourceGroup";
+    sim.seed(
+        "vnet/myResourceGroup/handmade",
+        serde_json::json!({ "id": format!("{rg}/providers/Microsoft.Network/virtualNetworks/handmade"), "name": "handmade", "type": "Microsoft.Network/virtualNetworks", "addressSpace": { "addressPrefixes": ["10.99.0.0/16"] } }),
+    );
+    let o = sim.byocni(&["destroy", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("resource group myResourceGroup (kept), because it also holds:\n      handmade (Microsoft.Network/virtualNetworks)"), "{}", text(&o));
+    assert_eq!(
+        sim.resources(),
+        vec![
+            "group/myResourceGroup".to_owned(),
+            "vnet/myResourceGroup/handmade".to_owned()
+        ]
+    );
+    assert!(!sim.calls().iter().any(|c| c.contains("group delete")));
+}
+
+#[test]
+fn defect10_the_kubeconfig_is_written_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let sim = Sim::new("seed.json");
+    assert_eq!(
+        sim.byocni(&["apply", "plan.json", "--yes"]).status.code(),
+        Some(0)
+    );
+    std::fs::write(sim.path("plan.json.kubeconfig"), "old").unwrap();
+    std::fs::set_permissions(
+        sim.path("plan.json.kubeconfig"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let o = sim.byocni(&["cni", "install", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let meta = std::fs::metadata(sim.path("plan.json.kubeconfig")).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert!(std::fs::read_to_string(sim.path("plan.json.kubeconfig"))
+        .unwrap()
+        .contains("kind: Config"));
 }
