@@ -1014,3 +1014,149 @@ fn defect10_the_kubeconfig_is_written_owner_only() {
         .unwrap()
         .contains("kind: Config"));
 }
+
+impl Sim {
+    /// Waits until no simulated command is running (a killed byocni leaves its last one behind,
+    /// as Azure goes on with a request whose client died).
+    fn settle(&self) {
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        let t = std::time::Instant::now();
+        // A marker whose process is gone (killed with its group) does not count.
+        let alive = |pid: &str| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|s| s.rsplit(") ").next().is_some_and(|r| !r.starts_with('Z')))
+        };
+        while std::fs::read_dir(self.path("state/running"))
+            .is_ok_and(|d| d.flatten().any(|e| alive(&e.file_name().to_string_lossy())))
+        {
+            assert!(
+                t.elapsed().as_secs() < 30,
+                "a simulated command never ended"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}
+
+#[test]
+fn ctrl_c_stops_gracefully_saves_the_journal_and_prints_the_resume_command() {
+    let sim = Sim::new("seed.json");
+    sim.knob("interrupt-parent", "aks create");
+    // A long create: byocni must not wait for it to end.
+    sim.knob("slow", "aks create");
+    sim.knob("slow-ms", "20000");
+    let t = std::time::Instant::now();
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert!(t.elapsed().as_secs() < 10, "{:?}", t.elapsed());
+    assert_eq!(o.status.code(), Some(130), "{}", text(&o));
+    let out = text(&o);
+    assert!(
+        out.contains("stopped at step 6/7: Create AKS cluster myAKSCluster"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Resume with: byocni apply plan.json --yes"),
+        "{out}"
+    );
+    assert_eq!(sim.journal()["steps"]["cluster"]["outcome"], "started");
+    std::fs::remove_file(sim.path("state/slow")).unwrap();
+    sim.settle();
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    sim.creates_once();
+}
+
+/// A small deterministic generator (the kill moments are reproducible from the seed).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
+#[test]
+fn sigkill_at_40_moments_then_resume_creates_each_resource_once_and_destroy_leaves_nothing() {
+    const KILLS: u64 = 40;
+    let setup = || {
+        let sim = Sim::new("seed.json");
+        sim.seed(
+            "group/other-rg",
+            serde_json::json!({ "id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/other-rg", "name": "other-rg" }),
+        );
+        sim.seed(
+            "vnet/other-rg/keep",
+            serde_json::json!({ "id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/other-rg/providers/Microsoft.Network/virtualNetworks/keep", "name": "keep", "type": "Microsoft.Network/virtualNetworks" }),
+        );
+        sim.knob("delay-ms", "8");
+        sim.knob("slow", "aks create");
+        sim.knob("slow-ms", "200");
+        sim
+    };
+    // How long a whole apply takes here.
+    let sim = setup();
+    let t = std::time::Instant::now();
+    assert_eq!(
+        sim.byocni(&["apply", "plan.json", "--yes"]).status.code(),
+        Some(0)
+    );
+    let full = t.elapsed().as_millis() as u64;
+    let seed = 0x00b1_0c41_u64;
+    let inside_create = std::sync::atomic::AtomicUsize::new(0);
+    let next = std::sync::atomic::AtomicU64::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| loop {
+                let k = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if k >= KILLS {
+                    break;
+                }
+                // Spread over the whole run, jittered within each slice.
+                let mut rng = Lcg(seed ^ k);
+                let slice = full / KILLS;
+                let at = k * slice + rng.below(slice);
+                let sim = setup();
+                let mut child = sim.spawn(&["apply", "plan.json", "--yes"]);
+                std::thread::sleep(std::time::Duration::from_millis(at));
+                let _ = child.kill();
+                let _ = child.wait();
+                let j: Value = std::fs::read_to_string(sim.path("plan.json.journal.json"))
+                    .ok()
+                    .and_then(|t| serde_json::from_str(&t).ok())
+                    .unwrap_or(Value::Null);
+                if j["steps"]["cluster"]["outcome"] == "started" {
+                    inside_create.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+                sim.settle();
+                let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+                assert_eq!(
+                    o.status.code(),
+                    Some(0),
+                    "kill {k} at {at} ms: {}",
+                    text(&o)
+                );
+                sim.creates_once();
+                let o = sim.byocni(&["destroy", "plan.json", "--yes"]);
+                assert_eq!(
+                    o.status.code(),
+                    Some(0),
+                    "kill {k} at {at} ms: {}",
+                    text(&o)
+                );
+                assert_eq!(
+                    sim.resources(),
+                    vec!["group/other-rg".to_owned(), "vnet/other-rg/keep".to_owned()],
+                    "kill {k} at {at} ms: nothing of the plan's and nothing else"
+                );
+            });
+        }
+    });
+    assert!(
+        inside_create.into_inner() > 0,
+        "at least one kill landed inside `az aks create` (full apply {full} ms)"
+    );
+}

@@ -11,7 +11,9 @@
 //!
 //! Knobs (files in `$BYOCNI_SIM_DIR`): `logged-out` (az account show fails), `az-version`
 //! (what `az version` reports), `ready-after` (polls of `kubectl get nodes` before Ready),
-//! `delay-ms` (every command sleeps this long after changing the state, as Azure takes time),
+//! `delay-ms` (every command sleeps this long after changing the state, as Azure takes time;
+//! commands that match the pattern in `slow` sleep `slow-ms` instead), `running/` (a file per
+//! simulated command still running, so a test can wait for those a killed byocni left behind),
 //! and one-shot patterns, each matched against the command line and removed when used:
 //! `fail` (fail before doing anything), `fail-after` (do it, then exit 1, as when az dies after
 //! Azure accepted the request), `garbage` (exit 0 with an HTML 502 page instead of JSON),
@@ -557,6 +559,16 @@ fn main() {
             maximum: hard.maximum,
         },
     );
+    let running = dir.join("running");
+    let _ = std::fs::create_dir_all(&running);
+    let marker = running.join(std::process::id().to_string());
+    let _ = std::fs::write(&marker, "");
+    let code = simulate(&tool, &argv, &dir);
+    let _ = std::fs::remove_file(&marker);
+    std::process::exit(code);
+}
+
+fn simulate(tool: &str, argv: &[String], dir: &Path) -> i32 {
     let line = format!("{tool} {}", argv.join(" "));
     let hang = std::fs::read_to_string(dir.join("hang")).unwrap_or_default();
     if !hang.trim().is_empty() && line.contains(hang.trim()) {
@@ -576,20 +588,20 @@ fn main() {
         .open(sim.dir.join("calls.log"))
         .unwrap();
     writeln!(log, "{line}").unwrap();
-    if take_knob(&dir, "fail", &line) {
+    if take_knob(dir, "fail", &line) {
         eprintln!("ERROR: (InjectedFailure) The simulated {tool} failed on purpose.\nCode: InjectedFailure");
-        std::process::exit(1);
+        return 1;
     }
-    if take_knob(&dir, "garbage", &line) {
+    if take_knob(dir, "garbage", &line) {
         println!(
             "<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gateway</body></html>"
         );
         std::process::exit(0);
     }
-    let code = match tool.as_str() {
-        "az" => az(&mut sim, &argv),
-        "kubectl" => kubectl(&mut sim, &argv),
-        "helm" => helm(&mut sim, &argv),
+    let code = match tool {
+        "az" => az(&mut sim, argv),
+        "kubectl" => kubectl(&mut sim, argv),
+        "helm" => helm(&mut sim, argv),
         other => {
             eprintln!("byocni-sim: run me as az, kubectl or helm, not {other}");
             2
@@ -599,19 +611,27 @@ fn main() {
     fs4::FileExt::unlock(&lock).unwrap();
     drop(lock);
     std::io::stdout().flush().unwrap();
-    if take_knob(&dir, "kill-parent", &line) {
+    if take_knob(dir, "kill-parent", &line) {
         signal_parent("-KILL");
         std::thread::sleep(Duration::from_millis(200));
     }
-    if take_knob(&dir, "interrupt-parent", &line) {
+    if take_knob(dir, "interrupt-parent", &line) {
         signal_parent("-INT");
     }
-    if let Some(ms) = sim.knob("delay-ms").and_then(|s| s.parse().ok()) {
+    let slow = sim
+        .knob("slow")
+        .filter(|p| !p.is_empty() && line.contains(p.as_str()));
+    let delay = if slow.is_some() {
+        "slow-ms"
+    } else {
+        "delay-ms"
+    };
+    if let Some(ms) = sim.knob(delay).and_then(|s| s.parse().ok()) {
         std::thread::sleep(Duration::from_millis(ms));
     }
-    if take_knob(&dir, "fail-after", &line) {
+    if take_knob(dir, "fail-after", &line) {
         eprintln!("ERROR: (InjectedFailure) the connection was reset after the request was sent.");
-        std::process::exit(1);
+        return 1;
     }
-    std::process::exit(code);
+    code
 }
