@@ -195,8 +195,15 @@ fn dry_run_changes_nothing_and_marks_what_exists() {
     let out = text(&o);
     assert!(
         out.contains(
-            "[1/7] Create resource group myResourceGroup in chinanorth3\n    exists: will be kept"
+            "[1/10] Create resource group myResourceGroup in chinanorth3\n    exists: will be kept"
         ),
+        "{out}"
+    );
+    // The CNI goes on right after the cluster, before the node pool steps.
+    assert!(
+        out.contains("[7/10] Get credentials for myAKSCluster into plan.json.kubeconfig")
+            && out.contains("[9/10] Install Cilium")
+            && out.contains("[10/10] Set max surge 33% on node pool nodepool1"),
         "{out}"
     );
     assert!(out.contains("missing: will be created"), "{out}");
@@ -217,7 +224,11 @@ fn a_failure_at_every_step_resumes_without_creating_anything_twice() {
         assert_eq!(o.status.code(), Some(1), "{failing}: {}", text(&o));
         let out = text(&o);
         assert!(
-            out.contains(&format!("step {}/7 failed", i + 1)),
+            // Steps 7-9 install the CNI, right after the cluster (step 6).
+            out.contains(&format!(
+                "step {}/10 failed",
+                if i < 6 { i + 1 } else { 10 }
+            )),
             "{failing}: {out}"
         );
         assert!(
@@ -1051,7 +1062,7 @@ fn ctrl_c_stops_gracefully_saves_the_journal_and_prints_the_resume_command() {
     assert_eq!(o.status.code(), Some(130), "{}", text(&o));
     let out = text(&o);
     assert!(
-        out.contains("stopped at step 6/7: Create AKS cluster myAKSCluster"),
+        out.contains("stopped at step 6/10: Create AKS cluster myAKSCluster"),
         "{out}"
     );
     assert!(
@@ -1158,5 +1169,120 @@ fn sigkill_at_40_moments_then_resume_creates_each_resource_once_and_destroy_leav
     assert!(
         inside_create.into_inner() > 0,
         "at least one kill landed inside `az aks create` (full apply {full} ms)"
+    );
+}
+
+#[test]
+fn defect11_apply_installs_the_cni_right_after_the_cluster() {
+    let sim = Sim::new("seed.json");
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("all 3 nodes are Ready"), "{}", text(&o));
+    let calls = sim.calls();
+    let at = |what: &str| {
+        calls
+            .iter()
+            .position(|c| c.contains(what))
+            .unwrap_or_else(|| panic!("{what}: {calls:#?}"))
+    };
+    assert!(at("aks create") < at("aks get-credentials"));
+    assert!(at("aks get-credentials") < at("helm upgrade --install cilium"));
+    assert!(
+        at("helm upgrade --install cilium") < at("aks nodepool update"),
+        "before the node pool steps: {calls:#?}"
+    );
+    assert_eq!(sim.state()["cni"], "cilium");
+    // A second apply does not install it again.
+    sim.clear_calls();
+    assert_eq!(
+        sim.byocni(&["apply", "plan.json", "--yes"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(mutations(&sim.calls()), Vec::<String>::new());
+    // --no-cni skips it, with a warning about auto-repair.
+    let sim = Sim::new("calico-hub.json");
+    let o = sim.byocni(&["apply", "plan.json", "--yes", "--no-cni"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("warning: --no-cni: no CNI was installed")
+            && text(&o).contains(
+                "AKS node auto-repair reboots a node that stays NotReady for more than 5 minutes"
+            )
+            && text(&o).contains("byocni cni install plan.json"),
+        "{}",
+        text(&o)
+    );
+    assert!(!sim
+        .calls()
+        .iter()
+        .any(|c| c.starts_with("kubectl") || c.contains("get-credentials")));
+}
+
+#[test]
+fn defect11_the_bash_export_installs_the_cni_right_after_the_cluster() {
+    for (fixture, install) in [
+        ("seed.json", "helm upgrade --install cilium"),
+        ("calico-hub.json", "kubectl apply --kubeconfig"),
+    ] {
+        let sim = Sim::new(fixture);
+        let o = sim.byocni(&["export", "plan.json", "--format", "bash", "-o", "create.sh"]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        let o = Command::new("/bin/bash")
+            .arg(sim.path("create.sh"))
+            .current_dir(sim.dir.path())
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", sim.path("bin").display()),
+            )
+            .env("BYOCNI_SIM_DIR", sim.path("state"))
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{fixture}: {}", text(&o));
+        let calls = sim.calls();
+        let at = |what: &str| {
+            calls
+                .iter()
+                .position(|c| c.contains(what))
+                .unwrap_or_else(|| panic!("{fixture}: {what}: {calls:#?}"))
+        };
+        assert!(at("aks create") < at("aks get-credentials"), "{calls:#?}");
+        assert!(at("aks get-credentials") < at(install), "{calls:#?}");
+        assert!(at(install) < at("aks nodepool update"), "{calls:#?}");
+        assert!(at("aks nodepool update") < at("kubectl wait --for=condition=Ready nodes --all"));
+        let kubeconfig = if fixture == "seed.json" {
+            "myAKSCluster.kubeconfig"
+        } else {
+            "prod-weu-01.kubeconfig"
+        };
+        assert!(
+            sim.path(kubeconfig).exists(),
+            "{fixture}: the kubeconfig is kept"
+        );
+        sim.creates_once();
+        assert!(
+            text(&o).is_empty() || !text(&o).contains("error"),
+            "{}",
+            text(&o)
+        );
+    }
+}
+
+#[test]
+fn defect11_the_powershell_export_does_the_same_steps() {
+    let sim = Sim::new("seed.json");
+    let o = sim.byocni(&["export", "plan.json", "--format", "powershell"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let ps = String::from_utf8_lossy(&o.stdout).into_owned();
+    let at = |what: &str| ps.find(what).unwrap_or_else(|| panic!("{what}: {ps}"));
+    assert!(at("az aks create") < at("az aks get-credentials"));
+    assert!(at("--file $KUBECONFIG_FILE") < at("@'\n# Cilium Helm values"));
+    assert!(
+        at("| Set-Content -LiteralPath $CILIUM_VALUES") < at("\nhelm upgrade --install cilium")
+    );
+    assert!(at("\nhelm upgrade --install cilium") < at("az aks nodepool update"));
+    assert!(at("az aks nodepool update") < at("kubectl wait"));
+    assert!(
+        ps.contains("--kubeconfig $KUBECONFIG_FILE --values $CILIUM_VALUES"),
+        "{ps}"
     );
 }

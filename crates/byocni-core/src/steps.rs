@@ -877,3 +877,60 @@ pub fn cni_steps(plan: &Plan, kubeconfig: &str) -> Vec<Step> {
     );
     std::iter::once(creds).chain(install).collect()
 }
+
+/// The variable that holds the kubeconfig path in exported scripts.
+pub const KUBECONFIG_VAR: &str = "KUBECONFIG_FILE";
+
+/// Waits for every node to be Ready (exported scripts; `byocni` polls itself and prints each
+/// node's message).
+pub fn wait_ready_step(kubeconfig: Arg) -> Step {
+    let mut cmd = Cmd::new(
+        Program::Kubectl,
+        &["wait", "--for=condition=Ready", "nodes", "--all"],
+    )
+    .flag("--timeout", "15m")
+    .0;
+    cmd.args.push(Arg::Lit("--kubeconfig".into()));
+    cmd.args.push(kubeconfig);
+    step(
+        "cni:wait-ready",
+        StepKind::Cni,
+        "Wait for every node to be Ready",
+        cmd,
+    )
+}
+
+/// What an exported script runs, in order: the provisioning steps with the CNI installed right
+/// after `az aks create` returns (credentials into `$KUBECONFIG_FILE`, then Helm or kubectl with
+/// the rendered values) and a wait for Ready nodes at the end. AKS node auto-repair reboots a
+/// node that stays NotReady for more than 5 minutes (domain rule 27), so the CNI goes on before
+/// the node pool updates and additions. For a CNI byocni does not install (Flannel, `other`)
+/// these are the provisioning steps alone.
+pub fn script_steps(plan: &Plan) -> Vec<Step> {
+    let marker = format!("${KUBECONFIG_VAR}");
+    let cni: Vec<Step> = cni_steps(plan, &marker)
+        .into_iter()
+        .map(|mut s| {
+            for a in &mut s.create.args {
+                if *a == Arg::Lit(marker.clone()) {
+                    *a = Arg::Var(KUBECONFIG_VAR.into());
+                }
+            }
+            s
+        })
+        .collect();
+    let mut out = Vec::new();
+    let installs = !cni.is_empty();
+    let mut cni = Some(cni);
+    for s in provision_steps(plan) {
+        let after = s.kind == StepKind::Cluster;
+        out.push(s);
+        if after {
+            out.extend(cni.take().into_iter().flatten());
+        }
+    }
+    if installs {
+        out.push(wait_ready_step(Arg::Var(KUBECONFIG_VAR.into())));
+    }
+    out
+}

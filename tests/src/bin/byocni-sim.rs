@@ -151,7 +151,21 @@ impl Sim {
     }
 }
 
+/// `--query a.b --output tsv` of the command line, as exported scripts capture values.
+static QUERY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
 fn out(v: &Value) -> i32 {
+    if let Some(Some(q)) = QUERY.get() {
+        let mut at = v;
+        for part in q.split('.') {
+            at = &at[part];
+        }
+        println!(
+            "{}",
+            at.as_str().map_or_else(|| at.to_string(), str::to_owned)
+        );
+        return 0;
+    }
     println!("{}", serde_json::to_string_pretty(v).unwrap());
     0
 }
@@ -458,6 +472,18 @@ fn kubectl(sim: &mut Sim, argv: &[String]) -> i32 {
                 .collect();
             out(&json!({ "apiVersion": "v1", "kind": "List", "items": nodes }))
         }
+        ["wait", "nodes"] => {
+            // `kubectl wait --for=condition=Ready nodes --all`: Ready once a CNI is installed.
+            if sim.state["cni_at"].is_u64() {
+                for i in 0..3 {
+                    println!("node/aks-nodepool1-1234567-vmss00000{i} condition met");
+                }
+                0
+            } else {
+                eprintln!("error: timed out waiting for the condition on nodes/aks-nodepool1-1234567-vmss000000");
+                1
+            }
+        }
         ["apply", ..] => {
             let file = a.get("filename");
             if file.starts_with("https://") {
@@ -569,6 +595,8 @@ fn main() {
 }
 
 fn simulate(tool: &str, argv: &[String], dir: &Path) -> i32 {
+    let a = parse(argv);
+    let _ = QUERY.set((a.has("query") && a.get("output") == "tsv").then(|| a.get("query")));
     let line = format!("{tool} {}", argv.join(" "));
     let hang = std::fs::read_to_string(dir.join("hang")).unwrap_or_default();
     if !hang.trim().is_empty() && line.contains(hang.trim()) {

@@ -131,6 +131,9 @@ pub(crate) struct Engine<'a> {
     pub(crate) files_dir: Option<PathBuf>,
     /// The subscription id, for the ids of resources about to be created.
     pub(crate) subscription: Option<String>,
+    /// Steps already run in this command before this list, and the command's total, when one
+    /// command runs several lists (apply: resources, CNI, node pools).
+    pub(crate) numbering: Option<(usize, usize)>,
 }
 
 impl<'a> Engine<'a> {
@@ -146,6 +149,7 @@ impl<'a> Engine<'a> {
             vars,
             files_dir: None,
             subscription: None,
+            numbering: None,
         }
     }
 
@@ -284,11 +288,15 @@ impl<'a> Engine<'a> {
         sub: &str,
         plan: &Path,
     ) -> anyhow::Result<bool> {
-        let n = steps.len();
-        if mode == Mode::DryRun {
+        let (first, n) = self.numbering.unwrap_or((0, steps.len()));
+        if mode == Mode::DryRun && first == 0 {
             println!("dry run: nothing is changed. {n} step(s):");
         }
+        if let Some((done, _)) = &mut self.numbering {
+            *done += steps.len();
+        }
         for (i, step) in steps.iter().enumerate() {
+            let i = first + i;
             let tag = format!("[{}/{n}] {}", i + 1, step.title);
             let r = match mode {
                 Mode::DryRun => self.dry_run_step(step, &tag).map(|()| true),

@@ -147,51 +147,138 @@ pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
     };
     let subscription = preflight(&mut runner)?;
     let steps = provision_steps(&plan);
+    // The CNI goes on right after `az aks create`, before the node pool steps: AKS node
+    // auto-repair reboots nodes that stay NotReady for more than 5 minutes (domain rule 27).
+    let split = steps
+        .iter()
+        .position(|s| s.kind == StepKind::Cluster)
+        .map_or(steps.len(), |i| i + 1);
+    let (resources, pools) = steps.split_at(split);
+    let kubeconfig = args
+        .kubeconfig
+        .clone()
+        .unwrap_or_else(|| beside(&args.plan, ".kubeconfig"));
+    let cni = if args.no_cni {
+        Vec::new()
+    } else {
+        cni_steps(&plan, &kubeconfig.display().to_string())
+    };
+    let total = steps.len() + cni.len();
     let _lock = if args.dry_run {
         None
     } else {
         Some(lock(&jpath, &format!("apply {}", args.plan.display()))?)
     };
     let mut journal = Journal::load(&jpath, &plan_id(&plan))?;
+    let cluster_before = journal.get("cluster").map(|e| e.outcome);
     let mut engine = Engine::new(&mut runner, &mut journal);
-    engine.subscription = Some(subscription);
+    engine.subscription = Some(subscription.clone());
+    engine.numbering = Some((0, total));
     if args.dry_run {
-        engine.run(&steps, Mode::DryRun, "apply", &args.plan)?;
+        engine.run(resources, Mode::DryRun, "apply", &args.plan)?;
+        engine.run(&cni, Mode::DryRun, "apply", &args.plan)?;
+        engine.run(pools, Mode::DryRun, "apply", &args.plan)?;
+        no_cni_warning(&plan, &args);
         return Ok(ExitCode::SUCCESS);
     }
     confirm(
         &format!(
-            "Create the {} resources of {} (cluster {})?",
+            "Create the {} resources of {} (cluster {}){}?",
             steps.len(),
             args.plan.display(),
-            plan.cluster.name
+            plan.cluster.name,
+            if cni.is_empty() {
+                String::new()
+            } else {
+                format!(" and install {}", plan.cni.plugin.as_str())
+            }
         ),
         args.azure.yes,
     )?;
-    if !engine.run(&steps, Mode::Apply, "apply", &args.plan)? {
+    if !engine.run(resources, Mode::Apply, "apply", &args.plan)? {
         return Ok(ExitCode::from(1));
     }
     drop(engine);
-    eprintln!(
-        "\ncluster {} is ready for its CNI: nodes stay NotReady (\"cni plugin not initialized\") until one is installed.",
-        plan.cluster.name
-    );
-    if args.cni {
-        return install_cni(
-            &CniRun {
-                plan: &plan,
-                path: &args.plan,
-                kubeconfig: args.kubeconfig.as_deref(),
-                timeout: args.timeout,
-                dry_run: false,
-                yes: true,
-            },
-            &mut journal,
-            &mut runner,
+    let cluster_new = journal.get("cluster").map(|e| e.outcome) == Some(Outcome::Created)
+        && cluster_before != Some(Outcome::Created);
+    let cni_done = journal
+        .get("cni")
+        .is_some_and(|e| e.outcome == Outcome::Created);
+    let install = !cni.is_empty() && (cluster_new || !cni_done);
+    if install {
+        let run = CniRun {
+            plan: &plan,
+            path: &args.plan,
+            kubeconfig: Some(&kubeconfig),
+            timeout: args.timeout,
+            dry_run: false,
+            yes: true,
+        };
+        if !put_cni_on(&run, &mut journal, &mut runner, Some((split, total)))? {
+            return Ok(ExitCode::from(1));
+        }
+    } else if !cni.is_empty() {
+        eprintln!(
+            "[{}-{}/{total}] {} on {}: installed in an earlier run",
+            split + 1,
+            split + cni.len(),
+            plan.cni.plugin.as_str(),
+            plan.cluster.name
         );
     }
-    eprintln!("next: byocni cni install {}", args.plan.display());
-    Ok(ExitCode::SUCCESS)
+    let mut engine = Engine::new(&mut runner, &mut journal);
+    engine.subscription = Some(subscription);
+    engine.numbering = Some((split + cni.len(), total));
+    if !engine.run(pools, Mode::Apply, "apply", &args.plan)? {
+        return Ok(ExitCode::from(1));
+    }
+    drop(engine);
+    if cni.is_empty() {
+        no_cni_warning(&plan, &args);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !install {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let code = wait_ready(
+        &mut runner,
+        &kubeconfig.display().to_string(),
+        Duration::from_secs(args.timeout),
+    )?;
+    if code == ExitCode::SUCCESS {
+        journal.record(
+            "cni",
+            journal::Entry {
+                outcome: Outcome::Created,
+                resource_id: None,
+                outputs: std::collections::BTreeMap::new(),
+                error: None,
+            },
+        )?;
+    }
+    Ok(code)
+}
+
+/// Says that the nodes stay NotReady without a CNI, and how soon that matters.
+fn no_cni_warning(plan: &Plan, args: &ApplyArgs) {
+    let why = if args.no_cni {
+        "--no-cni: no CNI was installed"
+    } else {
+        "byocni does not install this plan's CNI"
+    };
+    eprintln!(
+        "\nwarning: {why}. The nodes of {} stay NotReady (\"cni plugin not initialized\") until one is, and AKS node auto-repair reboots a node that stays NotReady for more than 5 minutes (it cannot be turned off). Install {} now{}.",
+        plan.cluster.name,
+        plan.cni.plugin.as_str(),
+        if args.no_cni {
+            format!(": byocni cni install {}", args.plan.display())
+        } else {
+            format!(
+                " with pod CIDR {}",
+                plan.pod_cidr.as_deref().unwrap_or("?")
+            )
+        }
+    );
 }
 
 /// Why destroy will not delete a resource the journal records.
@@ -516,18 +603,45 @@ fn install_cni(
         ),
         run.yes,
     )?;
-    // Credentials and values go to a fresh private directory first; the kubeconfig is then
-    // copied into place atomically, owner-only (0600).
+    if !put_cni_on(run, journal, runner, None)? {
+        return Ok(ExitCode::from(1));
+    }
+    wait_ready(
+        runner,
+        &kubeconfig.display().to_string(),
+        Duration::from_secs(run.timeout),
+    )
+}
+
+/// Fetches credentials and installs the CNI: credentials and values go to a fresh private
+/// directory first; the kubeconfig is then written into place atomically, owner-only (0600).
+/// `Ok(false)` when a step failed (reported).
+fn put_cni_on(
+    run: &CniRun<'_>,
+    journal: &mut Journal,
+    runner: &mut dyn Runner,
+    numbering: Option<(usize, usize)>,
+) -> anyhow::Result<bool> {
+    let CniRun { plan, path, .. } = *run;
+    let sub = if numbering.is_some() {
+        "apply"
+    } else {
+        "cni install"
+    };
+    let kubeconfig: PathBuf = run
+        .kubeconfig
+        .map_or_else(|| beside(path, ".kubeconfig"), Path::to_path_buf);
     let dir = private_dir()?;
     let tmp_kc = dir.path().join("kubeconfig");
     let steps = cni_steps(plan, &tmp_kc.display().to_string());
     let mut engine = Engine::new(runner, journal);
     engine.files_dir = Some(dir.path().to_path_buf());
+    engine.numbering = numbering;
     let (creds, install): (Vec<Step>, Vec<Step>) = steps
         .into_iter()
         .partition(|s| s.kind == StepKind::Credentials);
-    if !engine.run(&creds, Mode::Always, "cni install", path)? {
-        return Ok(ExitCode::from(1));
+    if !engine.run(&creds, Mode::Always, sub, path)? {
+        return Ok(false);
     }
     let text = std::fs::read(&tmp_kc).with_context(|| {
         format!(
@@ -539,16 +653,7 @@ fn install_cni(
         w.write_all(&text)
     })?;
     eprintln!("wrote {} (0600)", kubeconfig.display());
-    if !engine.run(&install, Mode::Always, "cni install", path)? {
-        return Ok(ExitCode::from(1));
-    }
-    drop(engine);
-    drop(dir);
-    wait_ready(
-        runner,
-        &kubeconfig.display().to_string(),
-        Duration::from_secs(run.timeout),
-    )
+    engine.run(&install, Mode::Always, sub, path)
 }
 
 /// Polls the nodes until all are Ready, printing each node's Ready message when it changes.
