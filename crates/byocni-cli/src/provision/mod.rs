@@ -141,7 +141,6 @@ fn confirm(question: &str, yes: bool) -> anyhow::Result<()> {
 pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
     let plan = checked_plan(&args.plan)?;
     let jpath = journal_path(&args.plan, args.journal.as_deref())?;
-    runner::catch_interrupts();
     let mut runner = ProcessRunner {
         subscription: args.azure.subscription.clone(),
     };
@@ -195,6 +194,8 @@ pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
         ),
         args.azure.yes,
     )?;
+    // From here on Ctrl-C stops gracefully (at the prompt above it simply ends the program).
+    runner::catch_interrupts();
     if !engine.run(resources, Mode::Apply, "apply", &args.plan)? {
         return Ok(ExitCode::from(1));
     }
@@ -311,7 +312,6 @@ fn not_ours(
 pub(crate) fn destroy(args: DestroyArgs) -> anyhow::Result<ExitCode> {
     let plan = read_plan(&args.plan)?;
     let jpath = journal_path(&args.plan, args.journal.as_deref())?;
-    runner::catch_interrupts();
     let _lock = if args.dry_run {
         None
     } else {
@@ -411,6 +411,7 @@ pub(crate) fn destroy(args: DestroyArgs) -> anyhow::Result<ExitCode> {
     }
     let what: Vec<&str> = delete.iter().map(|(s, _)| s.title.as_str()).collect();
     confirm(&format!("{}?", what.join(", ")), args.azure.yes)?;
+    runner::catch_interrupts();
     let n = delete.len();
     let mut kept = Vec::new();
     for (i, (step, id)) in delete.iter().enumerate() {
@@ -527,7 +528,6 @@ pub(crate) fn cni(command: CniCommand) -> anyhow::Result<ExitCode> {
     } = command;
     let plan = checked_plan(&path)?;
     let jpath = journal_path(&path, journal.as_deref())?;
-    runner::catch_interrupts();
     let mut runner = ProcessRunner {
         subscription: azure.subscription.clone(),
     };
@@ -603,6 +603,7 @@ fn install_cni(
         ),
         run.yes,
     )?;
+    runner::catch_interrupts();
     if !put_cni_on(run, journal, runner, None)? {
         return Ok(ExitCode::from(1));
     }

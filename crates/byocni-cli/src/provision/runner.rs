@@ -106,16 +106,19 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// Catches SIGINT and SIGTERM for the rest of the process: the running command is stopped and
 /// the run ends gracefully (journal saved, resume command printed) instead of dying mid-write.
 pub(crate) fn catch_interrupts() {
-    let flag = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        let _ = signal_hook::flag::register(sig, Arc::clone(&flag));
-    }
-    std::thread::spawn(move || loop {
-        if flag.load(Ordering::Relaxed) {
-            INTERRUPTED.store(true, Ordering::SeqCst);
-            return;
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            let _ = signal_hook::flag::register(sig, Arc::clone(&flag));
         }
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::spawn(move || loop {
+            if flag.load(Ordering::Relaxed) {
+                INTERRUPTED.store(true, Ordering::SeqCst);
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        });
     });
 }
 
