@@ -812,13 +812,15 @@ fn defect5_hung_commands_time_out() {
     assert!(t.elapsed().as_secs() < 10, "{:?}", t.elapsed());
     let out = text(&o);
     assert!(
-        out.contains("`az group show --name myResourceGroup --output json` did not finish within 0s and was stopped; set BYOCNI_TIMEOUT_SHOW"),
+        out.contains("`az group show --name myResourceGroup --output json` did not finish within 0.5s and was stopped; set BYOCNI_TIMEOUT_SHOW"),
         "{out}"
     );
     assert!(
         out.contains("Resume with: byocni apply plan.json --yes"),
         "{out}"
     );
+    // The hung command was killed with its process group, not left behind.
+    sim.settle();
     std::fs::remove_file(sim.path("state/hang")).unwrap();
     assert_eq!(
         sim.byocni(&["apply", "plan.json", "--yes"]).status.code(),
@@ -835,6 +837,7 @@ fn defect5_hung_commands_time_out() {
         "{}",
         text(&o)
     );
+    sim.settle();
 }
 
 #[test]

@@ -24,10 +24,10 @@ pub(crate) struct Output {
 
 /// A command ran past its time limit and was killed with its process group: exit code 5.
 #[derive(Debug, thiserror::Error)]
-#[error("`{command}` did not finish within {secs}s and was stopped; {hint}")]
+#[error("`{command}` did not finish within {}s and was stopped; {hint}", limit.as_secs_f64())]
 pub(crate) struct TimedOut {
     pub(crate) command: String,
-    pub(crate) secs: u64,
+    pub(crate) limit: Duration,
     pub(crate) hint: String,
 }
 
@@ -159,6 +159,7 @@ fn line(program: &str, args: &[String]) -> String {
 }
 
 fn kill_group(child: &mut std::process::Child) {
+    #[cfg(unix)]
     if let Some(pid) = i32::try_from(child.id())
         .ok()
         .and_then(rustix::process::Pid::from_raw)
@@ -228,7 +229,7 @@ impl Runner for ProcessRunner {
                 kill_group(&mut child);
                 return Err(TimedOut {
                     command: line(program, args),
-                    secs: limit.as_secs(),
+                    limit,
                     hint: if limit < own {
                         "the run's --timeout has passed".to_owned()
                     } else {
