@@ -380,3 +380,38 @@ fn parse_errors_show_control_characters_escaped() {
     assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
     assert!(err.contains("\\u{1b}]0;pwned\\u{7}"), "{err}");
 }
+
+/// `byocni upgrade` (issue 13): v1 -> v2 for every v1 fixture; the estate reads back and its
+/// cluster's projection is the v1 plan again; a v2 file is not upgraded again.
+#[test]
+fn upgrade_rewrites_v1_as_an_estate() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "seed.json",
+        "calico-hub.json",
+        "managed-vnet.json",
+        "broken-overlaps.json",
+    ] {
+        let src = fixture(name);
+        let src = src.to_str().unwrap();
+        let o = byocni(&["upgrade", src, "-o", "estate.json"], dir.path());
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+        let text = std::fs::read_to_string(dir.path().join("estate.json")).unwrap();
+        let estate = byocni_core::estate::Estate::from_json(&text).unwrap();
+        let v1 = byocni_core::Plan::from_json(&std::fs::read_to_string(src).unwrap()).unwrap();
+        let mut back = estate.project(0).unwrap();
+        if let (Some(v), Some(orig)) = (back.vnet.as_mut(), v1.vnet.as_ref()) {
+            for (k, s) in v.subnets.iter_mut().enumerate() {
+                s.role = orig.subnets[k].role;
+            }
+        }
+        assert_eq!(back, v1, "{name}");
+        let o = byocni(&["upgrade", "estate.json"], dir.path());
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            stderr(&o).contains("already a version 2 estate"),
+            "{}",
+            stderr(&o)
+        );
+    }
+}

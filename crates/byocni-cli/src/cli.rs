@@ -51,6 +51,15 @@ pub(crate) enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Rewrite a version 1 plan as a version 2 estate of one cluster (its VNet, the cluster on
+    /// the VNet's node subnet, the same ranges, pools, CNI and connected networks).
+    Upgrade {
+        /// The plan file (`-` for stdin).
+        plan: PathBuf,
+        /// Write the estate here instead of stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Render the plan as a script, a template or CNI values.
     Export {
         /// The plan file (`-` for stdin).

@@ -9,12 +9,13 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use byocni_core::check::explain::explain;
+use byocni_core::estate::{Estate, PlanFile};
 use byocni_core::{check, render, suggest_into, Format, Plan, RenderError, RenderOptions, Rule};
 
 use crate::cli::{CheckFormat, Cli, Command};
 use crate::{formats, output};
 
-use crate::files::{escape_control, read_plan_source};
+use crate::files::{escape_control, read_plan_file_source, read_plan_source};
 pub(crate) use crate::files::{read_plan, BadInput};
 use crate::files::{write_atomic, write_text, Mode};
 
@@ -31,6 +32,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output,
         } => export(&plan, format, force, output.as_deref()),
         Command::Explain { rule } => explain_cmd(rule.as_deref()),
+        Command::Upgrade { plan, output } => upgrade(&plan, output.as_deref()),
         Command::Apply(a) => crate::provision::apply(a),
         Command::Destroy(a) => crate::provision::destroy(a),
         Command::Cni { command } => crate::provision::cni(command),
@@ -203,6 +205,28 @@ fn export(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `byocni upgrade`: v1 -> v2; a v2 file is refused (nothing to do).
+fn upgrade(path: &Path, output_path: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let (file, _) = read_plan_file_source(path)?;
+    let PlanFile::V1(plan) = file else {
+        return Err(BadInput(format!(
+            "{} is already a version 2 estate; nothing to upgrade",
+            escape_control(&path.display().to_string())
+        ))
+        .into());
+    };
+    let estate = Estate::from_v1(plan);
+    write_out(output_path, &estate.to_json(), false)?;
+    if let Some(p) = output_path {
+        eprintln!(
+            "wrote {}: the plan as a version 2 estate. Next: byocni check {}",
+            p.display(),
+            p.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn explain_cmd(rule: Option<&str>) -> anyhow::Result<ExitCode> {
