@@ -14,8 +14,6 @@
 //! written twice refused, a byte order mark skipped, other versions refused. [`PlanFile`] reads
 //! either version.
 
-use std::collections::HashSet;
-
 use serde::{Deserialize, Serialize};
 
 use crate::plan::{
@@ -429,10 +427,11 @@ impl Estate {
         }
     }
 
-    /// Pairs of VNet positions peered directly (each pair once, smaller first); peerings
-    /// naming an unknown VNet are left out.
-    pub fn peered_pairs(&self) -> HashSet<(usize, usize)> {
-        self.peerings
+    /// Pairs of VNet positions peered directly, sorted, each once, smaller first (for
+    /// `binary_search`); peerings naming an unknown VNet, or one VNet twice, are left out.
+    pub fn peered_pairs(&self) -> Vec<(usize, usize)> {
+        let mut pairs: Vec<(usize, usize)> = self
+            .peerings
             .iter()
             .filter_map(|p| {
                 let a = self.vnet_index(&p.between[0])?;
@@ -440,7 +439,10 @@ impl Estate {
                 Some((a.min(b), a.max(b)))
             })
             .filter(|(a, b)| a != b)
-            .collect()
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        pairs
     }
 
     /// Positions of the meshed clusters (those with a `clusterMesh` block).
@@ -571,7 +573,17 @@ impl Estate {
     /// `vnets[v].subnets[2].cidr` (v the cluster's VNet). `connectedNetworks[..]` stays as is
     /// (the estate's own list comes first in the projection).
     pub fn estate_path(&self, i: usize, path: &str) -> String {
-        if path.starts_with("connectedNetworks") {
+        // Already an estate path: the estate's own lists (the checker's VNet neighbours).
+        if [
+            "connectedNetworks",
+            "vnets[",
+            "peerings",
+            "clusters[",
+            "clusterMesh",
+        ]
+        .iter()
+        .any(|p| path.starts_with(p))
+        {
             return path.to_owned();
         }
         if let Some(rest) = path
