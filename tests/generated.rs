@@ -476,3 +476,42 @@ fn man_pages_describe_every_subcommand() {
         }
     }
 }
+
+/// The schema's derive is the CLI's alone: neither of the web planner's wasm crates carries
+/// schemars (the `schema` feature of byocni-core stays off there).
+#[test]
+fn the_web_build_does_not_carry_schemars() {
+    let tree = |package: &str, target: &[&str]| {
+        Command::new(env!("CARGO"))
+            .args([
+                "tree",
+                "--offline",
+                "--locked",
+                "-e",
+                "normal",
+                "-i",
+                "schemars",
+            ])
+            .args(["-p", package])
+            .args(target)
+            .current_dir(workspace_root())
+            .output()
+            .expect("run cargo tree")
+    };
+    let cli = tree("byocni-cli", &[]);
+    assert!(
+        cli.status.success() && stdout(&cli).contains("byocni-core"),
+        "the CLI has schemars through byocni-core: {}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    for web in ["byocni-web", "byocni-web-exports"] {
+        let o = tree(web, &["--target", "wasm32-unknown-unknown"]);
+        assert!(
+            !o.status.success()
+                && String::from_utf8_lossy(&o.stderr).contains("did not match any packages"),
+            "{web} depends on schemars:\n{}{}",
+            stdout(&o),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
