@@ -15,6 +15,10 @@ pub fn fake_var(name: &str) -> String {
         "IDENTITY_ID" => format!("{sub}/Microsoft.ManagedIdentity/userAssignedIdentities/id"),
         "IDENTITY_PRINCIPAL_ID" => "11111111-2222-3333-4444-555555555555".into(),
         "RESOURCE_ID" => "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/nodes/providers/Microsoft.Authorization/roleAssignments/00000000-0000-0000-0000-000000000001".into(),
+        // An estate's network script looks VNets up by id (VNET_0_ID...).
+        v if v.starts_with("VNET_") && v.ends_with("_ID") => {
+            format!("{sub}/Microsoft.Network/virtualNetworks/vnet")
+        }
         other => format!("/tmp/byocni-test/{}", other.to_lowercase()),
     }
 }

@@ -42,12 +42,24 @@ pub(crate) enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
+        /// In a version 2 estate: check only this cluster (and the estate rules that involve it).
+        #[arg(long, value_name = "NAME")]
+        cluster: Option<String>,
     },
     /// Fill what the plan leaves out with free ranges, and print the completed plan.
     Suggest {
         /// The plan file (`-` for stdin).
         plan: PathBuf,
         /// Write the completed plan here instead of stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Rewrite a version 1 plan as a version 2 estate of one cluster (its VNet, the cluster on
+    /// the VNet's node subnet, the same ranges, pools, CNI and connected networks).
+    Upgrade {
+        /// The plan file (`-` for stdin).
+        plan: PathBuf,
+        /// Write the estate here instead of stdout.
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
@@ -61,9 +73,13 @@ pub(crate) enum Command {
         /// Render even when check finds errors (the findings become comments).
         #[arg(long)]
         force: bool,
-        /// Write here instead of stdout.
+        /// Write here instead of stdout. A version 2 estate is several files: a directory, which
+        /// gets one file per new cluster (and `network.sh` with `--format bash`).
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// In a version 2 estate: export only this cluster.
+        #[arg(long, value_name = "NAME")]
+        cluster: Option<String>,
     },
     /// Explain a rule by its id (`byocni explain pod-cidr-overlap`), or list all rules.
     Explain {
