@@ -59,6 +59,7 @@ fn every_az_command_parses_with_the_real_az() {
                 .map(|a| match a {
                     Arg::Lit(l) => l.clone(),
                     Arg::Var(v) => fake_var(v),
+                    Arg::LitVar(l, v) => format!("{l}{}", fake_var(v)),
                 })
                 .collect(),
         );

@@ -48,6 +48,7 @@ pub fn az_argvs(steps: &[Step]) -> Vec<Vec<String>> {
                         .map(|a| match a {
                             Arg::Lit(l) => l.clone(),
                             Arg::Var(v) => fake_var(v),
+                            Arg::LitVar(l, v) => format!("{l}{}", fake_var(v)),
                         })
                         .collect(),
                 );

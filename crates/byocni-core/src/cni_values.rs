@@ -70,8 +70,20 @@ pub fn cilium_values(plan: &Plan) -> String {
         "    clusterPoolIPv4MaskSize: {}\n",
         plan.effective_per_node_prefix()
     ));
+    if plan.kube_proxy_replaced() {
+        out.push_str(KUBE_PROXY_REPLACEMENT_VALUES);
+    }
     out
 }
+
+/// The Helm value that carries the API server's host name to Cilium when it replaces kube-proxy.
+pub const K8S_SERVICE_HOST: &str = "k8sServiceHost";
+
+/// Cilium's kube-proxy replacement on AKS (domain rule 28): without kube-proxy, Cilium reaches
+/// the API server by its FQDN on port 443 (the in-cluster 10.0.0.1 does not work). The FQDN is
+/// known only once `az aks create` returns, so it is not in the file: `byocni apply` and the
+/// exported scripts look it up and pass `--set-string k8sServiceHost=<FQDN>`.
+const KUBE_PROXY_REPLACEMENT_VALUES: &str = "# cni.kubeProxy false: AKS runs no kube-proxy (a preview); Cilium replaces it.\nkubeProxyReplacement: true\n# k8sServiceHost is the cluster's API server FQDN, known after az aks create\n# (az aks show --query fqdn --output tsv; privateFqdn for a private cluster): byocni apply\n# and the exported scripts pass it as --set-string k8sServiceHost=<FQDN>.\nk8sServicePort: 443\n";
 
 /// The Tigera operator `Installation`: Calico CNI and IPAM on the pod CIDR, VXLAN, BGP off.
 pub fn calico_installation(plan: &Plan) -> String {

@@ -99,6 +99,10 @@ pub enum Rule {
     MeshUnreachable,
     /// Estate: node subnets of two meshed clusters overlap.
     MeshNodeSubnetOverlap,
+    /// Rule 28: the plan uses an AKS preview feature (kube-proxy disabled; warning).
+    PreviewFeature,
+    /// Rule 28: kube-proxy disabled with a CNI that does not replace it.
+    KubeProxyCni,
 }
 
 impl Rule {
@@ -142,6 +146,8 @@ impl Rule {
         Rule::MeshCni,
         Rule::MeshUnreachable,
         Rule::MeshNodeSubnetOverlap,
+        Rule::PreviewFeature,
+        Rule::KubeProxyCni,
     ];
 
     /// The stable kebab-case id.
@@ -185,6 +191,8 @@ impl Rule {
             Rule::MeshCni => "mesh-cni",
             Rule::MeshUnreachable => "mesh-unreachable",
             Rule::MeshNodeSubnetOverlap => "mesh-node-subnet-overlap",
+            Rule::PreviewFeature => "preview-feature",
+            Rule::KubeProxyCni => "kube-proxy-cni",
         }
     }
 
@@ -200,7 +208,8 @@ impl Rule {
             | Rule::CniUnsupported
             | Rule::VnetOverlap
             | Rule::NodeSubnetShared
-            | Rule::MeshUnreachable => Severity::Warning,
+            | Rule::MeshUnreachable
+            | Rule::PreviewFeature => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -204,7 +204,7 @@ pub enum PoolMode {
 }
 
 /// The CNI to install after the cluster exists.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Cni {
@@ -214,6 +214,46 @@ pub struct Cni {
     /// Per-node block prefix length; the plugin's own default when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_node_prefix: Option<u8>,
+    /// Whether AKS runs kube-proxy (default `true`). `false` creates the cluster with
+    /// `--kube-proxy-config` `{"enabled": false}` (an AKS preview) and installs Cilium with its
+    /// kube-proxy replacement (domain rule 28); only Cilium replaces it. Written to the plan
+    /// file only when `false`.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(
+            default = "yes",
+            description = "Whether AKS runs kube-proxy (default true). false: the cluster is created without kube-proxy (an AKS preview: the aks-preview extension and the KubeProxyConfigurationPreview feature flag) and Cilium replaces it (kubeProxyReplacement); Cilium only."
+        )
+    )]
+    pub kube_proxy: bool,
+}
+
+impl Default for Cni {
+    fn default() -> Cni {
+        Cni {
+            plugin: CniPlugin::default(),
+            per_node_prefix: None,
+            kube_proxy: true,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+impl Plan {
+    /// Whether the plan creates the cluster without kube-proxy, with Cilium replacing it
+    /// (`cni.kubeProxy: false` on Cilium; other CNIs are refused by check).
+    pub fn kube_proxy_replaced(&self) -> bool {
+        !self.cni.kube_proxy && self.cni.plugin == CniPlugin::Cilium
+    }
 }
 
 /// CNI plugins the planner knows.

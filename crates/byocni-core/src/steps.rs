@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::cni_values::{
     calico_installation, calico_operator_manifests, cilium_values, CALICO_INSTALLATION_FILE,
-    CALICO_VERSION, CILIUM_CHART_VERSION, CILIUM_VALUES_FILE,
+    CALICO_VERSION, CILIUM_CHART_VERSION, CILIUM_VALUES_FILE, K8S_SERVICE_HOST,
 };
 use crate::plan::Plan;
 
@@ -45,6 +45,10 @@ pub enum Arg {
     /// The value of a variable set by an earlier step's [`Output`] or [`StepFile`]
     /// (bash renders it as `"$NAME"`).
     Var(String),
+    /// Literal text followed by a variable's value, as one argv element: `k8sServiceHost=` and
+    /// `API_SERVER_FQDN` (bash renders it as `'k8sServiceHost='"$API_SERVER_FQDN"`, PowerShell
+    /// as `('k8sServiceHost=' + $API_SERVER_FQDN)`).
+    LitVar(String, String),
 }
 
 /// A command: a program and its argv (never a shell string).
@@ -195,6 +199,25 @@ pub fn tag_words(plan: &Plan) -> [String; 2] {
         format!("{TAG_MANAGED}=managed"),
         format!("{TAG_PLAN}={}", plan_id(plan)),
     ]
+}
+
+/// `az aks create`'s flag (from the aks-preview extension) that takes a kube-proxy
+/// configuration file.
+pub const KUBE_PROXY_CONFIG_FLAG: &str = "--kube-proxy-config";
+/// The variable that holds the kube-proxy configuration file's path.
+pub const KUBE_PROXY_CONFIG_VAR: &str = "KUBE_PROXY_CONFIG";
+/// The kube-proxy configuration file's name.
+pub const KUBE_PROXY_CONFIG_FILE: &str = "kube-proxy.json";
+/// Its contents: kube-proxy disabled (Microsoft Learn, "Configure kube-proxy in AKS (preview)").
+pub const KUBE_PROXY_DISABLED: &str = "{\"enabled\": false}\n";
+/// The variable that holds the cluster's API server FQDN (Cilium's `k8sServiceHost`).
+pub const API_SERVER_FQDN_VAR: &str = "API_SERVER_FQDN";
+
+/// Where `az aks show` puts the API server's host name that Cilium must use without kube-proxy
+/// (domain rule 28): `/fqdn`. (A private API server's is `/privateFqdn`; plans have no private
+/// API server yet.)
+pub fn api_server_fqdn_pointer(_plan: &Plan) -> &'static str {
+    "/fqdn"
 }
 
 /// Network Contributor, the built-in role the cluster identity needs on the node subnet (rule 21).
@@ -617,12 +640,23 @@ pub fn provision_steps(plan: &Plan) -> Vec<Step> {
             .flag("--min-count", &first.count.to_string())
             .flag("--max-count", &max.to_string());
     }
+    if !plan.cni.kube_proxy {
+        // An aks-preview flag (domain rule 28): kube-proxy off, for Cilium to replace.
+        create = create.var(KUBE_PROXY_CONFIG_FLAG, KUBE_PROXY_CONFIG_VAR);
+    }
     let mut s = step(
         "cluster",
         StepKind::Cluster,
         format!("Create AKS cluster {} (--network-plugin none)", c.name),
         create.word("--generate-ssh-keys").tags(plan).json(),
     );
+    if !plan.cni.kube_proxy {
+        s.files.push(StepFile {
+            var: KUBE_PROXY_CONFIG_VAR.into(),
+            name: KUBE_PROXY_CONFIG_FILE.into(),
+            contents: KUBE_PROXY_DISABLED.into(),
+        });
+    }
     s.show = Some(cluster_show(plan));
     s.expect = cluster_expectations(plan);
     s.resource = Some(rid(
@@ -802,6 +836,33 @@ pub fn cni_steps(plan: &Plan, kubeconfig: &str) -> Vec<Step> {
                 )
                 .done(),
             );
+            let mut lookup = None;
+            let mut cmd = Cmd::new(
+                Program::Helm,
+                &["upgrade", "--install", "cilium", "cilium/cilium"],
+            )
+            .flag("--version", CILIUM_CHART_VERSION)
+            .flag("--namespace", "kube-system")
+            .flag("--kubeconfig", kubeconfig)
+            .var("--values", "CILIUM_VALUES");
+            if plan.kube_proxy_replaced() {
+                // Without kube-proxy Cilium reaches the API server by its FQDN, which exists
+                // only once `az aks create` has returned: looked up right before the install.
+                let mut s = step(
+                    "cni:api-server",
+                    StepKind::Cni,
+                    format!("Look up the API server FQDN of {}", c.name),
+                    cluster_show(plan),
+                );
+                s.outputs
+                    .push(output(API_SERVER_FQDN_VAR, api_server_fqdn_pointer(plan)));
+                lookup = Some(s);
+                cmd.0.args.push(Arg::Lit("--set-string".into()));
+                cmd.0.args.push(Arg::LitVar(
+                    format!("{K8S_SERVICE_HOST}="),
+                    API_SERVER_FQDN_VAR.into(),
+                ));
+            }
             let mut s = step(
                 "cni:cilium",
                 StepKind::Cni,
@@ -809,22 +870,14 @@ pub fn cni_steps(plan: &Plan, kubeconfig: &str) -> Vec<Step> {
                     "Install Cilium {CILIUM_CHART_VERSION} with pod CIDR {}",
                     plan.pod_cidr.as_deref().unwrap_or("?")
                 ),
-                Cmd::new(
-                    Program::Helm,
-                    &["upgrade", "--install", "cilium", "cilium/cilium"],
-                )
-                .flag("--version", CILIUM_CHART_VERSION)
-                .flag("--namespace", "kube-system")
-                .flag("--kubeconfig", kubeconfig)
-                .var("--values", "CILIUM_VALUES")
-                .done(),
+                cmd.done(),
             );
             s.files.push(StepFile {
                 var: "CILIUM_VALUES".into(),
                 name: CILIUM_VALUES_FILE.into(),
                 contents: cilium_values(plan),
             });
-            vec![repo, s]
+            std::iter::once(repo).chain(lookup).chain([s]).collect()
         }
         CniPlugin::Calico => {
             let operator = step(
@@ -933,4 +986,84 @@ pub fn script_steps(plan: &Plan) -> Vec<Step> {
         out.push(wait_ready_step(Arg::Var(KUBECONFIG_VAR.into())));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kpr() -> Plan {
+        let mut p = Plan::example();
+        p.cni.kube_proxy = false;
+        p
+    }
+
+    /// Issue 10, kube-proxy-free Cilium: the cluster is created with `--kube-proxy-config` and a
+    /// file `{"enabled": false}`; the CNI steps look the API server FQDN up after the
+    /// credentials and pass it to Helm as `k8sServiceHost`.
+    #[test]
+    fn kube_proxy_free_cilium() {
+        let plan = kpr();
+        let steps = provision_steps(&plan);
+        let cluster = steps.iter().find(|s| s.id == "cluster").unwrap();
+        let args = &cluster.create.args;
+        let at = args
+            .iter()
+            .position(|a| *a == Arg::Lit(KUBE_PROXY_CONFIG_FLAG.into()))
+            .unwrap();
+        assert_eq!(args[at + 1], Arg::Var(KUBE_PROXY_CONFIG_VAR.into()));
+        assert_eq!(cluster.files.len(), 1);
+        let f = &cluster.files[0];
+        assert_eq!(f.var, KUBE_PROXY_CONFIG_VAR);
+        let v: serde_json::Value = serde_json::from_str(&f.contents).unwrap();
+        assert_eq!(v, serde_json::json!({ "enabled": false }));
+
+        let cni = cni_steps(&plan, "/k");
+        let ids: Vec<&str> = cni.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "credentials",
+                "cni:helm-repo",
+                "cni:api-server",
+                "cni:cilium"
+            ]
+        );
+        let lookup = &cni[2];
+        assert_eq!(lookup.create, cluster_show(&plan));
+        assert!(lookup.show.is_none());
+        assert_eq!(lookup.outputs, vec![output(API_SERVER_FQDN_VAR, "/fqdn")]);
+        let helm = &cni[3].create.args;
+        let at = helm
+            .iter()
+            .position(|a| *a == Arg::Lit("--set-string".into()))
+            .unwrap();
+        assert_eq!(
+            helm[at + 1],
+            Arg::LitVar("k8sServiceHost=".into(), API_SERVER_FQDN_VAR.into())
+        );
+        assert!(cni[3].files[0]
+            .contents
+            .contains("kubeProxyReplacement: true"));
+        assert!(cni[3].files[0].contents.contains("k8sServicePort: 443"));
+    }
+
+    /// Without the option (the default) nothing of it is there.
+    #[test]
+    fn kube_proxy_kept_by_default() {
+        let plan = Plan::example();
+        let all: Vec<Step> = provision_steps(&plan)
+            .into_iter()
+            .chain(cni_steps(&plan, "/k"))
+            .collect();
+        for s in &all {
+            assert!(s.files.iter().all(|f| f.var != KUBE_PROXY_CONFIG_VAR));
+            assert!(!s
+                .create
+                .args
+                .contains(&Arg::Lit(KUBE_PROXY_CONFIG_FLAG.into())));
+            assert!(!s.create.args.iter().any(|a| matches!(a, Arg::LitVar(..))));
+            assert_ne!(s.id, "cni:api-server");
+        }
+    }
 }

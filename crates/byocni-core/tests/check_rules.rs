@@ -853,3 +853,72 @@ fn pod_cidr_next_to_the_aks_reserved_172_ranges() {
     // 172.32/16 is past both (and outside RFC 1918: a warning only).
     expect(pod("172.32.0.0/16"), &[("public-range", "podCidr")]);
 }
+
+/// Rule 28 (issue 10, kube-proxy-free Cilium): disabling kube-proxy is a preview (a warning that
+/// names the extension and the feature flag); with a CNI that does not replace kube-proxy it is
+/// an error whose fix keeps kube-proxy; the default plan says nothing.
+#[test]
+fn kube_proxy_disabled() {
+    expect(
+        |p| p.cni.kube_proxy = false,
+        &[("preview-feature", "cni.kubeProxy")],
+    );
+    let mut p = Plan::example();
+    p.cni.kube_proxy = false;
+    let r = check(&p);
+    assert!(!r.has_errors());
+    let f = &r.findings[0];
+    assert_eq!(f.severity, Severity::Warning);
+    for needle in [
+        "aks-preview",
+        "az extension add --name aks-preview",
+        "az feature register --namespace Microsoft.ContainerService --name KubeProxyConfigurationPreview",
+    ] {
+        assert!(f.message.contains(needle), "{needle}: {}", f.message);
+    }
+    for plugin in [CniPlugin::Calico, CniPlugin::Other] {
+        expect(
+            |p| {
+                p.cni.kube_proxy = false;
+                p.cni.plugin = plugin;
+            },
+            &[("kube-proxy-cni", "cni.kubeProxy")],
+        );
+        let mut p = Plan::example();
+        p.cni.kube_proxy = false;
+        p.cni.plugin = plugin;
+        let r = check(&p);
+        assert!(r.has_errors());
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.rule.id() == "kube-proxy-cni")
+            .unwrap();
+        assert!(f.message.contains(plugin.as_str()), "{}", f.message);
+        assert!(f.message.contains("Cilium only"), "{}", f.message);
+        let fixed = apply_edit(&p, f.fix.as_ref().unwrap().edit.as_ref().unwrap()).unwrap();
+        assert!(fixed.cni.kube_proxy);
+    }
+    expect(|_| {}, &[]);
+}
+
+/// `cni.kubeProxy` is read with the default true and written only when false, so existing plan
+/// files round-trip byte for byte.
+#[test]
+fn kube_proxy_is_written_only_when_false() {
+    let p = Plan::example();
+    assert!(p.cni.kube_proxy);
+    assert!(!p.to_json().contains("kubeProxy"));
+    let mut v: serde_json::Value = serde_json::from_str(&p.to_json()).unwrap();
+    v["cni"]["kubeProxy"] = serde_json::json!(true);
+    let read = Plan::from_json(&v.to_string()).unwrap();
+    assert!(read.cni.kube_proxy);
+    assert!(!read.to_json().contains("kubeProxy"));
+    v["cni"]["kubeProxy"] = serde_json::json!(false);
+    let read = Plan::from_json(&v.to_string()).unwrap();
+    assert!(!read.cni.kube_proxy);
+    assert!(read.to_json().contains("\"kubeProxy\": false"));
+    v["cni"]["kubeProxy"] = serde_json::json!("no");
+    let e = Plan::from_json(&v.to_string()).unwrap_err().to_string();
+    assert!(e.contains("cni.kubeProxy"), "{e}");
+}

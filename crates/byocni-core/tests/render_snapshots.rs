@@ -33,6 +33,121 @@ fn snapshots() {
     }
 }
 
+/// Issue 10, kube-proxy-free Cilium (domain rule 28): the `cilium-kpr` fixture in every
+/// format. Terraform refuses it (azurerm has no argument for it): its snapshot is the message.
+#[test]
+fn kube_proxy_free_snapshots() {
+    let plan = fixture("cilium-kpr");
+    for f in Format::ALL {
+        let text = match render(&plan, f, RenderOptions::default()) {
+            Ok(t) => t,
+            Err(RenderError::Unsupported(why)) => {
+                assert_eq!(f, Format::Terraform, "only Terraform refuses");
+                format!("refused: {why}\n")
+            }
+            Err(e) => panic!("{}: {e}", f.id()),
+        };
+        insta::assert_snapshot!(format!("cilium-kpr.{}", f.id()), text);
+    }
+    // Forcing does not make Terraform say what it cannot.
+    assert!(matches!(
+        render(&plan, Format::Terraform, RenderOptions { force: true }),
+        Err(RenderError::Unsupported(_))
+    ));
+}
+
+/// The kube-proxy-free plan's exports carry what rule 28 needs: the preview flag with its file,
+/// the FQDN lookup right before Cilium, which gets it as k8sServiceHost, and the preview notes.
+#[test]
+fn kube_proxy_free_exports_say_it() {
+    let plan = fixture("cilium-kpr");
+    let bash = rendered(&plan, Format::Bash);
+    assert!(
+        bash.contains("--kube-proxy-config \"$KUBE_PROXY_CONFIG\""),
+        "{bash}"
+    );
+    assert!(bash
+        .contains("cat >\"$KUBE_PROXY_CONFIG\" <<'BYOCNI_EOF'\n{\"enabled\": false}\nBYOCNI_EOF"));
+    // The file is written into the private temp dir, made before the cluster step.
+    let tmp = bash.find("BYOCNI_TMP=$(mktemp -d)").unwrap();
+    assert!(tmp < bash.find("\naz aks create").unwrap());
+    assert_eq!(bash.matches("mktemp -d").count(), 1);
+    assert!(bash.contains("API_SERVER_FQDN=$(az aks show --resource-group kpr-rg --name kpr-aks --query fqdn --output tsv)"), "{bash}");
+    let set = bash
+        .lines()
+        .find(|l| l.starts_with("helm upgrade"))
+        .unwrap();
+    assert!(
+        set.ends_with(" --set-string 'k8sServiceHost='\"$API_SERVER_FQDN\""),
+        "{set}"
+    );
+    // bash makes it one word: the single-quoted literal joined to the double-quoted value.
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg("API_SERVER_FQDN='a b.example'; printf '%s\\n' 'k8sServiceHost='\"$API_SERVER_FQDN\"")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "k8sServiceHost=a b.example\n"
+    );
+    for needle in ["aks-preview", "KubeProxyConfigurationPreview"] {
+        assert!(bash.contains(needle));
+    }
+    let ps = rendered(&plan, Format::Powershell);
+    assert!(
+        ps.contains("--kube-proxy-config $KUBE_PROXY_CONFIG"),
+        "{ps}"
+    );
+    assert!(
+        ps.contains("--set-string ('k8sServiceHost=' + $API_SERVER_FQDN)"),
+        "{ps}"
+    );
+    assert!(ps.contains("$API_SERVER_FQDN = az aks show --resource-group kpr-rg --name kpr-aks --query fqdn --output tsv"), "{ps}");
+    assert!(ps.contains("KubeProxyConfigurationPreview"));
+    let values = rendered(&plan, Format::CiliumValues);
+    assert!(values.contains("\nkubeProxyReplacement: true\n"));
+    assert!(values.contains("\nk8sServicePort: 443\n"));
+    let t: serde_json::Value = serde_json::from_str(&rendered(&plan, Format::Arm)).unwrap();
+    let aks = t["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "Microsoft.ContainerService/managedClusters")
+        .unwrap();
+    assert_eq!(
+        aks["apiVersion"],
+        byocni_core::render::AKS_PREVIEW_API_VERSION
+    );
+    assert_eq!(
+        aks["properties"]["networkProfile"]["kubeProxyConfig"],
+        serde_json::json!({ "enabled": false })
+    );
+    let bicep = rendered(&plan, Format::Bicep);
+    assert!(bicep.contains("managedClusters@2026-05-02-preview"));
+    assert!(bicep.contains("kubeProxyConfig: {\n        enabled: false\n      }"));
+    // Without the option nothing of it appears.
+    let seed = fixture("seed");
+    for f in [
+        Format::Bash,
+        Format::Powershell,
+        Format::Arm,
+        Format::Bicep,
+        Format::CiliumValues,
+    ] {
+        let t = rendered(&seed, f);
+        for needle in [
+            "kube-proxy",
+            "kubeProxy",
+            "k8sService",
+            "preview",
+            "API_SERVER_FQDN",
+        ] {
+            assert!(!t.contains(needle), "{}: {needle}", f.id());
+        }
+    }
+}
+
 #[test]
 fn arm_is_json_with_network_plugin_none() {
     for name in FIXTURES {
@@ -157,6 +272,7 @@ fn bash_is_the_script_steps_and_nothing_else() {
                 .chain(step.create.args.iter().map(|a| match a {
                     Arg::Lit(s) => s.clone(),
                     Arg::Var(v) => format!("${v}"),
+                    Arg::LitVar(l, v) => format!("{l}${v}"),
                 }))
                 .collect();
             assert_eq!(argv, want);
@@ -267,7 +383,7 @@ fn hostile_names_are_inert() {
                 .iter()
                 .map(|a| match a {
                     Arg::Lit(s) => s.clone(),
-                    Arg::Var(_) => String::new(),
+                    Arg::Var(_) | Arg::LitVar(..) => String::new(),
                 })
                 .chain(std::iter::once(String::new()))
                 .collect();

@@ -37,7 +37,7 @@ pub(crate) fn literal_argv(cmd: &Command) -> Option<Vec<String>> {
         .iter()
         .map(|a| match a {
             Arg::Lit(s) => Some(s.clone()),
-            Arg::Var(_) => None,
+            Arg::Var(_) | Arg::LitVar(..) => None,
         })
         .collect()
 }
@@ -58,6 +58,10 @@ pub(crate) fn display(cmd: &Command, vars: &BTreeMap<String, String>) -> String 
             Arg::Var(v) => match vars.get(v) {
                 Some(val) => out.push_str(&quote(val)),
                 None => out.push_str(&format!("\"${v}\"")),
+            },
+            Arg::LitVar(l, v) => match vars.get(v) {
+                Some(val) => out.push_str(&quote(&format!("{l}{val}"))),
+                None => out.push_str(&format!("{}\"${v}\"", quote(l))),
             },
         }
     }
@@ -159,6 +163,11 @@ impl<'a> Engine<'a> {
             .map(|a| match a {
                 Arg::Lit(s) => Ok(s.clone()),
                 Arg::Var(v) => self.vars.get(v).cloned().ok_or_else(|| v.clone()),
+                Arg::LitVar(l, v) => self
+                    .vars
+                    .get(v)
+                    .map(|val| format!("{l}{val}"))
+                    .ok_or_else(|| v.clone()),
             })
             .collect()
     }
@@ -494,6 +503,24 @@ impl<'a> Engine<'a> {
             return Ok(false);
         }
         if mode == Mode::Always || step.show.is_none() {
+            if !step.outputs.is_empty() {
+                // A lookup (the API server FQDN): its answer is what later steps need.
+                let json: Value = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
+                let got = self.capture(step, &json);
+                if got.len() < step.outputs.len() {
+                    progress.finish("failed");
+                    return Err(anyhow!(
+                        "`{}` did not answer with {}; check that az works and run again",
+                        self.show_line(&step.create),
+                        step.outputs
+                            .iter()
+                            .filter(|o| !got.contains_key(&o.var))
+                            .map(|o| o.pointer.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+            }
             progress.finish("done");
             return Ok(true);
         }

@@ -119,6 +119,37 @@ fn preflight(runner: &mut dyn Runner) -> anyhow::Result<String> {
     Ok(id)
 }
 
+/// A plan that disables kube-proxy needs `az aks create --kube-proxy-config`, which only the
+/// aks-preview extension has (domain rule 28): stop before creating anything when it is missing.
+fn preview_preflight(runner: &mut dyn Runner, plan: &Plan) -> anyhow::Result<()> {
+    if plan.cni.kube_proxy {
+        return Ok(());
+    }
+    let out = runner.run(
+        "az",
+        &[
+            "extension".into(),
+            "show".into(),
+            "--name".into(),
+            "aks-preview".into(),
+            "--output".into(),
+            "json".into(),
+        ],
+    )?;
+    if out.code != 0 {
+        bail!(
+            "cni.kubeProxy is false: creating the cluster without kube-proxy needs `az aks create --kube-proxy-config`, which the aks-preview extension adds, and it is not installed (`az extension show --name aks-preview` exited {}). Install it with `az extension add --name aks-preview`, register the preview feature once per subscription with `az feature register --namespace Microsoft.ContainerService --name KubeProxyConfigurationPreview`, then run this command again. Nothing was changed.",
+            out.code
+        );
+    }
+    let v = strict_json("az extension show --name aks-preview", &out)?;
+    eprintln!(
+        "aks-preview extension {} (kube-proxy disabled: an AKS preview)",
+        crate::files::escape_control(v["version"].as_str().unwrap_or("?"))
+    );
+    Ok(())
+}
+
 /// Asks before changing Azure, unless `--yes`.
 fn confirm(question: &str, yes: bool) -> anyhow::Result<()> {
     if yes {
@@ -145,6 +176,7 @@ pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
         subscription: args.azure.subscription.clone(),
     };
     let subscription = preflight(&mut runner)?;
+    preview_preflight(&mut runner, &plan)?;
     let steps = provision_steps(&plan);
     // The CNI goes on right after `az aks create`, before the node pool steps: AKS node
     // auto-repair reboots nodes that stay NotReady for more than 5 minutes (domain rule 27).
@@ -170,9 +202,16 @@ pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
     };
     let mut journal = Journal::load(&jpath, &plan_id(&plan))?;
     let cluster_before = journal.get("cluster").map(|e| e.outcome);
+    // Files the resource steps need (the kube-proxy configuration) go to a private directory.
+    let files = if args.dry_run {
+        None
+    } else {
+        Some(private_dir()?)
+    };
     let mut engine = Engine::new(&mut runner, &mut journal);
     engine.subscription = Some(subscription.clone());
     engine.numbering = Some((0, total));
+    engine.files_dir = files.as_ref().map(|d| d.path().to_path_buf());
     if args.dry_run {
         engine.run(resources, Mode::DryRun, "apply", &args.plan)?;
         engine.run(&cni, Mode::DryRun, "apply", &args.plan)?;

@@ -12,6 +12,23 @@ use crate::steps::identity_name;
 /// `../shared/iac-refs/arm/` (2022-06-01 or newer is needed for `networkPlugin: none`; 2026-01-01
 /// is the first that reports `podCidr` back for it).
 pub const AKS_API_VERSION: &str = "2026-05-01";
+/// The managedClusters API version of a plan without kube-proxy (`cni.kubeProxy: false`):
+/// `networkProfile.kubeProxyConfig` exists only in preview API versions (2022-08-02-preview and
+/// later; Microsoft Learn, "Configure kube-proxy in AKS (preview)"), and no GA one has it. This
+/// is the newest preview that `../shared/iac-refs/arm/catalog.json` lists for managedClusters;
+/// its schema is not held there, so the reference test validates the cluster against the GA
+/// [`AKS_API_VERSION`] schema plus the one documented `kubeProxyConfig` property.
+pub const AKS_PREVIEW_API_VERSION: &str = "2026-05-02-preview";
+
+/// The managedClusters API version a plan needs.
+pub(crate) fn aks_api_version(plan: &Plan) -> &'static str {
+    if plan.cni.kube_proxy {
+        AKS_API_VERSION
+    } else {
+        AKS_PREVIEW_API_VERSION
+    }
+}
+
 /// The Microsoft.Network API version of the VNet and its subnets.
 pub const NETWORK_API_VERSION: &str = "2025-07-01";
 /// The Microsoft.ManagedIdentity API version of the cluster identity.
@@ -20,6 +37,9 @@ pub const IDENTITY_API_VERSION: &str = "2024-11-30";
 pub const AUTHORIZATION_API_VERSION: &str = "2022-04-01";
 /// Network Contributor's role definition id.
 pub const NETWORK_CONTRIBUTOR_ROLE_ID: &str = "4d97b98b-1d4f-4787-a291-c67834d212e7";
+
+/// What the ARM and Bicep templates say about the preview they use.
+pub(crate) const PREVIEW_NOTE: &str = "cni.kubeProxy is false: the cluster is created without kube-proxy (networkProfile.kubeProxyConfig, preview API 2026-05-02-preview). Register the subscription's preview feature first: az feature register --namespace Microsoft.ContainerService --name KubeProxyConfigurationPreview, then az provider register --namespace Microsoft.ContainerService. Install Cilium with kubeProxyReplacement and k8sServiceHost set to the cluster's API server FQDN.";
 
 /// An ARM string literal. A string that starts with `[` and ends with `]` is an expression;
 /// written `[[...]` it is the literal `[...]`. Any other string is itself, so only that shape is
@@ -147,6 +167,9 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
     {
         network["podCidr"] = lit(pod);
     }
+    if !plan.cni.kube_proxy {
+        network["kubeProxyConfig"] = json!({ "enabled": false });
+    }
     let mut properties = json!({
         "dnsPrefix": lit(&plan.effective_dns_prefix()),
         "agentPoolProfiles": (0..pools.len()).map(|i| pool_profile(plan, i, subnet_id.as_deref())).collect::<Vec<_>>(),
@@ -157,7 +180,7 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
     }
     resources.push(json!({
         "type": "Microsoft.ContainerService/managedClusters",
-        "apiVersion": AKS_API_VERSION,
+        "apiVersion": aks_api_version(plan),
         "name": lit(&c.name),
         "location": "[parameters('location')]",
         "dependsOn": cluster_depends,
@@ -165,6 +188,9 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
         "properties": properties,
     }));
     let mut meta = json!({ "generator": "byocni", "summary": super::summary(plan) });
+    if !plan.cni.kube_proxy {
+        meta["preview"] = json!(PREVIEW_NOTE);
+    }
     if !notes.is_empty() {
         meta["warnings"] = json!(notes);
     }

@@ -7,8 +7,8 @@ use crate::plan::{Plan, PoolMode};
 use crate::steps::identity_name;
 
 use super::arm::{
-    AKS_API_VERSION, AUTHORIZATION_API_VERSION, IDENTITY_API_VERSION, NETWORK_API_VERSION,
-    NETWORK_CONTRIBUTOR_ROLE_ID,
+    aks_api_version, AUTHORIZATION_API_VERSION, IDENTITY_API_VERSION, NETWORK_API_VERSION,
+    NETWORK_CONTRIBUTOR_ROLE_ID, PREVIEW_NOTE,
 };
 
 /// A Bicep single-quoted string literal.
@@ -42,6 +42,9 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
     for l in super::summary(plan).iter().chain(notes) {
         let _ = writeln!(out, "// {l}");
     }
+    if !plan.cni.kube_proxy {
+        let _ = writeln!(out, "// PREVIEW: {PREVIEW_NOTE}");
+    }
     let _ = writeln!(
         out,
         "\n@description('Azure region of every resource.')\nparam location string = {}\n",
@@ -69,7 +72,7 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
             subnet_ref = Some("nodeSubnet.id");
         }
     }
-    let _ = writeln!(out, "\nresource aks 'Microsoft.ContainerService/managedClusters@{AKS_API_VERSION}' = {{\n  name: {}\n  location: location", q(&c.name));
+    let _ = writeln!(out, "\nresource aks 'Microsoft.ContainerService/managedClusters@{}' = {{\n  name: {}\n  location: location", aks_api_version(plan), q(&c.name));
     out.push_str(&identity_block);
     out.push_str(&depends);
     let _ = writeln!(
@@ -110,7 +113,16 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
     {
         let _ = writeln!(out, "      podCidr: {}", q(pod));
     }
-    let _ = writeln!(out, "      serviceCidr: {}\n      dnsServiceIP: {}\n    }}\n  }}\n}}\n\noutput clusterName string = aks.name", q(plan.effective_service_cidr().trim()), q(plan.effective_dns_service_ip().trim()));
+    let _ = writeln!(
+        out,
+        "      serviceCidr: {}\n      dnsServiceIP: {}",
+        q(plan.effective_service_cidr().trim()),
+        q(plan.effective_dns_service_ip().trim())
+    );
+    if !plan.cni.kube_proxy {
+        out.push_str("      kubeProxyConfig: {\n        enabled: false\n      }\n");
+    }
+    out.push_str("    }\n  }\n}\n\noutput clusterName string = aks.name\n");
     out
 }
 

@@ -283,6 +283,9 @@ pub fn render_estate(
             ) {
                 Ok(t) => t,
                 Err(RenderError::Findings(f)) => return Err(EstateRenderError::Findings(f)),
+                Err(RenderError::Unsupported(why)) => {
+                    return Err(EstateRenderError::Unsupported(why))
+                }
             },
         };
         let ext = match format {

@@ -17,8 +17,8 @@ mod terraform;
 
 pub use crate::cni_values::{calico_installation, cilium_values};
 pub use arm::{
-    AKS_API_VERSION, AUTHORIZATION_API_VERSION, IDENTITY_API_VERSION, NETWORK_API_VERSION,
-    NETWORK_CONTRIBUTOR_ROLE_ID,
+    AKS_API_VERSION, AKS_PREVIEW_API_VERSION, AUTHORIZATION_API_VERSION, IDENTITY_API_VERSION,
+    NETWORK_API_VERSION, NETWORK_CONTRIBUTOR_ROLE_ID,
 };
 
 /// Export formats.
@@ -112,6 +112,10 @@ pub enum RenderError {
     /// The plan has errors; fix them or force.
     #[error("the plan has {} error(s); fix them (byocni check) or render anyway with --force", .0.len())]
     Findings(Vec<Finding>),
+    /// The format cannot say what the plan asks for (kube-proxy disabled in Terraform); forcing
+    /// does not help.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 /// Renders a plan in a format.
@@ -141,7 +145,7 @@ pub fn render_checked(
         Format::Powershell => script::powershell(plan, &notes),
         Format::Arm => arm::template(plan, &notes),
         Format::Bicep => bicep::template(plan, &notes),
-        Format::Terraform => terraform::config(plan, &notes),
+        Format::Terraform => terraform::config(plan, &notes)?,
         Format::CiliumValues => with_notes("#", &notes, &crate::cni_values::cilium_values(plan)),
         Format::Calico => with_notes("#", &notes, &crate::cni_values::calico_installation(plan)),
     })

@@ -58,6 +58,12 @@ pub(crate) fn bash_line(cmd: &Command) -> String {
                 out.push_str(v);
                 out.push('"');
             }
+            Arg::LitVar(l, v) => {
+                out.push_str(&sh(l));
+                out.push_str("\"$");
+                out.push_str(v);
+                out.push('"');
+            }
         }
     }
     out
@@ -81,11 +87,18 @@ fn capture(show: &Command, pointer: &str) -> Command {
     c
 }
 
+/// Each step with the one-value queries that fill its outputs. A step without `show` whose
+/// `create` is itself a lookup (the API server FQDN) is run only as those queries.
 fn steps_with_captures(plan: &Plan) -> Vec<(Step, Vec<(String, Command)>)> {
     script_steps(plan)
         .into_iter()
         .map(|s| {
-            let caps = match &s.show {
+            let from = s.show.as_ref().or(if s.outputs.is_empty() {
+                None
+            } else {
+                Some(&s.create)
+            });
+            let caps = match from {
                 Some(show) => s
                     .outputs
                     .iter()
@@ -97,6 +110,33 @@ fn steps_with_captures(plan: &Plan) -> Vec<(Step, Vec<(String, Command)>)> {
         })
         .collect()
 }
+
+/// Whether the step runs only as its captures (a lookup without `show`).
+fn lookup_only(step: &Step) -> bool {
+    step.show.is_none() && !step.outputs.is_empty()
+}
+
+/// The header lines of a plan that uses an AKS preview (kube-proxy disabled, rule 28).
+fn preview_notes(plan: &Plan) -> Vec<String> {
+    if plan.cni.kube_proxy {
+        return Vec::new();
+    }
+    vec![
+        "PREVIEW: cni.kubeProxy is false: the cluster is created without kube-proxy (az aks create".into(),
+        "--kube-proxy-config with {\"enabled\": false}), an AKS preview. It needs the aks-preview az".into(),
+        "extension (az extension add --name aks-preview) and the subscription's preview feature flag:".into(),
+        "az feature register --namespace Microsoft.ContainerService --name KubeProxyConfigurationPreview".into(),
+        "(then az provider register --namespace Microsoft.ContainerService once it shows Registered).".into(),
+    ]
+}
+
+/// Bash lines that make the script's private temporary directory, removed on exit.
+const BASH_TMP: &str =
+    "umask 077\nBYOCNI_TMP=$(mktemp -d)\ntrap 'rm -rf -- \"$BYOCNI_TMP\" || :' EXIT\n";
+/// PowerShell lines that make the script's private temporary directory.
+const PS_TMP: &str = "$BYOCNI_TMP = Join-Path ([System.IO.Path]::GetTempPath()) ([System.IO.Path]::GetRandomFileName())\nNew-Item -ItemType Directory -Path $BYOCNI_TMP | Out-Null\n";
+/// Why the temporary directory comes before the cluster.
+const TMP_EARLY: &str = "Generated files (the kube-proxy configuration, later credentials and values) stay in a\n# private temporary directory, removed at the end.";
 
 /// An executable bash script.
 pub(crate) fn bash(plan: &Plan, notes: &[String]) -> String {
@@ -110,18 +150,24 @@ pub(crate) fn bash(plan: &Plan, notes: &[String]) -> String {
         out.push('\n');
     }
     out.push_str("# Runs each az command once, in order; `byocni apply` runs the same commands idempotently\n# and can resume after a failure.\n");
-    for n in notes {
+    for n in preview_notes(plan).iter().chain(notes) {
         out.push_str("# ");
         out.push_str(n);
         out.push('\n');
     }
     out.push_str("set -euo pipefail\n");
+    let mut tmp = false;
     for (i, (step, caps)) in steps_with_captures(plan).iter().enumerate() {
         if step.kind == StepKind::Credentials {
             out.push_str(&format!(
-                "\n# {CNI_NOW}\numask 077\nBYOCNI_TMP=$(mktemp -d)\ntrap 'rm -rf -- \"$BYOCNI_TMP\" || :' EXIT\n{KUBECONFIG_VAR}=\"${{{KUBECONFIG_VAR}:-$PWD/{}}}\"\n",
+                "\n# {CNI_NOW}\n{}{KUBECONFIG_VAR}=\"${{{KUBECONFIG_VAR}:-$PWD/{}}}\"\n",
+                if tmp { "" } else { BASH_TMP },
                 kubeconfig_name(plan)
             ));
+            tmp = true;
+        } else if !tmp && !step.files.is_empty() {
+            out.push_str(&format!("\n# {TMP_EARLY}\n{BASH_TMP}"));
+            tmp = true;
         }
         out.push_str(&format!("\n# {}. {}\n", i + 1, one_line(&step.title)));
         for f in &step.files {
@@ -138,8 +184,10 @@ pub(crate) fn bash(plan: &Plan, notes: &[String]) -> String {
                 if f.contents.ends_with('\n') { "" } else { "\n" }
             ));
         }
-        out.push_str(&bash_line(&step.create));
-        out.push('\n');
+        if !lookup_only(step) {
+            out.push_str(&bash_line(&step.create));
+            out.push('\n');
+        }
         for (var, cmd) in caps {
             out.push_str(&format!("{var}=$({})\n", bash_line(cmd)));
         }
@@ -212,6 +260,11 @@ fn ps(word: &str) -> String {
     if flag || name || number {
         return word.to_owned();
     }
+    ps_quoted(word)
+}
+
+/// A PowerShell single-quoted string, `'` and the typographic single quotes doubled.
+fn ps_quoted(word: &str) -> String {
     let mut out = String::from("'");
     for c in word.chars() {
         // PowerShell also treats the typographic quotes as quotes.
@@ -237,6 +290,14 @@ fn ps_line(cmd: &Command) -> String {
                 out.push('$');
                 out.push_str(v);
             }
+            Arg::LitVar(l, v) => {
+                // One argument: the literal in single quotes joined to the variable's value.
+                out.push('(');
+                out.push_str(&ps_quoted(l));
+                out.push_str(" + $");
+                out.push_str(v);
+                out.push(')');
+            }
         }
     }
     out
@@ -247,7 +308,11 @@ pub(crate) fn powershell(plan: &Plan, notes: &[String]) -> String {
     let mut out = String::from(
         "# Generated by byocni: creates the AKS cluster of this plan with a bring-your-own CNI.\n",
     );
-    for l in summary(plan).iter().chain(notes) {
+    for l in summary(plan)
+        .iter()
+        .chain(&preview_notes(plan))
+        .chain(notes)
+    {
         out.push_str("# ");
         out.push_str(l);
         out.push('\n');
@@ -257,11 +322,15 @@ pub(crate) fn powershell(plan: &Plan, notes: &[String]) -> String {
     let mut tmp = false;
     for (i, (step, caps)) in steps_with_captures(plan).iter().enumerate() {
         if step.kind == StepKind::Credentials {
-            tmp = true;
             out.push_str(&format!(
-                "\n# {CNI_NOW}\n$BYOCNI_TMP = Join-Path ([System.IO.Path]::GetTempPath()) ([System.IO.Path]::GetRandomFileName())\nNew-Item -ItemType Directory -Path $BYOCNI_TMP | Out-Null\nif (-not ${KUBECONFIG_VAR}) {{ ${KUBECONFIG_VAR} = Join-Path (Get-Location) {} }}\n",
+                "\n# {CNI_NOW}\n{}if (-not ${KUBECONFIG_VAR}) {{ ${KUBECONFIG_VAR} = Join-Path (Get-Location) {} }}\n",
+                if tmp { "" } else { PS_TMP },
                 ps(&kubeconfig_name(plan))
             ));
+            tmp = true;
+        } else if !tmp && !step.files.is_empty() {
+            out.push_str(&format!("\n# {TMP_EARLY}\n{PS_TMP}"));
+            tmp = true;
         }
         let title = one_line(&step.title).replace('"', "'");
         out.push_str(&format!("\n# {}. {}\n", i + 1, title));
@@ -277,9 +346,11 @@ pub(crate) fn powershell(plan: &Plan, notes: &[String]) -> String {
                 f.var
             ));
         }
-        out.push_str(&ps_line(&step.create));
-        out.push('\n');
-        out.push_str(&format!("Assert-LastExit \"step {}\"\n", i + 1));
+        if !lookup_only(step) {
+            out.push_str(&ps_line(&step.create));
+            out.push('\n');
+            out.push_str(&format!("Assert-LastExit \"step {}\"\n", i + 1));
+        }
         for (var, cmd) in caps {
             out.push_str(&format!(
                 "${var} = {}\nAssert-LastExit \"reading {var}\"\n",

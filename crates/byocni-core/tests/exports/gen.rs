@@ -106,6 +106,7 @@ pub(crate) fn plan() -> impl Strategy<Value = Plan> {
         .prop_map(|(plugin, per_node_prefix)| Cni {
             plugin,
             per_node_prefix,
+            kube_proxy: true,
         });
     (
         cluster,

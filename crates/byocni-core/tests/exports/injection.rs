@@ -122,6 +122,7 @@ fn plan_with(text: &dyn Fn(&str) -> String, plugin: CniPlugin) -> Plan {
         cni: Cni {
             plugin,
             per_node_prefix: None,
+            kube_proxy: true,
         },
         connected_networks: vec![ConnectedNetwork {
             name: text("connected"),
@@ -294,7 +295,7 @@ fn run_bash(what: &str, plan: &Plan, good: &Plan) {
                 .iter()
                 .map(|a| match a {
                     Arg::Lit(s) => s.replace('\0', ""),
-                    Arg::Var(_) => "VALUE".into(),
+                    Arg::Var(_) | Arg::LitVar(..) => "VALUE".into(),
                 })
                 .filter(|w| !w.is_empty())
                 .collect()
@@ -622,6 +623,7 @@ fn check_powershell(h: &str, plan: &Plan) {
                 .map(|a| match a {
                     Arg::Lit(s) => s.replace('\0', ""),
                     Arg::Var(v) => format!("${v}"),
+                    Arg::LitVar(l, v) => format!("{l}${v}"),
                 })
                 .collect()
         })

@@ -61,6 +61,25 @@ fn forced(plan: &Plan, format: Format) -> String {
     render(plan, format, RenderOptions { force: true }).expect("forced rendering never refuses")
 }
 
+/// The Terraform rendering, forced; `None` for a plan without kube-proxy, which Terraform
+/// refuses even forced (azurerm has no argument for it), and only that one.
+fn forced_terraform(plan: &Plan) -> Option<String> {
+    match render(plan, Format::Terraform, RenderOptions { force: true }) {
+        Ok(t) => {
+            assert!(
+                plan.cni.kube_proxy,
+                "Terraform rendered a kube-proxy-free plan"
+            );
+            Some(t)
+        }
+        Err(byocni_core::RenderError::Unsupported(why)) if !plan.cni.kube_proxy => {
+            assert!(why.contains("cni.kubeProxy"), "{why}");
+            None
+        }
+        Err(e) => panic!("forced Terraform refused: {e}"),
+    }
+}
+
 /// A program on the `PATH` or at a fixed place, if there.
 fn tool(name: &str, fixed: &[&str]) -> Option<PathBuf> {
     fixed

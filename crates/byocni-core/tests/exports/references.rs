@@ -29,11 +29,11 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use byocni_core::cni_values::{CALICO_VERSION, CILIUM_CHART_VERSION};
-use byocni_core::render::Format;
+use byocni_core::render::{Format, AKS_API_VERSION, AKS_PREVIEW_API_VERSION};
 use byocni_core::Plan;
 use serde_json::{json, Value};
 
-use crate::{fixtures, forced, gen, workspace_root};
+use crate::{fixtures, forced, forced_terraform, gen, workspace_root};
 
 // ----------------------------------------------------------------------------------- the files
 
@@ -314,7 +314,43 @@ fn arm_definition(kind: &str, api: &str) -> String {
 }
 
 /// Every problem of one ARM resource: schema errors and unknown properties.
+///
+/// A cluster without kube-proxy (`cni.kubeProxy: false`) uses the preview API version
+/// [`AKS_PREVIEW_API_VERSION`]: `networkProfile.kubeProxyConfig` exists only in preview API
+/// versions (2022-08-02-preview and later; Microsoft Learn, "Configure kube-proxy in AKS
+/// (preview)", learn.microsoft.com/azure/aks/configure-kube-proxy, documents
+/// `{"enabled": false}`), and no GA schema has it. The catalog lists that version as official for
+/// managedClusters but its schema is not held in `iac-refs/arm`, so such a resource is held to
+/// the GA [`AKS_API_VERSION`] schema (a preview adds to the GA surface) plus exactly the
+/// documented property: `kubeProxyConfig` must be `{"enabled": false}` and nothing else.
 fn arm_resource_problems(resource: &Value) -> Vec<String> {
+    if resource["type"] == "Microsoft.ContainerService/managedClusters"
+        && resource["apiVersion"] == AKS_PREVIEW_API_VERSION
+    {
+        let catalog = read_json("arm/catalog.json");
+        assert!(
+            catalog["types"]["Microsoft.ContainerService/managedClusters"][AKS_PREVIEW_API_VERSION]
+                .is_string(),
+            "{AKS_PREVIEW_API_VERSION} is not an official managedClusters API version"
+        );
+        let mut ga = resource.clone();
+        ga["apiVersion"] = json!(AKS_API_VERSION);
+        let mut problems = Vec::new();
+        match ga["properties"]["networkProfile"]
+            .as_object_mut()
+            .and_then(|n| n.remove("kubeProxyConfig"))
+        {
+            Some(k) if k == json!({ "enabled": false }) => {}
+            Some(k) => problems.push(format!(
+                "managedClusters@{AKS_PREVIEW_API_VERSION}: kubeProxyConfig is {k}, not the documented {{\"enabled\": false}}"
+            )),
+            None => problems.push(format!(
+                "managedClusters@{AKS_PREVIEW_API_VERSION} without networkProfile.kubeProxyConfig: the preview is used for nothing"
+            )),
+        }
+        problems.extend(arm_resource_problems(&ga));
+        return problems;
+    }
     static VALIDATORS: OnceLock<Mutex<BTreeMap<String, Arc<jsonschema::Validator>>>> =
         OnceLock::new();
     let kind = resource["type"].as_str().unwrap_or_default();
@@ -876,7 +912,9 @@ fn plan_problems(plan: &Plan) -> Vec<String> {
                 .map(|p| format!("Bicep {p}")),
         );
     }
-    problems.extend(terraform_problems(&forced(plan, Format::Terraform)));
+    if let Some(tf) = forced_terraform(plan) {
+        problems.extend(terraform_problems(&tf));
+    }
     problems.extend(cilium_problems(&yaml_to_json(&forced(
         plan,
         Format::CiliumValues,
@@ -1167,4 +1205,59 @@ fn cilium_mesh_values_match_the_chart() {
             .any(|p| p.contains("clustermesh.maxClusters is not")),
         "{problems:#?}"
     );
+}
+
+/// Issue 10, kube-proxy-free Cilium: the fixture's cluster uses the preview API version with
+/// exactly the documented `kubeProxyConfig`, held to the GA schema otherwise (see
+/// [`arm_resource_problems`]); the Cilium values with the `k8sServiceHost` that apply and the
+/// scripts pass with `--set-string` still match the chart; and the check can fail.
+#[test]
+fn kube_proxy_free_exports_match_the_references() {
+    let plan = fixtures()
+        .into_iter()
+        .find(|(n, _)| n == "cilium-kpr")
+        .unwrap()
+        .1;
+    assert!(
+        plan_problems(&plan).is_empty(),
+        "{:?}",
+        plan_problems(&plan)
+    );
+    let arm: Value = serde_json::from_str(&forced(&plan, Format::Arm)).unwrap();
+    let aks = arm["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "Microsoft.ContainerService/managedClusters")
+        .unwrap()
+        .clone();
+    assert_eq!(aks["apiVersion"], AKS_PREVIEW_API_VERSION);
+    // Anything but the documented {"enabled": false} is caught...
+    let mut wrong = aks.clone();
+    wrong["properties"]["networkProfile"]["kubeProxyConfig"]["mode"] = json!("IPVS");
+    let p = arm_resource_problems(&wrong);
+    assert!(p.iter().any(|p| p.contains("not the documented")), "{p:?}");
+    // ...and so is a property the GA schema lacks, and a preview used for nothing.
+    let mut drift = aks.clone();
+    drift["properties"]["networkProfile"]["podCidrs "] = json!("x");
+    let p = arm_resource_problems(&drift);
+    assert!(p.iter().any(|p| p.contains("unknown property")), "{p:?}");
+    let mut unused = aks.clone();
+    unused["properties"]["networkProfile"]
+        .as_object_mut()
+        .unwrap()
+        .remove("kubeProxyConfig");
+    let p = arm_resource_problems(&unused);
+    assert!(p.iter().any(|p| p.contains("used for nothing")), "{p:?}");
+    // The GA version itself has no kubeProxyConfig: a GA template could not say it.
+    let mut ga = aks;
+    ga["apiVersion"] = json!(AKS_API_VERSION);
+    let p = arm_resource_problems(&ga);
+    assert!(p.iter().any(|p| p.contains("kubeProxyConfig")), "{p:?}");
+    // The values file plus the host passed on the command line.
+    let mut v = yaml_to_json(&forced(&plan, Format::CiliumValues));
+    assert_eq!(v["kubeProxyReplacement"], json!(true));
+    assert_eq!(v["k8sServicePort"], json!(443));
+    v["k8sServiceHost"] = json!("kpr-aks-abc123.hcp.westeurope.azmk8s.io");
+    assert!(cilium_problems(&v).is_empty(), "{:?}", cilium_problems(&v));
 }
