@@ -324,6 +324,8 @@ fn arm_definition(kind: &str, api: &str) -> String {
 /// the GA [`AKS_API_VERSION`] schema (a preview adds to the GA surface) plus exactly the
 /// documented property: `kubeProxyConfig` must be `{"enabled": false}` and nothing else.
 fn arm_resource_problems(resource: &Value) -> Vec<String> {
+    static VALIDATORS: OnceLock<Mutex<BTreeMap<String, Arc<jsonschema::Validator>>>> =
+        OnceLock::new();
     if resource["type"] == "Microsoft.ContainerService/managedClusters"
         && resource["apiVersion"] == AKS_PREVIEW_API_VERSION
     {
@@ -351,8 +353,6 @@ fn arm_resource_problems(resource: &Value) -> Vec<String> {
         problems.extend(arm_resource_problems(&ga));
         return problems;
     }
-    static VALIDATORS: OnceLock<Mutex<BTreeMap<String, Arc<jsonschema::Validator>>>> =
-        OnceLock::new();
     let kind = resource["type"].as_str().unwrap_or_default();
     let api = resource["apiVersion"].as_str().unwrap_or_default();
     let definition = arm_definition(kind, api);
