@@ -1289,3 +1289,200 @@ fn defect11_the_powershell_export_does_the_same_steps() {
         "{ps}"
     );
 }
+
+/// Issue 10, kube-proxy-free Cilium (domain rule 28): without the aks-preview extension apply
+/// stops before creating anything, saying how to install it and the feature flag; a plan that
+/// keeps kube-proxy never asks for the extension.
+#[test]
+fn kube_proxy_free_apply_requires_the_aks_preview_extension() {
+    let sim = Sim::new("cilium-kpr.json");
+    sim.knob("no-aks-preview", "1");
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    for needle in [
+        "az extension add --name aks-preview",
+        "az feature register --namespace Microsoft.ContainerService --name KubeProxyConfigurationPreview",
+        "Nothing was changed",
+    ] {
+        assert!(out.contains(needle), "{needle}: {out}");
+    }
+    assert_eq!(mutations(&sim.calls()), Vec::<String>::new());
+    assert!(sim.resources().is_empty());
+    // The extension installed: apply goes on.
+    std::fs::remove_file(sim.path("state/no-aks-preview")).unwrap();
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("aks-preview extension 19.0.0b1"),
+        "{}",
+        text(&o)
+    );
+    // A plan with kube-proxy does not need it and does not look.
+    let sim = Sim::new("seed.json");
+    sim.knob("no-aks-preview", "1");
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!sim.calls().iter().any(|c| c.contains("extension")));
+}
+
+/// The simulated az refuses `--kube-proxy-config` without the extension, as stock az does:
+/// the knob models both sides.
+#[test]
+fn the_simulator_refuses_kube_proxy_config_without_the_extension() {
+    let sim = Sim::new("cilium-kpr.json");
+    sim.knob("no-aks-preview", "1");
+    let az = |args: &[&str]| {
+        Command::new(sim.path("bin/az"))
+            .args(args)
+            .env("BYOCNI_SIM_DIR", sim.path("state"))
+            .output()
+            .unwrap()
+    };
+    assert_eq!(
+        az(&["extension", "show", "--name", "aks-preview"])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        az(&[
+            "group",
+            "create",
+            "--name",
+            "rg",
+            "--location",
+            "westeurope"
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
+    std::fs::write(sim.path("kp.json"), "{\"enabled\": false}").unwrap();
+    let kp = sim.path("kp.json").display().to_string();
+    let create = [
+        "aks",
+        "create",
+        "--resource-group",
+        "rg",
+        "--name",
+        "c",
+        "--kube-proxy-config",
+        &kp,
+    ];
+    let o = az(&create);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("unrecognized arguments: --kube-proxy-config"));
+    std::fs::remove_file(sim.path("state/no-aks-preview")).unwrap();
+    assert_eq!(az(&create).status.code(), Some(0));
+}
+
+/// apply creates the cluster with `--kube-proxy-config FILE` holding `{"enabled": false}`, then
+/// right after the credentials looks up the API server FQDN that AKS gave the cluster and
+/// installs Cilium with kubeProxyReplacement, k8sServicePort 443 and that FQDN as
+/// k8sServiceHost; a second apply changes nothing; `cni install` alone looks it up too.
+#[test]
+fn kube_proxy_free_apply_passes_the_config_and_gives_cilium_the_fqdn() {
+    let sim = Sim::new("cilium-kpr.json");
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let state = sim.state();
+    assert_eq!(
+        state["kube_proxy_config"],
+        serde_json::json!({ "enabled": false })
+    );
+    let calls = sim.calls();
+    let create = calls
+        .iter()
+        .find(|c| c.starts_with("az aks create"))
+        .unwrap();
+    assert!(
+        create.contains(" --kube-proxy-config /"),
+        "an absolute path: {create}"
+    );
+    assert!(create.contains("kube-proxy.json"), "{create}");
+    let fqdn = state["resources"]["aks/kpr-rg/kpr-aks"]["fqdn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(fqdn.ends_with(".hcp.westeurope.azmk8s.io"), "{fqdn}");
+    assert_eq!(
+        state["helm_set_string"],
+        serde_json::json!([format!("k8sServiceHost={fqdn}")])
+    );
+    let values = state["cilium_values"].as_str().unwrap();
+    assert!(
+        values.contains("\nkubeProxyReplacement: true\n"),
+        "{values}"
+    );
+    assert!(values.contains("\nk8sServicePort: 443\n"), "{values}");
+    let at = |what: &str| {
+        calls
+            .iter()
+            .rposition(|c| c.starts_with(what))
+            .unwrap_or_else(|| panic!("{what}: {calls:#?}"))
+    };
+    assert!(at("az aks create") < at("az aks get-credentials"));
+    assert!(
+        at("az aks get-credentials") < at("az aks show"),
+        "{calls:#?}"
+    );
+    assert!(at("az aks show") < at("helm upgrade --install cilium"));
+    assert!(at("helm upgrade --install cilium") < at("az aks nodepool update"));
+    sim.creates_once();
+    // Nothing to do the second time.
+    sim.clear_calls();
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(mutations(&sim.calls()), Vec::<String>::new());
+    // cni install on its own finds the FQDN as well.
+    let o = sim.byocni(&["cni", "install", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(
+        sim.state()["helm_set_string"],
+        serde_json::json!([format!("k8sServiceHost={fqdn}")])
+    );
+}
+
+/// The bash export of the kube-proxy-free plan runs against the simulated tools: the
+/// configuration file is written into the script's private temporary directory, and Cilium
+/// gets the FQDN the simulated az reports.
+#[test]
+fn kube_proxy_free_bash_export_runs() {
+    let sim = Sim::new("cilium-kpr.json");
+    let o = sim.byocni(&["export", "plan.json", "--format", "bash", "-o", "create.sh"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = Command::new("/bin/bash")
+        .arg(sim.path("create.sh"))
+        .current_dir(sim.dir.path())
+        .env(
+            "PATH",
+            format!("{}:/usr/bin:/bin", sim.path("bin").display()),
+        )
+        .env("BYOCNI_SIM_DIR", sim.path("state"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let state = sim.state();
+    assert_eq!(
+        state["kube_proxy_config"],
+        serde_json::json!({ "enabled": false })
+    );
+    let fqdn = state["resources"]["aks/kpr-rg/kpr-aks"]["fqdn"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        state["helm_set_string"],
+        serde_json::json!([format!("k8sServiceHost={fqdn}")])
+    );
+    sim.creates_once();
+    // Terraform cannot say it: refused with the reason, exit 1.
+    let o = sim.byocni(&["export", "plan.json", "--format", "terraform"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("azurerm provider (4.x) has no argument"),
+        "{}",
+        text(&o)
+    );
+    assert!(o.stdout.is_empty());
+}

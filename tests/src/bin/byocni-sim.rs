@@ -19,6 +19,9 @@
 //! Azure accepted the request), `garbage` (exit 0 with an HTML 502 page instead of JSON),
 //! `kill-parent` / `interrupt-parent` (do it, then SIGKILL / SIGINT the caller: byocni killed
 //! inside the command), and `hang` (sleep for an hour before anything, not one-shot).
+//! `no-aks-preview`: the aks-preview extension is not installed (`az extension show --name
+//! aks-preview` exits 1, and `az aks create --kube-proxy-config` is an unrecognized argument,
+//! exit 2, as with stock az).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -346,6 +349,16 @@ fn az(sim: &mut Sim, argv: &[String]) -> i32 {
             sim.put(&key, v.clone());
             out(&v)
         }
+        ["extension", "show"] => {
+            if name != "aks-preview" || sim.knob("no-aks-preview").is_some() {
+                eprintln!("ERROR: The extension {name} is not installed.");
+                1
+            } else {
+                out(
+                    &json!({ "name": "aks-preview", "version": "19.0.0b1", "extensionType": "whl" }),
+                )
+            }
+        }
         ["aks", "show"] => sim
             .get(&format!("aks/{rg}/{name}"))
             .map_or_else(|| missing(&name), |v| out(&v)),
@@ -358,13 +371,30 @@ fn az(sim: &mut Sim, argv: &[String]) -> i32 {
                 "{}/providers/Microsoft.ContainerService/managedClusters/{name}",
                 rg_id(&rg)
             );
+            let mut kube_proxy = Value::Null;
+            if a.has("kube-proxy-config") {
+                if sim.knob("no-aks-preview").is_some() {
+                    eprintln!("ERROR: unrecognized arguments: --kube-proxy-config");
+                    return 2;
+                }
+                let file = a.get("kube-proxy-config");
+                let Some(cfg) = std::fs::read_to_string(&file)
+                    .ok()
+                    .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+                else {
+                    eprintln!("ERROR: --kube-proxy-config {file}: not a readable JSON file");
+                    return 1;
+                };
+                sim.state["kube_proxy_config"] = cfg.clone();
+                kube_proxy = cfg;
+            }
             let pool = pool_json(&a, &cluster_id, &a.get("nodepool-name"));
             let v = json!({
                 "id": cluster_id,
                 "name": name, "type": "Microsoft.ContainerService/managedClusters",
                 "location": a.get("location"), "provisioningState": "Succeeded", "tags": a.tags(),
                 "fqdn": format!("{}-abc123.hcp.{}.azmk8s.io", a.get("dns-name-prefix"), a.get("location")),
-                "networkProfile": { "networkPlugin": a.get("network-plugin"), "podCidr": a.get("pod-cidr"), "serviceCidr": a.get("service-cidr"), "dnsServiceIp": a.get("dns-service-ip") },
+                "networkProfile": { "networkPlugin": a.get("network-plugin"), "podCidr": a.get("pod-cidr"), "serviceCidr": a.get("service-cidr"), "dnsServiceIp": a.get("dns-service-ip"), "kubeProxyConfig": kube_proxy },
                 "agentPoolProfiles": [pool.clone()],
             });
             sim.put(&format!("aks/{rg}/{name}"), v.clone());
@@ -532,6 +562,7 @@ fn helm(sim: &mut Sim, argv: &[String]) -> i32 {
             sim.state["cni_at"] = json!(polls);
             sim.state["cni"] = json!("cilium");
             sim.state["cilium_values"] = json!(values);
+            sim.state["helm_set_string"] = json!(a.all("set-string"));
             let path = PathBuf::from(a.get("values"));
             sim.state["cilium_values_path"] = json!(path.display().to_string());
             if let Some(mode) = path.parent().and_then(|d| std::fs::metadata(d).ok()) {
