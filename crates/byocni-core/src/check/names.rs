@@ -241,6 +241,13 @@ pub(crate) fn check(plan: &Plan, out: &mut Vec<Finding>) {
     }
 }
 
+/// A name of a network resource byocni creates beside the VNet (route table, NAT gateway,
+/// NSG): Azure's rule for them is the subnet rule, 1-80 characters.
+pub(super) fn check_network_name(what: &'static str, field: &str, name: &str) -> Option<Finding> {
+    let rule = NameRule { what, ..SUBNET };
+    check_name(&rule, field, name)
+}
+
 /// The most characters AKS allows in a node resource group name (rule 23).
 const NODE_RESOURCE_GROUP_MAX: usize = 80;
 

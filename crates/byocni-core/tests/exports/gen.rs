@@ -143,6 +143,9 @@ pub(crate) fn plan() -> impl Strategy<Value = Plan> {
                 internal_load_balancers,
                 cni,
                 connected_networks,
+                outbound: None,
+                api_server: None,
+                nsg: None,
             },
         )
 }

@@ -125,6 +125,9 @@ fn plan_with(text: &dyn Fn(&str) -> String, plugin: CniPlugin) -> Plan {
             name: text("connected"),
             cidr: text("connectedcidr"),
         }],
+        outbound: None,
+        api_server: None,
+        nsg: None,
     }
 }
 
