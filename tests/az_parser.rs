@@ -56,6 +56,10 @@ fn every_az_command_parses_with_the_real_az() {
         let bash = render(&p, Format::Bash, RenderOptions::default()).unwrap();
         all.extend(bash_az_commands(&bash));
     }
+    // A plan that names its node resource group (rule 23): --node-resource-group.
+    let mut named = plan("seed.json");
+    named.cluster.node_resource_group = Some("myAKSCluster-nodes".into());
+    all.extend(az_argvs(&provision_steps(&named)));
     all.extend(byocni_tests::az::extra_commands());
     // `byocni apply --subscription` appends it to every az command: one of each kind with it.
     let mut kinds = BTreeSet::new();
@@ -171,4 +175,46 @@ fn exported_bash_stops_at_the_first_failing_command() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.matches("az login").count(), 1, "{stderr}");
+}
+
+/// Issue 11, item 6: a value that starts with `-` (a forced plan's VNet address-space entry,
+/// subnet or name) reaches the real az as a value (`--flag=value`), never as an option of its
+/// own; written as a separate word, az refuses it (exit 2) or, worse, reads it as an option.
+#[test]
+fn values_starting_with_a_dash_are_values_to_the_real_az() {
+    let mut p = plan("seed.json");
+    let v = p.vnet.as_mut().unwrap();
+    v.address_space = vec![
+        "10.224.0.0/12".into(),
+        "-1.0.0.0/8".into(),
+        "--subscription".into(),
+    ];
+    v.subnets[0].cidr = "-10.224.0.0/16".into();
+    p.cluster.resource_group = "-rg".into();
+    let az = az_binary();
+    let argvs = az_argvs(&provision_steps(&p));
+    let vnet = argvs
+        .iter()
+        .find(|a| a.starts_with(&["network".into(), "vnet".into(), "create".into()]))
+        .unwrap();
+    assert!(vnet.contains(&"--address-prefixes=-1.0.0.0/8".to_owned()));
+    assert!(vnet.contains(&"--address-prefixes=--subscription".to_owned()));
+    for argv in argvs.iter().take(3) {
+        let (code, stderr) = run_logged_out(&az, argv);
+        assert!(
+            code == 1 && stderr.contains("az login"),
+            "az {}\n  exit {code}: {}",
+            argv.join(" "),
+            stderr.trim()
+        );
+    }
+    // The words as separate arguments: az's parser refuses them, so the check above can fail.
+    let split: Vec<String> = vnet
+        .iter()
+        .flat_map(|w| match w.strip_prefix("--address-prefixes=") {
+            Some(value) => vec![value.to_owned()],
+            None => vec![w.clone()],
+        })
+        .collect();
+    assert_eq!(run_logged_out(&az, &split).0, 2);
 }

@@ -465,4 +465,9 @@ fn discover_records_ipv6_prefixes_that_check_then_accepts() {
     assert!(merged.contains("fd00:db8:deca::/48"), "{merged}");
     let o = sim.byocni(&["check", "merged.json"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("IPv6         fd00:db8:deca::/48 (connectedNetworks[2]) recorded, outside the IPv4 checks"),
+        "{}",
+        text(&o)
+    );
 }

@@ -108,6 +108,11 @@ fn new(path: &Path, force: bool) -> anyhow::Result<ExitCode> {
 fn check_cmd(path: &Path, format: OutputFormat) -> anyhow::Result<ExitCode> {
     let plan = read_plan(path)?;
     let report = check(&plan);
+    let ipv6: Vec<String> = report
+        .ipv6_connected_networks
+        .iter()
+        .map(|&i| plan.connected_networks[i].cidr.clone())
+        .collect();
     // The process ends right after: freeing a plan of 1,000,000 connected networks one string
     // at a time would cost more than checking it.
     std::mem::forget(plan);
@@ -137,7 +142,7 @@ fn check_cmd(path: &Path, format: OutputFormat) -> anyhow::Result<ExitCode> {
         }
         OutputFormat::Text => {
             let mut out = anstream::stdout();
-            output::report(&mut out, &report)?;
+            output::report(&mut out, &report, &ipv6)?;
         }
     }
     Ok(if report.has_errors() {

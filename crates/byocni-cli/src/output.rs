@@ -51,8 +51,9 @@ fn bar(used: u64, total: u64) -> String {
     )
 }
 
-/// The whole report: findings, capacity, summary.
-pub(crate) fn report(out: &mut impl Write, r: &Report) -> io::Result<()> {
+/// The whole report: findings, capacity, the IPv6 connected networks (their CIDRs in `ipv6`, in
+/// the order of `r.ipv6_connected_networks`), summary.
+pub(crate) fn report(out: &mut impl Write, r: &Report, ipv6: &[String]) -> io::Result<()> {
     for f in &r.findings {
         finding(out, f)?;
     }
@@ -106,6 +107,13 @@ pub(crate) fn report(out: &mut impl Write, r: &Report) -> io::Result<()> {
             "  service CIDR {:<17} {} ClusterIPs",
             s.cidr.to_string(),
             s.usable
+        )?;
+    }
+    for (i, cidr) in r.ipv6_connected_networks.iter().zip(ipv6) {
+        writeln!(
+            out,
+            "  IPv6         {} (connectedNetworks[{i}]) recorded, outside the IPv4 checks",
+            cidr.trim().escape_debug()
         )?;
     }
     let (errors, warnings) = r.counts();

@@ -8,8 +8,8 @@
 use serde::Serialize;
 
 use crate::cni_values::{
-    calico_installation, cilium_values, CALICO_INSTALLATION_FILE, CALICO_VERSION,
-    CILIUM_CHART_VERSION, CILIUM_VALUES_FILE,
+    calico_installation, calico_operator_manifests, cilium_values, CALICO_INSTALLATION_FILE,
+    CALICO_VERSION, CILIUM_CHART_VERSION, CILIUM_VALUES_FILE,
 };
 use crate::plan::Plan;
 
@@ -637,11 +637,15 @@ pub fn cni_steps(plan: &Plan, kubeconfig: &str) -> Vec<Step> {
                 "cni:tigera-operator",
                 StepKind::Cni,
                 format!("Install the Tigera operator {CALICO_VERSION}"),
-                Cmd::new(Program::Kubectl, &["apply", "--server-side", "--force-conflicts"])
-                    .flag("--kubeconfig", kubeconfig)
-                    .flag(
-                        "--filename",
-                        &format!("https://raw.githubusercontent.com/projectcalico/calico/{CALICO_VERSION}/manifests/tigera-operator.yaml"),
+                calico_operator_manifests()
+                    .iter()
+                    .fold(
+                        Cmd::new(
+                            Program::Kubectl,
+                            &["apply", "--server-side", "--force-conflicts"],
+                        )
+                        .flag("--kubeconfig", kubeconfig),
+                        |cmd, m| cmd.flag("--filename", m),
                     )
                     .done(),
             );

@@ -44,6 +44,10 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// How full each range will be.
     pub capacity: Capacity,
+    /// Positions in `connectedNetworks` of IPv6 prefixes (dual-stack VNets): recorded and shown,
+    /// outside every IPv4 rule.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ipv6_connected_networks: Vec<usize>,
 }
 
 impl Report {
@@ -97,5 +101,6 @@ pub fn check_with(plan: &Plan, connected: &ConnectedIndex) -> Report {
     Report {
         findings: out,
         capacity,
+        ipv6_connected_networks: connected.ipv6.clone(),
     }
 }

@@ -1,21 +1,31 @@
 //! The ARM JSON template: VNet and subnets, a user-assigned identity with Network Contributor on
 //! the node subnet, and the managed cluster with `networkPlugin: none`. Built as a JSON value,
-//! never by string concatenation; strings that start with `[` are escaped as `[[` so that no user
-//! value becomes a template expression.
+//! never by string concatenation; strings that start with `[` and end with `]` are escaped as
+//! `[[...]` so that no user value becomes a template expression.
 
 use serde_json::{json, Value};
 
 use crate::plan::{Plan, PoolMode};
 use crate::steps::identity_name;
 
-/// The managedClusters API version (2022-06-01 or newer is needed for `networkPlugin: none`).
-pub const AKS_API_VERSION: &str = "2024-02-01";
+/// The managedClusters API version: the newest GA one whose schema is held in
+/// `../shared/iac-refs/arm/` (2022-06-01 or newer is needed for `networkPlugin: none`; 2026-01-01
+/// is the first that reports `podCidr` back for it).
+pub const AKS_API_VERSION: &str = "2026-05-01";
+/// The Microsoft.Network API version of the VNet and its subnets.
+pub const NETWORK_API_VERSION: &str = "2025-07-01";
+/// The Microsoft.ManagedIdentity API version of the cluster identity.
+pub const IDENTITY_API_VERSION: &str = "2024-11-30";
+/// The Microsoft.Authorization API version of the role assignment.
+pub const AUTHORIZATION_API_VERSION: &str = "2022-04-01";
 /// Network Contributor's role definition id.
 pub const NETWORK_CONTRIBUTOR_ROLE_ID: &str = "4d97b98b-1d4f-4787-a291-c67834d212e7";
 
-/// An ARM string literal: a leading `[` would start an expression.
+/// An ARM string literal. A string that starts with `[` and ends with `]` is an expression;
+/// written `[[...]` it is the literal `[...]`. Any other string is itself, so only that shape is
+/// escaped (`[[x` would stay `[[x`).
 fn lit(s: &str) -> Value {
-    if s.starts_with('[') {
+    if s.starts_with('[') && s.ends_with(']') {
         Value::String(format!("[{s}"))
     } else {
         Value::String(s.to_owned())
@@ -65,7 +75,7 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
         );
         resources.push(json!({
             "type": "Microsoft.Network/virtualNetworks",
-            "apiVersion": "2023-09-01",
+            "apiVersion": NETWORK_API_VERSION,
             "name": lit(&v.name),
             "location": "[parameters('location')]",
             "properties": {
@@ -89,20 +99,22 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
             );
             resources.push(json!({
                 "type": "Microsoft.ManagedIdentity/userAssignedIdentities",
-                "apiVersion": "2023-01-31",
+                "apiVersion": IDENTITY_API_VERSION,
                 "name": lit(&id_name),
                 "location": "[parameters('location')]",
+                // Required (and empty) since 2024-11-30.
+                "properties": {},
             }));
             let role_name = format!("{}-{}", c.name, node.name);
             resources.push(json!({
                 "type": "Microsoft.Authorization/roleAssignments",
-                "apiVersion": "2022-04-01",
+                "apiVersion": AUTHORIZATION_API_VERSION,
                 "scope": format!("[format('Microsoft.Network/virtualNetworks/{{0}}/subnets/{{1}}', {}, {})]", arg(&v.name), arg(&node.name)),
                 "name": format!("[guid({}, {}, {})]", sid.trim_start_matches('[').trim_end_matches(']'), identity_id.trim_start_matches('[').trim_end_matches(']'), arg(NETWORK_CONTRIBUTOR_ROLE_ID)),
                 "dependsOn": [vnet_id, identity_id],
                 "properties": {
                     "roleDefinitionId": format!("[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', {})]", arg(NETWORK_CONTRIBUTOR_ROLE_ID)),
-                    "principalId": format!("[reference({}, '2023-01-31').principalId]", identity_id.trim_start_matches('[').trim_end_matches(']')),
+                    "principalId": format!("[reference({}, '{IDENTITY_API_VERSION}').principalId]", identity_id.trim_start_matches('[').trim_end_matches(']')),
                     "principalType": "ServicePrincipal",
                     "description": format!("byocni: Network Contributor for AKS cluster {role_name} on its node subnet"),
                 },

@@ -6,7 +6,10 @@ use std::fmt::Write as _;
 use crate::plan::{Plan, PoolMode};
 use crate::steps::identity_name;
 
-use super::arm::{AKS_API_VERSION, NETWORK_CONTRIBUTOR_ROLE_ID};
+use super::arm::{
+    AKS_API_VERSION, AUTHORIZATION_API_VERSION, IDENTITY_API_VERSION, NETWORK_API_VERSION,
+    NETWORK_CONTRIBUTOR_ROLE_ID,
+};
 
 /// A Bicep single-quoted string literal.
 fn q(s: &str) -> String {
@@ -48,7 +51,7 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
     let mut identity_block = "  identity: {\n    type: 'SystemAssigned'\n  }\n".to_owned();
     let mut depends = String::new();
     if let Some(v) = &plan.vnet {
-        let _ = writeln!(out, "resource vnet 'Microsoft.Network/virtualNetworks@2023-09-01' = {{\n  name: {}\n  location: location\n  properties: {{\n    addressSpace: {{\n      addressPrefixes: [", q(&v.name));
+        let _ = writeln!(out, "resource vnet 'Microsoft.Network/virtualNetworks@{NETWORK_API_VERSION}' = {{\n  name: {}\n  location: location\n  properties: {{\n    addressSpace: {{\n      addressPrefixes: [", q(&v.name));
         for p in &v.address_space {
             let _ = writeln!(out, "        {}", q(p.trim()));
         }
@@ -58,9 +61,9 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
         }
         out.push_str("    ]\n  }\n}\n");
         if let Some(node) = v.node_subnet() {
-            let _ = writeln!(out, "\nresource nodeSubnet 'Microsoft.Network/virtualNetworks/subnets@2023-09-01' existing = {{\n  parent: vnet\n  name: {}\n}}", q(&node.name));
-            let _ = writeln!(out, "\nresource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {{\n  name: {}\n  location: location\n}}", q(&identity_name(plan)));
-            let _ = writeln!(out, "\n// The cluster identity needs Network Contributor on the node subnet.\nresource networkContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {{\n  name: guid(nodeSubnet.id, identity.id, '{NETWORK_CONTRIBUTOR_ROLE_ID}')\n  scope: nodeSubnet\n  properties: {{\n    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '{NETWORK_CONTRIBUTOR_ROLE_ID}')\n    principalId: identity.properties.principalId\n    principalType: 'ServicePrincipal'\n    description: {}\n  }}\n}}", q(&format!("byocni: Network Contributor for AKS cluster {}-{} on its node subnet", c.name, node.name)));
+            let _ = writeln!(out, "\nresource nodeSubnet 'Microsoft.Network/virtualNetworks/subnets@{NETWORK_API_VERSION}' existing = {{\n  parent: vnet\n  name: {}\n}}", q(&node.name));
+            let _ = writeln!(out, "\nresource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@{IDENTITY_API_VERSION}' = {{\n  name: {}\n  location: location\n  properties: {{}}\n}}", q(&identity_name(plan)));
+            let _ = writeln!(out, "\n// The cluster identity needs Network Contributor on the node subnet.\nresource networkContributor 'Microsoft.Authorization/roleAssignments@{AUTHORIZATION_API_VERSION}' = {{\n  name: guid(nodeSubnet.id, identity.id, '{NETWORK_CONTRIBUTOR_ROLE_ID}')\n  scope: nodeSubnet\n  properties: {{\n    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '{NETWORK_CONTRIBUTOR_ROLE_ID}')\n    principalId: identity.properties.principalId\n    principalType: 'ServicePrincipal'\n    description: {}\n  }}\n}}", q(&format!("byocni: Network Contributor for AKS cluster {}-{} on its node subnet", c.name, node.name)));
             identity_block = "  identity: {\n    type: 'UserAssigned'\n    userAssignedIdentities: {\n      '${identity.id}': {}\n    }\n  }\n".to_owned();
             depends = "  dependsOn: [\n    networkContributor\n  ]\n".to_owned();
             subnet_ref = Some("nodeSubnet.id");

@@ -15,7 +15,10 @@ mod script;
 mod terraform;
 
 pub use crate::cni_values::{calico_installation, cilium_values};
-pub use arm::{AKS_API_VERSION, NETWORK_CONTRIBUTOR_ROLE_ID};
+pub use arm::{
+    AKS_API_VERSION, AUTHORIZATION_API_VERSION, IDENTITY_API_VERSION, NETWORK_API_VERSION,
+    NETWORK_CONTRIBUTOR_ROLE_ID,
+};
 
 /// Export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

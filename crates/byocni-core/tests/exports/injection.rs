@@ -10,7 +10,7 @@ use byocni_core::plan::{
     Cluster, Cni, CniPlugin, ConnectedNetwork, NodePool, PoolMode, Subnet, SubnetRole, Vnet,
 };
 use byocni_core::render::Format;
-use byocni_core::steps::{provision_steps, Arg};
+use byocni_core::steps::{provision_steps, Arg, Program};
 use byocni_core::Plan;
 use proptest::prelude::*;
 use serde::Deserialize as _;
@@ -19,7 +19,7 @@ use crate::forced;
 
 /// Text that breaks out of a naive quoting somewhere. Each has a non-space character, so that
 /// trimming never turns a value into a missing one.
-const HOSTILE: &[&str] = &[
+pub(crate) const HOSTILE: &[&str] = &[
     "x\"; echo > pwned #",
     "$(echo > pwned)",
     "`echo > pwned`",
@@ -34,6 +34,7 @@ const HOSTILE: &[&str] = &[
     "-1.2.3.4/8",
     "[concat('a', 'b')]",
     "[[x]",
+    "[not an expression",
     "x]",
     "‘quoted’ “double” ‚low‛",
     "a\u{2028}---\u{2028}apiVersion: rbac.authorization.k8s.io/v1\u{2028}kind: ClusterRoleBinding",
@@ -132,7 +133,7 @@ fn plan_with(text: &dyn Fn(&str) -> String, plugin: CniPlugin) -> Plan {
 }
 
 /// The hostile plan for `h` and its harmless twin.
-fn pair(h: &str, plugin: CniPlugin) -> (Plan, Plan) {
+pub(crate) fn pair(h: &str, plugin: CniPlugin) -> (Plan, Plan) {
     (
         plan_with(&|f| format!("{f}{h}"), plugin),
         plan_with(&|f| f.to_owned(), plugin),
@@ -227,15 +228,25 @@ fn run_bash(what: &str, plan: &Plan, good: &Plan) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("create.sh"), &script).unwrap();
     let bash = crate::tool("bash", &["/bin/bash", "/usr/bin/bash"]).expect("bash is installed");
+    // On the PATH: only a few harmless tools a script may use to write files (no `rm`).
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    for t in ["cat", "mktemp", "mkdir", "chmod"] {
+        if let Some(path) = crate::tool(t, &[]) {
+            std::os::unix::fs::symlink(path, bin.join(t)).unwrap();
+        }
+    }
     let out = Command::new(bash)
         .arg("-c")
         .arg(
-            "az() { printf '%s\\0' \"$@\" @@END@@ >> argv.log; echo VALUE; }\n\
+            "for p in az helm kubectl; do\n\
+               eval \"$p() { printf '%s\\\\0' $p \\\"\\$@\\\" @@END@@ >> argv.log; echo VALUE; }\"\n\
+             done\n\
              source ./create.sh",
         )
         .current_dir(dir.path())
         .env_clear()
-        .env("PATH", "/nonexistent")
+        .env("PATH", &bin)
         .output()
         .expect("bash runs");
     assert!(
@@ -261,12 +272,15 @@ fn run_bash(what: &str, plan: &Plan, good: &Plan) {
         }
     }
     commands.pop();
-    let creates: Vec<&Vec<String>> = commands
+    // The az calls that create (not the `--query` captures), without the program name.
+    let creates: Vec<Vec<String>> = commands
         .iter()
-        .filter(|c| !c.iter().any(|w| w == "--query"))
+        .filter(|c| c[0] == "az" && !c.iter().any(|w| w == "--query"))
+        .map(|c| c[1..].to_vec())
         .collect();
     let want: Vec<Vec<String>> = provision_steps(plan)
         .iter()
+        .filter(|s| s.create.program == Program::Az)
         .map(|s| {
             s.create
                 .args
@@ -293,7 +307,7 @@ fn run_bash(what: &str, plan: &Plan, good: &Plan) {
         })
         .collect();
     for (got, want) in creates.iter().zip(&want) {
-        assert_eq!(*got, want, "{what}\n{script}");
+        assert_eq!(got, want, "{what}\n{script}");
         // argparse reads every word that starts with `-` as an option: each must be one of the
         // flags the harmless plan's commands use, alone or as `--flag=value`.
         for w in got.iter().filter(|w| w.starts_with('-')) {
@@ -490,6 +504,17 @@ fn ps_safe_bare(w: &str) -> bool {
     w.starts_with(|c: char| c.is_ascii_alphabetic())
 }
 
+/// Every token a word PowerShell passes as itself: safe bare words and single-quoted strings.
+fn ps_inert(h: &str, toks: &[PsTok], src: &str) {
+    for t in toks {
+        match t {
+            PsTok::Bare(w) => assert!(ps_safe_bare(w), "{h:?}: bare {w:?} in {src:?}"),
+            PsTok::Quoted(_) => {}
+            PsTok::Expandable(s) => panic!("{h:?}: expandable string \"{s}\" in {src:?}"),
+        }
+    }
+}
+
 fn check_powershell(h: &str, plan: &Plan) {
     let ps = forced(plan, Format::Powershell);
     let steps = provision_steps(plan);
@@ -497,11 +522,18 @@ fn check_powershell(h: &str, plan: &Plan) {
     for (toks, src) in ps_statements(&ps) {
         let az = match toks.as_slice() {
             [PsTok::Bare(a), rest @ ..] if a == "az" => rest,
+            // A capture (`$SUBNET_ID = az ... --query id`), or a CNI install command: every
+            // word inert, nothing expandable.
             [PsTok::Bare(v), PsTok::Bare(eq), PsTok::Bare(a), rest @ ..]
                 if v.starts_with('$') && eq == "=" && a == "az" =>
             {
                 assert!(ps_safe_bare(v), "{h:?}: {src}");
                 assert!(rest.iter().any(|t| *t == PsTok::Bare("--query".into())));
+                ps_inert(h, rest, &src);
+                continue;
+            }
+            [PsTok::Bare(p), rest @ ..] if p == "helm" || p == "kubectl" => {
+                ps_inert(h, rest, &src);
                 continue;
             }
             _ => {
@@ -533,6 +565,7 @@ fn check_powershell(h: &str, plan: &Plan) {
     }
     let want: Vec<Vec<String>> = steps
         .iter()
+        .filter(|s| s.create.program == Program::Az)
         .map(|s| {
             s.create
                 .args
@@ -633,15 +666,39 @@ fn arm_template_has_no_expression_the_user_wrote() {
             arm_template_shape(&gv),
             "ARM {h:?}\n{b}"
         );
+        // Literals read back as the user wrote them (trimmed where the export trims).
+        let vnet = bv["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["type"] == "Microsoft.Network/virtualNetworks")
+            .unwrap();
         assert_eq!(
-            bv["outputs"]["clusterName"]["value"].as_str().map(|s| s
-                .strip_prefix('[')
-                .filter(|_| s.starts_with("[["))
-                .unwrap_or(s)),
-            Some(bad.cluster.name.as_str()),
+            arm_literal(&vnet["properties"]["addressSpace"]["addressPrefixes"][3]),
+            h.trim(),
+            "ARM {h:?}"
+        );
+        assert_eq!(
+            arm_literal(&bv["outputs"]["clusterName"]["value"]),
+            bad.cluster.name,
             "ARM {h:?}"
         );
     });
+}
+
+/// What ARM makes of a string that is not an expression: `[[...]` is the literal `[...]`; any
+/// other string, `[` first or not, is itself (Azure's template-expression rules).
+fn arm_literal(v: &serde_json::Value) -> String {
+    let s = v.as_str().unwrap();
+    assert!(
+        !(s.starts_with('[') && s.ends_with(']') && !s.starts_with("[[")),
+        "{s:?} is an ARM expression"
+    );
+    if s.starts_with("[[") && s.ends_with(']') {
+        s[1..].to_owned()
+    } else {
+        s.to_owned()
+    }
 }
 
 // ------------------------------------------------------------------------------ Bicep and HCL

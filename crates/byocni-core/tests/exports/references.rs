@@ -1031,6 +1031,12 @@ fn cilium_values_outside_the_chart_are_caught() {
         problems.iter().any(|p| p.contains("schema")),
         "{problems:#?}"
     );
+    // The kube-proxy-free keys (domain.md rule 28) are values of the pinned chart.
+    let mut v = yaml_to_json(&forced(&seed(), Format::CiliumValues));
+    v["kubeProxyReplacement"] = json!(true);
+    v["k8sServiceHost"] = json!("myaks-abc.hcp.westeurope.azmk8s.io");
+    v["k8sServicePort"] = json!(443);
+    assert!(cilium_problems(&v).is_empty(), "{:?}", cilium_problems(&v));
 }
 
 #[test]
@@ -1062,4 +1068,45 @@ fn the_pinned_versions_are_held() {
         .join(format!("cilium/{CILIUM_CHART_VERSION}"))
         .is_dir());
     assert!(refs_dir().join(format!("calico/{CALICO_VERSION}")).is_dir());
+}
+
+/// Beyond the schemas, what domain.md asks of the CNI values, for every fixture and generated
+/// plan: rule 13 (Cilium cluster-pool IPAM on exactly the planned pod CIDR, one block of the
+/// per-node prefix per node, never the chart's default 10.0.0.0/8) and rule 30 (Calico: one
+/// pool equal to the pod CIDR, VXLAN written out, BGP disabled).
+#[test]
+fn cni_values_follow_rules_13_and_30() {
+    for (name, plan) in plans() {
+        let Some(pod) = plan.pod_cidr.as_deref().map(str::trim) else {
+            continue;
+        };
+        let prefix = u64::from(plan.effective_per_node_prefix());
+        let c = yaml_to_json(&forced(&plan, Format::CiliumValues));
+        assert_eq!(c["ipam"]["mode"], "cluster-pool", "{name}");
+        assert_eq!(
+            c["ipam"]["operator"]["clusterPoolIPv4PodCIDRList"],
+            json!([pod]),
+            "{name}"
+        );
+        assert_eq!(
+            c["ipam"]["operator"]["clusterPoolIPv4MaskSize"],
+            json!(prefix),
+            "{name}"
+        );
+        assert_eq!(c["aksbyocni"]["enabled"], true, "{name}");
+        let k = yaml_to_json(&forced(&plan, Format::Calico));
+        let network = &k["spec"]["calicoNetwork"];
+        assert_eq!(network["bgp"], "Disabled", "{name}");
+        assert_eq!(
+            network["ipPools"].as_array().map(Vec::len),
+            Some(1),
+            "{name}"
+        );
+        let pool = &network["ipPools"][0];
+        assert_eq!(pool["cidr"], pod, "{name}");
+        assert_eq!(pool["encapsulation"], "VXLAN", "{name}");
+        assert_eq!(pool["blockSize"], json!(prefix), "{name}");
+        assert_eq!(k["spec"]["kubernetesProvider"], "AKS", "{name}");
+        assert_eq!(k["spec"]["cni"]["type"], "Calico", "{name}");
+    }
 }

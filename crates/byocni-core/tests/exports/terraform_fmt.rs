@@ -85,3 +85,19 @@ fn pool_attributes_are_aligned_and_indented_like_terraform_fmt() {
     assert!(pool.contains("\n  vnet_subnet_id        = azurerm_subnet.snet_nodes_1.id\n"));
     assert!(pool.contains("\n  upgrade_settings {\n    max_surge = \"20%\"\n  }\n}"));
 }
+
+/// Hostile names (quotes, `${`, `%{`, line breaks of every kind, control characters) stay
+/// inside HCL strings that terraform itself reads, formatted.
+#[test]
+fn hostile_names_still_pass_terraform_fmt_check() {
+    let Some(terraform) = terraform() else {
+        return;
+    };
+    for h in crate::injection::HOSTILE {
+        let (plan, _) = crate::injection::pair(h, byocni_core::plan::CniPlugin::Cilium);
+        let tf = forced(&plan, Format::Terraform);
+        if let Some(diff) = fmt_diff(&terraform, &tf) {
+            panic!("{h:?}: terraform fmt -check fails:\n{diff}\n{tf}");
+        }
+    }
+}
