@@ -14,6 +14,10 @@ pub fn fake_var(name: &str) -> String {
         "SUBNET_ID" => format!("{sub}/Microsoft.Network/virtualNetworks/vnet/subnets/nodes"),
         "IDENTITY_ID" => format!("{sub}/Microsoft.ManagedIdentity/userAssignedIdentities/id"),
         "IDENTITY_PRINCIPAL_ID" => "11111111-2222-3333-4444-555555555555".into(),
+        "APISERVER_SUBNET_ID" => {
+            format!("{sub}/Microsoft.Network/virtualNetworks/vnet/subnets/apiserver")
+        }
+        "ROUTE_TABLE_ID" => format!("{sub}/Microsoft.Network/routeTables/rt"),
         other => format!("/tmp/byocni-test/{}", other.to_lowercase()),
     }
 }

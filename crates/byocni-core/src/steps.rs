@@ -13,6 +13,8 @@ use crate::cni_values::{
 };
 use crate::plan::Plan;
 
+pub mod around;
+
 /// The program a command runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -116,6 +118,20 @@ pub enum StepKind {
     Identity,
     /// `az role assignment create`.
     RoleAssignment,
+    /// `az network nsg create` (the node subnet's NSG).
+    Nsg,
+    /// `az network nsg rule create` (a rule the CNI needs between nodes).
+    NsgRule,
+    /// `az network route-table create` (`userDefinedRouting`).
+    RouteTable,
+    /// `az network route-table route create` (0.0.0.0/0 to the virtual appliance).
+    Route,
+    /// `az network public-ip create` (a NAT gateway's outbound IP).
+    PublicIp,
+    /// `az network nat gateway create` (`userAssignedNATGateway`).
+    NatGateway,
+    /// An existing resource the plan names, looked up for its id, never created.
+    Lookup,
     /// `az aks create`.
     Cluster,
     /// `az aks get-credentials`.
@@ -330,18 +346,19 @@ pub fn provision_steps(plan: &Plan) -> Vec<Step> {
                 .collect::<Vec<_>>(),
         ));
         steps.push(s);
+        steps.extend(around::network_steps(plan));
         let node_ix = v.node_subnet_index();
         for (i, sub) in v.subnets.iter().enumerate() {
+            let create = Cmd::az(&["network", "vnet", "subnet", "create"])
+                .flag("--resource-group", rg)
+                .flag("--vnet-name", &v.name)
+                .flag("--name", &sub.name)
+                .flag("--address-prefixes", sub.cidr.trim());
             let mut s = step(
                 format!("subnet:{}", sub.name),
                 StepKind::Subnet,
                 format!("Create subnet {} ({})", sub.name, sub.cidr),
-                Cmd::az(&["network", "vnet", "subnet", "create"])
-                    .flag("--resource-group", rg)
-                    .flag("--vnet-name", &v.name)
-                    .flag("--name", &sub.name)
-                    .flag("--address-prefixes", sub.cidr.trim())
-                    .json(),
+                around::subnet_flags(plan, i, create).json(),
             );
             s.show = Some(
                 Cmd::az(&["network", "vnet", "subnet", "show"])
@@ -358,6 +375,8 @@ pub fn provision_steps(plan: &Plan) -> Vec<Step> {
             if Some(i) == node_ix {
                 s.outputs.push(output("SUBNET_ID", "/id"));
                 node_subnet_var = Some("SUBNET_ID");
+            } else if around::is_api_server_subnet(plan, i) {
+                s.outputs.push(output(around::APISERVER_SUBNET_ID, "/id"));
             }
             steps.push(s);
         }
@@ -404,6 +423,7 @@ pub fn provision_steps(plan: &Plan) -> Vec<Step> {
             );
             s.exists = Exists::NonEmptyList;
             steps.push(s);
+            steps.extend(around::role_steps(plan, &id));
         }
     }
 
@@ -436,6 +456,7 @@ pub fn provision_steps(plan: &Plan) -> Vec<Step> {
             .var("--vnet-subnet-id", "SUBNET_ID")
             .var("--assign-identity", "IDENTITY_ID");
     }
+    create = around::cluster_flags(plan, create);
     create = create
         .flag("--nodepool-name", &first.name)
         .flag("--node-count", &first.count.to_string())

@@ -378,9 +378,9 @@ fn authorized_ranges_are_public_cidrs_and_not_for_a_private_cluster() {
         }
     };
     let field = "apiServer.authorizedIpRanges";
-    expect(ranges(&["203.0.113.0/24", "198.51.100.7/32"], false), &[]);
+    expect(ranges(&["131.107.0.0/16", "20.62.128.7/32"], false), &[]);
     expect(
-        ranges(&["203.0.113.0/24"], true),
+        ranges(&["131.107.0.0/16"], true),
         &[("authorized-ranges-private", field)],
     );
     expect(ranges(&[], true), &[]);
@@ -391,14 +391,18 @@ fn authorized_ranges_are_public_cidrs_and_not_for_a_private_cluster() {
         "127.0.0.1/32",
         "0.0.0.0/0",
         "224.0.0.0/4",
-        "203.0.113.0/33",
-        "203.0.113.1/24",
-        "203.0.113.1",
-        "203.000.113.0/24",
+        "203.0.113.0/24",
+        "198.51.100.0/24",
+        "192.0.2.0/24",
+        "198.18.0.0/15",
+        "131.107.0.0/33",
+        "131.107.0.1/16",
+        "131.107.0.1",
+        "131.107.000.0/16",
         "nope",
     ] {
         expect(
-            ranges(&["198.51.100.0/24", bad], false),
+            ranges(&["20.62.0.0/16", bad], false),
             &[(
                 "authorized-range-invalid",
                 "apiServer.authorizedIpRanges[1]",
@@ -407,19 +411,19 @@ fn authorized_ranges_are_public_cidrs_and_not_for_a_private_cluster() {
     }
     // A bare address is fixed to /32, host bits to the network.
     let mut p = Plan::example();
-    ranges(&["203.0.113.1", "203.0.113.1/24"], false)(&mut p);
+    ranges(&["131.107.0.1", "131.107.0.1/16"], false)(&mut p);
     let mut q = p.clone();
     for f in check(&p).findings {
         q = apply_edit(&q, f.fix.unwrap().edit.as_ref().unwrap()).unwrap();
     }
     assert_eq!(
         q.api_server.unwrap().authorized_ip_ranges,
-        ["203.0.113.1/32", "203.0.113.0/24"]
+        ["131.107.0.1/32", "131.107.0.0/16"]
     );
     // At most 200.
-    let many: Vec<String> = (0..201).map(|i| format!("203.0.{i}.0/32")).collect();
+    let many: Vec<String> = (0..201).map(|i| format!("131.107.{i}.0/32")).collect();
     let many: Vec<&str> = many.iter().map(String::as_str).collect();
-    // 203.0.200.0 is fine; 201 entries (0..=200) are one too many.
+    // 201 entries (0..=200) are one too many.
     expect(ranges(&many, false), &[("authorized-range-invalid", field)]);
     expect(ranges(&many[..200], false), &[]);
 }

@@ -26,9 +26,18 @@ pub const APISERVER_SUBNET_PREFIX: u8 = 28;
 /// Free IPs the API server subnet must have.
 pub const APISERVER_SUBNET_FREE: u64 = 9;
 
-/// Ranges that are never public, beside private space: "this network", loopback,
-/// link-local, multicast and the reserved 240.0.0.0/4.
-const NOT_PUBLIC: &[&str] = &["0.0.0.0/8", "240.0.0.0/4"];
+/// Ranges that are not global, beside private space and what AKS and Azure reserve: "this
+/// network", IETF protocol assignments, benchmarking, the documentation ranges TEST-NET-2 and
+/// TEST-NET-3, and 240.0.0.0/4 (az refuses them as authorized ranges: "must be global
+/// non-reserved addresses or CIDRs", Python's `ipaddress.is_global`).
+const NOT_PUBLIC: &[&str] = &[
+    "0.0.0.0/8",
+    "192.0.0.0/24",
+    "198.18.0.0/15",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "240.0.0.0/4",
+];
 
 pub(super) fn check_around(plan: &Plan, r: &Ranges, out: &mut Vec<Finding>) {
     check_outbound(plan, r, out);
@@ -337,7 +346,7 @@ fn authorized_range(field: &str, text: &str) -> Option<Finding> {
                 CidrError::LeadingZero { decimal, .. } => {
                     f.fix_set(format!("write it as {decimal}"), field, decimal)
                 }
-                _ => f.advice("write a public IPv4 CIDR, such as 203.0.113.0/24"),
+                _ => f.advice("write a public IPv4 CIDR, such as 131.107.0.0/16"),
             });
         }
     };

@@ -10,6 +10,7 @@ use crate::plan::Plan;
 pub(crate) use crate::text::one_line;
 
 mod arm;
+mod around;
 mod bicep;
 mod script;
 mod terraform;

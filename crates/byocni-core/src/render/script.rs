@@ -145,6 +145,11 @@ fn next_steps(plan: &Plan, marker: &str) -> String {
         ),
         _ => format!("{marker}    then install your CNI with pod CIDR {})\n", one_line(plan.pod_cidr.as_deref().unwrap_or("(missing)"))),
     });
+    if plan.is_private_cluster() {
+        out.push_str(&format!(
+            "{marker} The API server is private: run kubectl and helm (and `byocni cni install`) from a network\n{marker} that reaches it (the VNet, a peered network or a VPN), or through `az aks command invoke`.\n"
+        ));
+    }
     out
 }
 
