@@ -3,5 +3,7 @@
 
 mod az_parser;
 mod cli;
+mod formats;
 mod fuzz_replay;
+mod generated;
 mod provision;

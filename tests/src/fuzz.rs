@@ -12,7 +12,7 @@ use byocni_core::plan::{
     CniPlugin, ConnectedNetwork, MaxSurge, NodePool, PoolMode, Subnet, SubnetRole, Vnet,
 };
 use byocni_core::render::{render, Format, RenderOptions};
-use byocni_core::{apply_edit, check, steps, suggest, Plan};
+use byocni_core::{apply_edit, check, locate_all, steps, suggest, Plan};
 
 /// Runs one fuzz input through the whole pipeline. Panics only when an invariant breaks.
 pub fn fuzz_one(data: &[u8]) {
@@ -21,6 +21,9 @@ pub fn fuzz_one(data: &[u8]) {
     };
     if mode % 2 == 0 {
         if let Ok(text) = std::str::from_utf8(rest) {
+            // The field locator reads any text, plan or not.
+            let _ = locate_all(text, &["version", "vnet.subnets[1].cidr", "a[0]", "."]);
+            readers(text);
             if let Ok(plan) = Plan::from_json(text) {
                 pipeline(&plan);
             }
@@ -33,6 +36,42 @@ pub fn fuzz_one(data: &[u8]) {
     }
 }
 
+/// The `readers` target: only the text readers, thousands of times faster than the pipeline.
+pub fn fuzz_readers(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        readers(text);
+        let _ = Plan::from_json(text);
+    }
+}
+
+/// The readers of user text, against their oracles (rules 24 and 25): the address reader agrees
+/// with the standard library's strict one, a CIDR or a max surge reads only in its canonical
+/// spelling, and a plan read from text writes back to a plan that reads the same.
+fn readers(text: &str) {
+    use byocni_core::cidr::{parse_ipv4, CidrError};
+    assert_eq!(
+        parse_ipv4(text).ok(),
+        text.trim().parse::<std::net::Ipv4Addr>().ok(),
+        "address reader vs std on {text:?}"
+    );
+    match Cidr::parse(text) {
+        Ok(c) => assert_eq!(c.to_string(), text.trim(), "non-canonical CIDR accepted"),
+        Err(CidrError::LeadingZero { decimal, .. }) => assert!(
+            !matches!(Cidr::parse(&decimal), Err(CidrError::LeadingZero { .. })),
+            "{text:?}: the decimal spelling {decimal:?} still has a leading zero"
+        ),
+        Err(_) => {}
+    }
+    match byocni_core::plan::parse_max_surge(text) {
+        Some(MaxSurge::Count(n)) => assert!(n >= 1 && n.to_string() == text, "{text:?}"),
+        Some(MaxSurge::Percent(n)) => assert!(
+            (1..=100).contains(&n) && format!("{n}%") == text,
+            "{text:?}"
+        ),
+        None => {}
+    }
+}
+
 /// Everything the product does with a plan, with the invariants that must hold.
 pub fn pipeline(plan: &Plan) {
     // The plan file round-trips.
@@ -41,6 +80,11 @@ pub fn pipeline(plan: &Plan) {
     assert_eq!(&again, plan, "plan JSON round trip");
 
     let report = check(plan);
+    // Every finding is placed in the plan's own text: at its field, or at a present parent.
+    let fields: Vec<&str> = report.findings.iter().map(|f| f.field.as_str()).collect();
+    for (field, at) in fields.iter().zip(locate_all(&json, &fields)) {
+        assert!(at.is_some(), "{field} is not placed in the plan's text");
+    }
     for finding in &report.findings {
         assert!(
             !finding.message.is_empty(),
@@ -175,8 +219,9 @@ fn cidr_text(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
     })
 }
 
-/// The seed example with a run of arbitrary edits.
-fn structured_plan(u: &mut Unstructured<'_>) -> arbitrary::Result<Plan> {
+/// The seed example with a run of arbitrary edits (also the generator of the schema's
+/// property test).
+pub fn structured_plan(u: &mut Unstructured<'_>) -> arbitrary::Result<Plan> {
     let mut p = Plan::example();
     let edits = u.int_in_range(0..=24)?;
     for _ in 0..edits {

@@ -22,6 +22,15 @@ pub fn fixture(name: &str) -> PathBuf {
     workspace_root().join("tests").join("fixtures").join(name)
 }
 
+/// Generated files that the tests keep current (`docs/rules.md`, `docs/plan.schema.json`): with
+/// `BYOCNI_BLESS=1` in the environment, writes `text` to `path` before the test compares them.
+pub fn bless(path: &Path, text: &str) {
+    if std::env::var_os("BYOCNI_BLESS").is_some_and(|v| v == "1") {
+        std::fs::write(path, text)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    }
+}
+
 /// The `byocni` binary of this build (built on demand when the tests run alone).
 pub fn byocni_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");

@@ -7,7 +7,18 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Plan, check, export and provision AKS clusters with a bring-your-own CNI.
 #[derive(Debug, Parser)]
-#[command(name = "byocni", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "byocni",
+    version,
+    long_about = None,
+    propagate_version = true,
+    after_long_help = "Exit status: 0 done (check: no errors; warnings allowed); 1 the plan has \
+        errors, or a step, preflight or drift check failed; 2 unreadable input or bad usage; \
+        4 a file could not be written (the previous file is left whole).\n\n\
+        `byocni explain` lists the rules, `byocni explain RULE` explains one; \
+        `byocni check --format sarif|github` reports for CI; `byocni schema` prints the plan \
+        file's JSON Schema."
+)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -29,8 +40,8 @@ pub(crate) enum Command {
         /// The plan file (`-` for stdin).
         plan: PathBuf,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-        format: OutputFormat,
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
     },
     /// Fill what the plan leaves out with free ranges, and print the completed plan.
     Suggest {
@@ -73,6 +84,21 @@ pub(crate) enum Command {
     /// List the address spaces of the VNets you can see and merge them into the plan's
     /// connected networks.
     Discover(DiscoverArgs),
+    /// Print the plan file's JSON Schema, for editors that validate and complete plan files
+    /// (point a plan's "$schema" key at it).
+    Schema,
+    /// Print a shell completion script (`byocni completions bash > /etc/bash_completion.d/byocni`).
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page byocni(1), or write it and one page per subcommand into a directory.
+    Man {
+        /// Write byocni.1, byocni-check.1, ... here instead of printing byocni.1.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -81,6 +107,19 @@ pub(crate) enum OutputFormat {
     Text,
     /// Stable JSON for scripts and CI.
     Json,
+}
+
+/// `check --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CheckFormat {
+    /// Readable text, coloured on a terminal (honours NO_COLOR).
+    Text,
+    /// Stable JSON for scripts and CI.
+    Json,
+    /// SARIF 2.1.0, for code scanning (GitHub, Azure DevOps, GitLab, editors).
+    Sarif,
+    /// GitHub Actions workflow commands: an annotation on the plan file per finding.
+    Github,
 }
 
 /// Parses `--format` of `export` with the core's own list of formats (one source of truth).

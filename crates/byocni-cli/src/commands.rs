@@ -1,16 +1,20 @@
-//! The planning subcommands (new, check, suggest, export, explain) and the dispatch of the
-//! provisioning ones to [`crate::provision`]. Reading plans and the exit-code policy live here too.
+//! The planning subcommands (new, check, suggest, export, explain), the generated ones (schema,
+//! completions, man) and the dispatch of the provisioning ones to [`crate::provision`]. The
+//! exit-code policy lives here too.
 
 use std::io::Write;
+
+use anyhow::Context;
 use std::path::Path;
 use std::process::ExitCode;
 
 use byocni_core::check::explain::explain;
 use byocni_core::{check, render, suggest_into, Format, Plan, RenderError, RenderOptions, Rule};
 
-use crate::cli::{Cli, Command, OutputFormat};
-use crate::output;
+use crate::cli::{CheckFormat, Cli, Command};
+use crate::{formats, output};
 
+use crate::files::{escape_control, read_plan_source};
 pub(crate) use crate::files::{read_plan, BadInput};
 use crate::files::{write_atomic, write_text, Mode};
 
@@ -32,6 +36,9 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cni { command } => crate::provision::cni(command),
         Command::Status(a) => crate::provision::status(a),
         Command::Discover(a) => crate::provision::discover(a),
+        Command::Schema => schema_cmd(),
+        Command::Completions { shell } => completions(shell),
+        Command::Man { dir } => man(dir.as_deref()),
     }
 }
 
@@ -105,8 +112,8 @@ fn new(path: &Path, force: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn check_cmd(path: &Path, format: OutputFormat) -> anyhow::Result<ExitCode> {
-    let plan = read_plan(path)?;
+fn check_cmd(path: &Path, format: CheckFormat) -> anyhow::Result<ExitCode> {
+    let (plan, source) = read_plan_source(path)?;
     let report = check(&plan);
     let ipv6: Vec<String> = report
         .ipv6_connected_networks
@@ -116,35 +123,25 @@ fn check_cmd(path: &Path, format: OutputFormat) -> anyhow::Result<ExitCode> {
     // The process ends right after: freeing a plan of 1,000,000 connected networks one string
     // at a time would cost more than checking it.
     std::mem::forget(plan);
+    let placed = formats::place(&report.findings, source.file_text());
+    let file = source.file_name();
+    let shown = file.as_deref().map(escape_control);
+    let mut machine = std::io::BufWriter::new(std::io::stdout().lock());
     match format {
-        OutputFormat::Json => {
-            /// `check --format json`: a stable document, fields in this order.
-            #[derive(serde::Serialize)]
-            struct Doc<'a> {
-                version: u32,
-                findings: &'a [byocni_core::Finding],
-                capacity: &'a byocni_core::check::Capacity,
-                summary: Summary,
-            }
-            #[derive(serde::Serialize)]
-            struct Summary {
-                errors: usize,
-                warnings: usize,
-            }
-            let (errors, warnings) = report.counts();
-            let doc = Doc {
-                version: 1,
-                findings: &report.findings,
-                capacity: &report.capacity,
-                summary: Summary { errors, warnings },
-            };
-            write_out(None, &(serde_json::to_string_pretty(&doc)? + "\n"), false)?;
-        }
-        OutputFormat::Text => {
+        CheckFormat::Json => formats::json(&mut machine, &report, &placed)?,
+        CheckFormat::Sarif => formats::sarif(&mut machine, &placed, source.file.as_deref())?,
+        CheckFormat::Github => formats::github(&mut machine, &placed, file.as_deref())?,
+        CheckFormat::Text => {
+            let places: Vec<Option<String>> = placed
+                .iter()
+                .map(|p| formats::file_position(shown.as_deref(), p.at))
+                .collect();
             let mut out = anstream::stdout();
-            output::report(&mut out, &report, &ipv6)?;
+            output::report(&mut out, &report, &places, &ipv6)?;
         }
     }
+    machine.flush()?;
+    std::mem::forget(source);
     Ok(if report.has_errors() {
         ExitCode::from(1)
     } else {
@@ -181,7 +178,7 @@ fn export(
     force: bool,
     output_path: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let plan = read_plan(path)?;
+    let (plan, source) = read_plan_source(path)?;
     match render(&plan, format, RenderOptions { force }) {
         Ok(text) => {
             write_out(output_path, &text, format == Format::Bash)?;
@@ -192,8 +189,10 @@ fn export(
         }
         Err(RenderError::Findings(findings)) => {
             let mut err = anstream::stderr();
-            for f in &findings {
-                output::finding(&mut err, f)?;
+            let shown = source.file_name().map(|f| escape_control(&f));
+            for p in formats::place(&findings, source.file_text()) {
+                let at = formats::file_position(shown.as_deref(), p.at);
+                output::finding(&mut err, p.finding, at.as_deref())?;
             }
             writeln!(
                 err,
@@ -246,4 +245,61 @@ fn explain_cmd(rule: Option<&str>) -> anyhow::Result<ExitCode> {
         ))
         .into())
     }
+}
+
+fn schema_cmd() -> anyhow::Result<ExitCode> {
+    let schema = byocni_core::plan::json_schema();
+    write_out(
+        None,
+        &(serde_json::to_string_pretty(&schema)? + "\n"),
+        false,
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "byocni", &mut out);
+    write_out(None, &String::from_utf8_lossy(&out), false)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn man(dir: Option<&Path>) -> anyhow::Result<ExitCode> {
+    /// byocni(1) and a page per subcommand, named as `clap_mangen::generate_to` names them.
+    fn pages(cmd: clap::Command, out: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned() {
+            pages(sub, out)?;
+        }
+        let man = clap_mangen::Man::new(cmd);
+        let mut page = Vec::new();
+        man.render(&mut page)?;
+        out.push((man.get_filename(), page));
+        Ok(())
+    }
+    // `help` is `--help`'s job; it gets no page.
+    let mut cmd = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+    cmd.build();
+    match dir {
+        None => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(cmd).render(&mut page)?;
+            write_out(None, &String::from_utf8_lossy(&page), false)?;
+        }
+        Some(dir) => {
+            let mut all = Vec::new();
+            pages(cmd, &mut all)?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            for (name, page) in &all {
+                write_text(
+                    &dir.join(name),
+                    &String::from_utf8_lossy(page),
+                    Mode::Normal,
+                )?;
+            }
+            eprintln!("wrote {} man pages into {}", all.len(), dir.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -103,8 +103,34 @@ pub(crate) fn read_plan_text(path: &Path) -> anyhow::Result<(String, String)> {
 /// Reads and parses a plan file (`-` for stdin). Every failure is [`BadInput`]; parse errors
 /// show control characters escaped.
 pub(crate) fn read_plan(path: &Path) -> anyhow::Result<Plan> {
+    read_plan_source(path).map(|(plan, _)| plan)
+}
+
+/// A plan's text as read, and the file it came from (`None` for stdin).
+pub(crate) struct PlanSource {
+    pub(crate) text: String,
+    pub(crate) file: Option<PathBuf>,
+}
+
+impl PlanSource {
+    /// The text, when the plan came from a file: what findings are placed in.
+    pub(crate) fn file_text(&self) -> Option<&str> {
+        self.file.as_ref().map(|_| self.text.as_str())
+    }
+
+    /// The file's name as the user wrote it, for annotations and SARIF.
+    pub(crate) fn file_name(&self) -> Option<String> {
+        self.file.as_ref().map(|p| p.display().to_string())
+    }
+}
+
+/// [`read_plan`], keeping the text (to place findings in it).
+pub(crate) fn read_plan_source(path: &Path) -> anyhow::Result<(Plan, PlanSource)> {
     let (text, name) = read_plan_text(path)?;
-    Plan::from_json(&text).map_err(|e| BadInput(escape_control(&format!("{name}: {e}"))).into())
+    let plan =
+        Plan::from_json(&text).map_err(|e| BadInput(escape_control(&format!("{name}: {e}"))))?;
+    let file = (path != Path::new("-")).then(|| path.to_path_buf());
+    Ok((plan, PlanSource { text, file }))
 }
 
 /// The permissions a written file gets.

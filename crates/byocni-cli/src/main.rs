@@ -5,6 +5,7 @@
 mod cli;
 mod commands;
 mod files;
+mod formats;
 mod output;
 mod provision;
 

@@ -14,8 +14,8 @@ pub(crate) const GOOD: Style = AnsiColor::Green.on_default().bold();
 pub(crate) const DIM: Style = Style::new().dimmed();
 pub(crate) const RESET: anstyle::Reset = anstyle::Reset;
 
-/// One finding, rustc-style.
-pub(crate) fn finding(out: &mut impl Write, f: &Finding) -> io::Result<()> {
+/// One finding, rustc-style; `at` is `file:line:column` when the plan came from a file.
+pub(crate) fn finding(out: &mut impl Write, f: &Finding, at: Option<&str>) -> io::Result<()> {
     let (style, word) = match f.severity {
         Severity::Error => (ERROR, "error"),
         Severity::Warning => (WARN, "warning"),
@@ -25,12 +25,15 @@ pub(crate) fn finding(out: &mut impl Write, f: &Finding) -> io::Result<()> {
         "{style}{word}[{}]{RESET}{BOLD}: {}{RESET}",
         f.rule, f.message
     )?;
-    let mut at = f.field.clone();
+    let mut fields = f.field.clone();
     for r in &f.related {
-        at.push_str(", ");
-        at.push_str(r);
+        fields.push_str(", ");
+        fields.push_str(r);
     }
-    writeln!(out, "  {DIM}-->{RESET} {at}")?;
+    match at {
+        Some(at) => writeln!(out, "  {DIM}-->{RESET} {at} {fields}")?,
+        None => writeln!(out, "  {DIM}-->{RESET} {fields}")?,
+    }
     if let Some(fix) = &f.fix {
         writeln!(out, "  {GOOD}fix{RESET}: {}", fix.summary)?;
     }
@@ -51,11 +54,17 @@ fn bar(used: u64, total: u64) -> String {
     )
 }
 
-/// The whole report: findings, capacity, the IPv6 connected networks (their CIDRs in `ipv6`, in
-/// the order of `r.ipv6_connected_networks`), summary.
-pub(crate) fn report(out: &mut impl Write, r: &Report, ipv6: &[String]) -> io::Result<()> {
-    for f in &r.findings {
-        finding(out, f)?;
+/// The whole report: findings (each at `places[i]`, `file:line:column`, when known), capacity,
+/// the IPv6 connected networks (their CIDRs in `ipv6`, in the order of
+/// `r.ipv6_connected_networks`), summary.
+pub(crate) fn report(
+    out: &mut impl Write,
+    r: &Report,
+    places: &[Option<String>],
+    ipv6: &[String],
+) -> io::Result<()> {
+    for (i, f) in r.findings.iter().enumerate() {
+        finding(out, f, places.get(i).and_then(Option::as_deref))?;
     }
     writeln!(out, "{BOLD}capacity{RESET}")?;
     let c = &r.capacity;

@@ -322,6 +322,7 @@ pub fn apply_edit(plan: &Plan, edit: &Edit) -> Result<Plan, EditError> {
     // round trip unless the edit is about them: an edit in the web planner stays cheap.
     if !edit.path.starts_with("connectedNetworks") && !plan.connected_networks.is_empty() {
         let light = Plan {
+            schema: plan.schema.clone(),
             version: plan.version,
             cluster: plan.cluster.clone(),
             vnet: plan.vnet.clone(),

@@ -34,14 +34,36 @@ pub const DEFAULT_MAX_SURGE: &str = "10%";
 
 /// A whole plan, as in the plan file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Plan {
+    /// The JSON Schema an editor validates this file against (`byocni schema` prints it); read
+    /// and written back, never used otherwise.
+    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(description = "The JSON Schema this file follows (`byocni schema` prints it).")
+    )]
+    pub schema: Option<String>,
     /// Plan-file version; this build reads [`PLAN_VERSION`].
+    #[cfg_attr(
+        feature = "schema",
+        schemars(
+            schema_with = "json_schema::version",
+            description = "Plan-file version: 1, the version this byocni reads and writes."
+        )
+    )]
     pub version: u32,
     /// The cluster's identity in Azure.
     pub cluster: Cluster,
     /// The VNet to create; `None` lets AKS create a managed VNet (10.224.0.0/12).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(
+            description = "The VNet to create; omitted, AKS creates a managed VNet (10.224.0.0/12)."
+        )
+    )]
     pub vnet: Option<Vnet>,
     /// `--pod-cidr`: required with BYO CNI; the CNI allocates pod IPs from it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -83,6 +105,7 @@ pub struct Plan {
 
 /// The cluster's names and place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Cluster {
     /// AKS cluster name (`--name`).
@@ -102,6 +125,7 @@ pub struct Cluster {
 
 /// A VNet the plan creates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Vnet {
     /// VNet name.
@@ -115,6 +139,7 @@ pub struct Vnet {
 
 /// A subnet of the planned VNet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Subnet {
     /// Subnet name.
@@ -128,6 +153,7 @@ pub struct Subnet {
 
 /// What a subnet is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum SubnetRole {
     /// The node subnet (`--vnet-subnet-id`); exactly one per plan with a VNet.
@@ -141,6 +167,7 @@ pub enum SubnetRole {
 
 /// A node pool.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NodePool {
     /// Pool name (Linux: 1-12 lowercase letters and digits).
@@ -159,6 +186,13 @@ pub struct NodePool {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::string_or_number"
     )]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(
+            schema_with = "json_schema::max_surge",
+            description = "Extra nodes during upgrade: a count (\"3\" or 3) or a percentage (\"33%\"); 10% when omitted."
+        )
+    )]
     pub max_surge: Option<String>,
     /// `--max-pods`: 10..=250, 250 when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -170,6 +204,7 @@ pub struct NodePool {
 
 /// A pool's mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum PoolMode {
     /// Runs system pods; at least one node.
@@ -181,6 +216,7 @@ pub enum PoolMode {
 
 /// The CNI to install after the cluster exists.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Cni {
     /// Which CNI.
@@ -193,6 +229,7 @@ pub struct Cni {
 
 /// CNI plugins the planner knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum CniPlugin {
     /// Cilium with cluster-pool IPAM.
@@ -232,6 +269,7 @@ impl CniPlugin {
 
 /// A network that the plan must stay clear of.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConnectedNetwork {
     /// A label (on-prem, hub VNet...).
@@ -242,6 +280,7 @@ pub struct ConnectedNetwork {
 
 /// How nodes reach the internet: AKS's `outboundType`, with the block its type needs.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Outbound {
     /// `--outbound-type`; `loadBalancer` when omitted.
@@ -260,6 +299,7 @@ pub struct Outbound {
 
 /// AKS's outbound types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum OutboundType {
     /// A Standard load balancer with managed outbound IPs (AKS's default).
     #[default]
@@ -290,6 +330,7 @@ impl OutboundType {
 
 /// The load balancer's outbound settings.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LoadBalancerOutbound {
     /// `--load-balancer-managed-outbound-ip-count`: 1-100; AKS's 1 when omitted.
@@ -303,6 +344,7 @@ pub struct LoadBalancerOutbound {
 
 /// A NAT gateway: AKS's (managed) or one byocni creates or finds (user-assigned).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NatGateway {
     /// The user-assigned NAT gateway's name; `<cluster>-natgw` when omitted.
@@ -322,6 +364,7 @@ pub struct NatGateway {
 
 /// The node subnet's route table for `userDefinedRouting`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RouteTable {
     /// The route table's name; `<cluster>-rt` when omitted.
@@ -338,6 +381,7 @@ pub struct RouteTable {
 
 /// API server access.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ApiServer {
     /// `--enable-private-cluster`: the API server gets a private endpoint in the first pool's
@@ -358,6 +402,7 @@ pub struct ApiServer {
 
 /// API server VNet integration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct VnetIntegration {
     /// The subnet of `vnet.subnets` (role `apiServer`) the API server goes into.
@@ -366,6 +411,7 @@ pub struct VnetIntegration {
 
 /// A network security group for the node subnet.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Nsg {
     /// The NSG's name; `<cluster>-nsg` when omitted.
@@ -991,6 +1037,68 @@ mod strict {
             }
             Ok(Value::Object(out))
         }
+    }
+}
+
+/// The plan file's JSON Schema (draft 2020-12), generated from these types: what `byocni schema`
+/// prints and `docs/plan.schema.json` holds. It refuses what [`Plan::from_json`] refuses: unknown
+/// fields, wrong types, another version.
+#[cfg(feature = "schema")]
+pub fn json_schema() -> serde_json::Value {
+    /// schemars bounds u8 and u16 but not u32 (the reader refuses 2^32 and more), and keeps the
+    /// line breaks of doc comments (editors show descriptions as one paragraph).
+    fn tidy(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if m.get("format").and_then(serde_json::Value::as_str) == Some("uint32") {
+                    m.insert("maximum".into(), u32::MAX.into());
+                }
+                if let Some(serde_json::Value::String(d)) = m.get_mut("description") {
+                    *d = d.split_whitespace().collect::<Vec<_>>().join(" ");
+                }
+                m.values_mut().for_each(tidy);
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(tidy),
+            _ => {}
+        }
+    }
+    let mut generated = schemars::schema_for!(Plan).to_value();
+    tidy(&mut generated);
+    // The header first, as people read it.
+    let mut schema = serde_json::Map::new();
+    if let serde_json::Value::Object(mut rest) = generated {
+        for key in ["$schema", "title", "description"] {
+            if let Some(v) = rest.remove(key) {
+                schema.insert(key.into(), v);
+            }
+        }
+        schema.insert("title".into(), "byocni plan file".into());
+        schema.extend(rest);
+    }
+    serde_json::Value::Object(schema)
+}
+
+/// The parts of the plan file's JSON Schema that the derive cannot see: the one version this
+/// build reads, and max surge as a string or a whole number.
+#[cfg(feature = "schema")]
+mod json_schema {
+    use schemars::{json_schema, Schema, SchemaGenerator};
+
+    pub(super) fn version(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "integer",
+            "const": super::PLAN_VERSION,
+        })
+    }
+
+    pub(super) fn max_surge(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "anyOf": [
+                { "type": "string" },
+                { "type": "integer", "minimum": 0, "maximum": u64::MAX },
+                { "type": "null" },
+            ],
+        })
     }
 }
 

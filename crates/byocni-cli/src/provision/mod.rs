@@ -39,7 +39,7 @@ fn checked_plan(path: &Path) -> anyhow::Result<Plan> {
             .iter()
             .filter(|f| f.severity == byocni_core::Severity::Error)
         {
-            crate::output::finding(&mut err, f)?;
+            crate::output::finding(&mut err, f, None)?;
         }
         bail!(
             "{} has {} error(s); fix them first (byocni check {})",

@@ -230,6 +230,7 @@ pub(crate) fn plan() -> impl Strategy<Value = Plan> {
                     }
                 }
                 Plan {
+                    schema: None,
                     version: byocni_core::plan::PLAN_VERSION,
                     cluster,
                     vnet,

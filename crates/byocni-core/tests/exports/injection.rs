@@ -65,6 +65,7 @@ pub(crate) const HOSTILE: &[&str] = &[
 /// bare `text("")`.
 fn plan_with(text: &dyn Fn(&str) -> String, plugin: CniPlugin) -> Plan {
     Plan {
+        schema: None,
         version: byocni_core::plan::PLAN_VERSION,
         cluster: Cluster {
             name: text("cluster"),
