@@ -529,3 +529,135 @@ fn the_plan_file_reads_and_writes_the_new_fields() {
         assert!(!seed.contains(key), "{key}");
     }
 }
+
+fn existing_udr(next_hop: Option<&str>) -> Plan {
+    let mut p = Plan::example();
+    p.outbound = Some(Outbound {
+        route_table: Some(RouteTable {
+            name: Some("rt-hub".into()),
+            existing: true,
+            next_hop_ip: next_hop.map(str::to_owned),
+        }),
+        ..outbound(OutboundType::UserDefinedRouting)
+    });
+    p
+}
+
+fn ids(f: &[byocni_core::Finding]) -> Vec<&str> {
+    f.iter().map(|f| f.rule.id()).collect()
+}
+
+#[test]
+fn udr_default_route_is_read_from_the_existing_route_table() {
+    use byocni_core::check::around::route_table_findings;
+    use serde_json::json;
+    let p = existing_udr(None);
+    let good = json!({"name": "rt-hub", "routes": [
+        {"name": "to-onprem", "addressPrefix": "192.168.0.0/16", "nextHopType": "VirtualNetworkGateway"},
+        {"name": "default", "addressPrefix": "0.0.0.0/0", "nextHopType": "VirtualAppliance", "nextHopIpAddress": "10.50.1.4"}
+    ]});
+    assert!(route_table_findings(&p, &good).is_empty());
+    // The ARM shape (under `properties`) reads alike.
+    let arm = json!({"routes": [{"name": "default", "properties": {"addressPrefix": "0.0.0.0/0", "nextHopType": "VirtualAppliance", "nextHopIpAddress": "10.50.1.4"}}]});
+    assert!(route_table_findings(&p, &arm).is_empty());
+    for bad in [
+        json!({"routes": []}),
+        json!({}),
+        json!({"routes": [{"name": "default", "addressPrefix": "0.0.0.0/0", "nextHopType": "Internet"}]}),
+        json!({"routes": [{"name": "default", "addressPrefix": "0.0.0.0/1", "nextHopType": "VirtualAppliance", "nextHopIpAddress": "10.50.1.4"}]}),
+    ] {
+        let f = route_table_findings(&p, &bad);
+        assert_eq!(ids(&f), ["udr-default-route"], "{bad}");
+        assert_eq!(f[0].field, "outbound.routeTable");
+    }
+    let internet = json!({"routes": [{"name": "default", "addressPrefix": "0.0.0.0/0", "nextHopType": "Internet"}]});
+    assert!(route_table_findings(&p, &internet)[0]
+        .message
+        .contains("next hop type Internet"));
+    // A planned next hop must be the one the table has.
+    let p = existing_udr(Some("10.50.1.5"));
+    let f = route_table_findings(&p, &good);
+    assert_eq!(ids(&f), ["udr-default-route"]);
+    assert_eq!(
+        f[0].fix.as_ref().unwrap().edit.as_ref().unwrap().value,
+        "10.50.1.4"
+    );
+    assert!(route_table_findings(&existing_udr(Some("10.50.1.4")), &good).is_empty());
+}
+
+#[test]
+fn nsg_blocks_overlay_is_read_from_the_existing_nsg() {
+    use byocni_core::check::around::nsg_findings;
+    use byocni_core::plan::CniPlugin;
+    use serde_json::json;
+    let mut p = Plan::example();
+    p.nsg = Some(Nsg {
+        name: Some("nsg-corp".into()),
+        existing: true,
+    });
+    // Azure's defaults alone (as az prints them, or absent) let the overlay through.
+    assert!(nsg_findings(&p, &json!({"securityRules": []})).is_empty());
+    let deny = |priority: u32, protocol: &str, ports: &str, source: &str| {
+        json!({"securityRules": [{
+            "name": "deny-vxlan", "priority": priority, "direction": "Inbound", "access": "Deny",
+            "protocol": protocol, "sourceAddressPrefix": source, "sourcePortRange": "*",
+            "destinationAddressPrefix": "*", "destinationPortRange": ports
+        }]})
+    };
+    // Cilium: VXLAN 8472/udp blocked by an exact, a ranged or a wildcard rule.
+    for (protocol, ports, source) in [
+        ("Udp", "8472", "VirtualNetwork"),
+        ("*", "8000-9000", "10.224.0.0/16"),
+        ("Udp", "*", "10.224.5.0/24"),
+        ("Udp", "8472", "*"),
+    ] {
+        let f = nsg_findings(&p, &deny(100, protocol, ports, source));
+        assert_eq!(
+            ids(&f),
+            ["nsg-blocks-overlay"],
+            "{protocol} {ports} {source}"
+        );
+        assert!(f[0].message.contains("8472/udp"), "{}", f[0].message);
+        assert_eq!(f[0].field, "nsg");
+    }
+    // Not the overlay: another protocol, port, or a source outside the node subnet.
+    for (protocol, ports, source) in [
+        ("Tcp", "8472", "*"),
+        ("Udp", "8473", "*"),
+        ("Udp", "8472", "10.225.0.0/16"),
+        ("Udp", "8472", "Internet"),
+    ] {
+        assert!(
+            nsg_findings(&p, &deny(100, protocol, ports, source)).is_empty(),
+            "{protocol} {ports} {source}"
+        );
+    }
+    // An Allow at a lower priority number wins over the Deny.
+    let mut both = deny(200, "Udp", "8472", "*");
+    both["securityRules"].as_array_mut().unwrap().push(json!({
+        "name": "allow-vxlan", "properties": {"priority": 150, "direction": "Inbound", "access": "Allow",
+        "protocol": "Udp", "sourceAddressPrefixes": ["10.224.0.0/16"], "destinationAddressPrefix": "VirtualNetwork",
+        "destinationPortRanges": ["8472", "4240"]}
+    }));
+    assert!(nsg_findings(&p, &both).is_empty());
+    // Cilium's health port too; Calico's VXLAN is 4789.
+    assert_eq!(
+        ids(&nsg_findings(&p, &deny(100, "Tcp", "4240", "*"))),
+        ["nsg-blocks-overlay"]
+    );
+    p.cni.plugin = CniPlugin::Calico;
+    p.cni.per_node_prefix = None;
+    assert!(nsg_findings(&p, &deny(100, "Udp", "8472", "*")).is_empty());
+    let f = nsg_findings(&p, &deny(100, "Udp", "4789", "*"));
+    assert_eq!(ids(&f), ["nsg-blocks-overlay"]);
+    assert!(
+        f[0].message.contains("Calico VXLAN 4789/udp"),
+        "{}",
+        f[0].message
+    );
+    // Outbound rules count too.
+    let out = json!({"securityRules": [{"name": "deny-out", "priority": 300, "direction": "Outbound",
+        "access": "Deny", "protocol": "*", "sourceAddressPrefix": "*", "destinationAddressPrefix": "*",
+        "destinationPortRange": "*"}]});
+    assert_eq!(ids(&nsg_findings(&p, &out)), ["nsg-blocks-overlay"]);
+}

@@ -448,3 +448,248 @@ fn check_api_server_subnet(plan: &Plan, r: &Ranges, name: &str, out: &mut Vec<Fi
         });
     }
 }
+
+/// `udr-default-route`, from what `az network route-table show` says of the existing route
+/// table a `userDefinedRouting` plan names: it needs a 0.0.0.0/0 route whose next hop type is
+/// `VirtualAppliance` (at the plan's `nextHopIp`, when it gives one). `apply`'s preflight runs
+/// this before creating anything.
+pub fn route_table_findings(plan: &Plan, table: &serde_json::Value) -> Vec<Finding> {
+    let field = "outbound.routeTable";
+    let name = show_value(&plan.route_table_name());
+    let routes = table
+        .get("routes")
+        .and_then(serde_json::Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let text = |r: &serde_json::Value, key: &str| {
+        r.get(key)
+            .or_else(|| r.get("properties").and_then(|p| p.get(key)))
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let fix = "add a 0.0.0.0/0 route with next hop type VirtualAppliance to your firewall (az network route-table route create --address-prefix 0.0.0.0/0 --next-hop-type VirtualAppliance --next-hop-ip-address FIREWALL_IP), or let byocni create the table (existing: false)";
+    let Some(default) = routes
+        .iter()
+        .find(|r| text(r, "addressPrefix").trim() == "0.0.0.0/0")
+    else {
+        return vec![Finding::new(
+            Rule::UdrDefaultRoute,
+            field,
+            format!("the existing route table `{name}` has no 0.0.0.0/0 route: with userDefinedRouting AKS needs one to a virtual appliance, and az aks create fails without it"),
+        )
+        .advice(fix)];
+    };
+    let hop_type = text(default, "nextHopType");
+    if hop_type != "VirtualAppliance" {
+        return vec![Finding::new(
+            Rule::UdrDefaultRoute,
+            field,
+            format!(
+                "the existing route table `{name}` sends 0.0.0.0/0 (route `{}`) to next hop type {}, not to a virtual appliance",
+                show_value(&text(default, "name")),
+                show_value(&hop_type)
+            ),
+        )
+        .advice(fix)];
+    }
+    let hop = text(default, "nextHopIpAddress");
+    let want = plan
+        .outbound
+        .as_ref()
+        .and_then(|o| o.route_table.as_ref())
+        .and_then(|r| r.next_hop_ip.as_deref())
+        .map(str::trim);
+    match want {
+        Some(want) if want != hop => vec![Finding::new(
+            Rule::UdrDefaultRoute,
+            field,
+            format!(
+                "the existing route table `{name}` sends 0.0.0.0/0 to the virtual appliance {}, but outbound.routeTable.nextHopIp is {}",
+                show_value(&hop),
+                show_value(want)
+            ),
+        )
+        .related("outbound.routeTable.nextHopIp")
+        .fix_set(
+            format!("plan the route table's next hop, {}", show_value(&hop)),
+            "outbound.routeTable.nextHopIp",
+            hop,
+        )],
+        _ => Vec::new(),
+    }
+}
+
+/// `nsg-blocks-overlay`, from what `az network nsg show` says of the existing NSG the plan
+/// names: for each port the CNI needs between nodes, in each direction, the rule Azure applies
+/// first (lowest priority number among those that match the node subnet, the protocol and the
+/// port; Azure's default rules when the answer lacks them) must not deny it.
+pub fn nsg_findings(plan: &Plan, nsg: &serde_json::Value) -> Vec<Finding> {
+    let Some(node) = plan
+        .vnet
+        .as_ref()
+        .and_then(|v| v.node_subnet())
+        .and_then(|s| Cidr::parse_lenient(&s.cidr))
+    else {
+        return Vec::new();
+    };
+    let mut rules: Vec<NsgRule> = ["securityRules", "defaultSecurityRules"]
+        .iter()
+        .filter_map(|k| nsg.get(*k).and_then(serde_json::Value::as_array))
+        .flatten()
+        .filter_map(NsgRule::read)
+        .collect();
+    if nsg.get("defaultSecurityRules").is_none() {
+        rules.extend(NsgRule::azure_defaults());
+    }
+    rules.sort_by_key(|r| r.priority);
+    let name = show_value(&plan.nsg_name());
+    let mut out = Vec::new();
+    for port in plan.cni.plugin.overlay_ports() {
+        for direction in ["Inbound", "Outbound"] {
+            let first = rules.iter().find(|r| {
+                r.direction.eq_ignore_ascii_case(direction)
+                    && r.matches_protocol(port.protocol)
+                    && r.matches_port(port.port)
+                    && r.matches_prefix(&r.source, node)
+                    && r.matches_prefix(&r.destination, node)
+            });
+            if let Some(r) = first.filter(|r| r.access.eq_ignore_ascii_case("Deny")) {
+                out.push(
+                    Finding::new(
+                        Rule::NsgBlocksOverlay,
+                        "nsg",
+                        format!(
+                            "NSG `{name}` rule `{}` (priority {}, {direction}) denies {} {}/{} between nodes in {node}: pods on different nodes cannot reach each other",
+                            show_value(&r.name),
+                            r.priority,
+                            port.what,
+                            port.port,
+                            port.protocol.to_lowercase()
+                        ),
+                    )
+                    .advice(format!(
+                        "add an {direction} Allow rule for {}/{} from {node} to {node} with a priority number below {}",
+                        port.port,
+                        port.protocol.to_lowercase(),
+                        r.priority
+                    )),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// One NSG security rule, as `az network nsg show` prints it (flattened or under `properties`).
+struct NsgRule {
+    name: String,
+    priority: u32,
+    direction: String,
+    access: String,
+    protocol: String,
+    ports: Vec<String>,
+    source: Vec<String>,
+    destination: Vec<String>,
+}
+
+impl NsgRule {
+    fn read(v: &serde_json::Value) -> Option<NsgRule> {
+        let p = v.get("properties").unwrap_or(v);
+        let text = |k: &str| {
+            p.get(k)
+                .or_else(|| v.get(k))
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
+        let list = |one: &str, many: &str| {
+            let mut out: Vec<String> = text(one).into_iter().collect();
+            out.extend(
+                p.get(many)
+                    .and_then(serde_json::Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(serde_json::Value::as_str)
+                    .map(str::to_owned),
+            );
+            out
+        };
+        Some(NsgRule {
+            name: text("name").unwrap_or_default(),
+            priority: u32::try_from(p.get("priority")?.as_u64()?).ok()?,
+            direction: text("direction")?,
+            access: text("access")?,
+            protocol: text("protocol").unwrap_or_else(|| "*".into()),
+            ports: list("destinationPortRange", "destinationPortRanges"),
+            source: list("sourceAddressPrefix", "sourceAddressPrefixes"),
+            destination: list("destinationAddressPrefix", "destinationAddressPrefixes"),
+        })
+    }
+
+    /// Azure's default rules that matter between nodes.
+    fn azure_defaults() -> Vec<NsgRule> {
+        let rule = |name: &str, priority, direction: &str, access: &str, prefix: &str| NsgRule {
+            name: name.into(),
+            priority,
+            direction: direction.into(),
+            access: access.into(),
+            protocol: "*".into(),
+            ports: vec!["*".into()],
+            source: vec![prefix.into()],
+            destination: vec![prefix.into()],
+        };
+        vec![
+            rule(
+                "AllowVnetInBound",
+                65000,
+                "Inbound",
+                "Allow",
+                "VirtualNetwork",
+            ),
+            rule("DenyAllInBound", 65500, "Inbound", "Deny", "*"),
+            rule(
+                "AllowVnetOutBound",
+                65000,
+                "Outbound",
+                "Allow",
+                "VirtualNetwork",
+            ),
+            rule("DenyAllOutBound", 65500, "Outbound", "Deny", "*"),
+        ]
+    }
+
+    fn matches_protocol(&self, protocol: &str) -> bool {
+        self.protocol == "*" || self.protocol.eq_ignore_ascii_case(protocol)
+    }
+
+    fn matches_port(&self, port: u16) -> bool {
+        self.ports.iter().any(|r| {
+            let r = r.trim();
+            if r == "*" {
+                return true;
+            }
+            match r.split_once('-') {
+                Some((a, b)) => match (a.trim().parse::<u16>(), b.trim().parse::<u16>()) {
+                    (Ok(a), Ok(b)) => (a..=b).contains(&port),
+                    _ => false,
+                },
+                None => r.parse::<u16>() == Ok(port),
+            }
+        })
+    }
+
+    /// Whether the prefixes take in (part of) the node subnet: `*`, `Any`, the VirtualNetwork
+    /// tag, or a CIDR or address that overlaps it. Other service tags do not.
+    fn matches_prefix(&self, prefixes: &[String], node: Cidr) -> bool {
+        prefixes.iter().any(|p| {
+            let p = p.trim();
+            if p == "*" || p.eq_ignore_ascii_case("any") || p.eq_ignore_ascii_case("VirtualNetwork")
+            {
+                return true;
+            }
+            Cidr::parse_lenient(p)
+                .or_else(|| parse_ipv4(p).ok().and_then(|a| Cidr::new(a, 32)))
+                .is_some_and(|c| c.overlaps(node))
+        })
+    }
+}
