@@ -551,8 +551,8 @@ pub fn nsg_findings(plan: &Plan, nsg: &serde_json::Value) -> Vec<Finding> {
                 r.direction.eq_ignore_ascii_case(direction)
                     && r.matches_protocol(port.protocol)
                     && r.matches_port(port.port)
-                    && r.matches_prefix(&r.source, node)
-                    && r.matches_prefix(&r.destination, node)
+                    && prefixes_take(&r.source, node)
+                    && prefixes_take(&r.destination, node)
             });
             if let Some(r) = first.filter(|r| r.access.eq_ignore_ascii_case("Deny")) {
                 out.push(
@@ -677,19 +677,18 @@ impl NsgRule {
             }
         })
     }
+}
 
-    /// Whether the prefixes take in (part of) the node subnet: `*`, `Any`, the VirtualNetwork
-    /// tag, or a CIDR or address that overlaps it. Other service tags do not.
-    fn matches_prefix(&self, prefixes: &[String], node: Cidr) -> bool {
-        prefixes.iter().any(|p| {
-            let p = p.trim();
-            if p == "*" || p.eq_ignore_ascii_case("any") || p.eq_ignore_ascii_case("VirtualNetwork")
-            {
-                return true;
-            }
-            Cidr::parse_lenient(p)
-                .or_else(|| parse_ipv4(p).ok().and_then(|a| Cidr::new(a, 32)))
-                .is_some_and(|c| c.overlaps(node))
-        })
-    }
+/// Whether the prefixes take in (part of) the node subnet: `*`, `Any`, the VirtualNetwork
+/// tag, or a CIDR or address that overlaps it. Other service tags do not.
+fn prefixes_take(prefixes: &[String], node: Cidr) -> bool {
+    prefixes.iter().any(|p| {
+        let p = p.trim();
+        if p == "*" || p.eq_ignore_ascii_case("any") || p.eq_ignore_ascii_case("VirtualNetwork") {
+            return true;
+        }
+        Cidr::parse_lenient(p)
+            .or_else(|| parse_ipv4(p).ok().and_then(|a| Cidr::new(a, 32)))
+            .is_some_and(|c| c.overlaps(node))
+    })
 }
