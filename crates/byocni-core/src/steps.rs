@@ -275,6 +275,7 @@ pub fn cluster_expectations(plan: &Plan) -> Vec<Expect> {
         "/networkProfile/dnsServiceIp",
         plan.effective_dns_service_ip().trim(),
     ));
+    e.extend(around::cluster_expectations(plan));
     e
 }
 

@@ -393,6 +393,39 @@ pub(super) fn cluster_flags(plan: &Plan, mut create: Cmd) -> Cmd {
     create
 }
 
+/// What an existing cluster must say about outbound and API server access (none of these can
+/// change in place): only what the plan sets, so a plan without them expects what it did.
+pub(super) fn cluster_expectations(plan: &Plan) -> Vec<super::Expect> {
+    let mut e = Vec::new();
+    if let Some(o) = &plan.outbound {
+        e.push(expect(
+            "outbound type",
+            "/networkProfile/outboundType",
+            o.kind.as_str(),
+        ));
+    }
+    if let Some(a) = &plan.api_server {
+        if a.private {
+            e.push(expect(
+                "private API server",
+                "/apiServerAccessProfile/enablePrivateCluster",
+                true,
+            ));
+        }
+        if plan
+            .api_server_subnet()
+            .is_some_and(|(i, _)| is_api_server_subnet(plan, i))
+        {
+            e.push(expect(
+                "API server VNet integration",
+                "/apiServerAccessProfile/enableVnetIntegration",
+                true,
+            ));
+        }
+    }
+    e
+}
+
 /// What `status` says about outbound and API server access, from `az aks show`'s JSON.
 pub fn describe_access(cluster: &serde_json::Value) -> (String, String) {
     let outbound = cluster
