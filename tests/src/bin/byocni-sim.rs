@@ -14,6 +14,9 @@ use std::path::PathBuf;
 
 use serde_json::{json, Value};
 
+#[path = "byocni-sim/around.rs"]
+mod around;
+
 const SUB: &str = "00000000-0000-0000-0000-000000000000";
 
 struct Sim {
@@ -134,6 +137,9 @@ fn az(sim: &mut Sim, argv: &[String]) -> i32 {
     let rg = a.get("resource-group");
     let name = a.get("name");
     let needs_rg = |sim: &Sim, rg: &str| sim.get(&format!("group/{rg}")).is_some();
+    if let Some(code) = around::az(sim, &w, &a) {
+        return code;
+    }
     match w.as_slice() {
         ["version"] => out(
             &json!({ "azure-cli": sim.knob("az-version").unwrap_or_else(|| "2.91.0".into()), "azure-cli-core": "2.91.0" }),
@@ -231,7 +237,10 @@ fn az(sim: &mut Sim, argv: &[String]) -> i32 {
                 "{}/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{name}",
                 rg_id(&rg)
             );
-            let v = json!({ "id": id, "name": name, "addressPrefix": a.get("address-prefixes"), "provisioningState": "Succeeded" });
+            let mut v = json!({ "id": id, "name": name, "addressPrefix": a.get("address-prefixes"), "provisioningState": "Succeeded" });
+            if let Err(code) = around::subnet_extras(sim, &a, &rg, &mut v) {
+                return code;
+            }
             sim.put(&format!("subnet/{rg}/{vnet}/{name}"), v.clone());
             out(&v)
         }
@@ -272,6 +281,8 @@ fn az(sim: &mut Sim, argv: &[String]) -> i32 {
                 "networkProfile": { "networkPlugin": a.get("network-plugin"), "podCidr": a.get("pod-cidr"), "serviceCidr": a.get("service-cidr"), "dnsServiceIp": a.get("dns-service-ip") },
                 "agentPoolProfiles": [{ "name": a.get("nodepool-name"), "count": a.get("node-count").parse::<u64>().unwrap_or(3), "maxPods": a.get("max-pods").parse::<u64>().unwrap_or(250) }],
             });
+            let mut v = v;
+            around::cluster_extras(&a, &mut v);
             sim.put(&format!("aks/{rg}/{name}"), v.clone());
             out(&v)
         }

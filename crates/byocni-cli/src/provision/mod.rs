@@ -3,6 +3,7 @@
 //! resource with `show` before creating it (exit 3 = missing), stops on drift, records every
 //! outcome in the journal so a re-run resumes, and shows progress.
 
+mod around;
 mod engine;
 mod journal;
 mod runner;
@@ -120,6 +121,7 @@ pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
         subscription: args.azure.subscription.clone(),
     };
     preflight(&mut runner)?;
+    around::preflight(&mut runner, &plan)?;
     let steps = provision_steps(&plan);
     let jpath = journal_path(&args.plan, args.journal.as_deref())?;
     let _lock = if args.dry_run {
@@ -396,7 +398,7 @@ pub(crate) fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
             println!(
                 "{}",
                 serde_json::to_string_pretty(
-                    &serde_json::json!({ "cluster": plan.cluster.name, "settings": doc, "drift": drift })
+                    &serde_json::json!({ "cluster": plan.cluster.name, "settings": doc, "drift": drift, "access": around::status_json(&plan, &actual) })
                 )?
             );
         }
@@ -424,6 +426,7 @@ pub(crate) fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
                     show_json(h)
                 )?;
             }
+            around::status_lines(&mut o, &plan, &actual)?;
             if drift > 0 {
                 writeln!(o, "\n{drift} setting(s) differ from the plan: the network profile of an AKS cluster cannot be changed in place; recreate the cluster or change the plan")?;
             }
