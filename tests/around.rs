@@ -297,9 +297,15 @@ fn udr_and_a_private_cluster_are_applied_before_and_with_the_cluster() {
     let o = sim.byocni(&["status", "plan.json", "--format", "json"]);
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["access"]["apiServer"]["cluster"], "private");
-    // destroy leaves nothing of the plan's.
+    // destroy leaves nothing of the plan's: the route table and NSG go after the VNet.
+    sim.clear_calls();
     let o = sim.byocni(&["destroy", "plan.json", "--yes"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let calls = sim.calls();
+    let vnet = at(&calls, "network vnet delete", "");
+    assert!(at(&calls, "network route-table delete", "rt-aks-udr") > vnet);
+    assert!(at(&calls, "network nsg delete", "nsg-aks-nodes") > vnet);
+    at(&calls, "role assignment delete", "/routeTables/rt-aks-udr");
     assert!(sim.resources().is_empty(), "{:?}", sim.resources());
 }
 

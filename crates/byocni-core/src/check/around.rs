@@ -252,7 +252,9 @@ fn check_next_hop(plan: &Plan, r: &Ranges, out: &mut Vec<Finding>) {
         }
     }
     let in_vnet = r.vnet.iter().any(|v| v.cidr.contains(host));
-    let in_connected = r.connected.index.any_overlap(host);
+    // A connected network, or (in an estate) a VNet peered with the cluster's.
+    let in_connected = r.connected.index.any_overlap(host)
+        || r.extra.iter().any(|x| !x.warning && x.cidr.contains(host));
     if !in_vnet && !in_connected {
         out.push(
             Finding::new(

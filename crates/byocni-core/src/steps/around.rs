@@ -10,7 +10,7 @@
 
 use crate::plan::{CniPlugin, OutboundType, Plan, SubnetRole};
 
-use super::{expect, output, step, Cmd, Command, Exists, Step, StepKind, NETWORK_CONTRIBUTOR};
+use super::{expect, output, rid, step, Cmd, Command, Exists, Step, StepKind, NETWORK_CONTRIBUTOR};
 
 /// The delegation AKS requires on the API server subnet.
 pub const APISERVER_DELEGATION: &str = "Microsoft.ContainerService/managedClusters";
@@ -106,8 +106,13 @@ pub(super) fn network_steps(plan: &Plan) -> Vec<Step> {
                 .flag("--resource-group", rg)
                 .flag("--name", &name)
                 .flag("--location", &c.location)
+                .tags(plan)
                 .json(),
         );
+        s.resource = Some(rid(
+            rg,
+            &format!("Microsoft.Network/networkSecurityGroups/{name}"),
+        ));
         s.show = Some(
             Cmd::az(&["network", "nsg", "show"])
                 .flag("--resource-group", rg)
@@ -147,6 +152,13 @@ pub(super) fn network_steps(plan: &Plan) -> Vec<Step> {
                     .json(),
             );
             s.expect.push(expect("NSG rule access", "/access", "Allow"));
+            s.resource = Some(rid(
+                rg,
+                &format!(
+                    "Microsoft.Network/networkSecurityGroups/{name}/securityRules/{}",
+                    r.name
+                ),
+            ));
             steps.push(s);
         }
     }
@@ -173,9 +185,13 @@ pub(super) fn network_steps(plan: &Plan) -> Vec<Step> {
                     .flag("--resource-group", rg)
                     .flag("--name", &name)
                     .flag("--location", &c.location)
+                    .tags(plan)
                     .json(),
             )
         };
+        if !rt.existing {
+            s.resource = Some(rid(rg, &format!("Microsoft.Network/routeTables/{name}")));
+        }
         s.show = Some(show);
         s.outputs.push(output(ROUTE_TABLE_ID, "/id"));
         steps.push(s);
@@ -209,6 +225,10 @@ pub(super) fn network_steps(plan: &Plan) -> Vec<Step> {
             ));
             s.expect
                 .push(expect("route next hop", "/nextHopIpAddress", hop.trim()));
+            s.resource = Some(rid(
+                rg,
+                &format!("Microsoft.Network/routeTables/{name}/routes/{DEFAULT_ROUTE_NAME}"),
+            ));
             steps.push(s);
         }
     }
@@ -227,8 +247,13 @@ pub(super) fn network_steps(plan: &Plan) -> Vec<Step> {
                         .flag("--location", &c.location)
                         .flag("--sku", "Standard")
                         .flag("--allocation-method", "Static")
+                        .tags(plan)
                         .json(),
                 );
+                s.resource = Some(rid(
+                    rg,
+                    &format!("Microsoft.Network/publicIPAddresses/{ip}"),
+                ));
                 s.show = Some(
                     Cmd::az(&["network", "public-ip", "show"])
                         .flag("--resource-group", rg)
@@ -253,8 +278,12 @@ pub(super) fn network_steps(plan: &Plan) -> Vec<Step> {
                     "Create NAT gateway {name} ({} outbound IP(s), idle timeout {idle} min)",
                     ips.len()
                 ),
-                create.flag("--idle-timeout", &idle.to_string()).json(),
+                create
+                    .flag("--idle-timeout", &idle.to_string())
+                    .tags(plan)
+                    .json(),
             );
+            s.resource = Some(rid(rg, &format!("Microsoft.Network/natGateways/{name}")));
             s.show = Some(
                 Cmd::az(&["network", "nat", "gateway", "show"])
                     .flag("--resource-group", rg)
@@ -270,6 +299,49 @@ pub(super) fn network_steps(plan: &Plan) -> Vec<Step> {
         }
     }
     steps
+}
+
+/// What destroy removes around the cluster, after the VNet: (step id, title, `az` words of
+/// the delete, name). The caller keeps those with a create in `provision_steps` (none for an
+/// existing resource) that the journal says apply created.
+pub(super) fn destroy_order(plan: &Plan) -> Vec<(String, String, Vec<&'static str>, String)> {
+    let mut out = Vec::new();
+    if user_nat(plan).is_some_and(|n| !n.existing) {
+        let name = plan.nat_gateway_name();
+        out.push((
+            "nat-gateway".to_owned(),
+            format!("Delete NAT gateway {name}"),
+            vec!["network", "nat", "gateway", "delete"],
+            name,
+        ));
+        for ip in nat_public_ips(plan) {
+            out.push((
+                format!("public-ip:{ip}"),
+                format!("Delete public IP {ip}"),
+                vec!["network", "public-ip", "delete"],
+                ip,
+            ));
+        }
+    }
+    if udr(plan).is_some_and(|r| !r.existing) {
+        let name = plan.route_table_name();
+        out.push((
+            "route-table".to_owned(),
+            format!("Delete route table {name} and its routes"),
+            vec!["network", "route-table", "delete"],
+            name,
+        ));
+    }
+    if plan.nsg.as_ref().is_some_and(|n| !n.existing) && node_cidr(plan).is_some() {
+        let name = plan.nsg_name();
+        out.push((
+            "nsg".to_owned(),
+            format!("Delete network security group {name} and its rules"),
+            vec!["network", "nsg", "delete"],
+            name,
+        ));
+    }
+    out
 }
 
 /// The node subnet's associations (NSG, route table, NAT gateway, by name in the resource
