@@ -661,3 +661,60 @@ fn nsg_blocks_overlay_is_read_from_the_existing_nsg() {
         "destinationPortRange": "*"}]});
     assert_eq!(ids(&nsg_findings(&p, &out)), ["nsg-blocks-overlay"]);
 }
+
+/// Plan version 2 alike: an estate's cluster carries `outbound`, `apiServer` and `nsg`; they are
+/// checked through its projection, at the estate's paths, and a next hop in a VNet peered with
+/// the cluster's (the hub) is reachable.
+#[test]
+fn estate_clusters_carry_the_same_fields() {
+    use byocni_core::check::estate::check_estate;
+    use byocni_core::estate::Estate;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/estate-bluegreen.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let with_hop = |v: &mut serde_json::Value, hop: &str| {
+        v["clusters"][1]["outbound"] = serde_json::json!({
+            "type": "userDefinedRouting",
+            "routeTable": { "name": "rt-blue", "nextHopIp": hop }
+        });
+        v["clusters"][1]["apiServer"] = serde_json::json!({ "private": true });
+        v["clusters"][1]["nsg"] = serde_json::json!({ "name": "nsg-blue" });
+        Estate::from_json(&v.to_string()).unwrap()
+    };
+    let base: Vec<(String, String)> = check_estate(&with_hop(&mut v.clone(), "10.0.0.4"), None)
+        .findings
+        .into_iter()
+        .map(|f| (f.rule.id().to_owned(), f.field))
+        .collect();
+    assert!(
+        !base
+            .iter()
+            .any(|(r, _)| r.starts_with("udr") || r.starts_with("outbound")),
+        "{base:?}"
+    );
+    let e = with_hop(&mut v, "10.50.0.4");
+    let got: Vec<(String, String)> = check_estate(&e, None)
+        .findings
+        .into_iter()
+        .map(|f| (f.rule.id().to_owned(), f.field))
+        .collect();
+    assert!(
+        got.contains(&(
+            "udr-next-hop".to_owned(),
+            "clusters[1].outbound.routeTable.nextHopIp".to_owned()
+        )),
+        "{got:?}"
+    );
+    let blue = e.project(1).unwrap();
+    assert!(blue.is_private_cluster());
+    assert_eq!(blue.nsg_name(), "nsg-blue");
+    assert_eq!(blue.route_table_name(), "rt-blue");
+    // A v1 plan with the fields becomes an estate and back unchanged.
+    let mut p = Plan::example();
+    p.outbound = Some(udr(Some("10.225.0.4")));
+    p.nsg = Some(Nsg::default());
+    let back = Estate::from_v1(p.clone()).project(0).unwrap();
+    assert_eq!(back.outbound, p.outbound);
+    assert_eq!(back.nsg, p.nsg);
+}
