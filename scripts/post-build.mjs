@@ -67,20 +67,34 @@ if (release) {
   const modules = files(staging).filter((f) => f.endsWith('.js') && !path.basename(f).startsWith(worker));
   for (const file of modules.filter((f) => !path.relative(staging, f).startsWith('snippets'))) {
     let js = fs.readFileSync(file, 'utf8');
-    js = js.replace(/^import \{([^}]*)\} from '\.\/(snippets\/[^']+\.js)';\n/gm, (line, names, snippet) => {
-      const code = fs.readFileSync(at(snippet), 'utf8');
-      const exported = [...code.matchAll(/^export (?:async )?function (\w+)/gm)].map((m) => m[1]);
-      const wanted = names.split(',').map((n) => n.trim());
-      const clash = exported.some((n) => new RegExp(`\\b(function|const|let|var|class) ${n}\\b`).test(js));
-      if (clash || !wanted.every((n) => exported.includes(n)) || /^(import|export) (?!(async )?function)/m.test(code)) {
-        return line;
-      }
+    // A snippet's file goes once its code is in the module.
+    const drop = (snippet) => {
       fs.rmSync(at(snippet));
       for (let dir = path.dirname(at(snippet)); dir !== staging && fs.readdirSync(dir).length === 0; dir = path.dirname(dir)) {
         fs.rmdirSync(dir);
       }
       html = html.replace(new RegExp(`<link[^>]*${snippet.replace(/[.]/g, '\\.')}[^>]*>`), '');
+    };
+    const exportsOf = (code) => [...code.matchAll(/^export (?:async )?function (\w+)/gm)].map((m) => m[1]);
+    const plain = (code) => !/^(import|export) (?!(async )?function)/m.test(code);
+    js = js.replace(/^import \{([^}]*)\} from '\.\/(snippets\/[^']+\.js)';\n/gm, (line, names, snippet) => {
+      const code = fs.readFileSync(at(snippet), 'utf8');
+      const exported = exportsOf(code);
+      const wanted = names.split(',').map((n) => n.trim());
+      const clash = exported.some((n) => new RegExp(`\\b(function|const|let|var|class) ${n}\\b`).test(js));
+      if (clash || !wanted.every((n) => exported.includes(n)) || !plain(code)) {
+        return line;
+      }
+      drop(snippet);
       return `${code.replace(/^export /gm, '')}\n`;
+    });
+    // A snippet whose functions the wasm imports as they are comes as a namespace
+    // (`import * as import1 from "./snippets/..."`): the same code, its exports in an object.
+    js = js.replace(/^import \* as (\w+) from ["']\.\/(snippets\/[^"']+\.js)["'];?\n/gm, (line, ns, snippet) => {
+      const code = fs.readFileSync(at(snippet), 'utf8');
+      if (!plain(code)) return line;
+      drop(snippet);
+      return `const ${ns} = (() => {\n${code.replace(/^export /gm, '')}\nreturn { ${exportsOf(code).join(', ')} };\n})();\n`;
     });
     // The page starts the wasm with the module's default export; `initSync` (for pages that
     // compile the wasm themselves) goes, and terser drops what only it used.

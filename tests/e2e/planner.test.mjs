@@ -79,6 +79,20 @@ async function clipboardMatching(page, re, ms = 5000) {
   assert.fail(`the clipboard never matched ${re}: ${text.slice(0, 300)}`);
 }
 
+// axe-core, run in the page: every violation (all impacts, colour contrast included).
+const axeSource = fs.readFileSync(path.join(here, 'node_modules/axe-core/axe.min.js'), 'utf8');
+async function axeViolations(page) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axeSource });
+  return page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 4).map((n) => `${n.target.join(' ')}: ${n.failureSummary}`).join(' | ')}`);
+  });
+}
+async function assertAxeClean(page, state) {
+  const found = await axeViolations(page);
+  assert.deepEqual(found, [], `axe-core, ${state}:\n${found.join('\n')}`);
+}
+
 async function setField(page, id, value) {
   await page.fill(`#${id}`, value);
   await page.press(`#${id}`, 'Tab');
@@ -91,9 +105,9 @@ test('a fresh visit opens the seed example, clean', async () => {
   assert.match(await page.textContent('#summary'), /No problems/);
   assert.equal(await page.inputValue('#podCidr'), '10.10.0.0/16');
   assert.equal(await page.inputValue('#cluster-name'), 'myAKSCluster');
-  const titles = await page.locator('svg.map-svg g.range title').allTextContents();
+  const titles = await page.locator('svg.map-svg g.range').evaluateAll((gs) => gs.map((g) => g.getAttribute('aria-label')));
   for (const want of ['VNet 10.224.0.0/12', 'nodes 10.224.0.0/16', 'pods 10.10.0.0/16', 'services 10.0.0.0/16']) {
-    assert.ok(titles.some((t) => t.startsWith(want)), `the map draws ${want}: ${titles}`);
+    assert.ok(titles.some((t) => t.includes(`: ${want},`)), `the map draws ${want}: ${titles}`);
   }
   assert.match(await page.textContent('.map-bar'), /Showing 10\.0\.0\.0\/8/);
   assert.deepEqual(errors, []);
@@ -111,11 +125,11 @@ test('a fresh visit opens the seed example, clean', async () => {
 test('break the plan, see the error, apply the fix', async () => {
   const { page, context } = await newPage();
   await setField(page, 'podCidr', '10.0.0.0/16');
-  await page.waitForSelector('[role=alert]');
-  const hatched = await page.locator('svg.map-svg g.range.overlap title').allTextContents();
-  assert.ok(hatched.some((t) => t.startsWith('pods 10.0.0.0/16')), `overlap drawn as such: ${hatched}`);
+  await page.waitForSelector('.field-findings');
+  const hatched = await page.locator('svg.map-svg g.range.overlap').evaluateAll((gs) => gs.map((g) => g.getAttribute('aria-label')));
+  assert.ok(hatched.some((t) => t.startsWith('Pods: pods 10.0.0.0/16')), `overlap drawn as such: ${hatched}`);
   assert.match(await page.textContent('#summary'), /error/);
-  const alerts = await page.locator('[role=alert]').allTextContents();
+  const alerts = await page.locator('.field-findings').allTextContents();
   assert.ok(alerts.some((t) => t.includes('pod-cidr-overlap')), alerts.join('\n'));
   assert.equal(await page.getAttribute('#podCidr', 'aria-invalid'), 'true');
   await page.screenshot({ path: path.join(artifacts, 'planner-broken.png'), fullPage: true });
@@ -224,8 +238,7 @@ test('share link, reload, broken fragment', async () => {
   const { page, context } = await newPage();
   await setField(page, 'podCidr', '10.30.0.0/16');
   await page.click('#share');
-  await page.waitForFunction(() => location.hash.startsWith('#v1='));
-  const url = page.url();
+  const url = await clipboardMatching(page, /#v1=/);
   // A new page elsewhere (fresh storage) opens the same plan.
   const other = await newPage(url);
   await other.page.waitForFunction(() => document.querySelector('#notice')?.textContent.includes('Opened the shared plan'));
@@ -236,8 +249,8 @@ test('share link, reload, broken fragment', async () => {
   await page.waitForSelector('#summary');
   assert.equal(await page.inputValue('#podCidr'), '10.30.0.0/16');
   // A broken fragment: an error, and the saved plan stays.
+  // (Only the fragment changes: the page reloads itself to open it.)
   await page.goto(`${base}#v1=this-is-not-a-plan`);
-  await page.reload();
   await page.waitForSelector('#notice.error');
   assert.match(await page.textContent('#notice'), /damaged|cannot be read/);
   assert.equal(await page.inputValue('#podCidr'), '10.30.0.0/16');
@@ -322,4 +335,175 @@ test('first-load transfer (gzip) is recorded; the export worker loads when its p
     onDemandGzipBytes: Object.values(later).reduce((a, b) => a + b, 0),
     onDemand: later,
   }, null, 2));
+});
+
+// Issue 12, 1: never lose work.
+test('a share link is applied once, asks before replacing other work, and the replaced plan comes back', async () => {
+  const { page, context, errors } = await newPage();
+  await setField(page, 'cluster-name', 'bob-cluster');
+  await page.click('#share');
+  const url = await clipboardMatching(page, /#v1=/);
+  assert.equal(new URL(page.url()).hash, '', 'sharing leaves the address bar alone');
+  // Keep editing and reload: the edits stay (the link is not applied again).
+  await setField(page, 'cluster-name', 'bob-cluster-v2');
+  await page.reload();
+  await page.waitForSelector('#summary');
+  assert.equal(await page.inputValue('#cluster-name'), 'bob-cluster-v2');
+  // Opening the link over other work asks first; the fragment leaves the address bar at once.
+  await page.goto(url);
+  await page.waitForSelector('#offer');
+  assert.equal(new URL(page.url()).hash, '', 'the fragment is removed');
+  assert.match(await page.textContent('#offer'), /Open the shared plan\? It replaces your plan "bob-cluster-v2"/);
+  assert.equal(await page.inputValue('#cluster-name'), 'bob-cluster-v2');
+  await page.click('#offer-open');
+  await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'bob-cluster');
+  // A reload opens the shared plan as now saved, and the previous plan is still restorable.
+  await page.reload();
+  await page.waitForSelector('#restore');
+  assert.equal(await page.inputValue('#cluster-name'), 'bob-cluster');
+  await page.click('#restore');
+  await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'bob-cluster-v2');
+  // "Example" over other work asks too; "Keep mine" keeps it.
+  await page.click('#reset');
+  await page.waitForSelector('#offer');
+  await page.click('#offer-keep');
+  assert.equal(await page.inputValue('#cluster-name'), 'bob-cluster-v2');
+  assert.equal(await page.locator('#offer').count(), 0);
+  await page.click('#reset');
+  await page.click('#offer-open');
+  await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'myAKSCluster');
+  await page.click('#restore');
+  await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'bob-cluster-v2');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('undo and redo every edit, with the buttons and with Ctrl/Cmd+Z and Shift+Ctrl/Cmd+Z', async () => {
+  const { page, context } = await newPage();
+  assert.equal(await page.isDisabled('#undo'), true);
+  await setField(page, 'podCidr', '10.0.0.0/16');
+  await page.waitForSelector('button.fix');
+  await page.locator('button.fix').first().click();
+  await page.waitForFunction(() => document.querySelector('#summary').textContent.includes('No problems'));
+  const fixed = await page.inputValue('#podCidr');
+  // Ctrl+Z right after the fix takes it back.
+  await page.keyboard.press('Control+z');
+  await page.waitForFunction(() => document.querySelector('#podCidr').value === '10.0.0.0/16');
+  assert.match(await page.textContent('#summary'), /1 error/);
+  await page.keyboard.press('Control+Shift+z');
+  await page.waitForFunction((v) => document.querySelector('#podCidr').value === v, fixed);
+  await page.keyboard.press('Meta+z');
+  await page.waitForFunction(() => document.querySelector('#podCidr').value === '10.0.0.0/16');
+  await page.click('#undo');
+  await page.waitForFunction(() => document.querySelector('#podCidr').value === '10.10.0.0/16');
+  assert.equal(await page.isDisabled('#undo'), true);
+  await page.click('#redo');
+  await page.click('#redo');
+  await page.waitForFunction((v) => document.querySelector('#podCidr').value === v, fixed);
+  assert.equal(await page.isDisabled('#redo'), true);
+  // Text typed into a field and not yet committed is taken back by Ctrl+Z too.
+  await page.fill('#cluster-name', 'typed');
+  await page.keyboard.press('Control+z');
+  await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'myAKSCluster');
+  // Suggest, and removing a node pool, are edits like any other.
+  await page.click('#undo');
+  await page.waitForFunction(() => document.querySelector('#podCidr').value === '10.0.0.0/16');
+  await context.close();
+});
+
+// Issue 12, 3: keyboard and screen readers.
+test('axe-core finds no violation: fresh, with six errors, export open, dark theme, 375 px', async () => {
+  const { page, context } = await newPage();
+  await assertAxeClean(page, 'fresh');
+  await setField(page, 'podCidr', '10.0.0.0/16');
+  await setField(page, 'dnsServiceIP', '10.1.0.10');
+  await setField(page, 'cluster-name', 'bad name!');
+  await setField(page, 'vnet-subnets-0--cidr', '10.224.0.1/16');
+  await setField(page, 'nodePools-0--maxPods', '5');
+  await setField(page, 'cni-perNodePrefix', '31');
+  const summary = await page.textContent('#summary');
+  assert.ok(Number(/(\d+) error/.exec(summary)?.[1]) >= 6, summary);
+  // One live region for the findings, not a stack of alerts.
+  assert.equal(await page.locator('[role=alert]').count(), 0);
+  assert.equal(await page.getAttribute('#podCidr', 'aria-describedby'), 'podCidr-findings');
+  assert.match(await page.textContent('#podCidr-findings'), /pod-cidr-overlap/);
+  await assertAxeClean(page, 'six errors');
+  await page.locator('#export-h').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelector('#export-text').textContent.includes('--network-plugin none'));
+  await assertAxeClean(page, 'export open');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await assertAxeClean(page, 'dark theme, six errors');
+  await page.click('#undo');
+  await assertAxeClean(page, 'dark theme');
+  await context.close();
+  const phone = await browser.newContext({ viewport: { width: 375, height: 740 } });
+  const p = await phone.newPage();
+  await p.goto(base);
+  await p.waitForSelector('#summary');
+  await assertAxeClean(p, '375 px');
+  await phone.close();
+});
+
+test('keyboard: skip link, tabs pattern, map ranges as buttons, focus after a fix', async () => {
+  const { page, context } = await newPage();
+  // The first Tab reaches the skip link, which moves focus past the header.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to the plan');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+  // "Upload plan" shows a focus ring when its input is focused.
+  await page.focus('#upload-plan');
+  const ring = await page.evaluate(() => getComputedStyle(document.querySelector('label[for=upload-plan]')).outlineStyle);
+  assert.equal(ring, 'solid');
+  // Export tabs: one tab stop, arrows move, aria-controls names the panel.
+  const tabs = page.locator('[role=tab]');
+  assert.equal(await page.locator('[role=tab][tabindex="0"]').count(), 1);
+  for (const t of await tabs.all()) assert.equal(await t.getAttribute('aria-controls'), 'export-text');
+  await page.focus('#tab-bash');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-powershell');
+  assert.equal(await page.getAttribute('#tab-powershell', 'aria-selected'), 'true');
+  await page.keyboard.press('End');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-calico');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-bash');
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-calico');
+  // Map ranges are buttons named with their lane, range and size; Enter zooms in.
+  const pods = page.locator('svg.map-svg g.range[role=button][aria-label^="Pods: pods 10.10.0.0/16"]');
+  assert.match(await pods.getAttribute('aria-label'), /^Pods: pods 10\.10\.0\.0\/16, 65536 addresses/);
+  await pods.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('.map-bar').textContent.includes('Showing 10.10.0.0/16'));
+  // After a fix, focus goes to the next finding, or to the fixed field when none is left.
+  await setField(page, 'podCidr', '10.0.0.0/16');
+  await setField(page, 'cluster-name', 'bad name!');
+  await page.locator('button.fix').first().click();
+  await page.waitForFunction(() => document.activeElement === document.querySelector('.finding-list > li'));
+  await page.locator('button.fix').first().click();
+  await page.waitForFunction(() => document.querySelector('#summary').textContent.includes('No problems'));
+  await page.waitForFunction(() => document.activeElement?.tagName === 'INPUT');
+  await context.close();
+});
+
+test('375 px: no sideways scroll, findings and map above the editor, the header hides no focused field', async () => {
+  const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
+  const page = await context.newPage();
+  await page.goto(base);
+  await page.waitForSelector('#summary');
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(wide <= 375, `the page is ${wide} px wide at 375 px`);
+  const top = async (sel) => page.evaluate((s) => document.querySelector(s).getBoundingClientRect().top + scrollY, sel);
+  assert.ok(await top('#summary') < await top('#editor-h'), 'the findings summary comes before the editor');
+  assert.ok(await top('#map-h') < await top('#editor-h'), 'the map comes before the editor');
+  // Tab to a field far down: it is on screen, not under a sticky header.
+  await page.focus('#podCidr');
+  const hidden = await page.evaluate(() => {
+    const r = document.querySelector('#podCidr').getBoundingClientRect();
+    const h = document.querySelector('header.top').getBoundingClientRect();
+    return r.top < h.bottom && h.bottom > 0 && getComputedStyle(document.querySelector('header.top')).position !== 'static';
+  });
+  assert.equal(hidden, false);
+  await page.screenshot({ path: path.join(artifacts, 'planner-375.png'), fullPage: true });
+  await context.close();
 });

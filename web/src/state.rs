@@ -26,7 +26,20 @@ pub struct State {
     pub notice: Option<(String, bool)>,
     /// The export tab shown.
     pub tab: Format,
+    /// The plans before this one, newest last ([`Action::Undo`]); at most [`HISTORY`].
+    pub undo: Vec<Rc<Plan>>,
+    /// The plans undone, newest last ([`Action::Redo`]); any new edit clears them.
+    pub redo: Vec<Rc<Plan>>,
+    /// A plan waiting for the user's yes before it replaces theirs (a share link, the example),
+    /// and what it is ("the shared plan").
+    pub offer: Option<(Rc<Plan>, String)>,
+    /// The user's plan that an accepted offer replaced: "Restore my previous plan" brings it
+    /// back (kept in localStorage too, [`crate::autosave::PREVIOUS_KEY`]).
+    pub previous: Option<Rc<Plan>>,
 }
+
+/// How many plans undo keeps. A plan of 10,000 connected networks is about 1 MB in memory.
+pub const HISTORY: usize = 50;
 
 /// What can happen to the state.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,6 +59,20 @@ pub enum Action {
     Notice(String, bool),
     /// Dismiss the message.
     Dismiss,
+    /// Back to the plan before the last change.
+    Undo,
+    /// Forward to the plan the last undo left.
+    Redo,
+    /// Offer a plan that replaces the user's (a share link, the example) and what it is: opened
+    /// at once when it would lose nothing (the plan on screen is the example or the same plan),
+    /// else held in [`State::offer`] until [`Action::Accept`] or [`Action::Decline`].
+    Offer(Box<Plan>, String),
+    /// Open the offered plan, keeping the replaced one as [`State::previous`].
+    Accept,
+    /// Keep the plan on screen, drop the offer.
+    Decline,
+    /// Swap the plan on screen with [`State::previous`].
+    Restore,
 }
 
 impl State {
@@ -60,10 +87,15 @@ impl State {
             notice: None,
             tab: Format::Bash,
             plan: Rc::new(plan),
+            undo: Vec::new(),
+            redo: Vec::new(),
+            offer: None,
+            previous: None,
         }
     }
 
-    fn with_plan(&self, plan: Plan, notice: Option<(String, bool)>) -> State {
+    /// The state with `plan` on screen, history untouched.
+    fn with_plan(&self, plan: Rc<Plan>, notice: Option<(String, bool)>) -> State {
         // Comparing 10,000 networks is a few hundred microseconds; parsing them is milliseconds.
         let connected = if plan.connected_networks == self.plan.connected_networks {
             self.connected.clone()
@@ -77,8 +109,32 @@ impl State {
             json_error: None,
             notice,
             tab: self.tab,
-            plan: Rc::new(plan),
+            plan,
+            undo: self.undo.clone(),
+            redo: self.redo.clone(),
+            offer: self.offer.clone(),
+            previous: self.previous.clone(),
         }
+    }
+
+    /// A change of the plan: the plan on screen goes on the undo list and redo is cleared. A
+    /// plan equal to the one on screen changes nothing (no undo step for a field left as it was).
+    fn commit(&self, plan: Plan, notice: Option<(String, bool)>) -> State {
+        if plan == *self.plan {
+            return State {
+                notice,
+                json: None,
+                json_error: None,
+                ..self.clone()
+            };
+        }
+        let mut next = self.with_plan(Rc::new(plan), notice);
+        if next.undo.len() == HISTORY {
+            next.undo.remove(0);
+        }
+        next.undo.push(self.plan.clone());
+        next.redo.clear();
+        next
     }
 
     /// The findings about one field (and the fields below it).
@@ -108,6 +164,20 @@ impl PartialEq for State {
             && self.json_error == other.json_error
             && self.notice == other.notice
             && self.tab == other.tab
+            && self.undo.len() == other.undo.len()
+            && self.redo.len() == other.redo.len()
+            && same(
+                self.offer.as_ref().map(|o| &o.0),
+                other.offer.as_ref().map(|o| &o.0),
+            )
+            && same(self.previous.as_ref(), other.previous.as_ref())
+    }
+}
+
+fn same(a: Option<&Rc<Plan>>, b: Option<&Rc<Plan>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+        (a, b) => a.is_none() && b.is_none(),
     }
 }
 
@@ -123,13 +193,13 @@ impl Reducible for State {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let next = match action {
             Action::Edit(edit) => match apply_edit(&self.plan, &edit) {
-                Ok(plan) => self.with_plan(plan, None),
+                Ok(plan) => self.commit(plan, None),
                 Err(e) => State {
                     notice: Some((format!("{}: {e}", edit.path), true)),
                     ..(*self).clone()
                 },
             },
-            Action::Replace(plan, msg) => self.with_plan(*plan, msg.map(|m| (m, false))),
+            Action::Replace(plan, msg) => self.commit(*plan, msg.map(|m| (m, false))),
             Action::JsonRefused(text, why) => State {
                 json: Some(text),
                 json_error: Some(why),
@@ -147,7 +217,7 @@ impl Reducible for State {
                         .map(|f| format!("{} = {}", f.field, f.value))
                         .collect::<Vec<_>>()
                         .join("; ");
-                    self.with_plan(s.plan, Some((format!("Filled: {msg}"), false)))
+                    self.commit(s.plan, Some((format!("Filled: {msg}"), false)))
                 }
                 Err(e) => State {
                     notice: Some((e.to_string(), true)),
@@ -164,6 +234,64 @@ impl Reducible for State {
             },
             Action::Dismiss => State {
                 notice: None,
+                ..(*self).clone()
+            },
+            Action::Undo | Action::Redo => {
+                let mut next = (*self).clone();
+                let (from, to) = if action == Action::Undo {
+                    (&mut next.undo, &mut next.redo)
+                } else {
+                    (&mut next.redo, &mut next.undo)
+                };
+                let Some(plan) = from.pop() else {
+                    return self;
+                };
+                to.push(self.plan.clone());
+                State {
+                    undo: next.undo,
+                    redo: next.redo,
+                    ..self.with_plan(plan, None)
+                }
+            }
+            Action::Offer(plan, what) => {
+                if *plan == *self.plan {
+                    State {
+                        notice: Some((format!("Opened {what}: it is the plan you have."), false)),
+                        ..(*self).clone()
+                    }
+                } else if *self.plan == Plan::example() {
+                    self.commit(*plan, Some((format!("Opened {what}."), false)))
+                } else {
+                    State {
+                        offer: Some((Rc::new(*plan), what)),
+                        notice: None,
+                        ..(*self).clone()
+                    }
+                }
+            }
+            Action::Accept | Action::Restore => {
+                let (plan, msg) = if action == Action::Accept {
+                    let Some((plan, what)) = self.offer.clone() else {
+                        return self;
+                    };
+                    let msg = format!("Opened {what}. Your plan is kept: \"Restore my previous plan\" brings it back.");
+                    (plan, msg)
+                } else {
+                    let Some(plan) = self.previous.clone() else {
+                        return self;
+                    };
+                    let msg =
+                        "Restored your previous plan; the one it replaced can be restored in turn.";
+                    (plan, msg.to_owned())
+                };
+                let mut next = self.commit((*plan).clone(), Some((msg, false)));
+                next.previous = Some(self.plan.clone());
+                next.offer = None;
+                next
+            }
+            Action::Decline => State {
+                offer: None,
+                notice: Some(("Kept your plan.".into(), false)),
                 ..(*self).clone()
             },
         };
@@ -247,6 +375,93 @@ mod tests {
         let s = Rc::new(State::new(p)).reduce(Action::Suggest);
         assert_eq!(s.plan.pod_cidr.as_deref(), Some("10.244.0.0/16"));
         assert!(s.notice.as_ref().unwrap().0.contains("podCidr"));
+    }
+
+    #[test]
+    fn every_change_undoes_and_redoes_and_a_new_edit_clears_redo() {
+        let s = Rc::new(State::default());
+        let example = s.plan.clone();
+        let s = s.reduce(edit("podCidr", "10.0.0.0/16"));
+        let fix = s.report.findings[0].fix.clone().unwrap().edit.unwrap();
+        let s = s.reduce(Action::Edit(fix)).reduce(Action::Suggest);
+        assert_eq!(s.undo.len(), 2, "the suggestion filled nothing: no step");
+        let fixed = s.plan.clone();
+        let s = s.reduce(Action::Undo);
+        assert_eq!(s.plan.pod_cidr.as_deref(), Some("10.0.0.0/16"));
+        assert_eq!(s.report.findings[0].rule.id(), "pod-cidr-overlap");
+        let s = s.reduce(Action::Undo);
+        assert!(Rc::ptr_eq(&s.plan, &example));
+        // Nothing more to undo: the same state.
+        let same = s.clone().reduce(Action::Undo);
+        assert!(Rc::ptr_eq(&same, &s));
+        let s = s.reduce(Action::Redo).reduce(Action::Redo);
+        assert!(Rc::ptr_eq(&s.plan, &fixed));
+        assert!(s.redo.is_empty());
+        let s = s.reduce(Action::Undo).reduce(edit("cluster.name", "other"));
+        assert!(s.redo.is_empty(), "a new edit clears redo");
+        // A field set to what it holds is no step.
+        let n = s.undo.len();
+        let s = s.reduce(edit("cluster.name", "other"));
+        assert_eq!(s.undo.len(), n);
+    }
+
+    #[test]
+    fn history_is_bounded() {
+        let mut s = Rc::new(State::default());
+        for i in 0..HISTORY + 5 {
+            s = s.reduce(edit("cluster.name", format!("c{i}")));
+        }
+        assert_eq!(s.undo.len(), HISTORY);
+    }
+
+    fn mine() -> Plan {
+        let mut p = Plan::example();
+        p.cluster.name = "bob-cluster-v2".into();
+        p
+    }
+
+    #[test]
+    fn an_offer_over_the_example_opens_at_once() {
+        let s = Rc::new(State::default())
+            .reduce(Action::Offer(Box::new(mine()), "the shared plan".into()));
+        assert_eq!(s.plan.cluster.name, "bob-cluster-v2");
+        assert!(s.offer.is_none());
+        assert!(s
+            .notice
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("Opened the shared plan"));
+    }
+
+    #[test]
+    fn an_offer_over_other_work_asks_and_keeps_it_restorable() {
+        let s = Rc::new(State::new(mine()));
+        let s = s.reduce(Action::Offer(
+            Box::new(Plan::example()),
+            "the example plan".into(),
+        ));
+        assert_eq!(s.plan.cluster.name, "bob-cluster-v2", "asked first");
+        assert!(s.offer.is_some());
+        let declined = s.clone().reduce(Action::Decline);
+        assert_eq!(declined.plan.cluster.name, "bob-cluster-v2");
+        assert!(declined.offer.is_none());
+        let s = s.reduce(Action::Accept);
+        assert_eq!(*s.plan, Plan::example());
+        assert!(s.offer.is_none());
+        assert_eq!(s.previous.as_ref().unwrap().cluster.name, "bob-cluster-v2");
+        let s = s.reduce(Action::Restore);
+        assert_eq!(s.plan.cluster.name, "bob-cluster-v2");
+        assert_eq!(**s.previous.as_ref().unwrap(), Plan::example());
+        // Undo also goes back across an accepted offer and a restore.
+        let s = s.reduce(Action::Undo);
+        assert_eq!(*s.plan, Plan::example());
+        // The same plan offered again: nothing to ask.
+        let s = s.reduce(Action::Offer(
+            Box::new(Plan::example()),
+            "the example plan".into(),
+        ));
+        assert!(s.offer.is_none());
     }
 
     #[test]

@@ -198,11 +198,12 @@ pub fn export() -> Html {
                 { for Format::ALL.iter().map(|f| {
                     let selected = *f == state.tab;
                     let onclick = { let (state, f) = (state.clone(), *f); Callback::from(move |_| state.dispatch(Action::Tab(f))) };
-                    html! { <button role="tab" id={format!("tab-{}", f.id())} aria-selected={selected.to_string()} class={classes!(selected.then_some("selected"))} {onclick}>{ f.label() }</button> }
+                    html! { <button role="tab" id={format!("tab-{}", f.id())} aria-selected={selected.to_string()} aria-controls="export-text"
+                                    tabindex={if selected { "0" } else { "-1" }} {onclick}>{ f.label() }</button> }
                 }) }
             </div>
             if forced {
-                <p class="banner" role="alert">{ "The plan has errors: this export is rendered anyway and lists them at the top. Fix them before running it." }</p>
+                <p class="banner">{ "The plan has errors: this export is rendered anyway and lists them at the top. Fix them before running it." }</p>
             }
             <div class="export-actions">
                 <button id="copy-export" onclick={on(Then::Copy)} disabled={!started}>{ "Copy" }</button>

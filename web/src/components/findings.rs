@@ -1,45 +1,42 @@
 //! The findings list: every finding of the core's check with its rule id, message and a button
-//! that applies its fix; errors are announced (`role="alert"`), the summary is a status.
+//! that applies its fix. The summary (the count) is the one live region; a field's own findings
+//! sit under it, tied to its input by `aria-describedby`. After a fix, focus moves to the finding
+//! that took the fixed one's place, or to the fixed field when none is left.
 
 use byocni_core::Severity;
 use yew::prelude::*;
 
-use super::use_state_handle;
-use crate::state::Action;
+use super::editor::id_of;
+use super::StateHandle;
+use crate::state::{Action, State};
 
-/// Inline findings for one field, shown under its input.
-#[derive(Properties, PartialEq)]
-pub struct FieldFindingsProps {
-    /// The dotted plan path.
-    pub field: AttrValue,
+/// The id of the element that holds a field's findings (its input's `aria-describedby`).
+pub fn findings_id(field: &str) -> String {
+    id_of(field) + "-findings"
 }
 
-/// The findings about one field.
-#[function_component(FieldFindings)]
-pub fn field_findings(props: &FieldFindingsProps) -> Html {
-    let state = use_state_handle();
-    let found = state.findings_for(&props.field);
+/// The findings about one field (and the fields below it), shown under its input. A function,
+/// not a component: its caller re-renders with the state anyway.
+pub fn field_findings(state: &State, field: &str) -> Html {
+    let found = state.findings_for(field);
     if found.is_empty() {
         return html! {};
     }
     html! {
-        <ul class="field-findings">
-            { for found.into_iter().take(5).map(|f| {
-                let err = f.severity == Severity::Error;
-                html! {
-                    <li class={if err { "error" } else { "warning" }} role={if err { "alert" } else { "note" }}>
-                        <code>{ f.rule.id() }</code>{ " " }{ &f.message }
-                    </li>
-                }
+        <div class="field-findings" id={findings_id(field)}>
+            { for found.into_iter().take(5).map(|f| html! {
+                <p class={if f.severity == Severity::Error { "error" } else { "warning" }}>
+                    <code>{ f.rule.id() }</code>{ " " }{ &f.message }
+                </p>
             }) }
-        </ul>
+        </div>
     }
 }
 
-/// The whole findings panel.
-#[function_component(Findings)]
-pub fn findings() -> Html {
-    let state = use_state_handle();
+/// The whole findings panel. A function, not a component: the app re-renders with the state
+/// anyway. After a fix, [`crate::keys`] moves the focus (to the finding now in the fixed one's
+/// place, else to the fixed field, the button's `data-field`).
+pub fn findings(state: &StateHandle) -> Html {
     let (errors, warnings) = state.report.counts();
     let summary = if errors + warnings == 0 {
         "No problems: this plan passes every AKS BYO CNI rule.".to_owned()
@@ -58,12 +55,13 @@ pub fn findings() -> Html {
                 { for state.report.findings.iter().take(200).enumerate().map(|(i, f)| {
                     let err = f.severity == Severity::Error;
                     let fix = f.fix.clone();
+                    let field = fix.as_ref().and_then(|x| x.edit.as_ref()).map(|e| id_of(&e.path));
                     let apply = fix.as_ref().and_then(|x| x.edit.clone()).map(|edit| {
                         let state = state.clone();
                         Callback::from(move |_| state.dispatch(Action::Edit(edit.clone())))
                     });
                     html! {
-                        <li class={classes!("finding", if err { "error" } else { "warning" })} key={i}>
+                        <li class={classes!("finding", if err { "error" } else { "warning" })} key={i} tabindex="-1">
                             <div class="finding-head">
                                 <span class="badge">{ if err { "error" } else { "warning" } }</span>
                                 <code class="rule">{ f.rule.id() }</code>
@@ -72,7 +70,7 @@ pub fn findings() -> Html {
                             <p class="message">{ &f.message }</p>
                             { match (fix, apply) {
                                 (Some(fx), Some(cb)) => html! {
-                                    <button class="fix" onclick={cb} title={fx.summary.clone()}>{ format!("Fix: {}", fx.summary) }</button>
+                                    <button class="fix" onclick={cb} data-field={field}>{ format!("Fix: {}", fx.summary) }</button>
                                 },
                                 (Some(fx), None) => html! { <p class="advice">{ fx.summary }</p> },
                                 _ => html! {},

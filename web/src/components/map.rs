@@ -1,7 +1,8 @@
 //! The address map: an SVG of the address space that holds the plan, drawn to scale, one lane
 //! per kind of range (VNet, subnets, pods, services, connected networks, reserved), each range
 //! labelled with its name and CIDR; ranges named in overlap findings are hatched; a click zooms
-//! into a range. A table lists the same ranges for screen readers.
+//! into a range. Each range is a button named with its lane, range and size (Enter and Space
+//! press it, [`crate::keys`]).
 
 use byocni_core::check::{AKS_RESERVED, VNET_FORBIDDEN};
 use byocni_core::Cidr;
@@ -165,7 +166,7 @@ pub fn address_map() -> Html {
                 <span>{ format!("Showing {view} ({} addresses) from {} to {}", view.size(), view.network(), view.broadcast()) }</span>
                 if zoom.is_some() { <button onclick={zoom_out}>{ "Zoom out" }</button> }
             </div>
-            <svg viewBox={format!("0 0 {w} {height}")} role="img" aria-label={format!("Address map of {view}")} class="map-svg">
+            <svg viewBox={format!("0 0 {w} {height}")} role="group" aria-label={format!("Address map of {view}")} class="map-svg">
                 <defs>
                     <pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
                         <line x1="0" y1="0" x2="0" y2="6" class="hatch-line" />
@@ -182,11 +183,12 @@ pub fn address_map() -> Html {
                     let x2 = x_of(u64::from(it.cidr.end()) + 1);
                     let y = 6 + it.lane as u64 * lane_h;
                     let bad = overlaps(&it.field);
+                    // A button: Enter and Space press it too (crate::keys).
                     let onclick = { let (zoom, c) = (zoom.clone(), it.cidr); Callback::from(move |_| zoom.set(Some(c))) };
                     let width = (x2 - x1).max(150);
+                    let name = format!("{}: {}, {} addresses{}. Zoom in", LANES[it.lane], it.label, it.cidr.size(), if bad { ", overlaps" } else { "" });
                     html! {
-                        <g class={classes!("range", format!("lane{}", it.lane), bad.then_some("overlap"))} tabindex="0" {onclick}>
-                            <title>{ format!("{}: {} - {} ({} addresses){}", it.label, it.cidr.network(), it.cidr.broadcast(), it.cidr.size(), if bad { "; overlaps" } else { "" }) }</title>
+                        <g class={classes!("range", format!("lane{}", it.lane), bad.then_some("overlap"))} tabindex="0" role="button" aria-label={name} {onclick}>
                             <rect x={hundredths(x1)} y={y.to_string()} width={hundredths(width)} height="24" rx="3" />
                             if bad { <rect x={hundredths(x1)} y={y.to_string()} width={hundredths(width)} height="24" fill="url(#hatch)" class="hatch" /> }
                             if width > 6000 { <text x={hundredths(x1 + 400)} y={(y + 16).to_string()} class="range-label">{ &it.label }</text> }
@@ -197,25 +199,13 @@ pub fn address_map() -> Html {
                     let (x1, x2) = (x_of(s), x_of(e + 1));
                     let y = 6 + 4 * lane_h;
                     html! {
-                        <g class="range lane4 merged"><title>{ format!("connected networks {} - {}", std::net::Ipv4Addr::from(s as u32), std::net::Ipv4Addr::from(e as u32)) }</title>
+                        <g class="range lane4 merged" role="img" aria-label={format!("Connected networks {} - {}", std::net::Ipv4Addr::from(s as u32), std::net::Ipv4Addr::from(e as u32))}>
                         <rect x={hundredths(x1)} y={y.to_string()} width={hundredths((x2 - x1).max(100))} height="24" /></g>
                     }
                 }) }
                 <text x={left.to_string()} y={(height - 4).to_string()} class="axis">{ view.network().to_string() }</text>
                 <text x={w.to_string()} y={(height - 4).to_string()} class="axis" text-anchor="end">{ view.broadcast().to_string() }</text>
             </svg>
-            <details>
-                <summary>{ "Ranges as a table" }</summary>
-                <table class="ranges">
-                    <thead><tr><th scope="col">{ "Kind" }</th><th scope="col">{ "Range" }</th><th scope="col">{ "First" }</th><th scope="col">{ "Last" }</th><th scope="col">{ "Addresses" }</th><th scope="col">{ "Overlaps" }</th></tr></thead>
-                    <tbody>
-                        { for all.iter().take(300).map(|it| html! {
-                            <tr><td>{ LANES[it.lane] }</td><td>{ &it.label }</td><td>{ it.cidr.network().to_string() }</td><td>{ it.cidr.broadcast().to_string() }</td><td>{ it.cidr.size() }</td>
-                            <td>{ if overlaps(&it.field) { "yes" } else { "" } }</td></tr>
-                        }) }
-                    </tbody>
-                </table>
-            </details>
         </section>
     }
 }

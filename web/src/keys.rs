@@ -1,0 +1,57 @@
+//! The page's keyboard patterns, as one listener in JavaScript (a few hundred bytes, where the
+//! same in Rust closures cost the first load about a kilobyte): they only press the page's own
+//! controls, so every change still goes through the state's reducer.
+//!
+//! - Ctrl+Z (Cmd+Z) presses Undo; Shift+Ctrl+Z and Ctrl+Y press Redo, anywhere but in the JSON
+//!   editor (a textarea keeps its own undo). In a field, text typed and not yet committed is
+//!   committed first (a `change`), so that the undo takes it back.
+//! - Enter and Space press an element with `role="button"` that is not a `<button>` (the map's
+//!   ranges).
+//! - The WAI-ARIA tabs pattern: arrows, Home and End select and focus another tab (the tabs
+//!   themselves keep one tab stop, `tabindex` 0 on the selected one only).
+//! - After a finding's Fix, focus goes to the finding now in its place, else (none left) to the
+//!   fixed field (the button's `data-field`), never to `<body>`.
+//! - A share link pasted over the page's own address (only the fragment changes, so the page
+//!   does not load again) reloads the page, which offers it like any link.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(inline_js = r#"
+export function listen() {
+  addEventListener('hashchange', () => /=/.test(location.hash) && location.reload());
+  // Capturing: the list is read before the fix re-renders it.
+  addEventListener('click', (e) => {
+    const fix = e.target.closest?.('button.fix');
+    if (!fix) return;
+    const li = fix.closest('li'), i = [...li.parentNode.children].indexOf(li);
+    setTimeout(() => {
+      const items = document.querySelectorAll('.finding-list > li');
+      (items[Math.min(i, items.length - 1)] ?? document.getElementById(fix.dataset.field))?.focus();
+    });
+  }, true);
+  addEventListener('keydown', (e) => {
+    const t = e.target, k = e.key, role = t.getAttribute?.('role');
+    if ((e.ctrlKey || e.metaKey) && !e.altKey && /^[yz]$/i.test(k)) {
+      if (t.tagName == 'TEXTAREA') return;
+      if (t.tagName == 'INPUT' && t.type == 'text') t.dispatchEvent(new Event('change', { bubbles: true }));
+      e.preventDefault();
+      const id = e.shiftKey || /y/i.test(k) ? 'redo' : 'undo';
+      setTimeout(() => document.getElementById(id)?.click());
+    } else if (role == 'button' && t.tagName != 'BUTTON' && (k == 'Enter' || k == ' ')) {
+      e.preventDefault();
+      t.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    } else if (role == 'tab') {
+      const tabs = [...t.parentNode.querySelectorAll('[role=tab]')], n = tabs.length;
+      const to = { ArrowRight: tabs.indexOf(t) + 1, ArrowLeft: tabs.indexOf(t) + n - 1, Home: 0, End: n - 1 }[k];
+      if (to == null) return;
+      e.preventDefault();
+      tabs[to % n].click();
+      tabs[to % n].focus();
+    }
+  });
+}
+"#)]
+extern "C" {
+    /// Installs the listener (once, when the app starts).
+    pub fn listen();
+}
