@@ -77,7 +77,28 @@ if (release) {
     };
     const exportsOf = (code) => [...code.matchAll(/^export (?:async )?function (\w+)/gm)].map((m) => m[1]);
     const plain = (code) => !/^(import|export) (?!(async )?function)/m.test(code);
+    // A snippet whose functions the wasm imports as they are comes as a namespace
+    // (`import * as import1 from "./snippets/..."`): the same code, its exports in an object,
+    // defined where the module first imports the snippet (a named import of the same snippet
+    // then reads from that object).
+    const namespaces = new Map();
+    for (const [, ns, snippet] of js.matchAll(/^import \* as (\w+) from ["']\.\/(snippets\/[^"']+\.js)["'];?$/gm)) {
+      const code = fs.readFileSync(at(snippet), 'utf8');
+      if (plain(code)) {
+        namespaces.set(snippet, { ns, code: `const ${ns} = (() => {\n${code.replace(/^export /gm, '')}\nreturn { ${exportsOf(code).join(', ')} };\n})();\n` });
+      }
+    }
+    // The namespace's code, the first time the snippet is imported; nothing after.
+    const namespaceCode = (snippet) => {
+      const entry = namespaces.get(snippet);
+      const code = entry.code;
+      entry.code = '';
+      return code;
+    };
     js = js.replace(/^import \{([^}]*)\} from '\.\/(snippets\/[^']+\.js)';\n/gm, (line, names, snippet) => {
+      if (namespaces.has(snippet)) {
+        return `${namespaceCode(snippet)}const {${names}} = ${namespaces.get(snippet).ns};\n`;
+      }
       const code = fs.readFileSync(at(snippet), 'utf8');
       const exported = exportsOf(code);
       const wanted = names.split(',').map((n) => n.trim());
@@ -88,14 +109,11 @@ if (release) {
       drop(snippet);
       return `${code.replace(/^export /gm, '')}\n`;
     });
-    // A snippet whose functions the wasm imports as they are comes as a namespace
-    // (`import * as import1 from "./snippets/..."`): the same code, its exports in an object.
     js = js.replace(/^import \* as (\w+) from ["']\.\/(snippets\/[^"']+\.js)["'];?\n/gm, (line, ns, snippet) => {
-      const code = fs.readFileSync(at(snippet), 'utf8');
-      if (!plain(code)) return line;
-      drop(snippet);
-      return `const ${ns} = (() => {\n${code.replace(/^export /gm, '')}\nreturn { ${exportsOf(code).join(', ')} };\n})();\n`;
+      if (!namespaces.has(snippet)) return line;
+      return namespaceCode(snippet);
     });
+    for (const snippet of namespaces.keys()) drop(snippet);
     // The page starts the wasm with the module's default export; `initSync` (for pages that
     // compile the wasm themselves) goes, and terser drops what only it used.
     if (path.dirname(file) === staging) {

@@ -264,7 +264,7 @@ test('10,000 connected networks: edit timing (recorded, not asserted)', async ()
   const dir = tempDir();
   fs.writeFileSync(path.join(dir, 'big.json'), JSON.stringify(plan));
   await page.setInputFiles('#upload-plan', path.join(dir, 'big.json'));
-  await page.waitForFunction(() => document.querySelector('legend')?.parentElement && document.body.textContent.includes('Connected networks (10000)'));
+  await page.waitForFunction(() => document.querySelector('legend')?.parentElement && document.body.textContent.includes('Connected networks (10,000)'));
   // The worst case: the export panel in view, so every edit is rendered by the export worker too.
   await page.locator('#export-h').scrollIntoViewIfNeeded();
   await page.waitForFunction(() => document.querySelector('#export-text').textContent.includes('--network-plugin none'));
@@ -471,7 +471,7 @@ test('keyboard: skip link, tabs pattern, map ranges as buttons, focus after a fi
   assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-calico');
   // Map ranges are buttons named with their lane, range and size; Enter zooms in.
   const pods = page.locator('svg.map-svg g.range[role=button][aria-label^="Pods: pods 10.10.0.0/16"]');
-  assert.match(await pods.getAttribute('aria-label'), /^Pods: pods 10\.10\.0\.0\/16, 65536 addresses/);
+  assert.match(await pods.getAttribute('aria-label'), /^Pods: pods 10\.10\.0\.0\/16, 65,536 addresses/);
   await pods.focus();
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => document.querySelector('.map-bar').textContent.includes('Showing 10.10.0.0/16'));
@@ -505,5 +505,65 @@ test('375 px: no sideways scroll, findings and map above the editor, the header 
   });
   assert.equal(hidden, false);
   await page.screenshot({ path: path.join(artifacts, 'planner-375.png'), fullPage: true });
+  await context.close();
+});
+
+// Issue 12, 4 and 5: actionable findings, plain-word input errors, grouped digits.
+test('findings name fields by their labels, go to them, explain the rule; Fix all; input errors in plain words', async () => {
+  const { page, context, errors } = await newPage();
+  await setField(page, 'podCidr', '10.0.0.0/16');
+  const message = await page.textContent('.finding-list .message');
+  assert.match(message, /Pod CIDR 10\.0\.0\.0\/16 overlaps Service CIDR 10\.0\.0\.0\/16/);
+  assert.doesNotMatch(message, /podCidr|serviceCidr/);
+  // Both fields of the overlap are marked.
+  assert.equal(await page.getAttribute('#serviceCidr', 'aria-invalid'), 'true');
+  assert.match(await page.textContent('#serviceCidr-findings'), /pod-cidr-overlap/);
+  // The finding's field button goes to the field.
+  assert.equal(await page.textContent('.finding-list button.goto'), 'Pod CIDR');
+  await page.click('.finding-list button.goto');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'podCidr');
+  // The rule's explanation, from the export worker, on demand.
+  await page.click('.finding-list details.why summary');
+  await page.waitForFunction(() => document.querySelector('.finding-list details.why p').textContent.length > 40);
+  // A missing pod CIDR has a Fix (the core's suggestion).
+  await setField(page, 'podCidr', '');
+  await page.waitForSelector('button.fix[data-field=podCidr]');
+  await page.click('button.fix[data-field=podCidr]');
+  await page.waitForFunction(() => document.querySelector('#podCidr').value !== '');
+  // Fix all: six errors, in dependency order, one click, one undo step.
+  await setField(page, 'podCidr', '10.0.0.0/16');
+  await setField(page, 'serviceCidr', '10.224.0.0/16');
+  await setField(page, 'dnsServiceIP', '10.96.0.10');
+  await setField(page, 'cluster-name', 'bad name!');
+  await setField(page, 'nodePools-0--maxPods', '5');
+  await setField(page, 'vnet-subnets-0--cidr', '10.224.0.1/16');
+  const before = await page.textContent('#summary');
+  assert.ok(Number(/(\d+) error/.exec(before)?.[1]) >= 5, before);
+  await page.click('#fix-all');
+  await page.waitForFunction(() => document.querySelector('#notice')?.textContent.startsWith('Fix all applied'));
+  assert.equal(await page.locator('button.fix').count(), 0, 'nothing mechanical is left');
+  assert.match(await page.textContent('#summary'), /No problems/);
+  await page.click('#undo');
+  await page.waitForFunction((b) => document.querySelector('#summary').textContent === b, before);
+  // Input errors: `/24` is 24; `three` in Nodes is explained next to the field, no banner.
+  await setField(page, 'cni-perNodePrefix', '/24');
+  await page.waitForFunction(() => document.querySelector('#cni-perNodePrefix').value === '24');
+  await setField(page, 'nodePools-0--count', 'three');
+  await page.waitForSelector('#nodePools-0--count-findings');
+  assert.match(await page.textContent('#nodePools-0--count-findings'), /Node pool 1 nodes takes a whole number.*`three` is not one/);
+  assert.equal(await page.getAttribute('#nodePools-0--count', 'aria-describedby'), 'nodePools-0--count-findings');
+  assert.equal(await page.locator('#notice').count(), 0);
+  // A location that is no Azure region is flagged; the field offers the regions.
+  await setField(page, 'cluster-location', 'mars');
+  await page.waitForSelector('#cluster-location-findings');
+  assert.match(await page.textContent('#cluster-location-findings'), /`mars` is not an Azure region/);
+  assert.equal(await page.getAttribute('#cluster-location', 'list'), 'azure-regions');
+  assert.ok(await page.locator('datalist#azure-regions option[value=westeurope]').count() === 1);
+  // Grouped digits; the service CIDR bar counts the DNS IP (and internal load balancers).
+  const ilbs = Number(await page.inputValue('#internalLoadBalancers'));
+  const nums = await page.locator('.bar-num').allTextContents();
+  assert.ok(nums.some((t) => t === `${1 + ilbs} / 65,533`), nums.join(' | '));
+  assert.deepEqual(errors, []);
+  await assertAxeClean(page, 'findings with fixes, input errors');
   await context.close();
 });

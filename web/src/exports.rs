@@ -167,17 +167,20 @@ impl Drop for Renderer {
 pub async fn read_plan(text: &str) -> Result<Plan, String> {
     match Plan::from_json(text) {
         Ok(plan) => Ok(plan),
-        Err(here) => Err(explain(text).await.unwrap_or_else(|| here.to_string())),
+        Err(here) => Err(ask(PLAN_ERROR, text)
+            .await
+            .unwrap_or_else(|| here.to_string())),
     }
 }
 
-/// Why `text` is not a plan, as the worker words it, from a worker started for the question.
-async fn explain(text: &str) -> Option<String> {
+/// The worker's answer to a question (`kind`: why a text is not a plan), from a worker started
+/// for the question.
+async fn ask(kind: &str, text: &str) -> Option<String> {
     let worker = Worker::new(&worker_url()?).ok()?;
     let mut answer = None;
     let promise = js_sys::Promise::new(&mut |resolve, _| answer = Some(resolve));
     let answer = answer?;
-    let request = js_sys::Array::of3(&0.into(), &PLAN_ERROR.into(), &text.into());
+    let request = js_sys::Array::of3(&0.into(), &kind.into(), &text.into());
     let on_message = {
         let (worker, answer) = (worker.clone(), answer.clone());
         Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {

@@ -11,16 +11,52 @@
 //!   themselves keep one tab stop, `tabindex` 0 on the selected one only).
 //! - After a finding's Fix, focus goes to the finding now in its place, else (none left) to the
 //!   fixed field (the button's `data-field`), never to `<body>`.
+//! - A finding's field button (`data-goto`: the input's id) scrolls to the field and focuses it
+//!   (or the field's findings, for a field without an input).
+//! - A finding's "Why" (`details.why`, `data-rule`), first opened, asks the export worker (its
+//!   `explain` request) for the rule's explanation: the texts stay out of the page's wasm.
+//! - The Azure regions ([`is_region`]), offered to the Location field as a `<datalist>`
+//!   (`azure-regions`) that the listener adds to the page.
 //! - A share link pasted over the page's own address (only the fragment changes, so the page
 //!   does not load again) reloads the page, which offers it like any link.
 
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(inline_js = r#"
+// Azure's regions (programmatic names, `az account list-locations`), public and sovereign clouds.
+const REGIONS = ('eastus eastus2 southcentralus westus2 westus3 australiaeast southeastasia northeurope swedencentral ' +
+  'uksouth westeurope centralus southafricanorth centralindia eastasia japaneast koreacentral canadacentral ' +
+  'francecentral germanywestcentral italynorth norwayeast polandcentral spaincentral switzerlandnorth mexicocentral ' +
+  'uaenorth brazilsouth israelcentral qatarcentral northcentralus westus japanwest jioindiawest westcentralus ' +
+  'southafricawest australiacentral australiacentral2 australiasoutheast koreasouth southindia westindia canadaeast ' +
+  'francesouth germanynorth norwaywest switzerlandwest ukwest uaecentral brazilsoutheast newzealandnorth ' +
+  'indonesiacentral malaysiawest chilecentral austriaeast belgiumcentral denmarkeast swedensouth jioindiacentral ' +
+  'chinaeast chinaeast2 chinaeast3 chinanorth chinanorth2 chinanorth3 usgovvirginia usgovarizona usgovtexas ' +
+  'usdodcentral usdodeast').split(' ');
+export function isRegion(name) {
+  return REGIONS.includes(name);
+}
 export function listen() {
+  const list = document.createElement('datalist');
+  list.id = 'azure-regions';
+  for (const r of REGIONS) list.appendChild(new Option(r, r));
+  document.body.appendChild(list);
+  addEventListener('toggle', (e) => {
+    const d = e.target, p = d.lastElementChild;
+    if (!d.matches?.('details.why') || !d.open || p.textContent) return;
+    const w = new Worker(document.querySelector('meta[name=byocni-exports-worker]').content);
+    w.onmessage = (m) => m.data == 'ready' ? w.postMessage([0, 'explain', d.dataset.rule]) : (p.textContent = m.data[1], w.terminate());
+    w.onerror = () => p.textContent = 'The explanation did not load: reload the page to try again.';
+  }, true);
   addEventListener('hashchange', () => /=/.test(location.hash) && location.reload());
   // Capturing: the list is read before the fix re-renders it.
   addEventListener('click', (e) => {
+    const to = e.target.closest?.('[data-goto]')?.dataset.goto;
+    const field = to && (document.getElementById(to) ?? document.getElementById(to + '-findings'));
+    if (field) {
+      field.scrollIntoView({ block: 'center' });
+      field.focus();
+    }
     const fix = e.target.closest?.('button.fix');
     if (!fix) return;
     const li = fix.closest('li'), i = [...li.parentNode.children].indexOf(li);
@@ -54,4 +90,8 @@ export function listen() {
 extern "C" {
     /// Installs the listener (once, when the app starts).
     pub fn listen();
+
+    /// Whether `name` is an Azure region's programmatic name.
+    #[wasm_bindgen(js_name = isRegion)]
+    pub fn is_region(name: &str) -> bool;
 }

@@ -4,7 +4,9 @@
 
 use std::rc::Rc;
 
-use byocni_core::{apply_edit, check_with, suggest, ConnectedIndex, Edit, Format, Plan, Report};
+use byocni_core::{
+    apply_edit, check, check_with, suggest, Cidr, ConnectedIndex, Edit, Format, Plan, Report, Rule,
+};
 use yew::Reducible;
 
 /// Everything the page shows.
@@ -22,10 +24,17 @@ pub struct State {
     pub json: Option<String>,
     /// Why the advanced editor's text is not a plan, if it is not.
     pub json_error: Option<String>,
+    /// A field's text that is no value for it (`three` in Nodes), and why in plain words: shown
+    /// next to the field until the plan changes.
+    pub input_error: Option<(String, String)>,
     /// A message for the user (upload refused, suggestion made...), and whether it is an error.
     pub notice: Option<(String, bool)>,
     /// The export tab shown.
     pub tab: Format,
+    /// The range the map is zoomed into (none: the whole plan).
+    pub zoom: Option<Cidr>,
+    /// The JSON editor is open (its text is built only then).
+    pub json_open: bool,
     /// The plans before this one, newest last ([`Action::Undo`]); at most [`HISTORY`].
     pub undo: Vec<Rc<Plan>>,
     /// The plans undone, newest last ([`Action::Redo`]); any new edit clears them.
@@ -55,6 +64,10 @@ pub enum Action {
     Suggest,
     /// Show an export format.
     Tab(Format),
+    /// Zoom the map into a range, or out to the whole plan.
+    Zoom(Option<Cidr>),
+    /// The JSON editor opened or closed.
+    JsonOpen(bool),
     /// Show a message (true: an error).
     Notice(String, bool),
     /// Dismiss the message.
@@ -73,6 +86,64 @@ pub enum Action {
     Decline,
     /// Swap the plan on screen with [`State::previous`].
     Restore,
+    /// A field's text is no value for it: the field's path and why ([`State::input_error`]).
+    InputError(String, String),
+    /// Apply every mechanical fix, in dependency order, until the plan is clean or no fix is
+    /// left ([`fix_all`]); one undo step.
+    FixAll,
+}
+
+/// The order in which fixes are applied: ranges others are placed in or checked against first
+/// (the service CIDR before the DNS IP in it), then everything else in the report's order.
+const FIX_ORDER: [&str; 5] = [
+    "vnet.addressSpace",
+    "vnet.subnets",
+    "podCidr",
+    "serviceCidr",
+    "dnsServiceIP",
+];
+
+fn fix_rank(field: &str) -> usize {
+    FIX_ORDER
+        .iter()
+        .position(|p| field.starts_with(p))
+        .unwrap_or(FIX_ORDER.len())
+}
+
+/// Applies fixes one at a time, re-checking after each: the first fix in [`FIX_ORDER`], or, when
+/// only a missing pod CIDR is left to fill, the core's suggestion. Stops when no fix is left, a
+/// fix changes nothing or brings back an earlier plan (fixes that undo each other), or after 32
+/// fixes. Returns the plan and how many fixes it took.
+pub fn fix_all(plan: &Plan) -> (Plan, usize) {
+    let mut plan = plan.clone();
+    let mut seen: Vec<Plan> = Vec::new();
+    while seen.len() < 32 {
+        let report = check(&plan);
+        let edit = report
+            .findings
+            .iter()
+            .filter_map(|f| Some((fix_rank(&f.field), f.fix.as_ref()?.edit.as_ref()?)))
+            .min_by_key(|(rank, _)| *rank);
+        let next = match edit {
+            Some((_, e)) => apply_edit(&plan, e).ok(),
+            None if report
+                .findings
+                .iter()
+                .any(|f| f.rule == Rule::PodCidrMissing) =>
+            {
+                suggest(&plan).ok().map(|s| s.plan)
+            }
+            None => None,
+        };
+        match next {
+            Some(p) if p != plan && !seen.contains(&p) => {
+                seen.push(std::mem::replace(&mut plan, p));
+            }
+            _ => break,
+        }
+    }
+    let n = seen.len();
+    (plan, n)
 }
 
 impl State {
@@ -84,8 +155,11 @@ impl State {
             connected,
             json: None,
             json_error: None,
+            input_error: None,
             notice: None,
             tab: Format::Bash,
+            zoom: None,
+            json_open: false,
             plan: Rc::new(plan),
             undo: Vec::new(),
             redo: Vec::new(),
@@ -107,8 +181,11 @@ impl State {
             connected,
             json: None,
             json_error: None,
+            input_error: None,
             notice,
             tab: self.tab,
+            zoom: self.zoom,
+            json_open: self.json_open,
             plan,
             undo: self.undo.clone(),
             redo: self.redo.clone(),
@@ -137,15 +214,18 @@ impl State {
         next
     }
 
-    /// The findings about one field (and the fields below it).
+    /// The findings about one field (and the fields below it), as the finding's field or as the
+    /// other side of it (both fields of an overlap).
     pub fn findings_for(&self, field: &str) -> Vec<&byocni_core::Finding> {
         self.report
             .findings
             .iter()
             .filter(|f| {
-                f.field
-                    .strip_prefix(field)
-                    .is_some_and(|rest| matches!(rest.as_bytes().first(), None | Some(b'.' | b'[')))
+                std::iter::once(&f.field).chain(&f.related).any(|at| {
+                    at.strip_prefix(field).is_some_and(|rest| {
+                        matches!(rest.as_bytes().first(), None | Some(b'.' | b'['))
+                    })
+                })
             })
             .collect()
     }
@@ -162,8 +242,11 @@ impl PartialEq for State {
             && Rc::ptr_eq(&self.report, &other.report)
             && self.json == other.json
             && self.json_error == other.json_error
+            && self.input_error == other.input_error
             && self.notice == other.notice
             && self.tab == other.tab
+            && self.zoom == other.zoom
+            && self.json_open == other.json_open
             && self.undo.len() == other.undo.len()
             && self.redo.len() == other.redo.len()
             && same(
@@ -195,7 +278,10 @@ impl Reducible for State {
             Action::Edit(edit) => match apply_edit(&self.plan, &edit) {
                 Ok(plan) => self.commit(plan, None),
                 Err(e) => State {
-                    notice: Some((format!("{}: {e}", edit.path), true)),
+                    input_error: Some((
+                        edit.path.clone(),
+                        format!("{}: {e}", crate::labels::label_of(&edit.path)),
+                    )),
                     ..(*self).clone()
                 },
             },
@@ -226,6 +312,14 @@ impl Reducible for State {
             },
             Action::Tab(tab) => State {
                 tab,
+                ..(*self).clone()
+            },
+            Action::Zoom(zoom) => State {
+                zoom,
+                ..(*self).clone()
+            },
+            Action::JsonOpen(json_open) => State {
+                json_open,
                 ..(*self).clone()
             },
             Action::Notice(m, err) => State {
@@ -287,6 +381,22 @@ impl Reducible for State {
                 let mut next = self.commit((*plan).clone(), Some((msg, false)));
                 next.previous = Some(self.plan.clone());
                 next.offer = None;
+                next
+            }
+            Action::InputError(path, why) => State {
+                input_error: Some((path, why)),
+                ..(*self).clone()
+            },
+            Action::FixAll => {
+                let (plan, n) = fix_all(&self.plan);
+                let mut next = self.commit(plan, None);
+                let (errors, warnings) = next.report.counts();
+                let left = if errors + warnings == 0 {
+                    "no problems left.".to_owned()
+                } else {
+                    format!("{errors} errors and {warnings} warnings need a decision of yours.")
+                };
+                next.notice = Some((format!("Fix all applied {n} fixes; {left}"), false));
                 next
             }
             Action::Decline => State {
@@ -465,9 +575,50 @@ mod tests {
     }
 
     #[test]
-    fn a_refused_edit_is_a_notice() {
+    fn a_refused_edit_is_an_error_next_to_its_field() {
         let s = Rc::new(State::default()).reduce(edit("nodePools[0].count", "three"));
-        assert!(s.notice.as_ref().unwrap().1);
+        let (path, why) = s.input_error.clone().unwrap();
+        assert_eq!(path, "nodePools[0].count");
+        assert!(why.starts_with("Node pool 1 nodes: "), "{why}");
+        assert!(s.notice.is_none());
         assert_eq!(*s.plan, Plan::example());
+        // The next change of the plan clears it.
+        let s = s.reduce(edit("cluster.name", "c2"));
+        assert!(s.input_error.is_none());
+    }
+
+    #[test]
+    fn both_fields_of_an_overlap_have_the_finding() {
+        let s = Rc::new(State::default()).reduce(edit("podCidr", "10.0.0.0/16"));
+        assert_eq!(
+            s.findings_for("serviceCidr")[0].rule.id(),
+            "pod-cidr-overlap"
+        );
+        assert_eq!(s.findings_for("podCidr")[0].rule.id(), "pod-cidr-overlap");
+    }
+
+    #[test]
+    fn fix_all_fixes_in_dependency_order_until_clean_as_one_undo_step() {
+        let mut p = Plan::example();
+        p.pod_cidr = None;
+        p.service_cidr = Some("10.224.0.0/16".into());
+        p.dns_service_ip = Some("10.96.0.10".into());
+        p.cluster.name = "bad name!".into();
+        let s = Rc::new(State::new(p));
+        assert!(s.report.counts().0 >= 4, "{:?}", s.report.findings);
+        let s = s.reduce(Action::FixAll);
+        assert_eq!(s.report.counts().0, 0, "{:?}", s.report.findings);
+        assert!(s.plan.pod_cidr.is_some(), "the missing pod CIDR filled");
+        assert!(s.notice.as_ref().unwrap().0.contains("no problems left"));
+        assert_eq!(s.undo.len(), 1);
+        // A clean plan: nothing to do, no step.
+        let t = s.clone().reduce(Action::FixAll);
+        assert_eq!(t.undo.len(), 1);
+        assert!(t
+            .notice
+            .as_ref()
+            .unwrap()
+            .0
+            .starts_with("Fix all applied 0 fixes"));
     }
 }

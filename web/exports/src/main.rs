@@ -2,20 +2,28 @@
 //! `index.html`): the planner posts `[id, format, plan JSON]`, the worker answers `[id, text]`
 //! with the core's rendering, and `"ready"` once, when it listens. Asked for the format
 //! `plan-error`, it answers why the text is not a plan, naming the field (this build of the core
-//! has `path-errors`; the planner's page does not), or nothing when it is one.
+//! has `path-errors`; the planner's page does not), or nothing when it is one; asked for
+//! `explain` with a rule's id, the rule's explanation (whose texts stay out of the page's wasm).
 //!
 //! The renderers (seven formats) are a tenth of the planner's wasm and nothing needs them to plan;
 //! in a worker they load only when the export panel first comes into view, and rendering never
 //! holds up an edit's frame (see `web/src/exports.rs`, the planner's side).
 
+use byocni_core::check::explain::explain;
 use byocni_core::render::{render_checked, Format, RenderOptions};
-use byocni_core::{check, Plan};
+use byocni_core::{check, Plan, Rule};
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 /// The text the export panel shows for a plan (as compact JSON) in a format (its `--format`
 /// spelling): the rendering, forced when the plan has errors (they are listed at its top).
 fn render(format: &str, plan: &str) -> String {
+    if format == EXPLAIN {
+        return Rule::from_id(plan).map_or_else(
+            || format!("byocni has no rule `{plan}`"),
+            |r| explain(r).to_owned(),
+        );
+    }
     if format == PLAN_ERROR {
         return Plan::from_json(plan)
             .err()
@@ -41,6 +49,9 @@ static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocato
 
 /// The request for why a text is not a plan.
 const PLAN_ERROR: &str = "plan-error";
+/// The request for a rule's explanation (the text of `byocni explain RULE`), the rule's id in
+/// the place of the plan.
+const EXPLAIN: &str = "explain";
 
 fn main() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();

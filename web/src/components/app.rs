@@ -1,6 +1,6 @@
 //! The page: header actions (undo, redo, suggest, share, download and upload the plan, the
-//! example, restore), the notice area, and the panels. Owns the state reducer, provides it as
-//! context, autosaves the plan to localStorage ([`crate::autosave`]) and loads the saved plan on
+//! example, restore), the notice area, and the panels. Owns the state reducer, hands it to the
+//! panels (functions of the state, and the export panel's component, as a property; no context), autosaves the plan to localStorage ([`crate::autosave`]) and loads the saved plan on
 //! start, then a shared link (`#v1=...`) once: the fragment leaves the address bar as it is
 //! read, and a link that would replace other work asks first ([`Action::Offer`]).
 
@@ -14,8 +14,8 @@ use super::capacity::capacity;
 use super::editor::editor;
 use super::export::{download, Export};
 use super::findings::findings;
-use super::json::JsonEditor;
-use super::map::AddressMap;
+use super::json::json_editor;
+use super::map::address_map;
 use super::{plan_file_text, write_clipboard, SamePlan};
 use crate::autosave::{self, Autosave};
 use crate::exports::read_plan;
@@ -196,7 +196,7 @@ pub fn app() -> Html {
     };
 
     html! {
-        <ContextProvider<UseReducerHandle<State>> context={state.clone()}>
+        <>
             <a class="skip" href="#main">{ "Skip to the plan" }</a>
             <header class="top">
                 <div class="brand"><h1>{ "byocni" }</h1><span>{ "AKS address planner for --network-plugin none" }</span></div>
@@ -232,16 +232,16 @@ pub fn app() -> Html {
             <div class="layout">
                 <div class="col-left">
                     { editor(&state) }
-                    <JsonEditor />
+                    { json_editor(&state) }
                 </div>
                 <div class="col-right">
                     { findings(&state) }
-                    <AddressMap />
+                    { address_map(&state) }
                     { capacity(&state) }
                 </div>
-                <div class="col-full"><Export /></div>
+                <div class="col-full"><Export state={state.clone()} /></div>
             </div>
             </main>
-        </ContextProvider<UseReducerHandle<State>>>
+        </>
     }
 }

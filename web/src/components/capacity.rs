@@ -4,6 +4,7 @@
 use yew::prelude::*;
 
 use super::hundredths;
+use crate::labels::grouped;
 use crate::state::State;
 
 /// One bar: `used` of `total`, a label and a detail line. A function, not a component: the
@@ -18,7 +19,7 @@ fn bar(label: String, used: u64, total: u64, detail: String) -> Html {
     let over = used > total;
     html! {
         <div class="bar">
-            <div class="bar-label"><span>{ &label }</span><span class="bar-num">{ format!("{used} / {total}") }</span></div>
+            <div class="bar-label"><span>{ &label }</span><span class="bar-num">{ format!("{} / {}", grouped(used), grouped(total)) }</span></div>
             <div class={classes!("bar-track", over.then_some("over"))} role="meter" aria-label={label}
                  aria-valuemin="0" aria-valuemax={total.to_string()} aria-valuenow={used.to_string()}>
                 <div class="bar-fill" style={format!("width:{}%", hundredths(bp))}></div>
@@ -31,20 +32,21 @@ fn bar(label: String, used: u64, total: u64, detail: String) -> Html {
 /// The capacity panel. A function, not a component: the app re-renders with the state anyway.
 pub fn capacity(state: &State) -> Html {
     let c = &state.report.capacity;
+    let ilbs = state.plan.effective_internal_load_balancers();
     html! {
         <section class="panel capacity" aria-labelledby="capacity-h">
             <h2 id="capacity-h">{ "Capacity" }</h2>
             if let Some(n) = &c.node_subnet {
                 { bar(format!("Node subnet {}: IPs", n.cidr), n.needed - 5, n.usable,
-                     format!("{} nodes at most + {} surge + {} internal load balancers; Azure keeps 5 of {}", n.max_nodes, n.surge_nodes, n.internal_load_balancers, n.total)) }
+                     format!("{} nodes at most + {} surge + {} internal load balancers; Azure keeps 5 of {}", grouped(n.max_nodes), n.surge_nodes, n.internal_load_balancers, grouped(n.total))) }
             }
             if let Some(p) = &c.pods {
                 { bar(format!("Pod CIDR {}: node blocks (/{})", p.cidr, p.per_node_prefix), p.nodes_planned, p.nodes_supported,
-                     format!("{} pod IPs per node block; {} of {} pod IPs at max pods", p.pods_per_node_supported, p.pods_planned, p.pods_supported)) }
+                     format!("{} pod IPs per node block; {} of {} pod IPs at max pods", grouped(p.pods_per_node_supported), grouped(p.pods_planned), grouped(p.pods_supported))) }
             }
             if let Some(s) = &c.services {
-                { bar(format!("Service CIDR {}: ClusterIPs", s.cidr), 0, s.usable,
-                     format!("{} addresses; network, `kubernetes` (.1) and broadcast are not assignable", s.total)) }
+                { bar(format!("Service CIDR {}: ClusterIPs", s.cidr), 1 + u64::from(ilbs), s.usable,
+                     format!("the DNS service IP and {ilbs} internal load balancers' services; {} addresses, of which the network, `kubernetes` (.1) and broadcast are not assignable", grouped(s.total))) }
             }
         </section>
     }

@@ -7,8 +7,9 @@ use serde_json::{json, Value};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use super::findings::{field_findings, findings_id};
+use super::findings::{field_findings, findings_id, unknown_region};
 use super::StateHandle;
+use crate::labels::{grouped, label_of};
 use crate::state::Action;
 
 /// How an input's text becomes a JSON value.
@@ -30,15 +31,24 @@ pub fn id_of(path: &str) -> String {
         .collect()
 }
 
-fn to_value(kind: Kind, text: &str) -> Value {
+/// The value of a field's text, or why it is none, in plain words. A number may be typed as a
+/// prefix length (`/24` is 24) and with grouped digits (`1,000`).
+fn to_value(kind: Kind, label: &str, text: &str) -> Result<Value, String> {
     let t = text.trim();
-    match kind {
+    Ok(match kind {
         Kind::Text | Kind::Number if t.is_empty() => Value::Null,
         Kind::Required | Kind::Text => Value::String(text.to_owned()),
-        Kind::Number => t
-            .parse::<u64>()
-            .map_or_else(|_| Value::String(t.to_owned()), Value::from),
-    }
+        Kind::Number => Value::from(
+            t.trim_start_matches('/')
+                .replace([',', '_', ' '], "")
+                .parse::<u64>()
+                .map_err(|_| {
+                    format!(
+                        "{label} takes a whole number, in digits (such as 3): `{t}` is not one."
+                    )
+                })?,
+        ),
+    })
 }
 
 fn set(state: &StateHandle, path: &str, value: Value) {
@@ -65,16 +75,25 @@ fn field(state: &StateHandle, p: FieldProps) -> Html {
         let (state, path, kind) = (state.clone(), p.path.clone(), p.kind);
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
-            set(&state, &path, to_value(kind, &input.value()));
+            match to_value(kind, &label_of(&path), &input.value()) {
+                Ok(v) => set(&state, &path, v),
+                Err(why) => state.dispatch(Action::InputError(path.to_string(), why)),
+            }
         })
     };
-    let invalid = !state.findings_for(&p.path).is_empty();
+    let invalid = !state.findings_for(&p.path).is_empty()
+        || state
+            .input_error
+            .as_ref()
+            .is_some_and(|(at, _)| *at == *p.path);
+    let described = invalid || unknown_region(state, &p.path).is_some();
     html! {
         <div class="field">
             <label for={id.clone()}>{ &p.label }</label>
             <input id={id} name={p.path.clone()} value={p.value.clone()} {onchange} placeholder={p.placeholder.clone()}
                    inputmode={if p.kind == Kind::Number { "numeric" } else { "text" }} aria-invalid={invalid.to_string()} spellcheck="false"
-                   aria-describedby={invalid.then(|| findings_id(&p.path))} />
+                   aria-describedby={described.then(|| findings_id(&p.path))}
+                   list={(*p.path == *"cluster.location").then_some("azure-regions")} />
             { field_findings(state, &p.path) }
         </div>
     }
@@ -242,12 +261,12 @@ pub fn editor(state: &StateHandle) -> Html {
                             <option value="user" selected={!system}>{ "user" }</option>
                         </select>
                     </div>
-                    { input_field(state, "Nodes", format!("nodePools[{i}].count"), p.count.to_string(), Kind::Number, "") }
-                    { input_field(state, "Max nodes (autoscaler)", format!("nodePools[{i}].maxCount"), num(p.max_count), Kind::Number, "") }
+                    { input_field(state, "Nodes (count)", format!("nodePools[{i}].count"), p.count.to_string(), Kind::Number, "") }
+                    { input_field(state, "Max nodes (autoscaler, nodes)", format!("nodePools[{i}].maxCount"), num(p.max_count), Kind::Number, "") }
                 </div>
                 <div class="row">
-                    { input_field(state, "Max surge", format!("nodePools[{i}].maxSurge"), opt(&p.max_surge), Kind::Text, "10%") }
-                    { input_field(state, "Max pods", format!("nodePools[{i}].maxPods"), num(p.max_pods), Kind::Number, "250") }
+                    { input_field(state, "Max surge (nodes or %)", format!("nodePools[{i}].maxSurge"), opt(&p.max_surge), Kind::Text, "10%") }
+                    { input_field(state, "Max pods (per node)", format!("nodePools[{i}].maxPods"), num(p.max_pods), Kind::Number, "250") }
                     { input_field(state, "VM size", format!("nodePools[{i}].vmSize"), opt(&p.vm_size), Kind::Text, "Standard_D4s_v5") }
                 </div>
                 <button class="remove" onclick={remove} aria-label={format!("Remove pool {}", p.name)}>{ "Remove pool" }</button>
@@ -329,15 +348,15 @@ pub fn editor(state: &StateHandle) -> Html {
                         </select>
                         { field_findings(state, "cni.plugin") }
                     </div>
-                    { input_field(state, "Per-node block prefix", "cni.perNodePrefix", plan.cni.per_node_prefix.map(|p| p.to_string()).unwrap_or_default(), Kind::Number, plan.cni.plugin.default_per_node_prefix().to_string()) }
-                    { input_field(state, "Internal load balancers", "internalLoadBalancers", num(plan.internal_load_balancers), Kind::Number, "0") }
+                    { input_field(state, "Per-node block prefix (/bits)", "cni.perNodePrefix", plan.cni.per_node_prefix.map(|p| p.to_string()).unwrap_or_default(), Kind::Number, plan.cni.plugin.default_per_node_prefix().to_string()) }
+                    { input_field(state, "Internal load balancers (count)", "internalLoadBalancers", num(plan.internal_load_balancers), Kind::Number, "0") }
                 </div>
             </fieldset>
             { field_findings(state, "nodePools") }
             { for pools_html }
             <button onclick={add_pool}>{ "Add node pool" }</button>
             <fieldset>
-                <legend>{ format!("Connected networks ({n_connected})") }</legend>
+                <legend>{ format!("Connected networks ({})", grouped(n_connected as u64)) }</legend>
                 { field_findings(state, "connectedNetworks") }
                 <ul class="connected">
                     { for plan.connected_networks.iter().enumerate().take(20).map(|(i, n)| {
@@ -358,7 +377,7 @@ pub fn editor(state: &StateHandle) -> Html {
                         }
                     }) }
                 </ul>
-                if n_connected > 20 { <p>{ format!("... and {} more (all are checked).", n_connected - 20) }</p> }
+                if n_connected > 20 { <p>{ format!("... and {} more (all are checked).", grouped(n_connected as u64 - 20)) }</p> }
                 <div class="field">
                     <label for="paste-networks">{ "Add networks: paste CIDRs, one a line (optionally with a name)" }</label>
                     <textarea id="paste-networks" rows="3" placeholder={"192.168.0.0/16 on-prem\n10.50.0.0/16 hub"}></textarea>

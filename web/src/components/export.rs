@@ -9,7 +9,7 @@ use byocni_core::Format;
 use gloo::timers::callback::Timeout;
 use yew::prelude::*;
 
-use super::{use_state_handle, write_clipboard, SamePlan, StateHandle};
+use super::{write_clipboard, SamePlan, StateHandle};
 use crate::exports::{when_near_view, Rendered, Renderer};
 use crate::state::Action;
 
@@ -106,10 +106,17 @@ fn act(then: Then, state: &StateHandle, r: &Rendered, pre: &NodeRef) {
     }
 }
 
+/// The export panel's property: the state.
+#[derive(Properties, PartialEq)]
+pub struct ExportProps {
+    /// The app's state.
+    pub state: StateHandle,
+}
+
 /// The export panel.
 #[function_component(Export)]
-pub fn export() -> Html {
-    let state = use_state_handle();
+pub fn export(props: &ExportProps) -> Html {
+    let state = props.state.clone();
     let forced = state.report.has_errors();
     let section = use_node_ref();
     let pre = use_node_ref();

@@ -8,7 +8,8 @@ use byocni_core::check::{AKS_RESERVED, VNET_FORBIDDEN};
 use byocni_core::Cidr;
 use yew::prelude::*;
 
-use super::{hundredths, use_state_handle};
+use super::{hundredths, StateHandle};
+use crate::state::Action;
 
 /// One drawn range.
 #[derive(Clone, PartialEq)]
@@ -108,14 +109,13 @@ fn frame(items: &[Item]) -> Cidr {
     Cidr::from_u32(lo, common).expect("prefix <= 32")
 }
 
-/// The map panel.
-#[function_component(AddressMap)]
-pub fn address_map() -> Html {
-    let state = use_state_handle();
-    let zoom = use_state(|| None::<Cidr>);
+/// The map panel. A function, not a component: the app re-renders with the state anyway, and
+/// the zoom is in the state ([`Action::Zoom`]).
+pub fn address_map(state: &StateHandle) -> Html {
+    let zoom = state.zoom;
     let plan = &state.plan;
     let all = items(plan);
-    let view = (*zoom).unwrap_or_else(|| frame(&all));
+    let view = zoom.unwrap_or_else(|| frame(&all));
     // The fields that overlap something, sorted for binary search.
     let mut overlapping: Vec<&str> = state
         .report
@@ -155,16 +155,16 @@ pub fn address_map() -> Html {
         Vec::new()
     };
     let height = lane_h * LANES.len() as u64 + 30;
-    let zoom_out = {
-        let zoom = zoom.clone();
-        Callback::from(move |_| zoom.set(None))
+    let on_zoom = |to: Option<Cidr>| {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| state.dispatch(Action::Zoom(to)))
     };
     html! {
         <section class="panel map" aria-labelledby="map-h">
             <h2 id="map-h">{ "Address map" }</h2>
             <div class="map-bar">
-                <span>{ format!("Showing {view} ({} addresses) from {} to {}", view.size(), view.network(), view.broadcast()) }</span>
-                if zoom.is_some() { <button onclick={zoom_out}>{ "Zoom out" }</button> }
+                <span>{ format!("Showing {view} ({} addresses) from {} to {}", crate::labels::grouped(view.size()), view.network(), view.broadcast()) }</span>
+                if zoom.is_some() { <button onclick={on_zoom(None)}>{ "Zoom out" }</button> }
             </div>
             <svg viewBox={format!("0 0 {w} {height}")} role="group" aria-label={format!("Address map of {view}")} class="map-svg">
                 <defs>
@@ -184,9 +184,9 @@ pub fn address_map() -> Html {
                     let y = 6 + it.lane as u64 * lane_h;
                     let bad = overlaps(&it.field);
                     // A button: Enter and Space press it too (crate::keys).
-                    let onclick = { let (zoom, c) = (zoom.clone(), it.cidr); Callback::from(move |_| zoom.set(Some(c))) };
+                    let onclick = on_zoom(Some(it.cidr));
                     let width = (x2 - x1).max(150);
-                    let name = format!("{}: {}, {} addresses{}. Zoom in", LANES[it.lane], it.label, it.cidr.size(), if bad { ", overlaps" } else { "" });
+                    let name = format!("{}: {}, {} addresses{}. Zoom in", LANES[it.lane], it.label, crate::labels::grouped(it.cidr.size()), if bad { ", overlaps" } else { "" });
                     html! {
                         <g class={classes!("range", format!("lane{}", it.lane), bad.then_some("overlap"))} tabindex="0" role="button" aria-label={name} {onclick}>
                             <rect x={hundredths(x1)} y={y.to_string()} width={hundredths(width)} height="24" rx="3" />
