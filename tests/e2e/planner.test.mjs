@@ -237,6 +237,8 @@ test('download the plan, upload it back, refuse a bad file', async () => {
 test('share link, reload, broken fragment', async () => {
   const { page, context } = await newPage();
   await setField(page, 'podCidr', '10.30.0.0/16');
+  // (An earlier test's link may still be on the clipboard.)
+  await page.evaluate(() => navigator.clipboard.writeText(''));
   await page.click('#share');
   const url = await clipboardMatching(page, /#v1=/);
   // A new page elsewhere (fresh storage) opens the same plan.
@@ -341,6 +343,8 @@ test('first-load transfer (gzip) is recorded; the export worker loads when its p
 test('a share link is applied once, asks before replacing other work, and the replaced plan comes back', async () => {
   const { page, context, errors } = await newPage();
   await setField(page, 'cluster-name', 'bob-cluster');
+  // (An earlier test's link may still be on the clipboard.)
+  await page.evaluate(() => navigator.clipboard.writeText(''));
   await page.click('#share');
   const url = await clipboardMatching(page, /#v1=/);
   assert.equal(new URL(page.url()).hash, '', 'sharing leaves the address bar alone');

@@ -1,6 +1,6 @@
 //! The page: header actions (undo, redo, suggest, share, download and upload the plan, the
 //! example, restore), the notice area, and the panels. Owns the state reducer, hands it to the
-//! panels (functions of the state, and the export panel's component, as a property; no context), autosaves the plan to localStorage ([`crate::autosave`]) and loads the saved plan on
+//! panels (functions of the state, and the export panel's hook; no context), autosaves the plan to localStorage ([`crate::autosave`]) and loads the saved plan on
 //! start, then a shared link (`#v1=...`) once: the fragment leaves the address bar as it is
 //! read, and a link that would replace other work asks first ([`Action::Offer`]).
 
@@ -12,7 +12,7 @@ use yew::prelude::*;
 
 use super::capacity::capacity;
 use super::editor::editor;
-use super::export::{download, Export};
+use super::export::{download, use_export};
 use super::findings::findings;
 use super::json::json_editor;
 use super::map::address_map;
@@ -181,6 +181,7 @@ pub fn app() -> Html {
             input.set_value("");
         })
     };
+    let export_panel = use_export(&state);
     let on = |action: Action| {
         let s = state.dispatcher();
         Callback::from(move |_: MouseEvent| s.dispatch(action.clone()))
@@ -239,7 +240,7 @@ pub fn app() -> Html {
                     { address_map(&state) }
                     { capacity(&state) }
                 </div>
-                <div class="col-full"><Export state={state.clone()} /></div>
+                <div class="col-full">{ export_panel }</div>
             </div>
             </main>
         </>

@@ -106,17 +106,12 @@ fn act(then: Then, state: &StateHandle, r: &Rendered, pre: &NodeRef) {
     }
 }
 
-/// The export panel's property: the state.
-#[derive(Properties, PartialEq)]
-pub struct ExportProps {
-    /// The app's state.
-    pub state: StateHandle,
-}
-
-/// The export panel.
-#[function_component(Export)]
-pub fn export(props: &ExportProps) -> Html {
-    let state = props.state.clone();
+/// The export panel, as a hook of the app's component (not a component of its own: each
+/// component type costs the first load its own machinery, and the panel re-renders with the
+/// state anyway).
+#[hook]
+pub fn use_export(state: &StateHandle) -> Html {
+    let state = state.clone();
     let forced = state.report.has_errors();
     let section = use_node_ref();
     let pre = use_node_ref();

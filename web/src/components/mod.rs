@@ -1,5 +1,5 @@
 //! The planner's components, one file each; [`app::App`] owns the [`crate::state::State`] and
-//! hands it to the others (functions of the state, and the export panel as a property), which
+//! hands it to the others (functions of the state, and the export panel's hook), which
 //! dispatch [`crate::state::Action`]s.
 
 pub mod app;
