@@ -105,11 +105,11 @@ test('a fresh visit opens the seed example, clean', async () => {
   assert.match(await page.textContent('#summary'), /No problems/);
   assert.equal(await page.inputValue('#podCidr'), '10.10.0.0/16');
   assert.equal(await page.inputValue('#cluster-name'), 'myAKSCluster');
-  const titles = await page.locator('svg.map-svg g.range').evaluateAll((gs) => gs.map((g) => g.getAttribute('aria-label')));
+  const titles = await page.locator('.map-rows button.range').evaluateAll((gs) => gs.map((g) => g.getAttribute('aria-label')));
   for (const want of ['VNet 10.224.0.0/12', 'nodes 10.224.0.0/16', 'pods 10.10.0.0/16', 'services 10.0.0.0/16']) {
     assert.ok(titles.some((t) => t.includes(`: ${want},`)), `the map draws ${want}: ${titles}`);
   }
-  assert.match(await page.textContent('.map-bar'), /Showing 10\.0\.0\.0\/8/);
+  assert.ok((await page.locator('.map-head .band-name').allTextContents()).includes('10.0.0.0/8'));
   assert.deepEqual(errors, []);
   const nav = await page.evaluate(() => {
     const n = performance.getEntriesByType('navigation')[0];
@@ -126,7 +126,7 @@ test('break the plan, see the error, apply the fix', async () => {
   const { page, context } = await newPage();
   await setField(page, 'podCidr', '10.0.0.0/16');
   await page.waitForSelector('.field-findings');
-  const hatched = await page.locator('svg.map-svg g.range.overlap').evaluateAll((gs) => gs.map((g) => g.getAttribute('aria-label')));
+  const hatched = await page.locator('.map-rows button.range.overlap').evaluateAll((gs) => gs.map((g) => g.getAttribute('aria-label')));
   assert.ok(hatched.some((t) => t.startsWith('Pods: pods 10.0.0.0/16')), `overlap drawn as such: ${hatched}`);
   assert.match(await page.textContent('#summary'), /error/);
   const alerts = await page.locator('.field-findings').allTextContents();
@@ -142,6 +142,7 @@ test('break the plan, see the error, apply the fix', async () => {
 test('copy the bash export', async () => {
   const { page, context } = await newPage();
   await page.click('#tab-bash');
+  await page.evaluate(() => navigator.clipboard.writeText(''));
   await page.click('#copy-export');
   await page.waitForSelector('#notice');
   const text = await page.evaluate(() => navigator.clipboard.readText());
@@ -165,6 +166,7 @@ test('copy the bash export', async () => {
   // rendered it): the copy waits for the new plan's script, never copies the old one.
   await page.click('#tab-bash');
   await page.fill('#podCidr', '10.40.0.0/16');
+  await page.evaluate(() => navigator.clipboard.writeText(''));
   await page.click('#copy-export');
   const copied = await clipboardMatching(page, /--pod-cidr 10\.40\.0\.0\/16/);
   assert.doesNotMatch(copied, /10\.10\.0\.0\/16/);
@@ -180,6 +182,7 @@ test('the copied bash script runs in bash, every az command parsed by the real a
   assert.ok(fs.existsSync(realAz), `the real az CLI is installed at ${realAz} (bash scripts/setup.sh)`);
   const { page, context } = await newPage();
   await page.click('#tab-bash');
+  await page.evaluate(() => navigator.clipboard.writeText(''));
   await page.click('#copy-export');
   const script = await clipboardMatching(page, /--network-plugin none/);
   await context.close();
@@ -474,7 +477,7 @@ test('keyboard: skip link, tabs pattern, map ranges as buttons, focus after a fi
   await page.keyboard.press('ArrowLeft');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-calico');
   // Map ranges are buttons named with their lane, range and size; Enter zooms in.
-  const pods = page.locator('svg.map-svg g.range[role=button][aria-label^="Pods: pods 10.10.0.0/16"]');
+  const pods = page.locator('.map-rows button.range[aria-label^="Pods: pods 10.10.0.0/16"]');
   assert.match(await pods.getAttribute('aria-label'), /^Pods: pods 10\.10\.0\.0\/16, 65,536 addresses/);
   await pods.focus();
   await page.keyboard.press('Enter');
@@ -569,5 +572,90 @@ test('findings name fields by their labels, go to them, explain the rule; Fix al
   assert.ok(nums.some((t) => t === `${1 + ilbs} / 65,533`), nums.join(' | '));
   assert.deepEqual(errors, []);
   await assertAxeClean(page, 'findings with fixes, input errors');
+  await context.close();
+});
+
+// Issue 12, 2: the map shows the plan. Screenshots in tests/e2e/artifacts/map-*.png.
+function bigPlan() {
+  const plan = JSON.parse(fs.readFileSync(path.resolve(here, '../fixtures/seed.json'), 'utf8'));
+  plan.vnet.subnets = Array.from({ length: 10 }, (_, i) => ({ name: `snet-${i}`, cidr: `10.224.${i * 16}.0/20`, role: i ? 'other' : 'nodes' }));
+  const blocks = [(i) => `10.${100 + i}.0.0/16`, (i) => `172.${16 + (i % 16)}.${i * 8}.0/21`, (i) => `192.168.${i * 4}.0/22`];
+  plan.connectedNetworks = Array.from({ length: 50 }, (_, i) => ({ name: `net-${i}`, cidr: blocks[i % 3](Math.floor(i / 3)) }));
+  return plan;
+}
+
+async function mapRanges(page) {
+  return page.locator('.map-rows .map-row:not(.map-head)').evaluateAll((rows) => rows.map((r) => ({
+    label: r.querySelector('.row-label').textContent,
+    widths: [...r.querySelectorAll('button.range')].map((b) => b.getBoundingClientRect().width),
+  })));
+}
+
+test('the map: a band per address block, every range a labelled row of its own, zoom one level at a time', async () => {
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, 'big.json'), JSON.stringify(bigPlan()));
+  for (const width of [375, 768, 1440]) {
+    const context = await browser.newContext({ viewport: { width, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(base);
+    await page.waitForSelector('#summary');
+    const seed = await mapRanges(page);
+    const labels = seed.map((r) => r.label);
+    for (const want of ['VNet 10.224.0.0/12', 'nodes 10.224.0.0/16', 'pods 10.10.0.0/16', 'services 10.0.0.0/16']) {
+      assert.ok(labels.includes(want), `${want} in ${labels}`);
+    }
+    assert.equal(new Set(labels).size, labels.length, `each range once: ${labels}`);
+    for (const r of seed) assert.ok(r.widths.length > 0 && r.widths.every((w) => w >= 3.5), `${r.label} is visible: ${r.widths}`);
+    await page.locator('section.map').screenshot({ path: path.join(artifacts, `map-seed-${width}.png`) });
+    await page.setInputFiles('#upload-plan', path.join(dir, 'big.json'));
+    await page.waitForFunction(() => document.body.textContent.includes('Connected networks (50)'));
+    const bands = await page.locator('.map-head .band-name').allTextContents();
+    assert.deepEqual(bands, ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']);
+    const big = await mapRanges(page);
+    const want = ['VNet 10.224.0.0/12', ...Array.from({ length: 10 }, (_, i) => `snet-${i} 10.224.${i * 16}.0/20`),
+      ...bigPlan().connectedNetworks.map((n) => `${n.name} ${n.cidr}`)];
+    for (const w of want) {
+      const row = big.find((r) => r.label === w);
+      assert.ok(row, `${w} has a labelled row`);
+      assert.ok(row.widths.every((x) => x >= 3.5), `${w} is visible: ${row.widths}`);
+    }
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), `no sideways scroll at ${width} px`);
+    await page.locator('section.map').screenshot({ path: path.join(artifacts, `map-big-${width}.png`) });
+    if (width === 1440) {
+      // Zoom: into the VNet, into a subnet, then out one level (back to the VNet, not the top).
+      await page.click('.map-rows button.range[aria-label^="VNet: VNet 10.224.0.0/12"]');
+      await page.waitForFunction(() => document.querySelector('.map-bar').textContent.includes('Showing 10.224.0.0/12'));
+      await page.click('.map-rows button.range[aria-label^="Subnets: snet-3 10.224.48.0/20"]');
+      await page.waitForFunction(() => document.querySelector('.map-bar').textContent.includes('Showing 10.224.48.0/20'));
+      await page.click('.map-bar button');
+      await page.waitForFunction(() => document.querySelector('.map-bar').textContent.includes('Showing 10.224.0.0/12'));
+      assert.match(await page.textContent('.hint'), /zoom in; Zoom out goes back one level/);
+      await assertAxeClean(page, '10 subnets and 50 networks, zoomed');
+    }
+    await context.close();
+  }
+});
+
+// Issue 12, 5: printing gives a document, not the raw form.
+test('print stylesheet: no controls, fields without boxes', async () => {
+  const { page, context } = await newPage();
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('.actions')).display), 'none');
+  assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('#podCidr')).borderTopStyle), 'none');
+  assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('header.top')).position), 'static');
+  await page.pdf({ path: path.join(artifacts, 'planner-print.pdf') });
+  await context.close();
+});
+
+test('text being typed survives the export worker answering an earlier edit', async () => {
+  const { page, context } = await newPage();
+  await page.locator('#export-h').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelector('#export-text').textContent.includes('--network-plugin none'));
+  await setField(page, 'podCidr', '10.40.0.0/16');
+  await page.fill('#cluster-name', 'typing-still');
+  // The worker renders the edit 100 ms after it and answers; the page must not reset the field.
+  await page.waitForFunction(() => document.querySelector('#export-text').textContent.includes('--pod-cidr 10.40.0.0/16'));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(await page.inputValue('#cluster-name'), 'typing-still');
   await context.close();
 });

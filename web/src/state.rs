@@ -31,8 +31,8 @@ pub struct State {
     pub notice: Option<(String, bool)>,
     /// The export tab shown.
     pub tab: Format,
-    /// The range the map is zoomed into (none: the whole plan).
-    pub zoom: Option<Cidr>,
+    /// The ranges the map was zoomed into, the one shown last (empty: the whole plan).
+    pub zoom: Vec<Cidr>,
     /// The JSON editor is open (its text is built only then).
     pub json_open: bool,
     /// The plans before this one, newest last ([`Action::Undo`]); at most [`HISTORY`].
@@ -64,7 +64,7 @@ pub enum Action {
     Suggest,
     /// Show an export format.
     Tab(Format),
-    /// Zoom the map into a range, or out to the whole plan.
+    /// Zoom the map into a range, or (none) out one level.
     Zoom(Option<Cidr>),
     /// The JSON editor opened or closed.
     JsonOpen(bool),
@@ -158,7 +158,7 @@ impl State {
             input_error: None,
             notice: None,
             tab: Format::Bash,
-            zoom: None,
+            zoom: Vec::new(),
             json_open: false,
             plan: Rc::new(plan),
             undo: Vec::new(),
@@ -184,7 +184,7 @@ impl State {
             input_error: None,
             notice,
             tab: self.tab,
-            zoom: self.zoom,
+            zoom: self.zoom.clone(),
             json_open: self.json_open,
             plan,
             undo: self.undo.clone(),
@@ -314,10 +314,15 @@ impl Reducible for State {
                 tab,
                 ..(*self).clone()
             },
-            Action::Zoom(zoom) => State {
-                zoom,
-                ..(*self).clone()
-            },
+            Action::Zoom(to) => {
+                let mut next = (*self).clone();
+                match to {
+                    Some(c) if next.zoom.last() != Some(&c) => next.zoom.push(c),
+                    Some(_) => return self,
+                    None => drop(next.zoom.pop()),
+                }
+                next
+            }
             Action::JsonOpen(json_open) => State {
                 json_open,
                 ..(*self).clone()

@@ -144,7 +144,7 @@ async fn a_fix_applies() {
 #[wasm_bindgen_test]
 async fn the_map_draws_the_ranges() {
     let root = mount().await;
-    let list = root.query_selector_all("svg.map-svg g.range").unwrap();
+    let list = root.query_selector_all(".map-rows button.range").unwrap();
     let all: Vec<String> = (0..list.length())
         .filter_map(|i| {
             list.item(i)?
@@ -167,7 +167,7 @@ async fn the_map_draws_the_ranges() {
     // An overlap is drawn as such.
     set_input(&root, "serviceCidr", "10.10.0.0/16").await;
     let hatched = root
-        .query_selector_all("svg.map-svg g.range.overlap")
+        .query_selector_all(".map-rows button.range.overlap")
         .unwrap();
     assert!(hatched.length() >= 2, "pods and services both marked");
     root.remove();
