@@ -17,6 +17,9 @@
 //!   `explain` request) for the rule's explanation: the texts stay out of the page's wasm.
 //! - The Azure regions ([`is_region`]), offered to the Location field as a `<datalist>`
 //!   (`azure-regions`) that the listener adds to the page.
+//! - The map: pinch or Ctrl+wheel over a range zooms into it, the other way (or `-` on a range)
+//!   zooms out one level. The first paint's static shell (`#shell` in `index.html`) goes when
+//!   the listener starts.
 //! - A share link pasted over the page's own address (only the fragment changes, so the page
 //!   does not load again) reloads the page, which offers it like any link.
 
@@ -37,6 +40,13 @@ export function isRegion(name) {
   return REGIONS.includes(name);
 }
 export function listen() {
+  document.getElementById('shell')?.remove();
+  // Pinch, or Ctrl+wheel, over the map: in over a range, out one level.
+  addEventListener('wheel', (e) => {
+    if (!e.ctrlKey || !e.target.closest?.('.map-rows')) return;
+    e.preventDefault();
+    (e.deltaY < 0 ? e.target.closest('button.range') : document.querySelector('.map-bar button'))?.click();
+  }, { passive: false });
   const list = document.createElement('datalist');
   list.id = 'azure-regions';
   for (const r of REGIONS) list.appendChild(new Option(r, r));
@@ -73,6 +83,8 @@ export function listen() {
       e.preventDefault();
       const id = e.shiftKey || /y/i.test(k) ? 'redo' : 'undo';
       setTimeout(() => document.getElementById(id)?.click());
+    } else if (k == '-' && t.closest?.('.map-rows')) {
+      document.querySelector('.map-bar button')?.click();
     } else if (role == 'button' && t.tagName != 'BUTTON' && (k == 'Enter' || k == ' ')) {
       e.preventDefault();
       t.dispatchEvent(new MouseEvent('click', { bubbles: true }));

@@ -197,7 +197,7 @@ pub fn address_map(state: &StateHandle) -> Html {
                 } }</span>
                 if !state.zoom.is_empty() { <button onclick={on_zoom(None)}>{ "Zoom out" }</button> }
             </div>
-            <p class="hint">{ "Click a range, or press Enter on it, to zoom in; Zoom out goes back one level." }</p>
+            <p class="hint">{ "Click a range, press Enter on it, or pinch (Ctrl+wheel) over it to zoom in; Zoom out (or -) goes back one level." }</p>
             <div class="map-rows">
                 <div class="map-row map-head">
                     <span class="row-label">{ "Range" }</span>
