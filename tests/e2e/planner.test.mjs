@@ -701,3 +701,19 @@ test('Fast 3G with a 4x slower CPU: first paint and usable', async () => {
   // (docs/benchmarks.md), and this machine's CPU is shared.
   assert.ok(figures.usableMs > 0, 'the app marks when it is usable');
 });
+
+// Issue 12, 5: the ranges as CSV, rendered by the export worker.
+test('download the ranges as CSV', async () => {
+  const { page, context } = await newPage();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-ranges')]);
+  assert.equal(download.suggestedFilename(), 'byocni-ranges.csv');
+  const lines = fs.readFileSync(await download.path(), 'utf8').trim().split('\n');
+  assert.equal(lines[0], 'kind,name,cidr,first,last,addresses');
+  for (const want of ['vnet,myAKSCluster-vnet,10.224.0.0/12,10.224.0.0,10.239.255.255,1048576',
+    'pods,pod CIDR,10.10.0.0/16,10.10.0.0,10.10.255.255,65536', 'services,service CIDR,10.0.0.0/16,10.0.0.0,10.0.255.255,65536']) {
+    assert.ok(lines.includes(want), `${want} in\n${lines.join('\n')}`);
+  }
+  assert.ok(lines.some((l) => l.startsWith('subnet,nodes,10.224.0.0/16,')));
+  assert.ok(lines.some((l) => l.startsWith('connected,') && l.includes(',192.168.0.0/16,')));
+  await context.close();
+});

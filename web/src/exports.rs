@@ -23,6 +23,8 @@ pub const WORKER_META: &str = "byocni-exports-worker";
 const READY: &str = "ready";
 /// The request for why a text is not a plan (the worker's `PLAN_ERROR`).
 const PLAN_ERROR: &str = "plan-error";
+/// The request for the plan's ranges as CSV (the worker's `RANGES_CSV`).
+const RANGES_CSV: &str = "ranges-csv";
 
 /// The worker's loader, as the page names it.
 fn worker_url() -> Option<String> {
@@ -173,8 +175,13 @@ pub async fn read_plan(text: &str) -> Result<Plan, String> {
     }
 }
 
-/// The worker's answer to a question (`kind`: why a text is not a plan), from a worker started
-/// for the question.
+/// The plan's ranges as CSV, from the export worker.
+pub async fn ranges_csv(plan: &Plan) -> Option<String> {
+    ask(RANGES_CSV, &plan.to_json_compact()).await
+}
+
+/// The worker's answer to a question (`kind`: why a text is not a plan, the ranges as CSV), from
+/// a worker started for the question.
 async fn ask(kind: &str, text: &str) -> Option<String> {
     let worker = Worker::new(&worker_url()?).ok()?;
     let mut answer = None;

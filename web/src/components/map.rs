@@ -176,6 +176,18 @@ pub fn address_map(state: &StateHandle) -> Html {
         let state = state.clone();
         Callback::from(move |_: MouseEvent| state.dispatch(Action::Zoom(to)))
     };
+    // The CSV comes from the export worker (loaded for it if it is not yet).
+    let download_csv = {
+        let state = state.clone();
+        Callback::from(move |_| {
+            let plan = state.plan.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(csv) = crate::exports::ranges_csv(&plan).await {
+                    super::export::download("byocni-ranges.csv", &csv, "text/csv");
+                }
+            });
+        })
+    };
     // Where a range sits in its band, in hundredths of a percent of the band (integers: the
     // wasm carries no float formatting).
     let place = |band: Cidr, c: Cidr| -> (u64, u64) {
@@ -197,6 +209,7 @@ pub fn address_map(state: &StateHandle) -> Html {
                 } }</span>
                 if !state.zoom.is_empty() { <button onclick={on_zoom(None)}>{ "Zoom out" }</button> }
             </div>
+            <button id="download-ranges" onclick={download_csv}>{ "Download ranges (CSV)" }</button>
             <p class="hint">{ "Click a range, press Enter on it, or pinch (Ctrl+wheel) over it to zoom in; Zoom out (or -) goes back one level." }</p>
             <div class="map-rows">
                 <div class="map-row map-head">
