@@ -3,6 +3,7 @@
 
 mod az_parser;
 mod cli;
+mod discover;
 mod formats;
 mod fuzz_replay;
 mod generated;

@@ -401,4 +401,28 @@ mod tests {
             .collect();
         assert_eq!(cidrs.len(), 3000);
     }
+
+    #[test]
+    fn the_one_subscription_way_sees_the_same_vnets() {
+        let spec = Spec {
+            vnets: 500,
+            clusters: 10,
+            subscriptions: 40,
+        };
+        let subs: Vec<String> = account_list(&spec)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap().to_owned())
+            .collect();
+        let one_by_one: BTreeSet<String> = subs
+            .iter()
+            .flat_map(|s| vnet_list(&spec, s))
+            .map(|v| v["id"].as_str().unwrap().to_owned())
+            .collect();
+        let graph: BTreeSet<String> = (0..500)
+            .map(|i| vnet_row(&spec, i)["id"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(one_by_one, graph);
+    }
 }
