@@ -7,9 +7,6 @@
 //!
 //! Knobs (files in `$BYOCNI_SIM_DIR`): `logged-out` (az account show fails), `az-version`
 //! (what `az version` reports), `ready-after` (polls of `kubectl get nodes` before Ready).
-//! Resource Graph (`az rest` to its query API) and an estate of any size are simulated by
-//! `byocni_tests::resource_graph`, whose module doc lists its knobs (`graph-estate`,
-//! `call-delay-ms`, `graph-garbage-page`, `graph-drop-token-page`).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -130,6 +127,42 @@ fn missing(what: &str) -> i32 {
 
 fn rg_id(rg: &str) -> String {
     format!("/subscriptions/{SUB}/resourceGroups/{rg}")
+}
+
+/// The VNets and clusters the simulated az created, and the `estate` knob's VNets, as rows of
+/// byocni's Resource Graph queries. Resource Graph (`az rest` to its query API) and an estate
+/// of any size are simulated by `byocni_tests::resource_graph`, whose module doc lists its
+/// knobs (`graph-estate`, `call-delay-ms`, `graph-garbage-page`, `graph-drop-token-page`).
+fn graph_statics(sim: &Sim) -> (Vec<Value>, Vec<Value>) {
+    let res = sim.state["resources"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let mut vnets: Vec<Value> = Vec::new();
+    let mut clusters: Vec<Value> = Vec::new();
+    for (k, v) in &res {
+        if let Some(rest) = k.strip_prefix("vnet/") {
+            let mut v = v.clone();
+            let prefix = format!("subnet/{rest}/");
+            v["subnets"] = res
+                .iter()
+                .filter(|(sk, _)| sk.starts_with(&prefix))
+                .map(|(_, s)| s.clone())
+                .collect();
+            vnets.push(resource_graph::static_vnet_row(&v));
+        } else if k.starts_with("aks/") {
+            clusters.push(resource_graph::static_cluster_row(v));
+        }
+    }
+    if let Some(extra) = sim.knob("estate") {
+        vnets.extend(
+            serde_json::from_str::<Vec<Value>>(&extra)
+                .unwrap_or_default()
+                .iter()
+                .map(resource_graph::static_vnet_row),
+        );
+    }
+    (vnets, clusters)
 }
 
 fn az(sim: &mut Sim, argv: &[String]) -> i32 {
@@ -344,40 +377,6 @@ fn az(sim: &mut Sim, argv: &[String]) -> i32 {
             2
         }
     }
-}
-
-/// The VNets and clusters the simulated az created, and the `estate` knob's VNets, as rows of
-/// byocni's Resource Graph queries.
-fn graph_statics(sim: &Sim) -> (Vec<Value>, Vec<Value>) {
-    let res = sim.state["resources"]
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
-    let mut vnets: Vec<Value> = Vec::new();
-    let mut clusters: Vec<Value> = Vec::new();
-    for (k, v) in &res {
-        if let Some(rest) = k.strip_prefix("vnet/") {
-            let mut v = v.clone();
-            let prefix = format!("subnet/{rest}/");
-            v["subnets"] = res
-                .iter()
-                .filter(|(sk, _)| sk.starts_with(&prefix))
-                .map(|(_, s)| s.clone())
-                .collect();
-            vnets.push(resource_graph::static_vnet_row(&v));
-        } else if k.starts_with("aks/") {
-            clusters.push(resource_graph::static_cluster_row(v));
-        }
-    }
-    if let Some(extra) = sim.knob("estate") {
-        vnets.extend(
-            serde_json::from_str::<Vec<Value>>(&extra)
-                .unwrap_or_default()
-                .iter()
-                .map(resource_graph::static_vnet_row),
-        );
-    }
-    (vnets, clusters)
 }
 
 fn kubectl(sim: &mut Sim, argv: &[String]) -> i32 {
