@@ -7,7 +7,7 @@ use std::process::Command;
 use std::sync::Mutex;
 
 use byocni_core::render::{render, Format, RenderOptions};
-use byocni_core::steps::{cni_steps, destroy_steps, provision_steps};
+use byocni_core::steps::{cni_steps, destroy_steps, group_resources, provision_steps, Arg};
 use byocni_core::Plan;
 use byocni_tests::az::{az_argvs, az_binary, fake_var, run_logged_out};
 use byocni_tests::fixture;
@@ -52,6 +52,16 @@ fn every_az_command_parses_with_the_real_az() {
         let p = plan(name);
         all.extend(az_argvs(&provision_steps(&p)));
         all.extend(az_argvs(&destroy_steps(&p)));
+        all.insert(
+            group_resources(&p)
+                .args
+                .iter()
+                .map(|a| match a {
+                    Arg::Lit(l) => l.clone(),
+                    Arg::Var(v) => fake_var(v),
+                })
+                .collect(),
+        );
         all.extend(az_argvs(&cni_steps(&p, "/tmp/byocni-test/kubeconfig")));
         let bash = render(&p, Format::Bash, RenderOptions::default()).unwrap();
         all.extend(bash_az_commands(&bash));
@@ -217,4 +227,66 @@ fn values_starting_with_a_dash_are_values_to_the_real_az() {
         })
         .collect();
     assert_eq!(run_logged_out(&az, &split).0, 2);
+}
+
+/// Issue 13: every az command of the estate fixtures' bash exports (each cluster's file and the
+/// shared network's, peerings created both ways) parses with the real az, and every file passes
+/// shellcheck.
+#[test]
+fn estate_exports_parse_with_the_real_az() {
+    use byocni_core::estate::Estate;
+    use byocni_core::render::estate::{render_estate, NETWORK_FILE};
+    let az = az_binary();
+    let dir = tempfile::tempdir().unwrap();
+    let mut all: BTreeSet<Vec<String>> = BTreeSet::new();
+    let mut peerings = 0;
+    for name in ["estate-bluegreen.json", "estate-mesh3.json"] {
+        let estate = Estate::from_json(&std::fs::read_to_string(fixture(name)).unwrap()).unwrap();
+        let files = render_estate(&estate, Format::Bash, None, RenderOptions::default()).unwrap();
+        assert!(files.iter().any(|f| f.name == NETWORK_FILE), "{name}");
+        for f in files {
+            let commands = bash_az_commands(&f.text);
+            peerings += commands
+                .iter()
+                .filter(|c| c.starts_with(&["network".into(), "vnet".into(), "peering".into()]))
+                .count();
+            all.extend(commands);
+            let path = dir.path().join(format!("{name}-{}", f.name));
+            std::fs::write(&path, &f.text).unwrap();
+            let out = Command::new("shellcheck")
+                .arg("--severity=style")
+                .arg(&path)
+                .output()
+                .expect("shellcheck is installed");
+            assert!(
+                out.status.success(),
+                "{name} {}: shellcheck found:\n{}",
+                f.name,
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+    }
+    // bluegreen: hub-blue both ways (hub-green are both existing); mesh3: three pairs both ways.
+    assert_eq!(peerings, 2 + 6);
+    let queue = Mutex::new(all.into_iter().collect::<Vec<_>>());
+    let failures = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| loop {
+                let Some(argv) = queue.lock().unwrap().pop() else {
+                    break;
+                };
+                let (code, stderr) = run_logged_out(&az, &argv);
+                if code != 1 || !stderr.contains("az login") {
+                    failures.lock().unwrap().push(format!(
+                        "az {}\n  exit {code}: {}",
+                        argv.join(" "),
+                        stderr.trim()
+                    ));
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(failures.is_empty(), "az rejected:\n{}", failures.join("\n"));
 }

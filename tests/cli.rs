@@ -304,15 +304,26 @@ fn explain_every_rule() {
 /// Runs byocni under a file-size limit of `kib` KiB with SIGXFSZ ignored, as on a full disk:
 /// writes past the limit fail with EFBIG (ENOSPC's stand-in) instead of killing the process.
 pub(crate) fn byocni_with_full_disk(args: &[&str], dir: &Path, kib: u32) -> Output {
+    byocni_with_full_disk_env(args, dir, kib, &[])
+}
+
+/// [`byocni_with_full_disk`] with more environment variables.
+pub(crate) fn byocni_with_full_disk_env(
+    args: &[&str],
+    dir: &Path,
+    kib: u32,
+    env: &[(String, String)],
+) -> Output {
     let mut script = format!("trap '' XFSZ; ulimit -S -f {kib}; exec");
     for a in std::iter::once(byocni_bin().to_str().unwrap()).chain(args.iter().copied()) {
         script.push(' ');
         script.push_str(&shlex::try_quote(a).unwrap());
     }
-    Command::new("bash")
+    Command::new("/bin/bash")
         .args(["-c", &script])
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .output()
         .expect("run bash")
 }
@@ -379,4 +390,264 @@ fn parse_errors_show_control_characters_escaped() {
     let err = stderr(&o);
     assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
     assert!(err.contains("\\u{1b}]0;pwned\\u{7}"), "{err}");
+}
+
+/// `byocni upgrade` (issue 13): v1 -> v2 for every v1 fixture; the estate reads back and its
+/// cluster's projection is the v1 plan again; a v2 file is not upgraded again.
+#[test]
+fn upgrade_rewrites_v1_as_an_estate() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "seed.json",
+        "calico-hub.json",
+        "managed-vnet.json",
+        "broken-overlaps.json",
+    ] {
+        let src = fixture(name);
+        let src = src.to_str().unwrap();
+        let o = byocni(&["upgrade", src, "-o", "estate.json"], dir.path());
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+        let text = std::fs::read_to_string(dir.path().join("estate.json")).unwrap();
+        let estate = byocni_core::estate::Estate::from_json(&text).unwrap();
+        let v1 = byocni_core::Plan::from_json(&std::fs::read_to_string(src).unwrap()).unwrap();
+        let mut back = estate.project(0).unwrap();
+        if let (Some(v), Some(orig)) = (back.vnet.as_mut(), v1.vnet.as_ref()) {
+            for (k, s) in v.subnets.iter_mut().enumerate() {
+                s.role = orig.subnets[k].role;
+            }
+        }
+        assert_eq!(back, v1, "{name}");
+        let o = byocni(&["upgrade", "estate.json"], dir.path());
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            stderr(&o).contains("already a version 2 estate"),
+            "{}",
+            stderr(&o)
+        );
+    }
+}
+
+/// Issue 13: the estate fixtures check clean in every format, with the capacity of each new
+/// cluster; `--cluster` picks one; findings carry estate paths placed at their line; an upgraded
+/// v1 plan checks with the same rules as the v1 plan.
+#[test]
+fn estates_check_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["estate-bluegreen.json", "estate-mesh3.json"] {
+        let src = fixture(name);
+        let src = src.to_str().unwrap();
+        let o = byocni(&["check", src], dir.path());
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stdout(&o));
+        assert!(
+            stdout(&o).contains("ok: no problems found"),
+            "{}",
+            stdout(&o)
+        );
+        assert!(stdout(&o).contains("capacity of cluster"), "{}", stdout(&o));
+        let o = byocni(&["check", src, "--format", "json"], dir.path());
+        assert_eq!(o.status.code(), Some(0));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["summary"]["errors"], 0);
+        assert!(!v["clusters"].as_array().unwrap().is_empty());
+        for format in ["sarif", "github"] {
+            let o = byocni(&["check", src, "--format", format], dir.path());
+            assert_eq!(o.status.code(), Some(0), "{name} {format}");
+        }
+    }
+    let o = byocni(
+        &[
+            "check",
+            fixture("estate-mesh3.json").to_str().unwrap(),
+            "--cluster",
+            "mesh-b",
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["clusters"].as_array().unwrap().len(), 1);
+    assert_eq!(v["clusters"][0]["name"], "mesh-b");
+    let o = byocni(
+        &[
+            "check",
+            fixture("estate-mesh3.json").to_str().unwrap(),
+            "--cluster",
+            "nope",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("mesh-a, mesh-b, mesh-c"),
+        "{}",
+        stderr(&o)
+    );
+    let o = byocni(
+        &[
+            "check",
+            fixture("seed.json").to_str().unwrap(),
+            "--cluster",
+            "x",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+
+    // A broken estate: findings at estate paths, placed at their line, in JSON and SARIF.
+    let broken = std::fs::read_to_string(fixture("estate-mesh3.json"))
+        .unwrap()
+        .replace(
+            "\"podCidr\": \"10.101.0.0/16\"",
+            "\"podCidr\": \"10.100.128.0/17\"",
+        )
+        .replace(
+            "\"clusterMesh\": { \"id\": 3 }",
+            "\"clusterMesh\": { \"id\": 1 }",
+        );
+    let text = write(dir.path(), "broken.json", &broken);
+    let o = byocni(&["check", &text, "--format", "json"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let find = |rule: &str| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .cloned()
+            .unwrap_or_else(|| panic!("{rule}: {v}"))
+    };
+    let f = find("mesh-pod-cidr-overlap");
+    assert_eq!(f["field"], "clusters[1].podCidr");
+    let line = broken
+        .lines()
+        .position(|l| l.contains("10.100.128.0/17"))
+        .unwrap()
+        + 1;
+    assert_eq!(f["line"], line);
+    assert_eq!(
+        find("mesh-cluster-id")["field"],
+        "clusters[2].clusterMesh.id"
+    );
+    let o = byocni(&["check", &text, "--format", "sarif"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    let sarif: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rules: Vec<&str> = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"mesh-cluster-id"), "{rules:?}");
+    let o = byocni(&["check", &text, "--format", "github"], dir.path());
+    assert!(
+        stdout(&o).contains(&format!("file=broken.json,line={line}")),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// An upgraded v1 plan checks as the v1 plan did: the same rules fire, the same exit code (the
+/// estate's VNet names its resource group, copied from the cluster's, so a bad one is reported
+/// there too).
+#[test]
+fn an_upgraded_plan_checks_like_the_v1_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "seed.json",
+        "calico-hub.json",
+        "managed-vnet.json",
+        "broken-overlaps.json",
+    ] {
+        let src = fixture(name);
+        let src = src.to_str().unwrap();
+        let o = byocni(&["upgrade", src, "-o", "estate.json"], dir.path());
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+        let v1 = byocni(&["check", src, "--format", "json"], dir.path());
+        let v2 = byocni(&["check", "estate.json", "--format", "json"], dir.path());
+        assert_eq!(v1.status.code(), v2.status.code(), "{name}");
+        let rules = |o: &Output| {
+            let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+            let mut r: Vec<String> = v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["rule"].as_str().unwrap().to_owned())
+                .collect();
+            r.sort();
+            r.dedup();
+            r
+        };
+        assert_eq!(rules(&v1), rules(&v2), "{name}");
+    }
+}
+
+/// Issue 13: `export` of an estate writes one file per new cluster and the shared network into
+/// `-o DIR`; without `-o` it says so; `--cluster` writes one cluster's file.
+#[test]
+fn estates_export_into_a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixture("estate-bluegreen.json");
+    let src = src.to_str().unwrap();
+    let o = byocni(
+        &["export", src, "--format", "bash", "-o", "out"],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut names: Vec<String> = std::fs::read_dir(dir.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["blue.sh", "network.sh"]);
+    let network = std::fs::read_to_string(dir.path().join("out/network.sh")).unwrap();
+    assert!(network
+        .contains("az network vnet peering create --resource-group net-rg --name hub-to-aks-blue"));
+    assert!(network.contains(
+        "az network vnet peering create --resource-group blue-rg --name aks-blue-to-hub"
+    ));
+    assert!(
+        !network.contains("hub-to-aks-green"),
+        "both existing: already peered"
+    );
+    let blue = std::fs::read_to_string(dir.path().join("out/blue.sh")).unwrap();
+    assert!(blue.contains("--pod-cidr 10.100.0.0/16"));
+    let o = byocni(&["export", src, "--format", "bash"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("-o DIR"), "{}", stderr(&o));
+    let mesh = fixture("estate-mesh3.json");
+    let o = byocni(
+        &[
+            "export",
+            mesh.to_str().unwrap(),
+            "--format",
+            "cilium-values",
+            "--cluster",
+            "mesh-c",
+            "-o",
+            "mesh",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let values =
+        std::fs::read_to_string(dir.path().join("mesh/mesh-c.cilium-values.yaml")).unwrap();
+    assert!(
+        values.contains("cluster:\n  name: \"mesh-c\"\n  id: 3\n"),
+        "{values}"
+    );
+    assert!(values.contains("maxConnectedClusters: 255"), "{values}");
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("mesh")).unwrap().count(),
+        1
+    );
+    // An estate with errors is not exported.
+    let broken = std::fs::read_to_string(&mesh)
+        .unwrap()
+        .replace("\"clusterMesh\": { \"id\": 3 }", "\"clusterMesh\": {}");
+    let b = write(dir.path(), "broken.json", &broken);
+    let o = byocni(&["export", &b, "--format", "bash", "-o", "b"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("mesh-cluster-id"), "{}", stderr(&o));
 }

@@ -23,10 +23,11 @@ fn stdout(o: &Output) -> String {
 }
 
 /// Every subcommand, as the generated texts must name them.
-const SUBCOMMANDS: [&str; 13] = [
+const SUBCOMMANDS: [&str; 14] = [
     "new",
     "check",
     "suggest",
+    "upgrade",
     "export",
     "explain",
     "apply",

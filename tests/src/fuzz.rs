@@ -7,10 +7,13 @@
 //! suggestions and renderers with values JSON fuzzing rarely builds).
 
 use arbitrary::{Arbitrary, Unstructured};
+use byocni_core::check::check_estate;
 use byocni_core::cidr::Cidr;
+use byocni_core::estate::{Estate, PlanFile};
 use byocni_core::plan::{
     CniPlugin, ConnectedNetwork, MaxSurge, NodePool, PoolMode, Subnet, SubnetRole, Vnet,
 };
+use byocni_core::render::estate::render_estate;
 use byocni_core::render::{render, Format, RenderOptions};
 use byocni_core::{apply_edit, check, locate_all, steps, suggest, Plan};
 
@@ -27,12 +30,43 @@ pub fn fuzz_one(data: &[u8]) {
             if let Ok(plan) = Plan::from_json(text) {
                 pipeline(&plan);
             }
+            if let Ok(estate) = Estate::from_json(text) {
+                estate_pipeline(&estate);
+            }
         }
     } else {
         let mut u = Unstructured::new(rest);
         if let Ok(plan) = structured_plan(&mut u) {
             pipeline(&plan);
         }
+    }
+}
+
+/// Everything the product does with an estate (plan version 2, issue 13): it round-trips, its
+/// check places every finding in its own text, every new cluster's projection goes through the
+/// v1 pipeline, and every format renders (forced) or is refused with a message, never a panic.
+pub fn estate_pipeline(estate: &Estate) {
+    let json = estate.to_json();
+    let again = Estate::from_json(&json).expect("a serialised estate parses");
+    assert_eq!(&again, estate, "estate JSON round trip");
+    assert_eq!(
+        PlanFile::from_json(&json).expect("either reader reads it"),
+        PlanFile::V2(estate.clone())
+    );
+    let report = check_estate(estate, None);
+    let fields: Vec<&str> = report.findings.iter().map(|f| f.field.as_str()).collect();
+    for (field, at) in fields.iter().zip(locate_all(&json, &fields)) {
+        assert!(at.is_some(), "{field} is not placed in the estate's text");
+    }
+    for i in 0..estate.clusters.len().min(8) {
+        if !estate.clusters[i].existing {
+            let plan = estate.project(i).expect("a cluster projects");
+            pipeline(&plan);
+        }
+        let _ = check_estate(estate, Some(i));
+    }
+    for format in Format::ALL {
+        let _ = render_estate(estate, format, None, RenderOptions { force: true });
     }
 }
 

@@ -42,12 +42,24 @@ pub(crate) enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
+        /// In a version 2 estate: check only this cluster (and the estate rules that involve it).
+        #[arg(long, value_name = "NAME")]
+        cluster: Option<String>,
     },
     /// Fill what the plan leaves out with free ranges, and print the completed plan.
     Suggest {
         /// The plan file (`-` for stdin).
         plan: PathBuf,
         /// Write the completed plan here instead of stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Rewrite a version 1 plan as a version 2 estate of one cluster (its VNet, the cluster on
+    /// the VNet's node subnet, the same ranges, pools, CNI and connected networks).
+    Upgrade {
+        /// The plan file (`-` for stdin).
+        plan: PathBuf,
+        /// Write the estate here instead of stdout.
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
@@ -61,9 +73,13 @@ pub(crate) enum Command {
         /// Render even when check finds errors (the findings become comments).
         #[arg(long)]
         force: bool,
-        /// Write here instead of stdout.
+        /// Write here instead of stdout. A version 2 estate is several files: a directory, which
+        /// gets one file per new cluster (and `network.sh` with `--format bash`).
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// In a version 2 estate: export only this cluster.
+        #[arg(long, value_name = "NAME")]
+        cluster: Option<String>,
     },
     /// Explain a rule by its id (`byocni explain pod-cidr-overlap`), or list all rules.
     Explain {
@@ -147,17 +163,22 @@ pub(crate) struct ApplyArgs {
     /// Print the steps and the exact commands, marking what exists; change nothing.
     #[arg(long)]
     pub(crate) dry_run: bool,
-    /// Also install the CNI and wait for Ready nodes.
+    /// Do not install the CNI right after `az aks create` (the default installs it and waits
+    /// for Ready nodes). AKS node auto-repair reboots nodes that stay NotReady for more than
+    /// 5 minutes: install one at once yourself (`byocni cni install`).
     #[arg(long)]
+    pub(crate) no_cni: bool,
+    /// Accepted for older scripts: installing the CNI is the default now.
+    #[arg(long, hide = true, conflicts_with = "no_cni")]
     pub(crate) cni: bool,
     /// The journal of this plan's run (default: PLAN.journal.json; required for a plan read
     /// from stdin). A lock file next to it (JOURNAL.lock) keeps a second run out.
     #[arg(long, value_name = "FILE")]
     pub(crate) journal: Option<PathBuf>,
-    /// Kubeconfig file for `--cni` (default: next to the plan).
+    /// Kubeconfig file to write for the CNI install (default: next to the plan; written 0600).
     #[arg(long)]
     pub(crate) kubeconfig: Option<PathBuf>,
-    /// How long to wait for nodes to be Ready with `--cni`, in seconds.
+    /// How long to wait for nodes to be Ready after the CNI install, in seconds.
     #[arg(long, default_value_t = 900)]
     pub(crate) timeout: u64,
     #[command(flatten)]

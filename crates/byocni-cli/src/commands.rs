@@ -8,13 +8,16 @@ use anyhow::Context;
 use std::path::Path;
 use std::process::ExitCode;
 
+use byocni_core::check::check_estate;
 use byocni_core::check::explain::explain;
+use byocni_core::estate::{Estate, PlanFile};
+use byocni_core::render::estate::{render_estate, EstateRenderError};
 use byocni_core::{check, render, suggest_into, Format, Plan, RenderError, RenderOptions, Rule};
 
 use crate::cli::{CheckFormat, Cli, Command};
 use crate::{formats, output};
 
-use crate::files::{escape_control, read_plan_source};
+use crate::files::{escape_control, read_plan_file_source};
 pub(crate) use crate::files::{read_plan, BadInput};
 use crate::files::{write_atomic, write_text, Mode};
 
@@ -22,15 +25,21 @@ use crate::files::{write_atomic, write_text, Mode};
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::New { path, force } => new(&path, force),
-        Command::Check { plan, format } => check_cmd(&plan, format),
+        Command::Check {
+            plan,
+            format,
+            cluster,
+        } => check_cmd(&plan, format, cluster.as_deref()),
         Command::Suggest { plan, output } => suggest_cmd(&plan, output.as_deref()),
         Command::Export {
             plan,
             format,
             force,
             output,
-        } => export(&plan, format, force, output.as_deref()),
+            cluster,
+        } => export(&plan, format, force, output.as_deref(), cluster.as_deref()),
         Command::Explain { rule } => explain_cmd(rule.as_deref()),
+        Command::Upgrade { plan, output } => upgrade(&plan, output.as_deref()),
         Command::Apply(a) => crate::provision::apply(a),
         Command::Destroy(a) => crate::provision::destroy(a),
         Command::Cni { command } => crate::provision::cni(command),
@@ -43,13 +52,17 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// The exit code for an error that reached `main`: 2 for unreadable input, 4 for a file that
-/// could not be written, 1 otherwise.
+/// could not be written, 5 for a command that timed out, 130 for Ctrl-C, 1 otherwise.
 pub(crate) fn exit_code_for(err: &anyhow::Error) -> u8 {
     let is = |f: fn(&(dyn std::error::Error + 'static)) -> bool| err.chain().any(f);
     if is(<dyn std::error::Error + 'static>::is::<BadInput>) {
         2
     } else if is(<dyn std::error::Error + 'static>::is::<crate::files::WriteFailed>) {
         4
+    } else if is(<dyn std::error::Error + 'static>::is::<crate::provision::TimedOut>) {
+        5
+    } else if is(<dyn std::error::Error + 'static>::is::<crate::provision::Interrupted>) {
+        130
     } else {
         1
     }
@@ -112,8 +125,18 @@ fn new(path: &Path, force: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn check_cmd(path: &Path, format: CheckFormat) -> anyhow::Result<ExitCode> {
-    let (plan, source) = read_plan_source(path)?;
+fn check_cmd(path: &Path, format: CheckFormat, cluster: Option<&str>) -> anyhow::Result<ExitCode> {
+    let (file, source) = read_plan_file_source(path)?;
+    let plan = match file {
+        PlanFile::V2(estate) => return check_estate_cmd(&estate, &source, format, cluster),
+        PlanFile::V1(_) if cluster.is_some() => {
+            return Err(BadInput(
+                "--cluster picks a cluster of a version 2 estate; this plan has one cluster (`byocni upgrade` makes it an estate)".into(),
+            )
+            .into())
+        }
+        PlanFile::V1(plan) => plan,
+    };
     let report = check(&plan);
     let ipv6: Vec<String> = report
         .ipv6_connected_networks
@@ -149,6 +172,64 @@ fn check_cmd(path: &Path, format: CheckFormat) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// The cluster `--cluster NAME` names, as its position.
+fn pick_cluster(estate: &Estate, cluster: Option<&str>) -> anyhow::Result<Option<usize>> {
+    let Some(name) = cluster else { return Ok(None) };
+    match estate.cluster_index(name) {
+        Some(i) => Ok(Some(i)),
+        None => Err(BadInput(format!(
+            "--cluster {}: the estate has no such cluster; it has {}",
+            escape_control(name),
+            estate
+                .clusters
+                .iter()
+                .map(|c| escape_control(&c.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .into()),
+    }
+}
+
+/// `check` of a version 2 estate: every cluster, or the one `--cluster` names.
+fn check_estate_cmd(
+    estate: &Estate,
+    source: &crate::files::PlanSource,
+    format: CheckFormat,
+    cluster: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let only = pick_cluster(estate, cluster)?;
+    let report = check_estate(estate, only);
+    let ipv6: Vec<String> = report
+        .ipv6_connected_networks
+        .iter()
+        .map(|&i| estate.connected_networks[i].cidr.clone())
+        .collect();
+    let placed = formats::place(&report.findings, source.file_text());
+    let file = source.file_name();
+    let shown = file.as_deref().map(escape_control);
+    let mut machine = std::io::BufWriter::new(std::io::stdout().lock());
+    match format {
+        CheckFormat::Json => formats::json_estate(&mut machine, &report, &placed)?,
+        CheckFormat::Sarif => formats::sarif(&mut machine, &placed, source.file.as_deref())?,
+        CheckFormat::Github => formats::github(&mut machine, &placed, file.as_deref())?,
+        CheckFormat::Text => {
+            let places: Vec<Option<String>> = placed
+                .iter()
+                .map(|p| formats::file_position(shown.as_deref(), p.at))
+                .collect();
+            let mut out = anstream::stdout();
+            output::estate_report(&mut out, &report, &places, &ipv6)?;
+        }
+    }
+    machine.flush()?;
+    Ok(if report.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 fn suggest_cmd(path: &Path, output_path: Option<&Path>) -> anyhow::Result<ExitCode> {
     let plan = read_plan(path)?;
     let s = suggest_into(plan)?;
@@ -177,8 +258,21 @@ fn export(
     format: Format,
     force: bool,
     output_path: Option<&Path>,
+    cluster: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    let (plan, source) = read_plan_source(path)?;
+    let (file, source) = read_plan_file_source(path)?;
+    let plan = match file {
+        PlanFile::V2(estate) => {
+            return export_estate(&estate, &source, format, force, output_path, cluster)
+        }
+        PlanFile::V1(_) if cluster.is_some() => {
+            return Err(BadInput(
+                "--cluster picks a cluster of a version 2 estate; this plan has one cluster".into(),
+            )
+            .into())
+        }
+        PlanFile::V1(plan) => plan,
+    };
     match render(&plan, format, RenderOptions { force }) {
         Ok(text) => {
             write_out(output_path, &text, format == Format::Bash)?;
@@ -203,6 +297,84 @@ fn export(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `export` of an estate: one file per new cluster, and the shared network, into a directory.
+fn export_estate(
+    estate: &Estate,
+    source: &crate::files::PlanSource,
+    format: Format,
+    force: bool,
+    output_path: Option<&Path>,
+    cluster: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let only = pick_cluster(estate, cluster)?;
+    let Some(dir) = output_path else {
+        return Err(BadInput(
+            "an estate exports several files (one per cluster, and the shared network): pass -o DIR".into(),
+        )
+        .into());
+    };
+    match render_estate(estate, format, only, RenderOptions { force }) {
+        Ok(files) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            for f in &files {
+                let p = dir.join(&f.name);
+                write_text(
+                    &p,
+                    &f.text,
+                    if f.executable {
+                        Mode::Executable
+                    } else {
+                        Mode::Normal
+                    },
+                )?;
+                eprintln!("wrote {} ({})", p.display(), format.label());
+            }
+            if files.is_empty() {
+                eprintln!("nothing to export: the estate has no new cluster");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(EstateRenderError::Findings(findings)) => {
+            let mut err = anstream::stderr();
+            let shown = source.file_name().map(|f| escape_control(&f));
+            for p in formats::place(&findings, source.file_text()) {
+                let at = formats::file_position(shown.as_deref(), p.at);
+                output::finding(&mut err, p.finding, at.as_deref())?;
+            }
+            writeln!(
+                err,
+                "not exported: the estate has {} error(s). Fix them, or export anyway with --force (the findings become comments).",
+                findings.len()
+            )?;
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(BadInput(escape_control(&e.to_string())).into()),
+    }
+}
+
+/// `byocni upgrade`: v1 -> v2; a v2 file is refused (nothing to do).
+fn upgrade(path: &Path, output_path: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let (file, _) = read_plan_file_source(path)?;
+    let PlanFile::V1(plan) = file else {
+        return Err(BadInput(format!(
+            "{} is already a version 2 estate; nothing to upgrade",
+            escape_control(&path.display().to_string())
+        ))
+        .into());
+    };
+    let estate = Estate::from_v1(plan);
+    write_out(output_path, &estate.to_json(), false)?;
+    if let Some(p) = output_path {
+        eprintln!(
+            "wrote {}: the plan as a version 2 estate. Next: byocni check {}",
+            p.display(),
+            p.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn explain_cmd(rule: Option<&str>) -> anyhow::Result<ExitCode> {

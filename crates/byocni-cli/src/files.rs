@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use byocni_core::estate::PlanFile;
 use byocni_core::Plan;
 
 /// The largest plan byocni reads: 256 MiB (a million connected networks take about 60 MiB).
@@ -129,6 +130,15 @@ pub(crate) fn read_plan_source(path: &Path) -> anyhow::Result<(Plan, PlanSource)
     let (text, name) = read_plan_text(path)?;
     let plan =
         Plan::from_json(&text).map_err(|e| BadInput(escape_control(&format!("{name}: {e}"))))?;
+    let file = (path != Path::new("-")).then(|| path.to_path_buf());
+    Ok((plan, PlanSource { text, file }))
+}
+
+/// [`read_plan_source`] for a plan file of either version: a v1 plan or a v2 estate.
+pub(crate) fn read_plan_file_source(path: &Path) -> anyhow::Result<(PlanFile, PlanSource)> {
+    let (text, name) = read_plan_text(path)?;
+    let plan = PlanFile::from_json(&text)
+        .map_err(|e| BadInput(escape_control(&format!("{name}: {e}"))))?;
     let file = (path != Path::new("-")).then(|| path.to_path_buf());
     Ok((plan, PlanSource { text, file }))
 }

@@ -98,6 +98,59 @@ pub(crate) fn json(out: &mut impl Write, report: &Report, placed: &[Placed<'_>])
     out.write_all(b"\n")
 }
 
+/// `check --format json` of an estate: as [`json`], with `clusters` (each checked cluster's name,
+/// position and capacity) where a v1 plan has `capacity`.
+pub(crate) fn json_estate(
+    out: &mut impl Write,
+    report: &byocni_core::check::EstateReport,
+    placed: &[Placed<'_>],
+) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        version: u32,
+        findings: Vec<JsonFinding<'a>>,
+        clusters: &'a [byocni_core::check::ClusterCapacity],
+        summary: Summary,
+    }
+    #[derive(Serialize)]
+    struct JsonFinding<'a> {
+        #[serde(flatten)]
+        finding: &'a Finding,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        line: Option<usize>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        column: Option<usize>,
+    }
+    #[derive(Serialize)]
+    struct Summary {
+        errors: usize,
+        warnings: usize,
+    }
+    let errors = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let doc = Doc {
+        version: 1,
+        findings: placed
+            .iter()
+            .map(|p| JsonFinding {
+                finding: p.finding,
+                line: p.at.map(|a| a.line),
+                column: p.at.map(|a| a.column),
+            })
+            .collect(),
+        clusters: &report.clusters,
+        summary: Summary {
+            errors,
+            warnings: report.findings.len() - errors,
+        },
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
+}
+
 /// A finding's message with its fix, for formats that have one text per finding.
 fn message_with_fix(f: &Finding) -> String {
     match &f.fix {

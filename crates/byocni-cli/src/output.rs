@@ -67,7 +67,41 @@ pub(crate) fn report(
         finding(out, f, places.get(i).and_then(Option::as_deref))?;
     }
     writeln!(out, "{BOLD}capacity{RESET}")?;
-    let c = &r.capacity;
+    capacity(out, &r.capacity)?;
+    ipv6_lines(out, &r.ipv6_connected_networks, ipv6)?;
+    let (errors, warnings) = r.counts();
+    summary(out, errors, warnings)
+}
+
+/// `check`'s text report of an estate: the findings, then each checked cluster's capacity.
+pub(crate) fn estate_report(
+    out: &mut impl Write,
+    r: &byocni_core::check::EstateReport,
+    places: &[Option<String>],
+    ipv6: &[String],
+) -> io::Result<()> {
+    for (i, f) in r.findings.iter().enumerate() {
+        finding(out, f, places.get(i).and_then(Option::as_deref))?;
+    }
+    for c in &r.clusters {
+        writeln!(
+            out,
+            "{BOLD}capacity of cluster {} (clusters[{}]){RESET}",
+            crate::files::escape_control(&c.name),
+            c.index
+        )?;
+        capacity(out, &c.capacity)?;
+    }
+    ipv6_lines(out, &r.ipv6_connected_networks, ipv6)?;
+    let errors = r
+        .findings
+        .iter()
+        .filter(|f| f.severity == byocni_core::Severity::Error)
+        .count();
+    summary(out, errors, r.findings.len() - errors)
+}
+
+fn capacity(out: &mut impl Write, c: &byocni_core::check::Capacity) -> io::Result<()> {
     if let Some(n) = &c.node_subnet {
         writeln!(
             out,
@@ -103,14 +137,21 @@ pub(crate) fn report(
             s.usable
         )?;
     }
-    for (i, cidr) in r.ipv6_connected_networks.iter().zip(ipv6) {
+    Ok(())
+}
+
+fn ipv6_lines(out: &mut impl Write, positions: &[usize], ipv6: &[String]) -> io::Result<()> {
+    for (i, cidr) in positions.iter().zip(ipv6) {
         writeln!(
             out,
             "  IPv6         {} (connectedNetworks[{i}]) recorded, outside the IPv4 checks",
             cidr.trim().escape_debug()
         )?;
     }
-    let (errors, warnings) = r.counts();
+    Ok(())
+}
+
+fn summary(out: &mut impl Write, errors: usize, warnings: usize) -> io::Result<()> {
     writeln!(out)?;
     if errors == 0 && warnings == 0 {
         writeln!(out, "{GOOD}ok{RESET}: no problems found")

@@ -100,3 +100,29 @@ pub fn calico_installation(plan: &Plan) -> String {
     ));
     out
 }
+
+/// A cluster's place in a Cilium ClusterMesh, for [`cilium_mesh_values`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeshValues {
+    /// Cilium's `cluster.name` (the AKS cluster's name).
+    pub name: String,
+    /// Cilium's `cluster.id`.
+    pub id: u32,
+    /// `clustermesh.maxConnectedClusters`: 255 or 511, the same on every cluster.
+    pub max_connected_clusters: u32,
+}
+
+/// [`cilium_values`] for a meshed cluster of an estate: `cluster.name` and `cluster.id`,
+/// ClusterMesh enabled through its API server (`clustermesh.useAPIServer`), exposed on an
+/// internal Azure load balancer so that peered VNets reach it, and
+/// `clustermesh.maxConnectedClusters`.
+pub fn cilium_mesh_values(plan: &Plan, mesh: &MeshValues) -> String {
+    let mut out = cilium_values(plan);
+    out.push_str(&format!(
+        "cluster:\n  name: {}\n  id: {}\nclustermesh:\n  useAPIServer: true\n  maxConnectedClusters: {}\n  apiserver:\n    service:\n      type: LoadBalancer\n      annotations:\n        service.beta.kubernetes.io/azure-load-balancer-internal: \"true\"\n",
+        yq(&mesh.name),
+        mesh.id,
+        mesh.max_connected_clusters
+    ));
+    out
+}

@@ -75,6 +75,30 @@ pub enum Rule {
     DuplicateName,
     /// The VNet's address prefixes overlap each other.
     VnetSpaceOverlap,
+    /// Estate: two peered VNets' address spaces overlap (Azure refuses the peering).
+    PeeringOverlap,
+    /// Estate: a peering names a VNet the estate does not have, or one VNet twice.
+    PeeringUnknown,
+    /// Estate: two VNets overlap that are not peered (warning: they can never be peered).
+    VnetOverlap,
+    /// Estate: a cluster's `nodeSubnet` names no subnet of the estate.
+    NodeSubnetUnknown,
+    /// Estate: two clusters on one node subnet (warning; its capacity counts both).
+    NodeSubnetShared,
+    /// Estate: pod CIDRs of two meshed clusters overlap.
+    MeshPodCidrOverlap,
+    /// Estate: a meshed cluster's id is missing, out of range or used twice.
+    MeshClusterId,
+    /// Estate: `maxConnectedClusters` not 255 or 511, or more meshed clusters than it allows.
+    MeshMaxClusters,
+    /// Estate: a meshed cluster's name is not a valid Cilium cluster name.
+    MeshClusterName,
+    /// Estate: a meshed cluster not on Cilium.
+    MeshCni,
+    /// Estate: two meshed clusters whose VNets are not peered directly (warning).
+    MeshUnreachable,
+    /// Estate: node subnets of two meshed clusters overlap.
+    MeshNodeSubnetOverlap,
 }
 
 impl Rule {
@@ -106,6 +130,18 @@ impl Rule {
         Rule::CniUnsupported,
         Rule::DuplicateName,
         Rule::VnetSpaceOverlap,
+        Rule::PeeringOverlap,
+        Rule::PeeringUnknown,
+        Rule::VnetOverlap,
+        Rule::NodeSubnetUnknown,
+        Rule::NodeSubnetShared,
+        Rule::MeshPodCidrOverlap,
+        Rule::MeshClusterId,
+        Rule::MeshMaxClusters,
+        Rule::MeshClusterName,
+        Rule::MeshCni,
+        Rule::MeshUnreachable,
+        Rule::MeshNodeSubnetOverlap,
     ];
 
     /// The stable kebab-case id.
@@ -137,6 +173,18 @@ impl Rule {
             Rule::CniUnsupported => "cni-unsupported",
             Rule::DuplicateName => "duplicate-name",
             Rule::VnetSpaceOverlap => "vnet-space-overlap",
+            Rule::PeeringOverlap => "peering-overlap",
+            Rule::PeeringUnknown => "peering-unknown",
+            Rule::VnetOverlap => "vnet-overlap",
+            Rule::NodeSubnetUnknown => "node-subnet-unknown",
+            Rule::NodeSubnetShared => "node-subnet-shared",
+            Rule::MeshPodCidrOverlap => "mesh-pod-cidr-overlap",
+            Rule::MeshClusterId => "mesh-cluster-id",
+            Rule::MeshMaxClusters => "mesh-max-clusters",
+            Rule::MeshClusterName => "mesh-cluster-name",
+            Rule::MeshCni => "mesh-cni",
+            Rule::MeshUnreachable => "mesh-unreachable",
+            Rule::MeshNodeSubnetOverlap => "mesh-node-subnet-overlap",
         }
     }
 
@@ -148,7 +196,11 @@ impl Rule {
     /// The severity findings of this rule carry.
     pub fn severity(self) -> Severity {
         match self {
-            Rule::PublicRange | Rule::CniUnsupported => Severity::Warning,
+            Rule::PublicRange
+            | Rule::CniUnsupported
+            | Rule::VnetOverlap
+            | Rule::NodeSubnetShared
+            | Rule::MeshUnreachable => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -18,6 +18,7 @@
 pub mod check;
 pub mod cidr;
 pub mod cni_values;
+pub mod estate;
 pub mod finding;
 pub mod locate;
 pub mod plan;

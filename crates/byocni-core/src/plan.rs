@@ -50,7 +50,7 @@ pub struct Plan {
         feature = "schema",
         schemars(
             schema_with = "json_schema::version",
-            description = "Plan-file version: 1, the version this byocni reads and writes."
+            description = "Plan-file version: 1, one cluster (2 is an estate of several)."
         )
     )]
     pub version: u32,
@@ -287,10 +287,14 @@ pub enum PlanError {
         message: String,
     },
     /// A version this build does not read.
-    #[error("plan file, at `version`: version {found} is not supported; this byocni reads version {PLAN_VERSION}{hint}")]
+    #[error("plan file, at `version`: version {found} is not supported; this byocni reads {reads}{hint}")]
     Version {
         /// The version found.
         found: String,
+        /// The versions the reader that refused it reads: `version 1` ([`Plan::from_json`]),
+        /// `version 2` ([`crate::estate::Estate::from_json`]), `version 1 or 2`
+        /// ([`crate::estate::PlanFile::from_json`]).
+        reads: &'static str,
         /// Upgrade hint.
         hint: &'static str,
     },
@@ -351,6 +355,7 @@ impl Plan {
                 let newer = v.as_u64().is_some_and(|n| n > u64::from(PLAN_VERSION));
                 return Err(PlanError::Version {
                     found: v.to_string(),
+                    reads: "version 1",
                     hint: if newer {
                         ": it was written by a newer byocni, upgrade to read it"
                     } else {
@@ -646,7 +651,7 @@ pub const EXAMPLE_JSON: &str = r#"{
 }
 "#;
 
-mod strict {
+pub(crate) mod strict {
     //! Reads JSON text into a [`serde_json::Value`] as `serde_json::from_str` does, but refuses a
     //! key written twice in one object (a `Value` keeps the last copy silently, other readers the
     //! first), naming the key's path. The path is built only when a duplicate is found: a plan
@@ -681,7 +686,7 @@ mod strict {
     }
 
     /// Reads `text`; a duplicate key is a [`PlanError::Shape`] at that key's path.
-    pub(super) fn parse(text: &str) -> Result<Value, PlanError> {
+    pub(crate) fn parse(text: &str) -> Result<Value, PlanError> {
         let duplicate = RefCell::new(None);
         let mut de = serde_json::Deserializer::from_str(text);
         let read = Seed {
@@ -790,8 +795,9 @@ mod strict {
 }
 
 /// The plan file's JSON Schema (draft 2020-12), generated from these types: what `byocni schema`
-/// prints and `docs/plan.schema.json` holds. It refuses what [`Plan::from_json`] refuses: unknown
-/// fields, wrong types, another version.
+/// prints and `docs/plan.schema.json` holds: a version 1 plan or a version 2 estate. It refuses
+/// what [`crate::estate::PlanFile::from_json`] refuses: unknown fields, wrong types, another
+/// version.
 #[cfg(feature = "schema")]
 pub fn json_schema() -> serde_json::Value {
     /// schemars bounds u8 and u16 but not u32 (the reader refuses 2^32 and more), and keeps the
@@ -811,7 +817,15 @@ pub fn json_schema() -> serde_json::Value {
             _ => {}
         }
     }
-    let mut generated = schemars::schema_for!(Plan).to_value();
+    /// A plan file of either version: exactly one of the two matches (their `version`s differ).
+    #[derive(schemars::JsonSchema)]
+    #[schemars(untagged)]
+    #[allow(dead_code)] // only its schema is used
+    enum AnyPlan {
+        V1(Plan),
+        V2(crate::estate::Estate),
+    }
+    let mut generated = schemars::schema_for!(AnyPlan).to_value();
     tidy(&mut generated);
     // The header first, as people read it.
     let mut schema = serde_json::Map::new();
@@ -822,6 +836,10 @@ pub fn json_schema() -> serde_json::Value {
             }
         }
         schema.insert("title".into(), "byocni plan file".into());
+        schema.insert(
+            "description".into(),
+            "A byocni plan file: version 1 plans one cluster, version 2 an estate of clusters, VNets and peerings.".into(),
+        );
         schema.extend(rest);
     }
     serde_json::Value::Object(schema)

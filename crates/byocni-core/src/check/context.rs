@@ -35,6 +35,32 @@ pub(super) struct Ranges<'a> {
     pub(super) service: Option<Labeled>,
     pub(super) dns: Option<Ipv4Addr>,
     pub(super) connected: &'a ConnectedIndex,
+    /// The connected networks `connected` was built from (for their names in messages).
+    pub(super) networks: &'a [ConnectedNetwork],
+    /// The estate's VNets around a cluster (empty for a v1 plan).
+    pub(super) extra: &'a [ExtraNet],
+}
+
+/// A VNet prefix of an estate that one of its clusters must stay clear of: a VNet peered with
+/// the cluster's VNet (an overlap is an error, as with any connected network), or any other VNet
+/// of the estate (a warning: no route meets it today, a later peering would).
+#[derive(Debug, Clone)]
+pub(crate) struct ExtraNet {
+    /// Its field in the estate: `vnets[0].addressSpace[1]`.
+    pub(crate) path: String,
+    /// How messages call it: "VNet `hub` 10.0.0.0/22".
+    pub(crate) label: String,
+    pub(crate) cidr: Cidr,
+    /// Not peered with the cluster's VNet: overlaps are warnings.
+    pub(crate) warning: bool,
+}
+
+/// What a plan's ranges are checked against besides themselves: its connected networks
+/// (indexed once) and, for a cluster of an estate, the estate's other VNets.
+pub(crate) struct Neighbours<'a> {
+    pub(crate) networks: &'a [ConnectedNetwork],
+    pub(crate) index: &'a ConnectedIndex,
+    pub(crate) extra: &'a [ExtraNet],
 }
 
 /// The connected networks, parsed and indexed once.
@@ -155,7 +181,7 @@ pub(super) fn parse_field(
 
 pub(super) fn parse_ranges<'a>(
     plan: &Plan,
-    connected: &'a ConnectedIndex,
+    nb: &Neighbours<'a>,
     out: &mut Vec<Finding>,
 ) -> Ranges<'a> {
     let mut vnet = Vec::new();
@@ -282,16 +308,16 @@ pub(super) fn parse_ranges<'a>(
         pod,
         service,
         dns,
-        connected,
+        connected: nb.index,
+        networks: nb.networks,
+        extra: nb.extra,
     }
 }
 
 /// Describes connected network `i` for messages.
-pub(super) fn connected_label(plan: &Plan, i: usize, c: Cidr) -> String {
-    format!(
-        "connectedNetworks[{i}] `{}` {c}",
-        show_value(&plan.connected_networks[i].name)
-    )
+pub(super) fn connected_label(r: &Ranges, i: usize, c: Cidr) -> String {
+    let name = r.networks.get(i).map_or("", |n| n.name.as_str());
+    format!("connectedNetworks[{i}] `{}` {c}", show_value(name))
 }
 
 /// A free block of `prefix_len` that avoids `taken`, preferring private space.
@@ -318,7 +344,7 @@ pub(super) fn taken_except(r: &Ranges, skip: &str) -> Taken {
         .filter_map(|t| Cidr::parse(t).ok());
     // The connected networks' union is built once; the plan's own few ranges go into a copy.
     let mut taken = r.connected.taken.clone();
-    for c in own.chain(fixed) {
+    for c in own.chain(fixed).chain(r.extra.iter().map(|e| e.cidr)) {
         taken.insert(c);
     }
     taken
@@ -350,19 +376,39 @@ pub(super) fn with_move_fix(f: Finding, r: &Ranges, l: &Labeled) -> Finding {
 }
 
 /// Overlaps of `l` with connected networks, capped per field.
-pub(super) fn overlaps_connected(
-    plan: &Plan,
-    r: &Ranges,
-    l: &Labeled,
-    rule: Rule,
-    out: &mut Vec<Finding>,
-) {
+pub(super) fn overlaps_connected(r: &Ranges, l: &Labeled, rule: Rule, out: &mut Vec<Finding>) {
+    // An estate's VNets: the pod and service CIDRs stay clear of them (VNet against VNet is
+    // the estate's own peering-overlap and vnet-overlap).
+    if !(l.field == "vnet" || l.field.starts_with("vnet.")) {
+        for e in r.extra.iter().filter(|e| e.cidr.overlaps(l.cidr)) {
+            let mut f = Finding::new(
+                rule,
+                &l.field,
+                if e.warning {
+                    format!(
+                        "{} overlaps {}, a VNet of the estate not peered with this cluster's VNet: nothing routes there today, but a later peering would break",
+                        l.label, e.label
+                    )
+                } else {
+                    format!(
+                        "{} overlaps {}, peered with this cluster's VNet",
+                        l.label, e.label
+                    )
+                },
+            )
+            .related(e.path.clone());
+            if e.warning {
+                f.severity = crate::finding::Severity::Warning;
+            }
+            out.push(with_move_fix(f, r, l));
+        }
+    }
     let hits = r.connected.index.overlapping(l.cidr);
     for (c, i) in hits.iter().take(MAX_OVERLAPS_PER_FIELD) {
         let f = Finding::new(
             rule,
             &l.field,
-            format!("{} overlaps {}", l.label, connected_label(plan, *i, *c)),
+            format!("{} overlaps {}", l.label, connected_label(r, *i, *c)),
         )
         .related(format!("connectedNetworks[{i}].cidr"));
         out.push(with_move_fix(f, r, l));

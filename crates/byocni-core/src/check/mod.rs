@@ -19,6 +19,7 @@ pub mod capacity;
 mod cni;
 mod context;
 mod dns;
+pub mod estate;
 pub mod explain;
 mod names;
 mod pods_services;
@@ -31,6 +32,7 @@ pub use capacity::{
 };
 pub use context::ConnectedIndex;
 pub use dns::dns_suggestion;
+pub use estate::{check_estate, check_estate_with, ClusterCapacity, EstateReport};
 pub use ranges::{is_private, AKS_RESERVED, PRIVATE_RANGES, VNET_FORBIDDEN};
 
 /// What `check` says about a plan.
@@ -79,24 +81,52 @@ pub fn check_with(plan: &Plan, connected: &ConnectedIndex) -> Report {
         return check(plan);
     }
     let mut out = connected.findings.clone();
-    let r = context::parse_ranges(plan, connected, &mut out);
-    names::check(plan, &mut out);
-    ranges::check_reserved(plan, &r, &mut out);
-    vnet::check_vnet(plan, &r, &mut out);
-    pods_services::check_pod_and_service(plan, &r, &mut out);
-    dns::check_dns(plan, &r, &mut out);
-    pools::check_pools(plan, &mut out);
-    let capacity = capacity::capacity(plan);
-    capacity::check_capacity(plan, &r, &capacity, &mut out);
-    cni::check_cni(plan, &mut out);
-    out.sort_by(|a, b| {
-        a.severity
-            .cmp(&b.severity)
-            .then_with(|| a.field.cmp(&b.field))
-    });
+    let nb = context::Neighbours {
+        networks: &plan.connected_networks,
+        index: connected,
+        extra: &[],
+    };
+    let capacity = check_parts(plan, &nb, (0, 0), &mut out);
+    sort(&mut out);
     Report {
         findings: out,
         capacity,
         ipv6_connected_networks: connected.ipv6.clone(),
     }
+}
+
+/// Every v1 rule over `plan` against `nb`, findings added to `out` (unsorted); returns the
+/// capacity report. `shared` adds (max nodes, surge nodes) of other clusters on the same node
+/// subnet to its capacity (an estate's node-subnet-shared).
+pub(crate) fn check_parts(
+    plan: &Plan,
+    nb: &context::Neighbours<'_>,
+    shared: (u64, u64),
+    out: &mut Vec<Finding>,
+) -> Capacity {
+    let r = context::parse_ranges(plan, nb, out);
+    names::check(plan, out);
+    ranges::check_reserved(plan, &r, out);
+    vnet::check_vnet(plan, &r, out);
+    pods_services::check_pod_and_service(&r, out);
+    dns::check_dns(plan, &r, out);
+    pools::check_pools(plan, out);
+    let mut capacity = capacity::capacity(plan);
+    if let Some(ns) = capacity.node_subnet.as_mut() {
+        ns.max_nodes = ns.max_nodes.saturating_add(shared.0);
+        ns.surge_nodes = ns.surge_nodes.saturating_add(shared.1);
+        ns.needed = ns.needed.saturating_add(shared.0).saturating_add(shared.1);
+    }
+    capacity::check_capacity(plan, &r, &capacity, out);
+    cni::check_cni(plan, out);
+    capacity
+}
+
+/// Errors first, then by field; stable, so equal keys keep the order the rules found them in.
+pub(crate) fn sort(out: &mut [Finding]) {
+    out.sort_by(|a, b| {
+        a.severity
+            .cmp(&b.severity)
+            .then_with(|| a.field.cmp(&b.field))
+    });
 }

@@ -5,6 +5,7 @@
 //! The allowed sets are ASCII on purpose: every name is later passed to az, ARM, Bicep and
 //! Terraform, and a name the rules accept is inert in all of them.
 
+use crate::estate::EstateVnet;
 use crate::finding::{Finding, Rule};
 use crate::plan::{ConnectedNetwork, Plan};
 
@@ -239,6 +240,46 @@ pub(crate) fn check(plan: &Plan, out: &mut Vec<Finding>) {
             out,
         );
     }
+}
+
+/// An estate VNet's names (issue 13): its name, resource group and region, and its subnets'
+/// names, at their estate paths (`vnets[2].subnets[0].name`). They go into the shared
+/// network's exports, so they are held to the same rules as a v1 plan's.
+pub(super) fn check_estate_vnet(v: &EstateVnet, ix: usize, out: &mut Vec<Finding>) {
+    out.extend(check_name(&VNET, &format!("vnets[{ix}].name"), &v.name));
+    out.extend(check_name(
+        &RESOURCE_GROUP,
+        &format!("vnets[{ix}].resourceGroup"),
+        &v.resource_group,
+    ));
+    out.extend(check_name(
+        &LOCATION,
+        &format!("vnets[{ix}].location"),
+        &v.location,
+    ));
+    for (i, s) in v.subnets.iter().enumerate() {
+        out.extend(check_name(
+            &SUBNET,
+            &format!("vnets[{ix}].subnets[{i}].name"),
+            &s.name,
+        ));
+    }
+    duplicates(
+        v.subnets.iter().map(|s| s.name.as_str()),
+        |i| format!("vnets[{ix}].subnets[{i}].name"),
+        "subnet",
+        out,
+    );
+}
+
+/// Names used twice in an estate (VNets, clusters), compared as Azure compares them.
+pub(super) fn estate_duplicates<'a>(
+    names: impl Iterator<Item = &'a str>,
+    field: impl Fn(usize) -> String,
+    what: &str,
+    out: &mut Vec<Finding>,
+) {
+    duplicates(names, field, what, out);
 }
 
 /// The most characters AKS allows in a node resource group name (rule 23).

@@ -3,11 +3,10 @@
 
 use crate::cidr::Cidr;
 use crate::finding::{Finding, Rule};
-use crate::plan::Plan;
 
 use super::context::{overlaps_connected, with_move_fix, Labeled, Ranges};
 
-pub(super) fn check_pod_and_service(plan: &Plan, r: &Ranges, out: &mut Vec<Finding>) {
+pub(super) fn check_pod_and_service(r: &Ranges, out: &mut Vec<Finding>) {
     // Subnets are checked on their own only where they stick out of the VNet (no double report).
     let vnet_like: Vec<&Labeled> = r
         .vnet
@@ -47,7 +46,7 @@ pub(super) fn check_pod_and_service(plan: &Plan, r: &Ranges, out: &mut Vec<Findi
                 ));
             }
         }
-        overlaps_connected(plan, r, pod, Rule::PodCidrOverlap, out);
+        overlaps_connected(r, pod, Rule::PodCidrOverlap, out);
     }
     if let Some(svc) = &r.service {
         for v in &vnet_like {
@@ -64,7 +63,7 @@ pub(super) fn check_pod_and_service(plan: &Plan, r: &Ranges, out: &mut Vec<Findi
                 ));
             }
         }
-        overlaps_connected(plan, r, svc, Rule::ServiceCidrOverlap, out);
+        overlaps_connected(r, svc, Rule::ServiceCidrOverlap, out);
         if svc.cidr.prefix_len() <= 12 {
             let to = Cidr::new(svc.cidr.network(), 16).expect("16 <= 32");
             out.push(

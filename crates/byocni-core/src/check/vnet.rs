@@ -13,7 +13,7 @@ pub(super) fn check_vnet(plan: &Plan, r: &Ranges, out: &mut Vec<Finding>) {
     let Some(v) = &plan.vnet else {
         // AKS's managed VNet: only the connected networks can collide with it.
         for l in &r.vnet {
-            overlaps_connected(plan, r, l, Rule::VnetOverlapsConnected, out);
+            overlaps_connected(r, l, Rule::VnetOverlapsConnected, out);
         }
         return;
     };
@@ -37,7 +37,7 @@ pub(super) fn check_vnet(plan: &Plan, r: &Ranges, out: &mut Vec<Finding>) {
                 );
             }
         }
-        overlaps_connected(plan, r, a, Rule::VnetOverlapsConnected, out);
+        overlaps_connected(r, a, Rule::VnetOverlapsConnected, out);
     }
     if v.subnets.is_empty() {
         let mut f = Finding::new(

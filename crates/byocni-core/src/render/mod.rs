@@ -11,6 +11,7 @@ pub(crate) use crate::text::one_line;
 
 mod arm;
 mod bicep;
+pub mod estate;
 mod script;
 mod terraform;
 

@@ -13,6 +13,7 @@ mod terraform_fmt;
 
 use std::path::{Path, PathBuf};
 
+use byocni_core::estate::PlanFile;
 use byocni_core::render::{render, Format, RenderOptions};
 use byocni_core::Plan;
 
@@ -21,7 +22,8 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Every plan in `tests/fixtures/`, by file stem, in name order.
+/// Every plan in `tests/fixtures/`, by file stem, in name order; an estate's new clusters as
+/// their projections.
 fn fixtures() -> Vec<(String, Plan)> {
     let dir = workspace_root().join("tests/fixtures");
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -33,11 +35,23 @@ fn fixtures() -> Vec<(String, Plan)> {
     assert!(!paths.is_empty(), "no fixtures in {}", dir.display());
     paths
         .into_iter()
-        .map(|p| {
+        .flat_map(|p| {
             let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-            let plan = Plan::from_json(&std::fs::read_to_string(&p).unwrap())
+            // A version 2 estate: each new cluster's projection, named `estate.cluster`.
+            let file = PlanFile::from_json(&std::fs::read_to_string(&p).unwrap())
                 .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-            (name, plan)
+            match file {
+                PlanFile::V1(plan) => vec![(name, plan)],
+                PlanFile::V2(estate) => (0..estate.clusters.len())
+                    .filter(|&i| !estate.clusters[i].existing)
+                    .map(|i| {
+                        (
+                            format!("{name}.{}", estate.clusters[i].name),
+                            estate.project(i).unwrap(),
+                        )
+                    })
+                    .collect(),
+            }
         })
         .collect()
 }

@@ -1110,3 +1110,61 @@ fn cni_values_follow_rules_13_and_30() {
         assert_eq!(k["spec"]["cni"]["type"], "Calico", "{name}");
     }
 }
+
+/// Issue 13: the Cilium values of every meshed cluster of the estate fixtures (cluster.name,
+/// cluster.id, ClusterMesh through its API server on an internal load balancer,
+/// maxConnectedClusters) are values of the pinned chart and pass its schema; so does a mesh of
+/// 511 with a high id. A mesh key the chart lacks is caught.
+#[test]
+fn cilium_mesh_values_match_the_chart() {
+    use byocni_core::estate::Estate;
+    use byocni_core::render::estate::render_estate;
+    use byocni_core::render::RenderOptions;
+    let mut checked = 0;
+    for name in ["estate-mesh3.json", "estate-bluegreen.json"] {
+        let path = workspace_root().join("tests/fixtures").join(name);
+        let mut estate = Estate::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for max in [255, 511] {
+            if let Some(m) = estate.cluster_mesh.as_mut() {
+                m.max_connected_clusters = Some(max);
+            }
+            let files = render_estate(
+                &estate,
+                Format::CiliumValues,
+                None,
+                RenderOptions::default(),
+            )
+            .unwrap();
+            for f in files {
+                let v = yaml_to_json(&f.text);
+                let problems = cilium_problems(&v);
+                assert!(problems.is_empty(), "{name} {}: {problems:#?}", f.name);
+                if v.get("clustermesh").is_some() {
+                    assert_eq!(v["clustermesh"]["maxConnectedClusters"], json!(max));
+                    assert_eq!(v["clustermesh"]["useAPIServer"], json!(true));
+                    assert!(v["cluster"]["id"].as_u64().is_some_and(|id| id >= 1));
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 6, "three meshed clusters, two maxima");
+    let path = workspace_root().join("tests/fixtures/estate-mesh3.json");
+    let estate = Estate::from_json(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let files = render_estate(
+        &estate,
+        Format::CiliumValues,
+        None,
+        RenderOptions::default(),
+    )
+    .unwrap();
+    let mut v = yaml_to_json(&files[0].text);
+    v["clustermesh"]["maxClusters"] = json!(255);
+    let problems = cilium_problems(&v);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("clustermesh.maxClusters is not")),
+        "{problems:#?}"
+    );
+}
