@@ -18,7 +18,7 @@ pub(crate) fn run(args: &DiscoverArgs) -> anyhow::Result<ExitCode> {
     // The subscription goes into the query's scope, not onto every command: `az rest` takes
     // no --subscription.
     let mut runner = ProcessRunner { subscription: None };
-    let mut az = |argv: &[String]| -> anyhow::Result<Output> { Ok(runner.run("az", argv)?) };
+    let mut az = |argv: &[String]| -> anyhow::Result<Output> { runner.run("az", argv) };
     let mut calls = 0;
     let (scope, where_) = if args.all_subscriptions {
         (Scope::All, "every subscription you can read".to_owned())
