@@ -341,3 +341,91 @@ fn every_az_command_of_discover_parses_with_the_real_az() {
         );
     }
 }
+
+#[test]
+fn a_v2_estate_gets_the_discovered_vnets_and_clusters_as_existing() {
+    let sim = Sim::new(Some(Spec {
+        vnets: 30,
+        clusters: 3,
+        subscriptions: 3,
+    }));
+    std::fs::copy(fixture("estate-bluegreen.json"), sim.path("estate.json")).unwrap();
+    let id = |rg: &str, name: &str| {
+        format!("/subscriptions/{CURRENT_SUB}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/{name}")
+    };
+    // The plan's own new VNet, already created, and another `hub` in another resource group.
+    sim.knob(
+        "estate",
+        &serde_json::json!([
+            { "id": id("blue-rg", "aks-blue"), "name": "aks-blue", "addressSpace": { "addressPrefixes": ["10.224.0.0/16"] } },
+            { "id": id("other-rg", "hub"), "name": "hub", "addressSpace": { "addressPrefixes": ["172.20.0.0/16"] } },
+        ])
+        .to_string(),
+    );
+    let o = sim.byocni(&[
+        "discover",
+        "estate.json",
+        "--all-subscriptions",
+        "-o",
+        "merged.json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("added 31 existing VNet(s), 3 existing cluster(s) and 27 peering(s) (3 IPv6 prefix(es) left out: an estate's ranges are IPv4)"),
+        "{}",
+        text(&o)
+    );
+    let merged: Value =
+        serde_json::from_str(&std::fs::read_to_string(sim.path("merged.json")).unwrap()).unwrap();
+    assert_eq!(merged["version"], 2);
+    let vnets = merged["vnets"].as_array().unwrap();
+    assert_eq!(vnets.len(), 3 + 31, "aks-blue not added twice");
+    let hub2 = vnets.iter().find(|v| v["name"] == "hub-2").unwrap();
+    assert_eq!(hub2["resourceGroup"], "other-rg");
+    assert_eq!(hub2["existing"], true);
+    let v0 = vnets.iter().find(|v| v["name"] == "vnet-00000").unwrap();
+    assert_eq!(v0["addressSpace"], serde_json::json!(["10.0.0.0/24"]));
+    assert_eq!(
+        v0["subnets"][0],
+        serde_json::json!({ "name": "nodes", "cidr": "10.0.0.0/25", "role": "other" })
+    );
+    assert!(merged["peerings"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!({ "between": ["vnet-00001", "vnet-00000"] })));
+    let clusters = merged["clusters"].as_array().unwrap();
+    assert_eq!(clusters.len(), 2 + 3);
+    let kubenet = clusters.iter().find(|c| c["name"] == "aks-0000").unwrap();
+    assert_eq!(
+        kubenet,
+        &serde_json::json!({
+            "name": "aks-0000", "resourceGroup": "aks-rg-0", "location": "westeurope",
+            "existing": true, "networkPlugin": "kubenet", "nodeSubnet": "vnet-00000/nodes",
+            "podCidr": "10.244.0.0/24", "serviceCidr": "10.0.0.0/16", "dnsServiceIP": "10.0.0.10"
+        })
+    );
+    let flat = clusters.iter().find(|c| c["name"] == "aks-0001").unwrap();
+    assert_eq!(flat["networkPlugin"], "azure");
+    assert!(flat.get("podCidr").is_none());
+    // The merged estate reads and checks without errors (the generated VNets overlap the
+    // plan's service CIDR: warnings), and a second discovery adds nothing.
+    let o = sim.byocni(&["check", "merged.json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = sim.byocni(&[
+        "discover",
+        "merged.json",
+        "--all-subscriptions",
+        "-o",
+        "again.json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("added 0 existing VNet(s), 0 existing cluster(s) and 0 peering(s)"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(sim.path("merged.json")).unwrap(),
+        std::fs::read_to_string(sim.path("again.json")).unwrap()
+    );
+}

@@ -143,7 +143,7 @@ pub fn cluster_row(spec: &Spec, j: usize) -> Value {
         "name": name, "resourceGroup": rg, "subscriptionId": sub, "location": "westeurope",
         "networkPlugin": plugin, "networkPluginMode": mode,
         "podCidr": pods, "podCidrs": if pods.is_null() { Value::Null } else { json!([pods]) },
-        "serviceCidr": "10.0.0.0/16", "serviceCidrs": ["10.0.0.0/16"],
+        "serviceCidr": "10.0.0.0/16", "serviceCidrs": ["10.0.0.0/16"], "dnsServiceIP": "10.0.0.10",
         "pools": [{ "name": "system", "count": 3, "vnetSubnetID": subnet }],
     })
 }
@@ -178,7 +178,7 @@ pub fn static_cluster_row(c: &Value) -> Value {
         "subscriptionId": CURRENT_SUB, "location": c["location"],
         "networkPlugin": np["networkPlugin"], "networkPluginMode": np["networkPluginMode"],
         "podCidr": np["podCidr"], "podCidrs": Value::Null,
-        "serviceCidr": np["serviceCidr"], "serviceCidrs": Value::Null,
+        "serviceCidr": np["serviceCidr"], "serviceCidrs": Value::Null, "dnsServiceIP": np["dnsServiceIp"],
         "pools": c["agentPoolProfiles"],
     })
 }

@@ -50,7 +50,7 @@ networkPluginMode = properties.networkProfile.networkPluginMode, \
 podCidr = properties.networkProfile.podCidr, podCidrs = properties.networkProfile.podCidrs, \
 serviceCidr = properties.networkProfile.serviceCidr, \
 serviceCidrs = properties.networkProfile.serviceCidrs, \
-pools = properties.agentPoolProfiles \
+dnsServiceIP = properties.networkProfile.dnsServiceIP, pools = properties.agentPoolProfiles \
 | order by id asc";
 
 /// Which subscriptions a query covers.
@@ -86,13 +86,26 @@ pub(crate) struct FoundCluster {
     pub(crate) resource_group: String,
     pub(crate) subscription: String,
     pub(crate) location: String,
-    /// `kubenet`, `azure`, `none`... as AKS reports it (`azure (overlay)` for Azure CNI
-    /// Overlay).
+    /// `kubenet`, `azure`, `none`... as AKS reports it.
     pub(crate) network_plugin: Option<String>,
+    /// `overlay` for Azure CNI Overlay.
+    pub(crate) network_plugin_mode: Option<String>,
     pub(crate) pod_cidrs: Vec<String>,
     pub(crate) service_cidrs: Vec<String>,
+    pub(crate) dns_service_ip: Option<String>,
     /// The subnet ids of its node pools (none: an AKS-managed VNet).
     pub(crate) node_subnets: Vec<String>,
+}
+
+impl FoundCluster {
+    /// The plugin as people say it: `kubenet`, `azure (overlay)`, `none`.
+    pub(crate) fn plugin_label(&self) -> String {
+        let p = self.network_plugin.as_deref().unwrap_or("?");
+        match &self.network_plugin_mode {
+            Some(m) => format!("{p} ({m})"),
+            None => p.to_owned(),
+        }
+    }
 }
 
 /// What a discovery found, and what it cost.
@@ -337,21 +350,23 @@ pub(crate) fn cluster_from_row(row: &Value) -> anyhow::Result<FoundCluster> {
             }
         }
     }
-    let plugin = row.get("networkPlugin").and_then(Value::as_str).map(|p| {
-        match row.get("networkPluginMode").and_then(Value::as_str) {
-            Some(mode) if !mode.is_empty() => format!("{p} ({mode})"),
-            _ => p.to_owned(),
-        }
-    });
+    let opt = |k: &str| {
+        row.get(k)
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    };
     Ok(FoundCluster {
         id: text(row, "id"),
         name: text(row, "name"),
         resource_group: text(row, "resourceGroup"),
         subscription: text(row, "subscriptionId"),
         location: text(row, "location"),
-        network_plugin: plugin,
+        network_plugin: opt("networkPlugin"),
+        network_plugin_mode: opt("networkPluginMode"),
         pod_cidrs,
         service_cidrs,
+        dns_service_ip: opt("dnsServiceIP"),
         node_subnets,
     })
 }
@@ -544,7 +559,7 @@ mod tests {
             "pools": [{ "vnetSubnetID": "/s/nodes" }, { "vnetSubnetID": "/S/NODES" }, { "name": "x" }]
         }))
         .unwrap();
-        assert_eq!(c.network_plugin.as_deref(), Some("azure (overlay)"));
+        assert_eq!(c.plugin_label(), "azure (overlay)");
         assert_eq!(c.pod_cidrs, ["10.244.0.0/16"]);
         assert_eq!(c.service_cidrs, ["10.0.0.0/16"]);
         assert_eq!(c.node_subnets, ["/s/nodes"]);
