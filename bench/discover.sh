@@ -46,6 +46,16 @@ graph_calls=$(calls)
 graph_s=$(calc "$t1 - $t0")
 cat "$work/discover.err" >&2
 
+# The same into a version 2 estate: every VNet and cluster added as existing, with peerings.
+cp tests/fixtures/estate-bluegreen.json "$work/estate.json"
+reset
+t0=$(now)
+"$byocni" discover "$work/estate.json" --all-subscriptions -o "$work/merged-estate.json" 2>"$work/discover-v2.err"
+t1=$(now)
+v2_calls=$(calls)
+v2_s=$(calc "$t1 - $t0")
+cat "$work/discover-v2.err" >&2
+
 # Baseline: one subscription at a time, VNets only (what `discover --all-subscriptions` did
 # before Resource Graph); listing the clusters that way would take as many calls again.
 reset
@@ -72,6 +82,8 @@ fi
 printf '\n| way | az calls | wall |\n|---|---:|---:|\n'
 # shellcheck disable=SC2016
 printf '| `byocni discover --all-subscriptions` (Resource Graph, VNets and clusters) | %d | %.1f s |\n' "$graph_calls" "$graph_s"
+# shellcheck disable=SC2016
+printf '| `byocni discover ESTATE --all-subscriptions` (the same, merged into a v2 estate) | %d | %.1f s |\n' "$v2_calls" "$v2_s"
 # shellcheck disable=SC2016
 printf '| one subscription at a time (`az network vnet list --subscription`, VNets only)%s | %d | %.1f s |\n' "$note" "$base_calls" "$base_s"
 printf '\nbaseline found %d VNets in the subscriptions it listed; speed-up %.0fx\n' "$found" "$(calc "$base_s / $graph_s")"
