@@ -252,6 +252,31 @@ fn an_az_error_on_a_later_page_is_shown_with_the_command() {
 }
 
 #[test]
+fn a_throttled_page_is_asked_again() {
+    let sim = Sim::new(Some(SMALL));
+    sim.knob("graph-throttle-page", "2");
+    let o = Command::new(byocni_bin())
+        .args(["discover", "--all-subscriptions"])
+        .current_dir(sim.dir.path())
+        .env(
+            "PATH",
+            format!("{}:/usr/bin:/bin", sim.path("bin").display()),
+        )
+        .env("BYOCNI_SIM_DIR", sim.path("state"))
+        .env("BYOCNI_GRAPH_RETRY_MS", "10")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("Resource Graph is throttling (Resource Graph, VNets page 2); asking again in 0.0s (1 of 3)"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(vnet_lines(&o).len(), 2750);
+    assert!(text(&o).contains("(5 az call(s)"), "{}", text(&o));
+}
+
+#[test]
 fn the_benchmark_estate_takes_at_most_30_az_calls() {
     // 20,000 VNets and 2,000 clusters over 2,000 subscriptions (docs/benchmarks.md, without
     // the 200 ms a call the benchmark adds): 20 pages of VNets, 2 of clusters.

@@ -14,7 +14,8 @@
 //! Paging follows the REST API (2022-10-01): `options.$top` rows a page (at most 1000, 100 when
 //! absent), `$skipToken` while rows remain, `totalRecords`, `count`, `resultTruncated`. Knobs
 //! for failures, each one-shot: `graph-garbage-page` (that page, 1-based, answers an HTML 502
-//! page with exit 0) and `graph-drop-token-page` (that page omits its `$skipToken`). An unknown
+//! page with exit 0), `graph-drop-token-page` (that page omits its `$skipToken`) and
+//! `graph-throttle-page` (that page fails once with 429 Too Many Requests, as az rest shows it). An unknown
 //! `$skipToken` is refused as the service does (exit 1, `Bad Request`). `call-delay-ms` makes
 //! every simulated az command take that long, as az and Azure do.
 
@@ -337,6 +338,16 @@ pub fn rest(
         },
     };
     let page = offset / top + 1;
+    if take_page_knob(dir, "graph-throttle-page", page) {
+        return (
+            1,
+            String::new(),
+            format!(
+                "ERROR: Too Many Requests({})\n",
+                json!({ "error": { "code": "RateLimiting", "message": "Please provide below info when asking for support: timestamp = 2026-12-06T08:00:00Z, correlationId = 00000000-0000-0000-0000-000000000000." } })
+            ),
+        );
+    }
     if take_page_knob(dir, "graph-garbage-page", page) {
         return (
             0,

@@ -197,6 +197,51 @@ pub(crate) fn strict_answer(az: &mut Az<'_>, argv: &[String], what: &str) -> any
     })
 }
 
+/// How often a throttled page is asked again.
+const RETRIES: u32 = 3;
+
+/// Milliseconds to wait before asking a throttled page again (`BYOCNI_GRAPH_RETRY_MS`, default
+/// 5000: Resource Graph's quota is counted over 5-second windows).
+fn retry_wait() -> Duration {
+    Duration::from_millis(
+        std::env::var("BYOCNI_GRAPH_RETRY_MS")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(5000),
+    )
+}
+
+/// One page, asked again (up to [`RETRIES`] times, after [`retry_wait`]) while Resource Graph
+/// answers 429 Too Many Requests: its per-user quota, which a large tenant can meet.
+fn page_answer(
+    az: &mut Az<'_>,
+    calls: &mut usize,
+    argv: &[String],
+    what: &str,
+) -> anyhow::Result<Value> {
+    let mut attempt = 0;
+    loop {
+        *calls += 1;
+        match strict_answer(az, argv, what) {
+            Err(e)
+                if attempt < RETRIES
+                    && ["Too Many Requests", "RateLimiting"]
+                        .iter()
+                        .any(|m| e.to_string().contains(m)) =>
+            {
+                attempt += 1;
+                let wait = retry_wait();
+                eprintln!(
+                    "Resource Graph is throttling ({what}); asking again in {:.1}s ({attempt} of {RETRIES})",
+                    wait.as_secs_f64()
+                );
+                std::thread::sleep(wait);
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Every row of `query`, following `$skipToken` to the end. Rows are deduplicated by `id`.
 pub(crate) fn query_all(
     az: &mut Az<'_>,
@@ -213,8 +258,7 @@ pub(crate) fn query_all(
     for page in 1..=MAX_PAGES {
         let argv = rest_argv(&body(query, scope, token.as_deref()));
         let what = format!("Resource Graph, {kind} page {page}");
-        *calls += 1;
-        let v = strict_answer(az, &argv, &what)?;
+        let v = page_answer(az, calls, &argv, &what)?;
         let Some(data) = v.get("data").and_then(Value::as_array) else {
             bail!(
                 "`{}` ({what}) answered JSON without a \"data\" list of rows: {}",
