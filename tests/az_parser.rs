@@ -15,10 +15,13 @@ use byocni_core::Plan;
 use byocni_tests::az::{az_argvs, az_binary, fake_var, run_logged_out};
 use byocni_tests::fixture;
 
-const FIXTURES: [&str; 4] = [
+const FIXTURES: [&str; 7] = [
     "seed.json",
     "managed-vnet.json",
     "calico-hub.json",
+    "udr-private.json",
+    "nat-apiserver.json",
+    "managed-nat.json",
     "cilium-kpr.json",
 ];
 

@@ -1486,3 +1486,27 @@ fn kube_proxy_free_bash_export_runs() {
     );
     assert!(o.stdout.is_empty());
 }
+
+/// A private cluster without kube-proxy: Cilium gets the API server's private FQDN
+/// (`privateFqdn`, domain rule 28), which its nodes can resolve, not the public one.
+#[test]
+fn kube_proxy_free_private_cluster_gives_cilium_the_private_fqdn() {
+    let sim = Sim::new("udr-private.json");
+    sim.edit_plan(|p| p["cni"]["kubeProxy"] = serde_json::json!(false));
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let state = sim.state();
+    let cluster = state["resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(k, _)| k.starts_with("aks/"))
+        .unwrap()
+        .1;
+    let private = cluster["privateFqdn"].as_str().unwrap();
+    assert_ne!(Some(private), cluster["fqdn"].as_str());
+    assert_eq!(
+        state["helm_set_string"],
+        serde_json::json!([format!("k8sServiceHost={private}")])
+    );
+}
