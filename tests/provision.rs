@@ -1510,3 +1510,36 @@ fn kube_proxy_free_private_cluster_gives_cilium_the_private_fqdn() {
         serde_json::json!([format!("k8sServiceHost={private}")])
     );
 }
+
+/// An existing cluster that runs kube-proxy is not the kube-proxy-free plan: apply stops with
+/// the difference (it never switches kube-proxy off in place); the dry run shows the file and
+/// the lookup without writing or changing anything.
+#[test]
+fn kube_proxy_free_plan_on_a_cluster_with_kube_proxy_stops() {
+    let sim = Sim::new("cilium-kpr.json");
+    let o = sim.byocni(&["apply", "plan.json", "--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("--kube-proxy-config"), "{out}");
+    assert!(
+        out.contains("Look up the API server FQDN of kpr-aks"),
+        "{out}"
+    );
+    assert!(sim.resources().is_empty());
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // Someone turns kube-proxy back on.
+    let mut s = sim.state();
+    s["resources"]["aks/kpr-rg/kpr-aks"]["networkProfile"]["kubeProxyConfig"] =
+        serde_json::json!({ "enabled": true });
+    std::fs::write(sim.path("state/state.json"), s.to_string()).unwrap();
+    sim.clear_calls();
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("kube-proxy enabled: the plan wants false, Azure has true"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(mutations(&sim.calls()), Vec::<String>::new());
+}

@@ -457,6 +457,15 @@ pub fn cluster_expectations(plan: &Plan) -> Vec<Expect> {
         plan.effective_dns_service_ip().trim(),
     ));
     e.extend(around::cluster_expectations(plan));
+    if !plan.cni.kube_proxy {
+        // A cluster that runs kube-proxy next to a Cilium told to replace it is not the plan;
+        // byocni does not switch kube-proxy off on an existing cluster.
+        e.push(expect(
+            "kube-proxy enabled",
+            "/networkProfile/kubeProxyConfig/enabled",
+            false,
+        ));
+    }
     e
 }
 
