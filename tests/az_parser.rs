@@ -7,7 +7,7 @@ use std::process::Command;
 use std::sync::Mutex;
 
 use byocni_core::render::{render, Format, RenderOptions};
-use byocni_core::steps::{cni_steps, destroy_steps, provision_steps};
+use byocni_core::steps::{cni_steps, destroy_steps, group_resources, provision_steps, Arg};
 use byocni_core::Plan;
 use byocni_tests::az::{az_argvs, az_binary, fake_var, run_logged_out};
 use byocni_tests::fixture;
@@ -52,6 +52,16 @@ fn every_az_command_parses_with_the_real_az() {
         let p = plan(name);
         all.extend(az_argvs(&provision_steps(&p)));
         all.extend(az_argvs(&destroy_steps(&p)));
+        all.insert(
+            group_resources(&p)
+                .args
+                .iter()
+                .map(|a| match a {
+                    Arg::Lit(l) => l.clone(),
+                    Arg::Var(v) => fake_var(v),
+                })
+                .collect(),
+        );
         all.extend(az_argvs(&cni_steps(&p, "/tmp/byocni-test/kubeconfig")));
         let bash = render(&p, Format::Bash, RenderOptions::default()).unwrap();
         all.extend(bash_az_commands(&bash));

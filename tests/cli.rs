@@ -304,15 +304,26 @@ fn explain_every_rule() {
 /// Runs byocni under a file-size limit of `kib` KiB with SIGXFSZ ignored, as on a full disk:
 /// writes past the limit fail with EFBIG (ENOSPC's stand-in) instead of killing the process.
 pub(crate) fn byocni_with_full_disk(args: &[&str], dir: &Path, kib: u32) -> Output {
+    byocni_with_full_disk_env(args, dir, kib, &[])
+}
+
+/// [`byocni_with_full_disk`] with more environment variables.
+pub(crate) fn byocni_with_full_disk_env(
+    args: &[&str],
+    dir: &Path,
+    kib: u32,
+    env: &[(String, String)],
+) -> Output {
     let mut script = format!("trap '' XFSZ; ulimit -S -f {kib}; exec");
     for a in std::iter::once(byocni_bin().to_str().unwrap()).chain(args.iter().copied()) {
         script.push(' ');
         script.push_str(&shlex::try_quote(a).unwrap());
     }
-    Command::new("bash")
+    Command::new("/bin/bash")
         .args(["-c", &script])
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .output()
         .expect("run bash")
 }

@@ -30,9 +30,9 @@ impl Sim {
     fn knob(&self, name: &str, value: &str) {
         std::fs::write(self.path("state").join(name), value).unwrap();
     }
-    fn byocni(&self, args: &[&str]) -> Output {
-        Command::new(byocni_bin())
-            .args(args)
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(byocni_bin());
+        c.args(args)
             .current_dir(self.dir.path())
             .env(
                 "PATH",
@@ -40,9 +40,48 @@ impl Sim {
             )
             .env("BYOCNI_SIM_DIR", self.path("state"))
             .env("BYOCNI_POLL_INTERVAL_MS", "5")
-            .env("NO_COLOR", "1")
-            .output()
+            .env("NO_COLOR", "1");
+        c
+    }
+    fn byocni(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+    fn byocni_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut c = self.command(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    }
+    fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.command(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
             .unwrap()
+    }
+    fn journal(&self) -> Value {
+        serde_json::from_str(&std::fs::read_to_string(self.path("plan.json.journal.json")).unwrap())
+            .unwrap()
+    }
+    fn edit_plan(&self, f: impl FnOnce(&mut Value)) {
+        let mut p: Value =
+            serde_json::from_str(&std::fs::read_to_string(self.path("plan.json")).unwrap())
+                .unwrap();
+        f(&mut p);
+        std::fs::write(self.path("plan.json"), p.to_string()).unwrap();
+    }
+    fn resources(&self) -> Vec<String> {
+        self.state()["resources"]
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+    fn creates_once(&self) {
+        let creates = self.state()["creates"].clone();
+        for (k, n) in creates.as_object().unwrap() {
+            assert_eq!(n, 1, "{k} created {n} times");
+        }
     }
     fn calls(&self) -> Vec<String> {
         std::fs::read_to_string(self.path("state/calls.log"))
@@ -156,8 +195,15 @@ fn dry_run_changes_nothing_and_marks_what_exists() {
     let out = text(&o);
     assert!(
         out.contains(
-            "[1/7] Create resource group myResourceGroup in chinanorth3\n    exists: will be kept"
+            "[1/10] Create resource group myResourceGroup in chinanorth3\n    exists: will be kept"
         ),
+        "{out}"
+    );
+    // The CNI goes on right after the cluster, before the node pool steps.
+    assert!(
+        out.contains("[7/10] Get credentials for myAKSCluster into plan.json.kubeconfig")
+            && out.contains("[9/10] Install Cilium")
+            && out.contains("[10/10] Set max surge 33% on node pool nodepool1"),
         "{out}"
     );
     assert!(out.contains("missing: will be created"), "{out}");
@@ -178,7 +224,11 @@ fn a_failure_at_every_step_resumes_without_creating_anything_twice() {
         assert_eq!(o.status.code(), Some(1), "{failing}: {}", text(&o));
         let out = text(&o);
         assert!(
-            out.contains(&format!("step {}/7 failed", i + 1)),
+            // Steps 7-9 install the CNI, right after the cluster (step 6).
+            out.contains(&format!(
+                "step {}/10 failed",
+                if i < 6 { i + 1 } else { 10 }
+            )),
             "{failing}: {out}"
         );
         assert!(
@@ -230,7 +280,10 @@ fn a_drifted_subnet_stops_the_run_with_a_diff() {
         ),
         "{out}"
     );
-    assert!(out.contains("does not change existing resources"), "{out}");
+    assert!(
+        out.contains("settings that cannot change in place"),
+        "{out}"
+    );
     assert_eq!(
         mutations(&sim.calls()),
         Vec::<String>::new(),
@@ -469,5 +522,770 @@ fn discover_records_ipv6_prefixes_that_check_then_accepts() {
         text(&o).contains("IPv6         fd00:db8:deca::/48 (connectedNetworks[2]) recorded, outside the IPv4 checks"),
         "{}",
         text(&o)
+    );
+}
+
+// Issue 10: provisioning you can trust. Each numbered defect of the issue is a test below.
+
+fn seed_untagged(sim: &Sim, key: &str, id: &str, name: &str) {
+    sim.seed(
+        key,
+        serde_json::json!({ "id": id, "name": name, "type": "Microsoft.Resources/resourceGroups", "tags": {} }),
+    );
+}
+
+#[test]
+fn defect1_destroy_never_deletes_what_another_plan_names() {
+    let sim = Sim::new("seed.json");
+    seed_untagged(
+        &sim,
+        "group/prod-rg",
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/prod-rg",
+        "prod-rg",
+    );
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(sim.journal()["planId"], "myakscluster.myresourcegroup");
+    // Every resource apply created carries the plan's tags.
+    let s = sim.state();
+    for key in [
+        "group/myResourceGroup",
+        "vnet/myResourceGroup/myAKSCluster-vnet",
+        "identity/myResourceGroup/myAKSCluster-identity",
+        "aks/myResourceGroup/myAKSCluster",
+    ] {
+        assert_eq!(
+            s["resources"][key]["tags"],
+            serde_json::json!({ "byocni": "managed", "byocni-plan": "myakscluster.myresourcegroup" }),
+            "{key}"
+        );
+    }
+    // Edit the plan to name an existing group and cluster: the journal is another plan's.
+    sim.edit_plan(|p| {
+        p["cluster"]["resourceGroup"] = "prod-rg".into();
+        p["cluster"]["name"] = "prod-aks".into();
+    });
+    for cmd in ["apply", "destroy"] {
+        let o = sim.byocni(&[cmd, "plan.json", "--yes"]);
+        assert_eq!(o.status.code(), Some(1), "{cmd}: {}", text(&o));
+        assert!(
+            text(&o).contains("is the journal of plan `myakscluster.myresourcegroup`, not of this plan (`prod-aks.prod-rg`"),
+            "{cmd}: {}",
+            text(&o)
+        );
+    }
+    assert!(sim.resources().contains(&"group/prod-rg".to_owned()));
+    // With a journal of its own, the edited plan finds prod-rg existing: kept, and destroy
+    // leaves it.
+    let o = sim.byocni(&[
+        "apply",
+        "plan.json",
+        "--yes",
+        "--journal",
+        "prod.journal.json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("Create resource group prod-rg in chinanorth3: exists, kept"),
+        "{}",
+        text(&o)
+    );
+    let o = sim.byocni(&[
+        "destroy",
+        "plan.json",
+        "--yes",
+        "--journal",
+        "prod.journal.json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        sim.resources().contains(&"group/prod-rg".to_owned()),
+        "{:?}",
+        sim.resources()
+    );
+    assert!(!sim
+        .calls()
+        .iter()
+        .any(|c| c.contains("group delete --name prod-rg")));
+    // A plan from stdin needs its own journal.
+    let o = sim
+        .command(&["apply", "-", "--yes"])
+        .stdin(std::fs::File::open(sim.path("plan.json")).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("a plan read from stdin needs --journal FILE"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn defect1_destroy_refuses_a_resource_that_lost_the_plans_tag() {
+    let sim = Sim::new("seed.json");
+    assert_eq!(
+        sim.byocni(&["apply", "plan.json", "--yes"]).status.code(),
+        Some(0)
+    );
+    let mut s = sim.state();
+    s["resources"]["aks/myResourceGroup/myAKSCluster"]["tags"] =
+        serde_json::json!({ "owner": "someone-else" });
+    std::fs::write(sim.path("state/state.json"), s.to_string()).unwrap();
+    sim.clear_calls();
+    let o = sim.byocni(&["destroy", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    assert!(
+        out.contains("destroy refuses to run, nothing was deleted"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Delete AKS cluster myAKSCluster: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/myResourceGroup/providers/Microsoft.ContainerService/managedClusters/myAKSCluster does not carry the tag byocni-plan=myakscluster.myresourcegroup"),
+        "{out}"
+    );
+    assert_eq!(
+        mutations(&sim.calls()),
+        Vec::<String>::new(),
+        "nothing deleted"
+    );
+}
+
+#[test]
+fn defect2_an_interrupted_create_is_adopted_by_its_tag_and_destroyed() {
+    for knob in ["kill-parent", "fail-after"] {
+        let sim = Sim::new("seed.json");
+        sim.knob(knob, "aks create");
+        let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+        assert_ne!(o.status.code(), Some(0), "{knob}: {}", text(&o));
+        assert!(sim
+            .resources()
+            .contains(&"aks/myResourceGroup/myAKSCluster".to_owned()));
+        let outcome = &sim.journal()["steps"]["cluster"]["outcome"];
+        assert!(
+            outcome == "started" || outcome == "failed",
+            "{knob}: {outcome}"
+        );
+        let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+        assert_eq!(o.status.code(), Some(0), "{knob}: {}", text(&o));
+        assert!(
+            text(&o)
+                .contains("created by an interrupted run (it carries this plan's tag): adopted"),
+            "{knob}: {}",
+            text(&o)
+        );
+        assert_eq!(sim.journal()["steps"]["cluster"]["outcome"], "created");
+        sim.creates_once();
+        let o = sim.byocni(&["destroy", "plan.json", "--yes"]);
+        assert_eq!(o.status.code(), Some(0), "{knob}: {}", text(&o));
+        assert_eq!(
+            sim.resources(),
+            Vec::<String>::new(),
+            "{knob}: the cluster too"
+        );
+    }
+}
+
+#[test]
+fn defect2_a_started_create_found_without_the_tag_is_not_adopted() {
+    let sim = Sim::new("seed.json");
+    sim.knob("kill-parent", "aks create");
+    let _ = sim.byocni(&["apply", "plan.json", "--yes"]);
+    // Someone else's cluster of that name (no tag of this plan) is what Azure shows.
+    let mut s = sim.state();
+    s["resources"]["aks/myResourceGroup/myAKSCluster"]["tags"] = serde_json::json!({});
+    std::fs::write(sim.path("state/state.json"), s.to_string()).unwrap();
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(sim.journal()["steps"]["cluster"]["outcome"], "existed");
+    let o = sim.byocni(&["destroy", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(sim
+        .resources()
+        .contains(&"aks/myResourceGroup/myAKSCluster".to_owned()));
+    assert!(
+        sim.resources()
+            .contains(&"group/myResourceGroup".to_owned()),
+        "the group still holds it"
+    );
+    assert!(
+        text(&o).contains("myAKSCluster (Microsoft.ContainerService/managedClusters)"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn defect3_a_second_run_is_locked_out_and_says_who_holds_the_lock() {
+    let sim = Sim::new("seed.json");
+    sim.knob("delay-ms", "150");
+    let mut first = sim.spawn(&["apply", "plan.json", "--yes"]);
+    let lock = sim.path("plan.json.journal.json.lock");
+    let t = std::time::Instant::now();
+    while std::fs::read_to_string(&lock)
+        .unwrap_or_default()
+        .is_empty()
+    {
+        assert!(
+            t.elapsed().as_secs() < 20,
+            "the first run never took the lock"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("another byocni run is using plan.json.journal.json: held by process {} (`byocni apply plan.json`", first.id())),
+        "{}",
+        text(&o)
+    );
+    assert!(first.wait().unwrap().success());
+    std::fs::remove_file(sim.path("state/delay-ms")).unwrap();
+    assert_eq!(
+        sim.calls()
+            .iter()
+            .filter(|c| c.contains("group create"))
+            .count(),
+        1
+    );
+    // The lock is free again: destroy runs and finds everything in the journal.
+    let o = sim.byocni(&["destroy", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(sim.resources(), Vec::<String>::new());
+}
+
+#[test]
+fn defect4_a_full_disk_keeps_the_journal_whole() {
+    let sim = Sim::new("seed.json");
+    let o = crate::cli::byocni_with_full_disk_env(
+        &["apply", "plan.json", "--yes"],
+        sim.dir.path(),
+        1,
+        &sim_env(&sim),
+    );
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o));
+    assert!(
+        text(&o).contains("cannot write plan.json.journal.json"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        text(&o).contains("the previous file is left as it was"),
+        "{}",
+        text(&o)
+    );
+    let j = sim.journal();
+    assert_eq!(
+        j["planId"], "myakscluster.myresourcegroup",
+        "a whole journal: {j}"
+    );
+    // With room again, the run resumes and creates nothing twice.
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    sim.creates_once();
+}
+
+fn sim_env(sim: &Sim) -> Vec<(String, String)> {
+    vec![
+        (
+            "PATH".into(),
+            format!("{}:/usr/bin:/bin", sim.path("bin").display()),
+        ),
+        (
+            "BYOCNI_SIM_DIR".into(),
+            sim.path("state").display().to_string(),
+        ),
+        ("BYOCNI_POLL_INTERVAL_MS".into(), "5".into()),
+    ]
+}
+
+#[test]
+fn defect5_hung_commands_time_out() {
+    let sim = Sim::new("seed.json");
+    sim.knob("hang", "group show");
+    let t = std::time::Instant::now();
+    let o = sim.byocni_env(
+        &["apply", "plan.json", "--yes"],
+        &[("BYOCNI_TIMEOUT_SHOW", "0.5")],
+    );
+    assert_eq!(o.status.code(), Some(5), "{}", text(&o));
+    assert!(t.elapsed().as_secs() < 10, "{:?}", t.elapsed());
+    let out = text(&o);
+    assert!(
+        out.contains("`az group show --name myResourceGroup --output json` did not finish within 0.5s and was stopped; set BYOCNI_TIMEOUT_SHOW"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Resume with: byocni apply plan.json --yes"),
+        "{out}"
+    );
+    // The hung command was killed with its process group, not left behind.
+    sim.settle();
+    std::fs::remove_file(sim.path("state/hang")).unwrap();
+    assert_eq!(
+        sim.byocni(&["apply", "plan.json", "--yes"]).status.code(),
+        Some(0)
+    );
+    // A hung `kubectl get nodes` cannot outlast `cni install --timeout`.
+    sim.knob("hang", "get nodes");
+    let t = std::time::Instant::now();
+    let o = sim.byocni(&["cni", "install", "plan.json", "--yes", "--timeout", "2"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(t.elapsed().as_secs() < 10, "{:?}", t.elapsed());
+    assert!(
+        text(&o).contains("were not all Ready after 2s"),
+        "{}",
+        text(&o)
+    );
+    sim.settle();
+}
+
+#[test]
+fn defect6_cni_values_go_to_a_fresh_private_directory() {
+    let sim = Sim::new("seed.json");
+    assert_eq!(
+        sim.byocni(&["apply", "plan.json", "--yes"]).status.code(),
+        Some(0)
+    );
+    let tmp = sim.path("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let o = sim.byocni_env(
+        &["cni", "install", "plan.json", "--yes"],
+        &[("TMPDIR", tmp.to_str().unwrap())],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let s = sim.state();
+    let dir = std::path::PathBuf::from(s["cilium_values_path"].as_str().unwrap())
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    assert!(dir.starts_with(&tmp), "{dir:?}");
+    let name = dir.file_name().unwrap().to_str().unwrap().to_owned();
+    assert!(
+        !name
+            .strip_prefix("byocni-")
+            .unwrap_or("x")
+            .chars()
+            .all(|c| c.is_ascii_digit()),
+        "not the predictable byocni-<pid>: {name}"
+    );
+    assert_eq!(s["cilium_values_dir_mode"], 0o700, "{s}");
+    assert!(!dir.exists(), "removed after the run");
+}
+
+#[test]
+fn defect7_changed_settings_are_reconciled() {
+    let sim = Sim::new("seed.json");
+    assert_eq!(
+        sim.byocni(&["apply", "plan.json", "--yes"]).status.code(),
+        Some(0)
+    );
+    sim.edit_plan(|p| {
+        p["nodePools"][0]["maxSurge"] = "50%".into();
+        p["nodePools"][0]["maxCount"] = 12.into();
+    });
+    sim.clear_calls();
+    let o = sim.byocni(&["apply", "plan.json", "--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = text(&o);
+    assert!(
+        out.contains("max surge: the plan wants \"50%\", Azure has \"33%\""),
+        "{out}"
+    );
+    assert!(out.contains("$ az aks nodepool update --resource-group myResourceGroup --cluster-name myAKSCluster --name nodepool1 --max-surge '50%' --output json"), "{out}");
+    assert!(
+        out.contains("--update-cluster-autoscaler --min-count 3 --max-count 12"),
+        "{out}"
+    );
+    assert_eq!(mutations(&sim.calls()), Vec::<String>::new());
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let pool = &sim.state()["resources"]["nodepool/myResourceGroup/myAKSCluster/nodepool1"];
+    assert_eq!(pool["upgradeSettings"]["maxSurge"], "50%");
+    assert_eq!(pool["maxCount"], 12);
+    sim.clear_calls();
+    assert_eq!(
+        sim.byocni(&["apply", "plan.json", "--yes"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(mutations(&sim.calls()), Vec::<String>::new(), "in step now");
+    // A setting that cannot change in place stays a stop, with the difference.
+    sim.edit_plan(|p| p["nodePools"][0]["maxPods"] = 110.into());
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("max pods: the plan wants 110, Azure has 250"),
+        "{}",
+        text(&o)
+    );
+    // After destroy and a new apply the surge is set again.
+    sim.edit_plan(|p| p["nodePools"][0]["maxPods"] = 250.into());
+    assert_eq!(
+        sim.byocni(&["destroy", "plan.json", "--yes"]).status.code(),
+        Some(0)
+    );
+    sim.clear_calls();
+    assert_eq!(
+        sim.byocni(&["apply", "plan.json", "--yes"]).status.code(),
+        Some(0)
+    );
+    assert!(sim
+        .calls()
+        .iter()
+        .any(|c| c.contains("nodepool update") && c.contains("--max-surge 50%")));
+}
+
+#[test]
+fn defect8_a_show_that_answers_html_is_an_error_naming_the_command() {
+    for (cmd, shown) in [
+        ("group show", "az group show --name myResourceGroup --output json"),
+        ("identity show", "az identity show --resource-group myResourceGroup --name myAKSCluster-identity --output json"),
+    ] {
+        let sim = Sim::new("seed.json");
+        sim.knob("garbage", cmd);
+        let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+        assert_eq!(o.status.code(), Some(1), "{cmd}: {}", text(&o));
+        let out = text(&o);
+        assert!(
+            out.contains(&format!("`{shown}` answered (exit 0) with something that is not a JSON object: \"<html><head><title>502 Bad Gateway")),
+            "{out}"
+        );
+        assert!(!out.contains("is not known"), "{out}");
+        assert!(!out.contains("exists, kept"), "{out}");
+    }
+}
+
+#[test]
+fn defect9_destroy_removes_what_it_made_inside_a_vnet_that_existed() {
+    let sim = Sim::new("seed.json");
+    let rg = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/myResourceGroup";
+    seed_untagged(&sim, "group/myResourceGroup", rg, "myResourceGroup");
+    sim.seed(
+        "vnet/myResourceGroup/myAKSCluster-vnet",
+        serde_json::json!({ "id": format!("{rg}/providers/Microsoft.Network/virtualNetworks/myAKSCluster-vnet"), "name": "myAKSCluster-vnet", "type": "Microsoft.Network/virtualNetworks", "tags": {}, "addressSpace": { "addressPrefixes": ["10.224.0.0/12"] } }),
+    );
+    assert_eq!(
+        sim.byocni(&["apply", "plan.json", "--yes"]).status.code(),
+        Some(0)
+    );
+    assert!(sim.resources().iter().any(|k| k.starts_with("role/")));
+    let o = sim.byocni(&["destroy", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(
+        sim.resources(),
+        vec![
+            "group/myResourceGroup".to_owned(),
+            "vnet/myResourceGroup/myAKSCluster-vnet".to_owned()
+        ],
+        "subnet and role assignment removed, the VNet and group that existed kept"
+    );
+}
+
+#[test]
+fn defect9_destroy_keeps_a_group_that_holds_more_than_the_plan() {
+    let sim = Sim::new("seed.json");
+    assert_eq!(
+        sim.byocni(&["apply", "plan.json", "--yes"]).status.code(),
+        Some(0)
+    );
+    let rg = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/myResourceGroup";
+    sim.seed(
+        "vnet/myResourceGroup/handmade",
+        serde_json::json!({ "id": format!("{rg}/providers/Microsoft.Network/virtualNetworks/handmade"), "name": "handmade", "type": "Microsoft.Network/virtualNetworks", "addressSpace": { "addressPrefixes": ["10.99.0.0/16"] } }),
+    );
+    let o = sim.byocni(&["destroy", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("resource group myResourceGroup (kept), because it also holds:\n      handmade (Microsoft.Network/virtualNetworks)"), "{}", text(&o));
+    assert_eq!(
+        sim.resources(),
+        vec![
+            "group/myResourceGroup".to_owned(),
+            "vnet/myResourceGroup/handmade".to_owned()
+        ]
+    );
+    assert!(!sim.calls().iter().any(|c| c.contains("group delete")));
+}
+
+#[test]
+fn defect10_the_kubeconfig_is_written_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let sim = Sim::new("seed.json");
+    assert_eq!(
+        sim.byocni(&["apply", "plan.json", "--yes"]).status.code(),
+        Some(0)
+    );
+    std::fs::write(sim.path("plan.json.kubeconfig"), "old").unwrap();
+    std::fs::set_permissions(
+        sim.path("plan.json.kubeconfig"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let o = sim.byocni(&["cni", "install", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let meta = std::fs::metadata(sim.path("plan.json.kubeconfig")).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert!(std::fs::read_to_string(sim.path("plan.json.kubeconfig"))
+        .unwrap()
+        .contains("kind: Config"));
+}
+
+impl Sim {
+    /// Waits until no simulated command is running (a killed byocni leaves its last one behind,
+    /// as Azure goes on with a request whose client died).
+    fn settle(&self) {
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        let t = std::time::Instant::now();
+        // A marker whose process is gone (killed with its group) does not count.
+        let alive = |pid: &str| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|s| s.rsplit(") ").next().is_some_and(|r| !r.starts_with('Z')))
+        };
+        while std::fs::read_dir(self.path("state/running"))
+            .is_ok_and(|d| d.flatten().any(|e| alive(&e.file_name().to_string_lossy())))
+        {
+            assert!(
+                t.elapsed().as_secs() < 30,
+                "a simulated command never ended"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}
+
+#[test]
+fn ctrl_c_stops_gracefully_saves_the_journal_and_prints_the_resume_command() {
+    let sim = Sim::new("seed.json");
+    sim.knob("interrupt-parent", "aks create");
+    // A long create: byocni must not wait for it to end.
+    sim.knob("slow", "aks create");
+    sim.knob("slow-ms", "20000");
+    let t = std::time::Instant::now();
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert!(t.elapsed().as_secs() < 10, "{:?}", t.elapsed());
+    assert_eq!(o.status.code(), Some(130), "{}", text(&o));
+    let out = text(&o);
+    assert!(
+        out.contains("stopped at step 6/10: Create AKS cluster myAKSCluster"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Resume with: byocni apply plan.json --yes"),
+        "{out}"
+    );
+    assert_eq!(sim.journal()["steps"]["cluster"]["outcome"], "started");
+    std::fs::remove_file(sim.path("state/slow")).unwrap();
+    sim.settle();
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    sim.creates_once();
+}
+
+/// A small deterministic generator (the kill moments are reproducible from the seed).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
+#[test]
+fn sigkill_at_40_moments_then_resume_creates_each_resource_once_and_destroy_leaves_nothing() {
+    const KILLS: u64 = 40;
+    let setup = || {
+        let sim = Sim::new("seed.json");
+        sim.seed(
+            "group/other-rg",
+            serde_json::json!({ "id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/other-rg", "name": "other-rg" }),
+        );
+        sim.seed(
+            "vnet/other-rg/keep",
+            serde_json::json!({ "id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/other-rg/providers/Microsoft.Network/virtualNetworks/keep", "name": "keep", "type": "Microsoft.Network/virtualNetworks" }),
+        );
+        sim.knob("delay-ms", "8");
+        sim.knob("slow", "aks create");
+        sim.knob("slow-ms", "200");
+        sim
+    };
+    // How long a whole apply takes here.
+    let sim = setup();
+    let t = std::time::Instant::now();
+    assert_eq!(
+        sim.byocni(&["apply", "plan.json", "--yes"]).status.code(),
+        Some(0)
+    );
+    let full = t.elapsed().as_millis() as u64;
+    let seed = 0x00b1_0c41_u64;
+    let inside_create = std::sync::atomic::AtomicUsize::new(0);
+    let next = std::sync::atomic::AtomicU64::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| loop {
+                let k = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if k >= KILLS {
+                    break;
+                }
+                // Spread over the whole run, jittered within each slice.
+                let mut rng = Lcg(seed ^ k);
+                let slice = full / KILLS;
+                let at = k * slice + rng.below(slice);
+                let sim = setup();
+                let mut child = sim.spawn(&["apply", "plan.json", "--yes"]);
+                std::thread::sleep(std::time::Duration::from_millis(at));
+                let _ = child.kill();
+                let _ = child.wait();
+                let j: Value = std::fs::read_to_string(sim.path("plan.json.journal.json"))
+                    .ok()
+                    .and_then(|t| serde_json::from_str(&t).ok())
+                    .unwrap_or(Value::Null);
+                if j["steps"]["cluster"]["outcome"] == "started" {
+                    inside_create.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+                sim.settle();
+                let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+                assert_eq!(
+                    o.status.code(),
+                    Some(0),
+                    "kill {k} at {at} ms: {}",
+                    text(&o)
+                );
+                sim.creates_once();
+                let o = sim.byocni(&["destroy", "plan.json", "--yes"]);
+                assert_eq!(
+                    o.status.code(),
+                    Some(0),
+                    "kill {k} at {at} ms: {}",
+                    text(&o)
+                );
+                assert_eq!(
+                    sim.resources(),
+                    vec!["group/other-rg".to_owned(), "vnet/other-rg/keep".to_owned()],
+                    "kill {k} at {at} ms: nothing of the plan's and nothing else"
+                );
+            });
+        }
+    });
+    assert!(
+        inside_create.into_inner() > 0,
+        "at least one kill landed inside `az aks create` (full apply {full} ms)"
+    );
+}
+
+#[test]
+fn defect11_apply_installs_the_cni_right_after_the_cluster() {
+    let sim = Sim::new("seed.json");
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("all 3 nodes are Ready"), "{}", text(&o));
+    let calls = sim.calls();
+    let at = |what: &str| {
+        calls
+            .iter()
+            .position(|c| c.contains(what))
+            .unwrap_or_else(|| panic!("{what}: {calls:#?}"))
+    };
+    assert!(at("aks create") < at("aks get-credentials"));
+    assert!(at("aks get-credentials") < at("helm upgrade --install cilium"));
+    assert!(
+        at("helm upgrade --install cilium") < at("aks nodepool update"),
+        "before the node pool steps: {calls:#?}"
+    );
+    assert_eq!(sim.state()["cni"], "cilium");
+    // A second apply does not install it again.
+    sim.clear_calls();
+    assert_eq!(
+        sim.byocni(&["apply", "plan.json", "--yes"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(mutations(&sim.calls()), Vec::<String>::new());
+    // --no-cni skips it, with a warning about auto-repair.
+    let sim = Sim::new("calico-hub.json");
+    let o = sim.byocni(&["apply", "plan.json", "--yes", "--no-cni"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("warning: --no-cni: no CNI was installed")
+            && text(&o).contains(
+                "AKS node auto-repair reboots a node that stays NotReady for more than 5 minutes"
+            )
+            && text(&o).contains("byocni cni install plan.json"),
+        "{}",
+        text(&o)
+    );
+    assert!(!sim
+        .calls()
+        .iter()
+        .any(|c| c.starts_with("kubectl") || c.contains("get-credentials")));
+}
+
+#[test]
+fn defect11_the_bash_export_installs_the_cni_right_after_the_cluster() {
+    for (fixture, install) in [
+        ("seed.json", "helm upgrade --install cilium"),
+        ("calico-hub.json", "kubectl apply --kubeconfig"),
+    ] {
+        let sim = Sim::new(fixture);
+        let o = sim.byocni(&["export", "plan.json", "--format", "bash", "-o", "create.sh"]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        let o = Command::new("/bin/bash")
+            .arg(sim.path("create.sh"))
+            .current_dir(sim.dir.path())
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", sim.path("bin").display()),
+            )
+            .env("BYOCNI_SIM_DIR", sim.path("state"))
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{fixture}: {}", text(&o));
+        let calls = sim.calls();
+        let at = |what: &str| {
+            calls
+                .iter()
+                .position(|c| c.contains(what))
+                .unwrap_or_else(|| panic!("{fixture}: {what}: {calls:#?}"))
+        };
+        assert!(at("aks create") < at("aks get-credentials"), "{calls:#?}");
+        assert!(at("aks get-credentials") < at(install), "{calls:#?}");
+        assert!(at(install) < at("aks nodepool update"), "{calls:#?}");
+        assert!(at("aks nodepool update") < at("kubectl wait --for=condition=Ready nodes --all"));
+        let kubeconfig = if fixture == "seed.json" {
+            "myAKSCluster.kubeconfig"
+        } else {
+            "prod-weu-01.kubeconfig"
+        };
+        assert!(
+            sim.path(kubeconfig).exists(),
+            "{fixture}: the kubeconfig is kept"
+        );
+        sim.creates_once();
+        assert!(
+            text(&o).is_empty() || !text(&o).contains("error"),
+            "{}",
+            text(&o)
+        );
+    }
+}
+
+#[test]
+fn defect11_the_powershell_export_does_the_same_steps() {
+    let sim = Sim::new("seed.json");
+    let o = sim.byocni(&["export", "plan.json", "--format", "powershell"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let ps = String::from_utf8_lossy(&o.stdout).into_owned();
+    let at = |what: &str| ps.find(what).unwrap_or_else(|| panic!("{what}: {ps}"));
+    assert!(at("az aks create") < at("az aks get-credentials"));
+    assert!(at("--file $KUBECONFIG_FILE") < at("@'\n# Cilium Helm values"));
+    assert!(
+        at("| Set-Content -LiteralPath $CILIUM_VALUES") < at("\nhelm upgrade --install cilium")
+    );
+    assert!(at("\nhelm upgrade --install cilium") < at("az aks nodepool update"));
+    assert!(at("az aks nodepool update") < at("kubectl wait"));
+    assert!(
+        ps.contains("--kubeconfig $KUBECONFIG_FILE --values $CILIUM_VALUES"),
+        "{ps}"
     );
 }

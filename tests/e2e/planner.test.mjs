@@ -175,6 +175,11 @@ test('the copied bash script runs in bash, every az command parsed by the real a
   await run('shellcheck', ['--shell=bash', file]).catch((e) => assert.fail(`shellcheck: ${e.stdout}`));
   fs.copyFileSync(path.join(here, 'az-parse-shim.sh'), path.join(dir, 'az'));
   fs.chmodSync(path.join(dir, 'az'), 0o755);
+  // The script installs the CNI right after the cluster (helm or kubectl, then kubectl wait):
+  // those only need to succeed here; tests/provision.rs runs them against the simulated tools.
+  for (const tool of ['helm', 'kubectl']) {
+    fs.writeFileSync(path.join(dir, tool), `#!/bin/sh\necho "$0 $*" >>"$BYOCNI_SHIM_DIR/${tool}.log"\n`, { mode: 0o755 });
+  }
   const env = { ...process.env, PATH: `${dir}:${process.env.PATH}`, BYOCNI_REAL_AZ: realAz, BYOCNI_SHIM_DIR: dir };
   await run('bash', [file], { env, timeout: 300_000 })
     .catch((e) => assert.fail(`the copied script stopped (exit ${e.code}): ${e.stderr}`));

@@ -14,6 +14,7 @@ pub fn fake_var(name: &str) -> String {
         "SUBNET_ID" => format!("{sub}/Microsoft.Network/virtualNetworks/vnet/subnets/nodes"),
         "IDENTITY_ID" => format!("{sub}/Microsoft.ManagedIdentity/userAssignedIdentities/id"),
         "IDENTITY_PRINCIPAL_ID" => "11111111-2222-3333-4444-555555555555".into(),
+        "RESOURCE_ID" => "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/nodes/providers/Microsoft.Authorization/roleAssignments/00000000-0000-0000-0000-000000000001".into(),
         // An estate's network script looks VNets up by id (VNET_0_ID...).
         v if v.starts_with("VNET_") && v.ends_with("_ID") => {
             format!("{sub}/Microsoft.Network/virtualNetworks/vnet")
@@ -33,11 +34,13 @@ pub fn az_binary() -> PathBuf {
     az
 }
 
-/// The az argv (without `az`) of every az command in `steps`, variables replaced by fakes.
+/// The az argv (without `az`) of every az command in `steps` (show, create and every fix),
+/// variables replaced by fakes.
 pub fn az_argvs(steps: &[Step]) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     for s in steps {
-        for cmd in s.show.iter().chain(std::iter::once(&s.create)) {
+        let fixes = s.expect.iter().filter_map(|e| e.fix.as_ref());
+        for cmd in s.show.iter().chain(std::iter::once(&s.create)).chain(fixes) {
             if cmd.program == Program::Az {
                 out.push(
                     cmd.args

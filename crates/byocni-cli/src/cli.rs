@@ -163,17 +163,22 @@ pub(crate) struct ApplyArgs {
     /// Print the steps and the exact commands, marking what exists; change nothing.
     #[arg(long)]
     pub(crate) dry_run: bool,
-    /// Also install the CNI and wait for Ready nodes.
+    /// Do not install the CNI right after `az aks create` (the default installs it and waits
+    /// for Ready nodes). AKS node auto-repair reboots nodes that stay NotReady for more than
+    /// 5 minutes: install one at once yourself (`byocni cni install`).
     #[arg(long)]
+    pub(crate) no_cni: bool,
+    /// Accepted for older scripts: installing the CNI is the default now.
+    #[arg(long, hide = true, conflicts_with = "no_cni")]
     pub(crate) cni: bool,
     /// The journal of this plan's run (default: PLAN.journal.json; required for a plan read
     /// from stdin). A lock file next to it (JOURNAL.lock) keeps a second run out.
     #[arg(long, value_name = "FILE")]
     pub(crate) journal: Option<PathBuf>,
-    /// Kubeconfig file for `--cni` (default: next to the plan).
+    /// Kubeconfig file to write for the CNI install (default: next to the plan; written 0600).
     #[arg(long)]
     pub(crate) kubeconfig: Option<PathBuf>,
-    /// How long to wait for nodes to be Ready with `--cni`, in seconds.
+    /// How long to wait for nodes to be Ready after the CNI install, in seconds.
     #[arg(long, default_value_t = 900)]
     pub(crate) timeout: u64,
     #[command(flatten)]

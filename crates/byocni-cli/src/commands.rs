@@ -53,13 +53,17 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// The exit code for an error that reached `main`: 2 for unreadable input, 4 for a file that
-/// could not be written, 1 otherwise.
+/// could not be written, 5 for a command that timed out, 130 for Ctrl-C, 1 otherwise.
 pub(crate) fn exit_code_for(err: &anyhow::Error) -> u8 {
     let is = |f: fn(&(dyn std::error::Error + 'static)) -> bool| err.chain().any(f);
     if is(<dyn std::error::Error + 'static>::is::<BadInput>) {
         2
     } else if is(<dyn std::error::Error + 'static>::is::<crate::files::WriteFailed>) {
         4
+    } else if is(<dyn std::error::Error + 'static>::is::<crate::provision::TimedOut>) {
+        5
+    } else if is(<dyn std::error::Error + 'static>::is::<crate::provision::Interrupted>) {
+        130
     } else {
         1
     }

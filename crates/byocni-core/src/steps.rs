@@ -66,7 +66,8 @@ pub enum Exists {
     NonEmptyList,
 }
 
-/// A setting the existing resource must have; a mismatch is drift and stops the run.
+/// A setting the existing resource must have. A mismatch is drift: it stops the run, unless
+/// the setting can change in place (`fix`), in which case the fix is run instead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Expect {
@@ -76,6 +77,10 @@ pub struct Expect {
     pub pointer: String,
     /// The value the plan wants.
     pub want: serde_json::Value,
+    /// The command that brings an existing resource to the wanted value (`az aks nodepool
+    /// update --max-surge ...`); `None` when the setting cannot change in place.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Command>,
 }
 
 /// A value a step publishes for later steps: taken from the JSON that `show` (or `create`)
@@ -118,10 +123,26 @@ pub enum StepKind {
     RoleAssignment,
     /// `az aks create`.
     Cluster,
+    /// A node pool: the first one's settings (`az aks nodepool update`) or an added one.
+    NodePool,
     /// `az aks get-credentials`.
     Credentials,
     /// Installing the CNI (helm / kubectl apply).
     Cni,
+}
+
+impl StepKind {
+    /// Whether Azure lets the resource carry tags (subnets and role assignments cannot).
+    pub fn taggable(self) -> bool {
+        matches!(
+            self,
+            StepKind::ResourceGroup
+                | StepKind::Vnet
+                | StepKind::Identity
+                | StepKind::Cluster
+                | StepKind::NodePool
+        )
+    }
 }
 
 /// One step of a run.
@@ -146,6 +167,34 @@ pub struct Step {
     pub outputs: Vec<Output>,
     /// Files to write before the step runs.
     pub files: Vec<StepFile>,
+    /// The resource's id below `/subscriptions/<id>/` (`resourceGroups/rg/providers/...`), known
+    /// before it is created; `None` when Azure chooses it (a role assignment's GUID).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+}
+
+/// The tag that marks a resource byocni created (`byocni=managed`).
+pub const TAG_MANAGED: &str = "byocni";
+/// The tag that names the plan a resource belongs to (`byocni-plan=<plan id>`).
+pub const TAG_PLAN: &str = "byocni-plan";
+
+/// The plan's id: stable for a plan, derived from the cluster and its resource group (Azure
+/// names are case-insensitive, so lowercased). A plan whose names change is another plan.
+pub fn plan_id(plan: &Plan) -> String {
+    format!(
+        "{}.{}",
+        plan.cluster.name.trim(),
+        plan.cluster.resource_group.trim()
+    )
+    .to_lowercase()
+}
+
+/// The `--tags` words every resource apply creates carries.
+pub fn tag_words(plan: &Plan) -> [String; 2] {
+    [
+        format!("{TAG_MANAGED}=managed"),
+        format!("{TAG_PLAN}={}", plan_id(plan)),
+    ]
 }
 
 /// Network Contributor, the built-in role the cluster identity needs on the node subnet (rule 21).
@@ -197,6 +246,13 @@ impl Cmd {
         }
         self
     }
+    fn tags(mut self, plan: &Plan) -> Cmd {
+        self.0.args.push(Arg::Lit("--tags".to_owned()));
+        for t in tag_words(plan) {
+            self.0.args.push(Arg::Lit(t));
+        }
+        self
+    }
     fn var(mut self, name: &str, var: &str) -> Cmd {
         self.0.args.push(Arg::Lit(name.to_owned()));
         self.0.args.push(Arg::Var(var.to_owned()));
@@ -215,7 +271,101 @@ fn expect(label: &str, pointer: &str, want: impl Into<serde_json::Value>) -> Exp
         label: label.to_owned(),
         pointer: pointer.to_owned(),
         want: want.into(),
+        fix: None,
     }
+}
+
+fn changeable(
+    label: &str,
+    pointer: &str,
+    want: impl Into<serde_json::Value>,
+    fix: Command,
+) -> Expect {
+    Expect {
+        fix: Some(fix),
+        ..expect(label, pointer, want)
+    }
+}
+
+/// A resource id below the subscription.
+fn rid(rg: &str, provider: &str) -> String {
+    if provider.is_empty() {
+        format!("resourceGroups/{rg}")
+    } else {
+        format!("resourceGroups/{rg}/providers/{provider}")
+    }
+}
+
+/// What a node pool must look like: the settings that can change in place (max surge, node
+/// count, autoscaler bounds) with the command that changes each, and max pods, which cannot.
+fn pool_expectations(plan: &Plan, p: &crate::plan::NodePool) -> Vec<Expect> {
+    let c = &plan.cluster;
+    let update = || {
+        Cmd::az(&["aks", "nodepool", "update"])
+            .flag("--resource-group", &c.resource_group)
+            .flag("--cluster-name", &c.name)
+            .flag("--name", &p.name)
+    };
+    let surge = p.effective_max_surge().trim();
+    let mut e = vec![changeable(
+        "max surge",
+        "/upgradeSettings/maxSurge",
+        surge,
+        update().flag("--max-surge", surge).json(),
+    )];
+    match p.max_count {
+        Some(max) => {
+            let bounds = |c: Cmd| {
+                c.flag("--min-count", &p.count.to_string())
+                    .flag("--max-count", &max.to_string())
+                    .json()
+            };
+            e.push(changeable(
+                "cluster autoscaler",
+                "/enableAutoScaling",
+                true,
+                bounds(update().word("--enable-cluster-autoscaler")),
+            ));
+            let adjust = bounds(update().word("--update-cluster-autoscaler"));
+            e.push(changeable(
+                "autoscaler min count",
+                "/minCount",
+                p.count,
+                adjust.clone(),
+            ));
+            e.push(changeable("autoscaler max count", "/maxCount", max, adjust));
+        }
+        None => e.push(changeable(
+            "node count",
+            "/count",
+            p.count,
+            Cmd::az(&["aks", "nodepool", "scale"])
+                .flag("--resource-group", &c.resource_group)
+                .flag("--cluster-name", &c.name)
+                .flag("--name", &p.name)
+                .flag("--node-count", &p.count.to_string())
+                .json(),
+        )),
+    }
+    e.push(expect("max pods", "/maxPods", p.effective_max_pods()));
+    e
+}
+
+fn nodepool_show(plan: &Plan, name: &str) -> Command {
+    let c = &plan.cluster;
+    Cmd::az(&["aks", "nodepool", "show"])
+        .flag("--resource-group", &c.resource_group)
+        .flag("--cluster-name", &c.name)
+        .flag("--name", name)
+        .json()
+}
+
+/// Lists the resources in the plan's resource group (`az resource list`): destroy deletes a
+/// group it created only when nothing but this plan's resources is left in it.
+pub fn group_resources(plan: &Plan) -> Command {
+    Cmd::az(&["resource", "list"])
+        .flag("--resource-group", &plan.cluster.resource_group)
+        .json()
 }
 
 fn output(var: &str, pointer: &str) -> Output {
@@ -273,6 +423,7 @@ fn step(id: impl Into<String>, kind: StepKind, title: impl Into<String>, create:
         expect: Vec::new(),
         outputs: Vec::new(),
         files: Vec::new(),
+        resource: None,
     }
 }
 
@@ -293,9 +444,11 @@ pub fn provision_steps(plan: &Plan) -> Vec<Step> {
         Cmd::az(&["group", "create"])
             .flag("--name", rg)
             .flag("--location", &c.location)
+            .tags(plan)
             .json(),
     );
     s.show = Some(Cmd::az(&["group", "show"]).flag("--name", rg).json());
+    s.resource = Some(rid(rg, ""));
     steps.push(s);
 
     let pools = plan.effective_node_pools();
@@ -308,7 +461,8 @@ pub fn provision_steps(plan: &Plan) -> Vec<Step> {
             .flag_values(
                 "--address-prefixes",
                 v.address_space.iter().map(|p| p.trim()),
-            );
+            )
+            .tags(plan);
         let mut s = step(
             "vnet",
             StepKind::Vnet,
@@ -321,6 +475,10 @@ pub fn provision_steps(plan: &Plan) -> Vec<Step> {
                 .flag("--name", &v.name)
                 .json(),
         );
+        s.resource = Some(rid(
+            rg,
+            &format!("Microsoft.Network/virtualNetworks/{}", v.name),
+        ));
         s.expect.push(expect(
             "VNet address prefixes",
             "/addressSpace/addressPrefixes",
@@ -355,6 +513,13 @@ pub fn provision_steps(plan: &Plan) -> Vec<Step> {
                 "/addressPrefix",
                 sub.cidr.trim(),
             ));
+            s.resource = Some(rid(
+                rg,
+                &format!(
+                    "Microsoft.Network/virtualNetworks/{}/subnets/{}",
+                    v.name, sub.name
+                ),
+            ));
             if Some(i) == node_ix {
                 s.outputs.push(output("SUBNET_ID", "/id"));
                 node_subnet_var = Some("SUBNET_ID");
@@ -371,8 +536,13 @@ pub fn provision_steps(plan: &Plan) -> Vec<Step> {
                     .flag("--resource-group", rg)
                     .flag("--name", &id)
                     .flag("--location", &c.location)
+                    .tags(plan)
                     .json(),
             );
+            s.resource = Some(rid(
+                rg,
+                &format!("Microsoft.ManagedIdentity/userAssignedIdentities/{id}"),
+            ));
             s.show = Some(
                 Cmd::az(&["identity", "show"])
                     .flag("--resource-group", rg)
@@ -451,26 +621,40 @@ pub fn provision_steps(plan: &Plan) -> Vec<Step> {
         "cluster",
         StepKind::Cluster,
         format!("Create AKS cluster {} (--network-plugin none)", c.name),
-        create.word("--generate-ssh-keys").json(),
+        create.word("--generate-ssh-keys").tags(plan).json(),
     );
     s.show = Some(cluster_show(plan));
     s.expect = cluster_expectations(plan);
+    s.resource = Some(rid(
+        rg,
+        &format!("Microsoft.ContainerService/managedClusters/{}", c.name),
+    ));
     steps.push(s);
 
-    // `az aks create` has no --max-surge: the first pool's surge is set right after.
-    if let Some(surge) = first.max_surge.as_deref() {
-        steps.push(step(
-            format!("surge:{}", first.name),
-            StepKind::Cluster,
-            format!("Set max surge {surge} on node pool {}", first.name),
-            Cmd::az(&["aks", "nodepool", "update"])
-                .flag("--resource-group", rg)
-                .flag("--cluster-name", &c.name)
-                .flag("--name", &first.name)
-                .flag("--max-surge", surge.trim())
-                .json(),
-        ));
-    }
+    // `az aks create` has no --max-surge: the first pool's surge is set right after, and on
+    // every apply its changeable settings are compared with the plan.
+    let surge = first.effective_max_surge().trim();
+    let mut s = step(
+        format!("pool:{}", first.name),
+        StepKind::NodePool,
+        format!("Set max surge {surge} on node pool {}", first.name),
+        Cmd::az(&["aks", "nodepool", "update"])
+            .flag("--resource-group", rg)
+            .flag("--cluster-name", &c.name)
+            .flag("--name", &first.name)
+            .flag("--max-surge", surge)
+            .json(),
+    );
+    s.show = Some(nodepool_show(plan, &first.name));
+    s.expect = pool_expectations(plan, &first);
+    s.resource = Some(rid(
+        rg,
+        &format!(
+            "Microsoft.ContainerService/managedClusters/{}/agentPools/{}",
+            c.name, first.name
+        ),
+    ));
+    steps.push(s);
     for p in pools.iter().skip(1) {
         let mut add = Cmd::az(&["aks", "nodepool", "add"])
             .flag("--resource-group", rg)
@@ -499,89 +683,99 @@ pub fn provision_steps(plan: &Plan) -> Vec<Step> {
         }
         let mut s = step(
             format!("nodepool:{}", p.name),
-            StepKind::Cluster,
+            StepKind::NodePool,
             format!("Add node pool {} ({} nodes)", p.name, p.count),
-            add.json(),
+            add.tags(plan).json(),
         );
-        s.show = Some(
-            Cmd::az(&["aks", "nodepool", "show"])
-                .flag("--resource-group", rg)
-                .flag("--cluster-name", &c.name)
-                .flag("--name", &p.name)
-                .json(),
-        );
-        s.expect
-            .push(expect("max pods", "/maxPods", p.effective_max_pods()));
+        s.show = Some(nodepool_show(plan, &p.name));
+        s.expect = pool_expectations(plan, p);
+        s.resource = Some(rid(
+            rg,
+            &format!(
+                "Microsoft.ContainerService/managedClusters/{}/agentPools/{}",
+                c.name, p.name
+            ),
+        ));
         steps.push(s);
     }
     steps
 }
 
-/// The steps that remove what apply created, in order: cluster, identity, VNet (its subnets and
-/// their role assignments go with it), and the group last. Each step's `show` tells whether there
-/// is anything to remove; the caller keeps only the steps for resources apply created.
+/// The steps that remove what apply created, in order: cluster (its node pools go with it),
+/// the role assignment, identity, subnets, VNet, and the group last. Each step has the id of its
+/// `provision_steps` counterpart and a `show` that finds the resource, so the caller deletes only
+/// what its journal says apply created and what still carries the plan's tag. The role
+/// assignment is deleted by the id the journal recorded (variable `RESOURCE_ID`).
 pub fn destroy_steps(plan: &Plan) -> Vec<Step> {
     let c = &plan.cluster;
     let rg = c.resource_group.as_str();
+    let created: std::collections::BTreeMap<String, Step> = provision_steps(plan)
+        .into_iter()
+        .map(|s| (s.id.clone(), s))
+        .collect();
+    let like = |id: &str, title: String, delete: Command| -> Option<Step> {
+        let p = created.get(id)?;
+        let mut s = step(id, p.kind, title, delete);
+        s.show.clone_from(&p.show);
+        s.exists = p.exists;
+        s.resource.clone_from(&p.resource);
+        Some(s)
+    };
     let mut steps = Vec::new();
-    let mut s = step(
+    steps.extend(like(
         "cluster",
-        StepKind::Cluster,
         format!("Delete AKS cluster {}", c.name),
         Cmd::az(&["aks", "delete"])
             .flag("--resource-group", rg)
             .flag("--name", &c.name)
             .word("--yes")
             .done(),
-    );
-    s.show = Some(cluster_show(plan));
-    steps.push(s);
+    ));
     if let Some(v) = &plan.vnet {
         let id = identity_name(plan);
-        let mut s = step(
+        steps.extend(like(
+            "role-assignment",
+            format!("Delete the {NETWORK_CONTRIBUTOR} role assignment of {id}"),
+            Cmd::az(&["role", "assignment", "delete"])
+                .var("--ids", "RESOURCE_ID")
+                .done(),
+        ));
+        steps.extend(like(
             "identity",
-            StepKind::Identity,
             format!("Delete managed identity {id}"),
             Cmd::az(&["identity", "delete"])
                 .flag("--resource-group", rg)
                 .flag("--name", &id)
                 .done(),
-        );
-        s.show = Some(
-            Cmd::az(&["identity", "show"])
-                .flag("--resource-group", rg)
-                .flag("--name", &id)
-                .json(),
-        );
-        steps.push(s);
-        let mut s = step(
+        ));
+        for sub in &v.subnets {
+            steps.extend(like(
+                &format!("subnet:{}", sub.name),
+                format!("Delete subnet {} of VNet {}", sub.name, v.name),
+                Cmd::az(&["network", "vnet", "subnet", "delete"])
+                    .flag("--resource-group", rg)
+                    .flag("--vnet-name", &v.name)
+                    .flag("--name", &sub.name)
+                    .done(),
+            ));
+        }
+        steps.extend(like(
             "vnet",
-            StepKind::Vnet,
-            format!("Delete VNet {} and its subnets", v.name),
+            format!("Delete VNet {}", v.name),
             Cmd::az(&["network", "vnet", "delete"])
                 .flag("--resource-group", rg)
                 .flag("--name", &v.name)
                 .done(),
-        );
-        s.show = Some(
-            Cmd::az(&["network", "vnet", "show"])
-                .flag("--resource-group", rg)
-                .flag("--name", &v.name)
-                .json(),
-        );
-        steps.push(s);
+        ));
     }
-    let mut s = step(
+    steps.extend(like(
         "resource-group",
-        StepKind::ResourceGroup,
         format!("Delete resource group {rg}"),
         Cmd::az(&["group", "delete"])
             .flag("--name", rg)
             .word("--yes")
             .done(),
-    );
-    s.show = Some(Cmd::az(&["group", "show"]).flag("--name", rg).json());
-    steps.push(s);
+    ));
     steps
 }
 
@@ -682,4 +876,61 @@ pub fn cni_steps(plan: &Plan, kubeconfig: &str) -> Vec<Step> {
             .done(),
     );
     std::iter::once(creds).chain(install).collect()
+}
+
+/// The variable that holds the kubeconfig path in exported scripts.
+pub const KUBECONFIG_VAR: &str = "KUBECONFIG_FILE";
+
+/// Waits for every node to be Ready (exported scripts; `byocni` polls itself and prints each
+/// node's message).
+pub fn wait_ready_step(kubeconfig: Arg) -> Step {
+    let mut cmd = Cmd::new(
+        Program::Kubectl,
+        &["wait", "--for=condition=Ready", "nodes", "--all"],
+    )
+    .flag("--timeout", "15m")
+    .0;
+    cmd.args.push(Arg::Lit("--kubeconfig".into()));
+    cmd.args.push(kubeconfig);
+    step(
+        "cni:wait-ready",
+        StepKind::Cni,
+        "Wait for every node to be Ready",
+        cmd,
+    )
+}
+
+/// What an exported script runs, in order: the provisioning steps with the CNI installed right
+/// after `az aks create` returns (credentials into `$KUBECONFIG_FILE`, then Helm or kubectl with
+/// the rendered values) and a wait for Ready nodes at the end. AKS node auto-repair reboots a
+/// node that stays NotReady for more than 5 minutes (domain rule 27), so the CNI goes on before
+/// the node pool updates and additions. For a CNI byocni does not install (Flannel, `other`)
+/// these are the provisioning steps alone.
+pub fn script_steps(plan: &Plan) -> Vec<Step> {
+    let marker = format!("${KUBECONFIG_VAR}");
+    let cni: Vec<Step> = cni_steps(plan, &marker)
+        .into_iter()
+        .map(|mut s| {
+            for a in &mut s.create.args {
+                if *a == Arg::Lit(marker.clone()) {
+                    *a = Arg::Var(KUBECONFIG_VAR.into());
+                }
+            }
+            s
+        })
+        .collect();
+    let mut out = Vec::new();
+    let installs = !cni.is_empty();
+    let mut cni = Some(cni);
+    for s in provision_steps(plan) {
+        let after = s.kind == StepKind::Cluster;
+        out.push(s);
+        if after {
+            out.extend(cni.take().into_iter().flatten());
+        }
+    }
+    if installs {
+        out.push(wait_ready_step(Arg::Var(KUBECONFIG_VAR.into())));
+    }
+    out
 }

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use byocni_core::render::{render, Format, RenderOptions, AKS_API_VERSION};
-use byocni_core::steps::{provision_steps, Arg};
+use byocni_core::steps::{script_steps, Arg, Program};
 use byocni_core::{Plan, RenderError};
 
 const FIXTURES: [&str; 3] = ["seed", "managed-vnet", "calico-hub"];
@@ -115,19 +115,45 @@ fn cni_values_parse_and_carry_the_pod_cidr() {
     }
 }
 
+/// The lines of a bash script outside its here-documents.
+fn code_lines(bash: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut end: Option<String> = None;
+    for line in bash.lines() {
+        if let Some(e) = &end {
+            if line == e {
+                end = None;
+            }
+            continue;
+        }
+        if let Some(i) = line.find("<<'") {
+            end = Some(line[i + 3..].trim_end_matches('\'').to_owned());
+        }
+        out.push(line);
+    }
+    out
+}
+
 #[test]
-fn bash_is_the_provision_steps_and_nothing_else() {
+fn bash_is_the_script_steps_and_nothing_else() {
     for name in FIXTURES {
         let plan = fixture(name);
         let bash = rendered(&plan, Format::Bash);
         assert!(bash.starts_with("#!/usr/bin/env bash\n"));
         assert!(bash.contains("\nset -euo pipefail\n"));
-        let lines: Vec<&str> = bash.lines().filter(|l| l.starts_with("az ")).collect();
-        let steps = provision_steps(&plan);
+        let lines: Vec<&str> = code_lines(&bash)
+            .into_iter()
+            .filter(|l| {
+                ["az ", "helm ", "kubectl "]
+                    .iter()
+                    .any(|p| l.starts_with(p))
+            })
+            .collect();
+        let steps = script_steps(&plan);
         assert_eq!(lines.len(), steps.len());
         for (line, step) in lines.iter().zip(&steps) {
             let argv = shlex::split(line).unwrap();
-            let want: Vec<String> = std::iter::once("az".to_owned())
+            let want: Vec<String> = std::iter::once(step.create.program.name().to_owned())
                 .chain(step.create.args.iter().map(|a| match a {
                     Arg::Lit(s) => s.clone(),
                     Arg::Var(v) => format!("${v}"),
@@ -137,7 +163,10 @@ fn bash_is_the_provision_steps_and_nothing_else() {
             // Full flag names only: argparse would accept abbreviations, we never emit them.
             for w in &argv {
                 if let Some(flag) = w.strip_prefix("--") {
-                    assert!(flag.len() > 3 || flag == "yes", "short flag {w}");
+                    assert!(
+                        flag.len() > 3 || flag == "yes" || flag == "all",
+                        "short flag {w}"
+                    );
                 }
             }
         }
@@ -189,19 +218,36 @@ fn hostile_names_are_inert() {
         plan.cluster.resource_group = h.into();
         plan.vnet.as_mut().unwrap().subnets[0].name = h.into();
         let bash = render(&plan, Format::Bash, RenderOptions { force: true }).unwrap();
-        for line in bash.lines() {
+        for line in code_lines(&bash) {
             assert!(
                 line.is_empty()
                     || line.starts_with('#')
                     || line.starts_with("az ")
+                    || line.starts_with("helm ")
+                    || line.starts_with("kubectl ")
                     || line.starts_with("set ")
-                    || line.contains("=$(az "),
+                    || line.contains("=$(az ")
+                    || [
+                        "umask 077",
+                        "BYOCNI_TMP=$(mktemp -d)",
+                        "trap 'rm -rf -- \"$BYOCNI_TMP\" || :' EXIT",
+                        "KUBECONFIG_FILE=\"${KUBECONFIG_FILE:-$PWD/kubeconfig}\"",
+                        "CILIUM_VALUES=\"$BYOCNI_TMP/cilium-values.yaml\"",
+                        "cat >\"$CILIUM_VALUES\" <<'BYOCNI_EOF'",
+                    ]
+                    .contains(&line),
                 "{h:?}: unexpected line {line:?}"
             );
         }
         // bash itself splits each line back into exactly the steps' argv (variables unset).
-        let steps = provision_steps(&plan);
-        let lines: Vec<&str> = bash.lines().filter(|l| l.starts_with("az ")).collect();
+        let steps: Vec<_> = script_steps(&plan)
+            .into_iter()
+            .filter(|s| s.create.program == Program::Az)
+            .collect();
+        let lines: Vec<&str> = code_lines(&bash)
+            .into_iter()
+            .filter(|l| l.starts_with("az "))
+            .collect();
         assert_eq!(lines.len(), steps.len());
         for (line, step) in lines.iter().zip(&steps) {
             let out = std::process::Command::new("bash")
@@ -239,7 +285,8 @@ fn hostile_names_are_inert() {
                         ch != '`'
                             && !(ch == '$'
                                 && !line.contains("$SUBNET_ID")
-                                && !line.contains("$IDENTITY")),
+                                && !line.contains("$IDENTITY")
+                                && !line.contains("$KUBECONFIG_FILE")),
                         "{h:?}: {line}"
                     );
                 }

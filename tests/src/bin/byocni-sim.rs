@@ -5,12 +5,25 @@
 //! like the real tools', and fails on demand: when `$BYOCNI_SIM_DIR/fail` holds a text that the
 //! command line contains, that command fails once with an az-style error.
 //!
+//! Resources carry the `--tags` they were created with; `az resource list` shows a group's
+//! top-level resources. Several copies may run at once (two applies, or a command that outlives
+//! a killed byocni): each holds an exclusive lock on the state while it reads and changes it.
+//!
 //! Knobs (files in `$BYOCNI_SIM_DIR`): `logged-out` (az account show fails), `az-version`
-//! (what `az version` reports), `ready-after` (polls of `kubectl get nodes` before Ready).
+//! (what `az version` reports), `ready-after` (polls of `kubectl get nodes` before Ready),
+//! `delay-ms` (every command sleeps this long after changing the state, as Azure takes time;
+//! commands that match the pattern in `slow` sleep `slow-ms` instead), `running/` (a file per
+//! simulated command still running, so a test can wait for those a killed byocni left behind),
+//! and one-shot patterns, each matched against the command line and removed when used:
+//! `fail` (fail before doing anything), `fail-after` (do it, then exit 1, as when az dies after
+//! Azure accepted the request), `garbage` (exit 0 with an HTML 502 page instead of JSON),
+//! `kill-parent` / `interrupt-parent` (do it, then SIGKILL / SIGINT the caller: byocni killed
+//! inside the command), and `hang` (sleep for an hour before anything, not one-shot).
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
@@ -61,6 +74,16 @@ fn parse(argv: &[String]) -> Args {
 }
 
 impl Args {
+    /// `--tags a=b c=d` as a JSON object.
+    fn tags(&self) -> Value {
+        let mut t = serde_json::Map::new();
+        for w in self.all("tags") {
+            if let Some((k, v)) = w.split_once('=') {
+                t.insert(k.to_owned(), json!(v));
+            }
+        }
+        Value::Object(t)
+    }
     fn get(&self, k: &str) -> String {
         self.flags
             .get(k)
@@ -100,10 +123,24 @@ impl Sim {
     fn get(&self, key: &str) -> Option<Value> {
         self.state["resources"].get(key).cloned()
     }
+    /// Creates a resource (counted in `creates`).
     fn put(&mut self, key: &str, v: Value) {
         self.state["resources"][key] = v;
         let n = self.state["creates"][key].as_u64().unwrap_or(0);
         self.state["creates"][key] = json!(n + 1);
+    }
+    /// Changes a resource (not counted).
+    fn set(&mut self, key: &str, v: Value) {
+        self.state["resources"][key] = v;
+    }
+    fn keys(&self, pred: impl Fn(&str) -> bool) -> Vec<String> {
+        self.state["resources"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| pred(k))
+            .cloned()
+            .collect()
     }
     fn remove(&mut self, key: &str) -> bool {
         self.state["resources"]
@@ -114,7 +151,21 @@ impl Sim {
     }
 }
 
+/// `--query a.b --output tsv` of the command line, as exported scripts capture values.
+static QUERY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
 fn out(v: &Value) -> i32 {
+    if let Some(Some(q)) = QUERY.get() {
+        let mut at = v;
+        for part in q.split('.') {
+            at = &at[part];
+        }
+        println!(
+            "{}",
+            at.as_str().map_or_else(|| at.to_string(), str::to_owned)
+        );
+        return 0;
+    }
     println!("{}", serde_json::to_string_pretty(v).unwrap());
     0
 }
@@ -155,7 +206,7 @@ fn az(sim: &mut Sim, argv: &[String]) -> i32 {
             .get(&format!("group/{name}"))
             .map_or_else(|| missing(&name), |v| out(&v)),
         ["group", "create"] => {
-            let v = json!({ "id": rg_id(&name), "name": name, "location": a.get("location"), "properties": { "provisioningState": "Succeeded" } });
+            let v = json!({ "id": rg_id(&name), "name": name, "location": a.get("location"), "tags": a.tags(), "properties": { "provisioningState": "Succeeded" } });
             sim.put(&format!("group/{name}"), v.clone());
             out(&v)
         }
@@ -173,9 +224,18 @@ fn az(sim: &mut Sim, argv: &[String]) -> i32 {
             }
             0
         }
-        ["network", "vnet", "show"] => sim
-            .get(&format!("vnet/{rg}/{name}"))
-            .map_or_else(|| missing(&name), |v| out(&v)),
+        ["network", "vnet", "show"] => match sim.get(&format!("vnet/{rg}/{name}")) {
+            Some(mut v) => {
+                let prefix = format!("subnet/{rg}/{name}/");
+                v["subnets"] = sim
+                    .keys(|k| k.starts_with(&prefix))
+                    .iter()
+                    .filter_map(|k| sim.get(k))
+                    .collect();
+                out(&v)
+            }
+            None => missing(&name),
+        },
         ["network", "vnet", "create"] => {
             if !needs_rg(sim, &rg) {
                 eprintln!(
@@ -187,7 +247,7 @@ fn az(sim: &mut Sim, argv: &[String]) -> i32 {
                 "{}/providers/Microsoft.Network/virtualNetworks/{name}",
                 rg_id(&rg)
             );
-            let v = json!({ "newVNet": { "id": id, "name": name, "addressSpace": { "addressPrefixes": a.all("address-prefixes") }, "subnets": [] } });
+            let v = json!({ "newVNet": { "id": id, "name": name, "type": "Microsoft.Network/virtualNetworks", "tags": a.tags(), "addressSpace": { "addressPrefixes": a.all("address-prefixes") }, "subnets": [] } });
             sim.put(&format!("vnet/{rg}/{name}"), v["newVNet"].clone());
             out(&v)
         }
@@ -243,11 +303,39 @@ fn az(sim: &mut Sim, argv: &[String]) -> i32 {
                 "{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}",
                 rg_id(&rg)
             );
-            let v = json!({ "id": id, "name": name, "principalId": "22222222-3333-4444-5555-666666666666", "clientId": "77777777-0000-0000-0000-000000000000" });
+            let v = json!({ "id": id, "name": name, "type": "Microsoft.ManagedIdentity/userAssignedIdentities", "tags": a.tags(), "principalId": "22222222-3333-4444-5555-666666666666", "clientId": "77777777-0000-0000-0000-000000000000" });
             sim.put(&format!("identity/{rg}/{name}"), v.clone());
             out(&v)
         }
         ["identity", "delete"] => i32::from(!sim.remove(&format!("identity/{rg}/{name}"))),
+        ["network", "vnet", "subnet", "delete"] => {
+            sim.remove(&format!("subnet/{rg}/{}/{name}", a.get("vnet-name")));
+            0
+        }
+        ["role", "assignment", "delete"] => {
+            let id = a.get("ids");
+            let keys = sim.keys(|k| k.starts_with("role/"));
+            for k in keys {
+                if sim.get(&k).is_some_and(|v| v["id"] == json!(id)) {
+                    sim.remove(&k);
+                }
+            }
+            0
+        }
+        ["resource", "list"] => {
+            let list: Vec<Value> = sim
+                .keys(|k| {
+                    let parts: Vec<&str> = k.split('/').collect();
+                    parts.len() == 3
+                        && parts[1] == rg
+                        && ["vnet", "identity", "aks", "res"].contains(&parts[0])
+                })
+                .iter()
+                .filter_map(|k| sim.get(k))
+                .map(|v| json!({ "id": v["id"], "name": v["name"], "type": v["type"], "tags": v["tags"] }))
+                .collect();
+            out(&Value::Array(list))
+        }
         ["role", "assignment", "list"] => {
             let key = format!("role/{}/{}", a.get("assignee-object-id"), a.get("scope"));
             out(&Value::Array(sim.get(&key).into_iter().collect()))
@@ -266,31 +354,61 @@ fn az(sim: &mut Sim, argv: &[String]) -> i32 {
                 eprintln!("ERROR: (ManagedClusterAlreadyExists) cluster {name} already exists");
                 return 1;
             }
+            let cluster_id = format!(
+                "{}/providers/Microsoft.ContainerService/managedClusters/{name}",
+                rg_id(&rg)
+            );
+            let pool = pool_json(&a, &cluster_id, &a.get("nodepool-name"));
             let v = json!({
-                "id": format!("{}/providers/Microsoft.ContainerService/managedClusters/{name}", rg_id(&rg)),
-                "name": name, "location": a.get("location"), "provisioningState": "Succeeded",
+                "id": cluster_id,
+                "name": name, "type": "Microsoft.ContainerService/managedClusters",
+                "location": a.get("location"), "provisioningState": "Succeeded", "tags": a.tags(),
+                "fqdn": format!("{}-abc123.hcp.{}.azmk8s.io", a.get("dns-name-prefix"), a.get("location")),
                 "networkProfile": { "networkPlugin": a.get("network-plugin"), "podCidr": a.get("pod-cidr"), "serviceCidr": a.get("service-cidr"), "dnsServiceIp": a.get("dns-service-ip") },
-                "agentPoolProfiles": [{ "name": a.get("nodepool-name"), "count": a.get("node-count").parse::<u64>().unwrap_or(3), "maxPods": a.get("max-pods").parse::<u64>().unwrap_or(250) }],
+                "agentPoolProfiles": [pool.clone()],
             });
             sim.put(&format!("aks/{rg}/{name}"), v.clone());
+            sim.set(
+                &format!("nodepool/{rg}/{name}/{}", a.get("nodepool-name")),
+                pool,
+            );
             out(&v)
         }
-        ["aks", "delete"] => i32::from(!sim.remove(&format!("aks/{rg}/{name}"))),
-        ["aks", "nodepool", "update"] => {
+        ["aks", "delete"] => {
+            for k in sim.keys(|k| k.starts_with(&format!("nodepool/{rg}/{name}/"))) {
+                sim.remove(&k);
+            }
+            i32::from(!sim.remove(&format!("aks/{rg}/{name}")))
+        }
+        ["aks", "nodepool", "update" | "scale"] => {
             let key = format!("nodepool/{rg}/{}/{name}", a.get("cluster-name"));
-            let v = json!({ "name": name, "upgradeSettings": { "maxSurge": a.get("max-surge") } });
-            sim.put(&key, v.clone());
+            let Some(mut v) = sim.get(&key) else {
+                return missing(&name);
+            };
+            if a.has("max-surge") {
+                v["upgradeSettings"]["maxSurge"] = json!(a.get("max-surge"));
+            }
+            if a.has("enable-cluster-autoscaler") || a.has("update-cluster-autoscaler") {
+                v["enableAutoScaling"] = json!(true);
+                v["minCount"] = json!(a.get("min-count").parse::<u64>().unwrap_or(0));
+                v["maxCount"] = json!(a.get("max-count").parse::<u64>().unwrap_or(0));
+            }
+            if a.has("node-count") {
+                v["count"] = json!(a.get("node-count").parse::<u64>().unwrap_or(0));
+            }
+            sim.set(&key, v.clone());
             out(&v)
         }
         ["aks", "nodepool", "show"] => sim
             .get(&format!("nodepool/{rg}/{}/{name}", a.get("cluster-name")))
             .map_or_else(|| missing(&name), |v| out(&v)),
         ["aks", "nodepool", "add"] => {
-            let v = json!({ "name": name, "count": a.get("node-count"), "maxPods": a.get("max-pods").parse::<u64>().unwrap_or(250) });
-            sim.put(
-                &format!("nodepool/{rg}/{}/{name}", a.get("cluster-name")),
-                v.clone(),
-            );
+            let cluster = a.get("cluster-name");
+            let Some(c) = sim.get(&format!("aks/{rg}/{cluster}")) else {
+                return missing(&cluster);
+            };
+            let v = pool_json(&a, c["id"].as_str().unwrap_or_default(), &name);
+            sim.put(&format!("nodepool/{rg}/{cluster}/{name}"), v.clone());
             out(&v)
         }
         ["aks", "get-credentials"] => {
@@ -310,6 +428,23 @@ fn az(sim: &mut Sim, argv: &[String]) -> i32 {
             2
         }
     }
+}
+
+/// A node pool as `az aks nodepool show` prints it, from the flags that created it.
+fn pool_json(a: &Args, cluster_id: &str, name: &str) -> Value {
+    let num = |k: &str| a.get(k).parse::<u64>().ok();
+    let autoscale = a.has("enable-cluster-autoscaler");
+    json!({
+        "id": format!("{cluster_id}/agentPools/{name}"),
+        "name": name,
+        "count": num("node-count").unwrap_or(3),
+        "maxPods": num("max-pods").unwrap_or(250),
+        "enableAutoScaling": autoscale,
+        "minCount": if autoscale { json!(num("min-count")) } else { Value::Null },
+        "maxCount": if autoscale { json!(num("max-count")) } else { Value::Null },
+        "upgradeSettings": { "maxSurge": a.flags.get("max-surge").and_then(|v| v.first()) },
+        "tags": a.tags(),
+    })
 }
 
 fn kubectl(sim: &mut Sim, argv: &[String]) -> i32 {
@@ -336,6 +471,18 @@ fn kubectl(sim: &mut Sim, argv: &[String]) -> i32 {
                 })
                 .collect();
             out(&json!({ "apiVersion": "v1", "kind": "List", "items": nodes }))
+        }
+        ["wait", "nodes"] => {
+            // `kubectl wait --for=condition=Ready nodes --all`: Ready once a CNI is installed.
+            if sim.state["cni_at"].is_u64() {
+                for i in 0..3 {
+                    println!("node/aks-nodepool1-1234567-vmss00000{i} condition met");
+                }
+                0
+            } else {
+                eprintln!("error: timed out waiting for the condition on nodes/aks-nodepool1-1234567-vmss000000");
+                1
+            }
         }
         ["apply", ..] => {
             let file = a.get("filename");
@@ -385,6 +532,12 @@ fn helm(sim: &mut Sim, argv: &[String]) -> i32 {
             sim.state["cni_at"] = json!(polls);
             sim.state["cni"] = json!("cilium");
             sim.state["cilium_values"] = json!(values);
+            let path = PathBuf::from(a.get("values"));
+            sim.state["cilium_values_path"] = json!(path.display().to_string());
+            if let Some(mode) = path.parent().and_then(|d| std::fs::metadata(d).ok()) {
+                use std::os::unix::fs::PermissionsExt;
+                sim.state["cilium_values_dir_mode"] = json!(mode.permissions().mode() & 0o777);
+            }
             println!("Release \"cilium\" has been upgraded. Happy Helming!\nSTATUS: deployed");
             0
         }
@@ -395,36 +548,118 @@ fn helm(sim: &mut Sim, argv: &[String]) -> i32 {
     }
 }
 
+/// Takes a one-shot pattern knob when it matches the command line.
+fn take_knob(dir: &Path, name: &str, line: &str) -> bool {
+    let Ok(pattern) = std::fs::read_to_string(dir.join(name)) else {
+        return false;
+    };
+    let pattern = pattern.trim();
+    if pattern.is_empty() || !line.contains(pattern) {
+        return false;
+    }
+    // Only one concurrent command may take it.
+    std::fs::remove_file(dir.join(name)).is_ok()
+}
+
+fn signal_parent(signal: &str) {
+    let parent = std::os::unix::process::parent_id();
+    let _ = std::process::Command::new("kill")
+        .args([signal, &parent.to_string()])
+        .status();
+}
+
 fn main() {
     let mut argv: Vec<String> = std::env::args().collect();
     let tool = PathBuf::from(argv.remove(0))
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut sim = Sim::load();
+    let dir = PathBuf::from(std::env::var_os("BYOCNI_SIM_DIR").expect("BYOCNI_SIM_DIR is set"));
+    // A test may run byocni with a small file-size limit (a full disk): the simulated cloud
+    // is not on that disk.
+    let hard = rustix::process::getrlimit(rustix::process::Resource::Fsize);
+    let _ = rustix::process::setrlimit(
+        rustix::process::Resource::Fsize,
+        rustix::process::Rlimit {
+            current: hard.maximum,
+            maximum: hard.maximum,
+        },
+    );
+    let running = dir.join("running");
+    let _ = std::fs::create_dir_all(&running);
+    let marker = running.join(std::process::id().to_string());
+    let _ = std::fs::write(&marker, "");
+    let code = simulate(&tool, &argv, &dir);
+    let _ = std::fs::remove_file(&marker);
+    std::process::exit(code);
+}
+
+fn simulate(tool: &str, argv: &[String], dir: &Path) -> i32 {
+    let a = parse(argv);
+    let _ = QUERY.set((a.has("query") && a.get("output") == "tsv").then(|| a.get("query")));
     let line = format!("{tool} {}", argv.join(" "));
+    let hang = std::fs::read_to_string(dir.join("hang")).unwrap_or_default();
+    if !hang.trim().is_empty() && line.contains(hang.trim()) {
+        std::thread::sleep(Duration::from_secs(3600));
+    }
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("state.lock"))
+        .unwrap();
+    fs4::FileExt::lock(&lock).unwrap();
+    let mut sim = Sim::load();
     let mut log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(sim.dir.join("calls.log"))
         .unwrap();
     writeln!(log, "{line}").unwrap();
-    if let Some(pattern) = sim.knob("fail") {
-        if !pattern.is_empty() && line.contains(&pattern) {
-            let _ = std::fs::remove_file(sim.dir.join("fail"));
-            eprintln!("ERROR: (InjectedFailure) The simulated {tool} failed `{pattern}` on purpose.\nCode: InjectedFailure");
-            std::process::exit(1);
-        }
+    if take_knob(dir, "fail", &line) {
+        eprintln!("ERROR: (InjectedFailure) The simulated {tool} failed on purpose.\nCode: InjectedFailure");
+        return 1;
     }
-    let code = match tool.as_str() {
-        "az" => az(&mut sim, &argv),
-        "kubectl" => kubectl(&mut sim, &argv),
-        "helm" => helm(&mut sim, &argv),
+    if take_knob(dir, "garbage", &line) {
+        println!(
+            "<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gateway</body></html>"
+        );
+        std::process::exit(0);
+    }
+    let code = match tool {
+        "az" => az(&mut sim, argv),
+        "kubectl" => kubectl(&mut sim, argv),
+        "helm" => helm(&mut sim, argv),
         other => {
             eprintln!("byocni-sim: run me as az, kubectl or helm, not {other}");
             2
         }
     };
     sim.save();
-    std::process::exit(code);
+    fs4::FileExt::unlock(&lock).unwrap();
+    drop(lock);
+    std::io::stdout().flush().unwrap();
+    if take_knob(dir, "kill-parent", &line) {
+        signal_parent("-KILL");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    if take_knob(dir, "interrupt-parent", &line) {
+        signal_parent("-INT");
+    }
+    let slow = sim
+        .knob("slow")
+        .filter(|p| !p.is_empty() && line.contains(p.as_str()));
+    let delay = if slow.is_some() {
+        "slow-ms"
+    } else {
+        "delay-ms"
+    };
+    if let Some(ms) = sim.knob(delay).and_then(|s| s.parse().ok()) {
+        std::thread::sleep(Duration::from_millis(ms));
+    }
+    if take_knob(dir, "fail-after", &line) {
+        eprintln!("ERROR: (InjectedFailure) the connection was reset after the request was sent.");
+        return 1;
+    }
+    code
 }

@@ -1,7 +1,13 @@
 //! Provisioning: `apply`, `destroy`, `cni install`, `status`, `discover`. The core produces the
 //! steps (argv lists, as data); this module runs them through [`runner::Runner`], checks each
-//! resource with `show` before creating it (exit 3 = missing), stops on drift, records every
-//! outcome in the journal so a re-run resumes, and shows progress.
+//! resource with `show` before creating it (exit 3 = missing), stops on drift that cannot be
+//! changed in place and updates what can, records every outcome in the journal so a re-run
+//! resumes, and shows progress.
+//!
+//! Safety: one run per journal at a time (an OS lock next to it); every resource apply creates
+//! carries the plan's `byocni-plan` tag and its id goes to the journal; destroy deletes only
+//! what the journal says apply created AND Azure still shows as the plan's; every external
+//! command has a time limit; Ctrl-C stops gracefully with the journal saved.
 
 mod engine;
 mod journal;
@@ -12,18 +18,21 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::{anyhow, bail, Context};
 use byocni_core::steps::{
-    cluster_expectations, cluster_show, cni_steps, destroy_steps, provision_steps,
+    cluster_expectations, cluster_show, cni_steps, destroy_steps, group_resources, plan_id,
+    provision_steps, Step, StepKind, TAG_PLAN,
 };
 use byocni_core::Plan;
 use serde_json::Value;
 
 use crate::cli::{ApplyArgs, CniCommand, DestroyArgs, DiscoverArgs, OutputFormat, StatusArgs};
 use crate::files::{beside, journal_path, lock, private_dir, read_plan};
-use engine::{Engine, Mode};
-use journal::Journal;
+use engine::{id_of, same_id, Engine, Mode, Progress};
+use journal::{Journal, Outcome};
 use runner::{ProcessRunner, Runner};
+
+pub(crate) use runner::{Interrupted, TimedOut};
 
 /// The oldest az that supports `--network-plugin none` (rule 20).
 const MIN_AZ: (u32, u32, u32) = (2, 39, 0);
@@ -51,13 +60,24 @@ fn checked_plan(path: &Path) -> anyhow::Result<Plan> {
     Ok(plan)
 }
 
-/// az present, new enough, logged in; prints the subscription.
-fn preflight(runner: &mut dyn Runner) -> anyhow::Result<()> {
+/// Parses a command's answer as JSON, or says which command answered what.
+fn strict_json(what: &str, out: &runner::Output) -> anyhow::Result<Value> {
+    serde_json::from_str(&out.stdout).map_err(|_| {
+        let t: String = out.stdout.trim().chars().take(80).collect();
+        anyhow!(
+            "`{what}` answered (exit 0) with something that is not JSON: \"{}\"; check that az works (a proxy or network in the way?) and run again",
+            crate::files::escape_control(&t)
+        )
+    })
+}
+
+/// az present, new enough, logged in; prints the subscription and returns its id.
+fn preflight(runner: &mut dyn Runner) -> anyhow::Result<String> {
     let out = runner.run("az", &["version".into(), "--output".into(), "json".into()])?;
     if out.code != 0 {
         bail!("`az version` failed: {}", out.stderr.trim());
     }
-    let v: Value = serde_json::from_str(&out.stdout).context("`az version` printed no JSON")?;
+    let v = strict_json("az version", &out)?;
     let text = v["azure-cli"].as_str().unwrap_or("0");
     let parts: Vec<u32> = text.split('.').map(|p| p.parse().unwrap_or(0)).collect();
     let have = (
@@ -86,13 +106,17 @@ fn preflight(runner: &mut dyn Runner) -> anyhow::Result<()> {
         }
         bail!("`az account show` failed: {}", out.stderr.trim());
     }
-    let acct: Value = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
+    let acct = strict_json("az account show", &out)?;
+    let id = acct["id"]
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .context("`az account show` names no subscription id; run `az login` again")?
+        .to_owned();
     eprintln!(
-        "az {text}, subscription {} ({})",
+        "az {text}, subscription {} ({id})",
         acct["name"].as_str().unwrap_or("?"),
-        acct["id"].as_str().unwrap_or("?")
     );
-    Ok(())
+    Ok(id)
 }
 
 /// Asks before changing Azure, unless `--yes`.
@@ -116,94 +140,381 @@ fn confirm(question: &str, yes: bool) -> anyhow::Result<()> {
 
 pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
     let plan = checked_plan(&args.plan)?;
+    let jpath = journal_path(&args.plan, args.journal.as_deref())?;
     let mut runner = ProcessRunner {
         subscription: args.azure.subscription.clone(),
     };
-    preflight(&mut runner)?;
+    let subscription = preflight(&mut runner)?;
     let steps = provision_steps(&plan);
-    let jpath = journal_path(&args.plan, args.journal.as_deref())?;
+    // The CNI goes on right after `az aks create`, before the node pool steps: AKS node
+    // auto-repair reboots nodes that stay NotReady for more than 5 minutes (domain rule 27).
+    let split = steps
+        .iter()
+        .position(|s| s.kind == StepKind::Cluster)
+        .map_or(steps.len(), |i| i + 1);
+    let (resources, pools) = steps.split_at(split);
+    let kubeconfig = args
+        .kubeconfig
+        .clone()
+        .unwrap_or_else(|| beside(&args.plan, ".kubeconfig"));
+    let cni = if args.no_cni {
+        Vec::new()
+    } else {
+        cni_steps(&plan, &kubeconfig.display().to_string())
+    };
+    let total = steps.len() + cni.len();
     let _lock = if args.dry_run {
         None
     } else {
         Some(lock(&jpath, &format!("apply {}", args.plan.display()))?)
     };
-    let mut journal = Journal::load(&jpath)?;
+    let mut journal = Journal::load(&jpath, &plan_id(&plan))?;
+    let cluster_before = journal.get("cluster").map(|e| e.outcome);
     let mut engine = Engine::new(&mut runner, &mut journal);
+    engine.subscription = Some(subscription.clone());
+    engine.numbering = Some((0, total));
     if args.dry_run {
-        engine.run(&steps, Mode::DryRun, "apply", &args.plan)?;
+        engine.run(resources, Mode::DryRun, "apply", &args.plan)?;
+        engine.run(&cni, Mode::DryRun, "apply", &args.plan)?;
+        engine.run(pools, Mode::DryRun, "apply", &args.plan)?;
+        no_cni_warning(&plan, &args);
         return Ok(ExitCode::SUCCESS);
     }
     confirm(
         &format!(
-            "Create the {} resources of {} (cluster {})?",
+            "Create the {} resources of {} (cluster {}){}?",
             steps.len(),
             args.plan.display(),
-            plan.cluster.name
+            plan.cluster.name,
+            if cni.is_empty() {
+                String::new()
+            } else {
+                format!(" and install {}", plan.cni.plugin.as_str())
+            }
         ),
         args.azure.yes,
     )?;
-    if !engine.run(&steps, Mode::Apply, "apply", &args.plan)? {
+    // From here on Ctrl-C stops gracefully (at the prompt above it simply ends the program).
+    runner::catch_interrupts();
+    if !engine.run(resources, Mode::Apply, "apply", &args.plan)? {
         return Ok(ExitCode::from(1));
     }
     drop(engine);
-    eprintln!(
-        "\ncluster {} is ready for its CNI: nodes stay NotReady (\"cni plugin not initialized\") until one is installed.",
-        plan.cluster.name
-    );
-    if args.cni {
-        return install_cni(
-            &plan,
-            &args.plan,
-            args.kubeconfig.as_deref(),
-            &mut journal,
-            args.timeout,
-            false,
-            true,
-            &mut runner,
+    let cluster_new = journal.get("cluster").map(|e| e.outcome) == Some(Outcome::Created)
+        && cluster_before != Some(Outcome::Created);
+    let cni_done = journal
+        .get("cni")
+        .is_some_and(|e| e.outcome == Outcome::Created);
+    let install = !cni.is_empty() && (cluster_new || !cni_done);
+    if install {
+        let run = CniRun {
+            plan: &plan,
+            path: &args.plan,
+            kubeconfig: Some(&kubeconfig),
+            timeout: args.timeout,
+            dry_run: false,
+            yes: true,
+        };
+        if !put_cni_on(&run, &mut journal, &mut runner, Some((split, total)))? {
+            return Ok(ExitCode::from(1));
+        }
+    } else if !cni.is_empty() {
+        eprintln!(
+            "[{}-{}/{total}] {} on {}: installed in an earlier run",
+            split + 1,
+            split + cni.len(),
+            plan.cni.plugin.as_str(),
+            plan.cluster.name
         );
     }
-    eprintln!("next: byocni cni install {}", args.plan.display());
-    Ok(ExitCode::SUCCESS)
+    let mut engine = Engine::new(&mut runner, &mut journal);
+    engine.subscription = Some(subscription);
+    engine.numbering = Some((split + cni.len(), total));
+    if !engine.run(pools, Mode::Apply, "apply", &args.plan)? {
+        return Ok(ExitCode::from(1));
+    }
+    drop(engine);
+    if cni.is_empty() {
+        no_cni_warning(&plan, &args);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !install {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let code = wait_ready(
+        &mut runner,
+        &kubeconfig.display().to_string(),
+        Duration::from_secs(args.timeout),
+    )?;
+    if code == ExitCode::SUCCESS {
+        journal.record(
+            "cni",
+            journal::Entry {
+                outcome: Outcome::Created,
+                resource_id: None,
+                outputs: std::collections::BTreeMap::new(),
+                error: None,
+            },
+        )?;
+    }
+    Ok(code)
+}
+
+/// Says that the nodes stay NotReady without a CNI, and how soon that matters.
+fn no_cni_warning(plan: &Plan, args: &ApplyArgs) {
+    let why = if args.no_cni {
+        "--no-cni: no CNI was installed"
+    } else {
+        "byocni does not install this plan's CNI"
+    };
+    eprintln!(
+        "\nwarning: {why}. The nodes of {} stay NotReady (\"cni plugin not initialized\") until one is, and AKS node auto-repair reboots a node that stays NotReady for more than 5 minutes (it cannot be turned off). Install {} now{}.",
+        plan.cluster.name,
+        plan.cni.plugin.as_str(),
+        if args.no_cni {
+            format!(": byocni cni install {}", args.plan.display())
+        } else {
+            format!(
+                " with pod CIDR {}",
+                plan.pod_cidr.as_deref().unwrap_or("?")
+            )
+        }
+    );
+}
+
+/// Why destroy will not delete a resource the journal records.
+fn not_ours(
+    engine: &Engine<'_>,
+    step: &Step,
+    json: &Value,
+    recorded: Option<&str>,
+) -> Option<String> {
+    let id = id_of(json);
+    if let (Some(have), Some(want)) = (id.as_deref(), recorded) {
+        if !same_id(have, want) {
+            return Some(format!("Azure shows {have}, the journal recorded {want}"));
+        }
+    }
+    if !engine.tagged_ours(step, json) {
+        let tags = json
+            .get("tags")
+            .filter(|t| !t.is_null())
+            .map_or_else(|| "none".to_owned(), Value::to_string);
+        return Some(format!(
+            "{} does not carry the tag {TAG_PLAN}={} (its tags: {tags})",
+            id.as_deref().or(recorded).unwrap_or("it"),
+            engine.journal.plan_id
+        ));
+    }
+    None
 }
 
 pub(crate) fn destroy(args: DestroyArgs) -> anyhow::Result<ExitCode> {
     let plan = read_plan(&args.plan)?;
-    let mut runner = ProcessRunner {
-        subscription: args.azure.subscription.clone(),
-    };
     let jpath = journal_path(&args.plan, args.journal.as_deref())?;
     let _lock = if args.dry_run {
         None
     } else {
         Some(lock(&jpath, &format!("destroy {}", args.plan.display()))?)
     };
-    let mut journal = Journal::load(&jpath)?;
-    let steps: Vec<_> = destroy_steps(&plan)
+    let mut journal = Journal::load(&jpath, &plan_id(&plan))?;
+    let candidates: Vec<Step> = destroy_steps(&plan)
         .into_iter()
-        .filter(|s| journal.created(&s.id))
+        .filter(|s| {
+            journal
+                .get(&s.id)
+                .is_some_and(|e| e.outcome == Outcome::Created || e.outcome.in_flight())
+        })
         .collect();
-    if steps.is_empty() {
+    if candidates.is_empty() {
         eprintln!(
             "nothing to destroy: the journal {} records no resource that `byocni apply` created",
             jpath.display()
         );
         return Ok(ExitCode::SUCCESS);
     }
-    preflight(&mut runner)?;
+    let mut runner = ProcessRunner {
+        subscription: args.azure.subscription.clone(),
+    };
+    let subscription = preflight(&mut runner)?;
     let mut engine = Engine::new(&mut runner, &mut journal);
+    engine.subscription = Some(subscription);
+
+    // First look at everything: delete nothing unless every recorded resource is provably this
+    // plan's (or gone).
+    let mut delete: Vec<(Step, Option<String>)> = Vec::new();
+    let mut refused: Vec<String> = Vec::new();
+    for step in candidates {
+        let entry = engine
+            .journal
+            .get(&step.id)
+            .cloned()
+            .expect("filtered above");
+        let Some(show) = step.show.clone() else {
+            continue;
+        };
+        let found = engine.look(&step, &show)?;
+        match found {
+            None => {
+                eprintln!("{}: already gone", step.title);
+                if !args.dry_run {
+                    engine.journal.forget(&step.id)?;
+                }
+            }
+            Some(json) => match not_ours(&engine, &step, &json, entry.resource_id.as_deref()) {
+                None => delete.push((step, id_of(&json).or(entry.resource_id))),
+                Some(why) if entry.outcome.in_flight() => {
+                    eprintln!(
+                        "{}: kept, an interrupted run did not create it ({why})",
+                        step.title
+                    );
+                    if !args.dry_run {
+                        engine.journal.forget(&step.id)?;
+                    }
+                }
+                Some(why) => refused.push(format!("{}: {why}", step.title)),
+            },
+        }
+    }
+    if !refused.is_empty() {
+        eprintln!(
+            "error: destroy refuses to run, nothing was deleted. The journal {} says apply created these, but Azure does not show them as this plan's:\n{}\nSomeone may have replaced or re-tagged them. Delete them by hand if they are yours to delete, or restore the tag, then run destroy again.",
+            jpath.display(),
+            refused.iter().map(|r| format!("  - {r}")).collect::<Vec<_>>().join("\n")
+        );
+        return Ok(ExitCode::from(1));
+    }
     if args.dry_run {
-        engine.run(&steps, Mode::DestroyDryRun, "destroy", &args.plan)?;
+        println!("dry run: nothing is changed. {} step(s):", delete.len());
+        for (i, (step, id)) in delete.iter().enumerate() {
+            if let Some(id) = id {
+                engine.vars.insert("RESOURCE_ID".into(), id.clone());
+            }
+            let note = if step.kind == StepKind::ResourceGroup || step.kind == StepKind::Vnet {
+                "will be deleted if it holds nothing else (otherwise kept, and what else is in it listed)"
+            } else {
+                "will be deleted"
+            };
+            println!(
+                "[{}/{}] {}\n    {note}\n    $ {}",
+                i + 1,
+                delete.len(),
+                step.title,
+                engine.show_line(&step.create)
+            );
+        }
         return Ok(ExitCode::SUCCESS);
     }
-    let what: Vec<&str> = steps.iter().map(|s| s.title.as_str()).collect();
+    if delete.is_empty() {
+        eprintln!("nothing left to delete");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let what: Vec<&str> = delete.iter().map(|(s, _)| s.title.as_str()).collect();
     confirm(&format!("{}?", what.join(", ")), args.azure.yes)?;
-    Ok(
-        if engine.run(&steps, Mode::Destroy, "destroy", &args.plan)? {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::from(1)
-        },
-    )
+    runner::catch_interrupts();
+    let n = delete.len();
+    let mut kept = Vec::new();
+    for (i, (step, id)) in delete.iter().enumerate() {
+        let p = Progress::start(format!("[{}/{n}] {}", i + 1, step.title));
+        if let Some(id) = id {
+            engine.vars.insert("RESOURCE_ID".into(), id.clone());
+        }
+        let others = match step.kind {
+            StepKind::Vnet => vnet_others(&mut engine, step)?,
+            StepKind::ResourceGroup => group_others(&mut engine, &plan)?,
+            _ => Vec::new(),
+        };
+        if !others.is_empty() {
+            p.finish("kept: it holds resources that are not this plan's");
+            kept.push(format!(
+                "{} (kept), because it also holds:\n{}",
+                step.title.replacen("Delete ", "", 1),
+                others
+                    .iter()
+                    .map(|o| format!("      {o}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ));
+            continue;
+        }
+        let out = match engine.exec(&step.create) {
+            Ok(o) => o,
+            Err(e) => {
+                if engine::stopped(&e) {
+                    eprintln!(
+                        "\nstopped: the journal {} still lists what is left; run `byocni destroy {} --yes` again",
+                        jpath.display(),
+                        args.plan.display()
+                    );
+                }
+                return Err(e);
+            }
+        };
+        if out.code != 0 {
+            p.finish("failed");
+            engine.report_failure(i, n, step, &step.create, &out, "destroy", &args.plan);
+            return Ok(ExitCode::from(1));
+        }
+        p.finish("deleted");
+        engine.journal.forget(&step.id)?;
+    }
+    for k in &kept {
+        eprintln!("  {k}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The subnets of the plan's VNet that are not the plan's (destroy keeps the VNet for them).
+fn vnet_others(engine: &mut Engine<'_>, step: &Step) -> anyhow::Result<Vec<String>> {
+    let Some(show) = &step.show else {
+        return Ok(Vec::new());
+    };
+    let Some(json) = engine.look(step, show)? else {
+        return Ok(Vec::new());
+    };
+    Ok(json["subnets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| format!("subnet {}", s["name"].as_str().unwrap_or("?")))
+        .collect())
+}
+
+/// What the plan's resource group holds that is not this plan's (destroy keeps the group).
+fn group_others(engine: &mut Engine<'_>, plan: &Plan) -> anyhow::Result<Vec<String>> {
+    let cmd = group_resources(plan);
+    let out = engine.exec(&cmd)?;
+    if out.code != 0 {
+        bail!(
+            "`{}` failed (exit {}): {}",
+            engine.show_line(&cmd),
+            out.code,
+            out.stderr.trim()
+        );
+    }
+    let v = strict_json(&engine.show_line(&cmd), &out)?;
+    let Some(list) = v.as_array() else {
+        bail!(
+            "`{}` did not answer with a JSON list",
+            engine.show_line(&cmd)
+        );
+    };
+    let pid = engine.journal.plan_id.clone();
+    Ok(list
+        .iter()
+        .filter(|r| {
+            r.pointer(&format!("/tags/{TAG_PLAN}"))
+                .and_then(Value::as_str)
+                != Some(pid.as_str())
+        })
+        .map(|r| {
+            format!(
+                "{} ({})",
+                r["name"].as_str().unwrap_or("?"),
+                r["type"].as_str().unwrap_or("?")
+            )
+        })
+        .collect())
 }
 
 pub(crate) fn cni(command: CniCommand) -> anyhow::Result<ExitCode> {
@@ -216,25 +527,27 @@ pub(crate) fn cni(command: CniCommand) -> anyhow::Result<ExitCode> {
         azure,
     } = command;
     let plan = checked_plan(&path)?;
+    let jpath = journal_path(&path, journal.as_deref())?;
     let mut runner = ProcessRunner {
         subscription: azure.subscription.clone(),
     };
-    let jpath = journal_path(&path, journal.as_deref())?;
     let _lock = if dry_run {
         None
     } else {
         preflight(&mut runner)?;
         Some(lock(&jpath, &format!("cni install {}", path.display()))?)
     };
-    let mut journal = Journal::load(&jpath)?;
+    let mut journal = Journal::load(&jpath, &plan_id(&plan))?;
     install_cni(
-        &plan,
-        &path,
-        kubeconfig.as_deref(),
+        &CniRun {
+            plan: &plan,
+            path: &path,
+            kubeconfig: kubeconfig.as_deref(),
+            timeout,
+            dry_run,
+            yes: azure.yes,
+        },
         &mut journal,
-        timeout,
-        dry_run,
-        azure.yes,
         &mut runner,
     )
 }
@@ -249,22 +562,26 @@ fn poll_interval() -> Duration {
     )
 }
 
-#[allow(clippy::too_many_arguments)]
-fn install_cni(
-    plan: &Plan,
-    path: &Path,
-    kubeconfig: Option<&Path>,
-    journal: &mut Journal,
+/// What a CNI install needs to know.
+struct CniRun<'a> {
+    plan: &'a Plan,
+    path: &'a Path,
+    kubeconfig: Option<&'a Path>,
     timeout: u64,
     dry_run: bool,
     yes: bool,
+}
+
+fn install_cni(
+    run: &CniRun<'_>,
+    journal: &mut Journal,
     runner: &mut dyn Runner,
 ) -> anyhow::Result<ExitCode> {
-    let kubeconfig: PathBuf =
-        kubeconfig.map_or_else(|| beside(path, ".kubeconfig"), Path::to_path_buf);
-    let kc = kubeconfig.display().to_string();
-    let steps = cni_steps(plan, &kc);
-    if steps.is_empty() {
+    let CniRun { plan, path, .. } = *run;
+    let kubeconfig: PathBuf = run
+        .kubeconfig
+        .map_or_else(|| beside(path, ".kubeconfig"), Path::to_path_buf);
+    if cni_steps(plan, "").is_empty() {
         bail!(
             "byocni installs Cilium and Calico; install {} yourself with pod CIDR {} (`byocni export {} --format cilium-values` shows what Cilium would need)",
             plan.cni.plugin.as_str(),
@@ -272,8 +589,9 @@ fn install_cni(
             path.display()
         );
     }
-    let mut engine = Engine::new(runner, journal);
-    if dry_run {
+    if run.dry_run {
+        let steps = cni_steps(plan, &kubeconfig.display().to_string());
+        let mut engine = Engine::new(runner, journal);
         engine.run(&steps, Mode::DryRun, "cni install", path)?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -283,19 +601,64 @@ fn install_cni(
             plan.cni.plugin.as_str(),
             plan.cluster.name
         ),
-        yes,
+        run.yes,
     )?;
-    let dir = private_dir()?;
-    engine.files_dir = Some(dir.path().to_path_buf());
-    let ok = engine.run(&steps, Mode::Always, "cni install", path)?;
-    drop(dir);
-    if !ok {
+    runner::catch_interrupts();
+    if !put_cni_on(run, journal, runner, None)? {
         return Ok(ExitCode::from(1));
     }
-    wait_ready(runner, &kc, Duration::from_secs(timeout))
+    wait_ready(
+        runner,
+        &kubeconfig.display().to_string(),
+        Duration::from_secs(run.timeout),
+    )
+}
+
+/// Fetches credentials and installs the CNI: credentials and values go to a fresh private
+/// directory first; the kubeconfig is then written into place atomically, owner-only (0600).
+/// `Ok(false)` when a step failed (reported).
+fn put_cni_on(
+    run: &CniRun<'_>,
+    journal: &mut Journal,
+    runner: &mut dyn Runner,
+    numbering: Option<(usize, usize)>,
+) -> anyhow::Result<bool> {
+    let CniRun { plan, path, .. } = *run;
+    let sub = if numbering.is_some() {
+        "apply"
+    } else {
+        "cni install"
+    };
+    let kubeconfig: PathBuf = run
+        .kubeconfig
+        .map_or_else(|| beside(path, ".kubeconfig"), Path::to_path_buf);
+    let dir = private_dir()?;
+    let tmp_kc = dir.path().join("kubeconfig");
+    let steps = cni_steps(plan, &tmp_kc.display().to_string());
+    let mut engine = Engine::new(runner, journal);
+    engine.files_dir = Some(dir.path().to_path_buf());
+    engine.numbering = numbering;
+    let (creds, install): (Vec<Step>, Vec<Step>) = steps
+        .into_iter()
+        .partition(|s| s.kind == StepKind::Credentials);
+    if !engine.run(&creds, Mode::Always, sub, path)? {
+        return Ok(false);
+    }
+    let text = std::fs::read(&tmp_kc).with_context(|| {
+        format!(
+            "`az aks get-credentials` wrote no kubeconfig to {}",
+            tmp_kc.display()
+        )
+    })?;
+    crate::files::write_atomic(&kubeconfig, crate::files::Mode::Private, |w| {
+        w.write_all(&text)
+    })?;
+    eprintln!("wrote {} (0600)", kubeconfig.display());
+    engine.run(&install, Mode::Always, sub, path)
 }
 
 /// Polls the nodes until all are Ready, printing each node's Ready message when it changes.
+/// The timeout bounds the whole wait: a hung `kubectl` is stopped when it passes.
 fn wait_ready(
     runner: &mut dyn Runner,
     kubeconfig: &str,
@@ -307,8 +670,15 @@ fn wait_ready(
         "waiting for the nodes to be Ready (timeout {}s)",
         timeout.as_secs()
     );
+    let give_up = |kubeconfig: &str| {
+        eprintln!("error: the nodes were not all Ready after {}s; see their messages above (`kubectl get nodes --kubeconfig {kubeconfig}`)", timeout.as_secs());
+        Ok(ExitCode::from(1))
+    };
     loop {
-        let out = runner.run(
+        let left = timeout
+            .saturating_sub(start.elapsed())
+            .max(Duration::from_millis(1));
+        let out = match runner.run_within(
             "kubectl",
             &[
                 "get".into(),
@@ -318,7 +688,18 @@ fn wait_ready(
                 "--kubeconfig".into(),
                 kubeconfig.into(),
             ],
-        )?;
+            Some(left),
+        ) {
+            Ok(o) => o,
+            Err(e) if e.is::<TimedOut>() => {
+                eprintln!("  {e}");
+                if start.elapsed() >= timeout {
+                    return give_up(kubeconfig);
+                }
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         if out.code == 0 {
             let v: Value = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
             let nodes = v["items"].as_array().cloned().unwrap_or_default();
@@ -338,7 +719,11 @@ fn wait_ready(
                     cond["message"].as_str().unwrap_or("")
                 );
                 if last.get(&name) != Some(&line) {
-                    eprintln!("  {name}: {line}");
+                    eprintln!(
+                        "  {}: {}",
+                        crate::files::escape_control(&name),
+                        crate::files::escape_control(&line)
+                    );
                     last.insert(name, line);
                 }
             }
@@ -354,10 +739,9 @@ fn wait_ready(
             eprintln!("  kubectl get nodes failed: {}", out.stderr.trim());
         }
         if start.elapsed() >= timeout {
-            eprintln!("error: the nodes were not all Ready after {}s; see their messages above (`kubectl get nodes --kubeconfig {kubeconfig}`)", timeout.as_secs());
-            return Ok(ExitCode::from(1));
+            return give_up(kubeconfig);
         }
-        std::thread::sleep(poll_interval());
+        std::thread::sleep(poll_interval().min(timeout.saturating_sub(start.elapsed())));
     }
 }
 

@@ -2,7 +2,7 @@
 //! exported script and `byocni apply` run the very same az commands.
 
 use crate::plan::Plan;
-use crate::steps::{provision_steps, Arg, Command, Step};
+use crate::steps::{script_steps, Arg, Command, Step, StepKind, KUBECONFIG_VAR};
 
 use super::{one_line, summary};
 
@@ -82,7 +82,7 @@ fn capture(show: &Command, pointer: &str) -> Command {
 }
 
 fn steps_with_captures(plan: &Plan) -> Vec<(Step, Vec<(String, Command)>)> {
-    provision_steps(plan)
+    script_steps(plan)
         .into_iter()
         .map(|s| {
             let caps = match &s.show {
@@ -117,7 +117,27 @@ pub(crate) fn bash(plan: &Plan, notes: &[String]) -> String {
     }
     out.push_str("set -euo pipefail\n");
     for (i, (step, caps)) in steps_with_captures(plan).iter().enumerate() {
+        if step.kind == StepKind::Credentials {
+            out.push_str(&format!(
+                "\n# {CNI_NOW}\numask 077\nBYOCNI_TMP=$(mktemp -d)\ntrap 'rm -rf -- \"$BYOCNI_TMP\" || :' EXIT\n{KUBECONFIG_VAR}=\"${{{KUBECONFIG_VAR}:-$PWD/{}}}\"\n",
+                kubeconfig_name(plan)
+            ));
+        }
         out.push_str(&format!("\n# {}. {}\n", i + 1, one_line(&step.title)));
+        for f in &step.files {
+            let mut end = String::from("BYOCNI_EOF");
+            while f.contents.lines().any(|l| l == end) {
+                end.push('_');
+            }
+            out.push_str(&format!(
+                "{}=\"$BYOCNI_TMP/{}\"\ncat >\"${}\" <<'{end}'\n{}{}{end}\n",
+                f.var,
+                f.name,
+                f.var,
+                f.contents,
+                if f.contents.ends_with('\n') { "" } else { "\n" }
+            ));
+        }
         out.push_str(&bash_line(&step.create));
         out.push('\n');
         for (var, cmd) in caps {
@@ -128,24 +148,41 @@ pub(crate) fn bash(plan: &Plan, notes: &[String]) -> String {
     out
 }
 
-/// What to do after the script: install the CNI.
+/// Why the CNI goes on in the middle of the script.
+const CNI_NOW: &str = "The CNI goes on right away: AKS node auto-repair reboots a node that stays NotReady for\n# more than 5 minutes, and cannot be turned off. Credentials and values stay in a private\n# temporary directory; the kubeconfig goes to $KUBECONFIG_FILE (default: next to this script's\n# working directory).";
+
+/// The kubeconfig's default file name: the cluster's, when it is a plain word.
+fn kubeconfig_name(plan: &Plan) -> String {
+    let n = plan.cluster.name.trim();
+    if !n.is_empty()
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        format!("{n}.kubeconfig")
+    } else {
+        "kubeconfig".to_owned()
+    }
+}
+
+/// What to do after the script: nothing when it installed the CNI, else install one at once.
 fn next_steps(plan: &Plan, marker: &str) -> String {
     let c = &plan.cluster;
-    let mut out = format!(
-        "\n{marker} Next: the nodes stay NotReady (\"cni plugin not initialized\") until a CNI is installed.\n{marker}   byocni cni install PLAN   (or: az aks get-credentials --resource-group {} --name {},\n",
+    if matches!(
+        plan.cni.plugin,
+        crate::plan::CniPlugin::Cilium | crate::plan::CniPlugin::Calico
+    ) {
+        return format!(
+            "\n{marker} Done: {} runs on every node and the nodes are Ready.\n",
+            plan.cni.plugin.as_str()
+        );
+    }
+    format!(
+        "\n{marker} Next, within 5 minutes (AKS node auto-repair reboots nodes that stay NotReady longer):\n{marker} the nodes stay NotReady (\"cni plugin not initialized\") until a CNI is installed.\n{marker}   az aks get-credentials --resource-group {} --name {} --file kubeconfig\n{marker}   then install {} with pod CIDR {}\n",
         one_line(&c.resource_group),
-        one_line(&c.name)
-    );
-    out.push_str(&match plan.cni.plugin {
-        crate::plan::CniPlugin::Cilium => format!(
-            "{marker}    then helm upgrade --install cilium cilium/cilium --namespace kube-system --values cilium-values.yaml\n{marker}    with the values of `byocni export PLAN --format cilium-values`)\n"
-        ),
-        crate::plan::CniPlugin::Calico => format!(
-            "{marker}    then install the Tigera operator and kubectl apply the Installation of\n{marker}    `byocni export PLAN --format calico`)\n"
-        ),
-        _ => format!("{marker}    then install your CNI with pod CIDR {})\n", one_line(plan.pod_cidr.as_deref().unwrap_or("(missing)"))),
-    });
-    out
+        one_line(&c.name),
+        plan.cni.plugin.as_str(),
+        one_line(plan.pod_cidr.as_deref().unwrap_or("(missing)"))
+    )
 }
 
 /// Quotes one word for PowerShell: single quotes, with `'` (and the typographic single quotes
@@ -217,9 +254,29 @@ pub(crate) fn powershell(plan: &Plan, notes: &[String]) -> String {
     }
     out.push_str("$ErrorActionPreference = 'Stop'\n");
     out.push_str("function Assert-LastExit([string]$What) {\n    if ($LASTEXITCODE -ne 0) { throw \"$What failed with exit code $LASTEXITCODE\" }\n}\n");
+    let mut tmp = false;
     for (i, (step, caps)) in steps_with_captures(plan).iter().enumerate() {
+        if step.kind == StepKind::Credentials {
+            tmp = true;
+            out.push_str(&format!(
+                "\n# {CNI_NOW}\n$BYOCNI_TMP = Join-Path ([System.IO.Path]::GetTempPath()) ([System.IO.Path]::GetRandomFileName())\nNew-Item -ItemType Directory -Path $BYOCNI_TMP | Out-Null\nif (-not ${KUBECONFIG_VAR}) {{ ${KUBECONFIG_VAR} = Join-Path (Get-Location) {} }}\n",
+                ps(&kubeconfig_name(plan))
+            ));
+        }
         let title = one_line(&step.title).replace('"', "'");
         out.push_str(&format!("\n# {}. {}\n", i + 1, title));
+        for f in &step.files {
+            // A single-quoted here-string ends at a line that starts with '@.
+            let body = f.contents.replace("\n'@", "\n '@");
+            out.push_str(&format!(
+                "${} = Join-Path $BYOCNI_TMP {}\n@'\n{}{}'@ | Set-Content -LiteralPath ${} -Encoding utf8\n",
+                f.var,
+                ps(&f.name),
+                body,
+                if body.ends_with('\n') { "" } else { "\n" },
+                f.var
+            ));
+        }
         out.push_str(&ps_line(&step.create));
         out.push('\n');
         out.push_str(&format!("Assert-LastExit \"step {}\"\n", i + 1));
@@ -229,6 +286,9 @@ pub(crate) fn powershell(plan: &Plan, notes: &[String]) -> String {
                 ps_line(cmd)
             ));
         }
+    }
+    if tmp {
+        out.push_str("Remove-Item -Recurse -Force -LiteralPath $BYOCNI_TMP\n");
     }
     out.push_str(&next_steps(plan, "#"));
     out

@@ -10,7 +10,7 @@ use byocni_core::plan::{
     Cluster, Cni, CniPlugin, ConnectedNetwork, NodePool, PoolMode, Subnet, SubnetRole, Vnet,
 };
 use byocni_core::render::Format;
-use byocni_core::steps::{provision_steps, Arg, Program};
+use byocni_core::steps::{script_steps, Arg, Program};
 use byocni_core::Plan;
 use proptest::prelude::*;
 use serde::Deserialize as _;
@@ -270,13 +270,22 @@ fn run_bash(what: &str, plan: &Plan, good: &Plan) {
         }
     }
     commands.pop();
+    // The kubeconfig path the script sets itself (in its working directory) reads as a value.
+    let here = dir.path().display().to_string();
+    for c in &mut commands {
+        for w in c.iter_mut() {
+            if w.starts_with(&here) {
+                "VALUE".clone_into(w);
+            }
+        }
+    }
     // The az calls that create (not the `--query` captures), without the program name.
     let creates: Vec<Vec<String>> = commands
         .iter()
         .filter(|c| c[0] == "az" && !c.iter().any(|w| w == "--query"))
         .map(|c| c[1..].to_vec())
         .collect();
-    let want: Vec<Vec<String>> = provision_steps(plan)
+    let want: Vec<Vec<String>> = script_steps(plan)
         .iter()
         .filter(|s| s.create.program == Program::Az)
         .map(|s| {
@@ -296,7 +305,7 @@ fn run_bash(what: &str, plan: &Plan, good: &Plan) {
         want.len(),
         "{what}: one az call per step\n{script}"
     );
-    let known: std::collections::BTreeSet<String> = provision_steps(good)
+    let known: std::collections::BTreeSet<String> = script_steps(good)
         .iter()
         .flat_map(|s| s.create.args.iter())
         .filter_map(|a| match a {
@@ -513,11 +522,36 @@ fn ps_inert(h: &str, toks: &[PsTok], src: &str) {
     }
 }
 
+/// PowerShell text with the bodies of its single-quoted here-strings (`@'` ... `'@`, the CNI
+/// values: nothing in them expands) left out.
+fn without_here_strings(ps: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for line in ps.lines() {
+        if inside {
+            if let Some(rest) = line.strip_prefix("'@") {
+                inside = false;
+                out.push_str("'@");
+                out.push_str(rest);
+                out.push('\n');
+            }
+            continue;
+        }
+        out.push_str(line);
+        if line.ends_with("@'") {
+            inside = true;
+        } else {
+            out.push('\n');
+        }
+    }
+    out
+}
+
 fn check_powershell(h: &str, plan: &Plan) {
     let ps = forced(plan, Format::Powershell);
-    let steps = provision_steps(plan);
+    let steps = script_steps(plan);
     let mut creates = Vec::new();
-    for (toks, src) in ps_statements(&ps) {
+    for (toks, src) in ps_statements(&without_here_strings(&ps)) {
         let az = match toks.as_slice() {
             [PsTok::Bare(a), rest @ ..] if a == "az" => rest,
             // A capture (`$SUBNET_ID = az ... --query id`), or a CNI install command: every
@@ -541,6 +575,23 @@ fn check_powershell(h: &str, plan: &Plan) {
                         || fixed == "function Assert-LastExit([string]$What) {"
                         || fixed == "if ($LASTEXITCODE -ne 0) { throw \"$What failed with exit code $LASTEXITCODE\" }"
                         || fixed == "}"
+                        // The CNI part's temporary directory, kubeconfig path and values files.
+                        || [
+                            "$BYOCNI_TMP = Join-Path ([System.IO.Path]::GetTempPath()) ([System.IO.Path]::GetRandomFileName())",
+                            "New-Item -ItemType Directory -Path $BYOCNI_TMP | Out-Null",
+                            "$CILIUM_VALUES = Join-Path $BYOCNI_TMP cilium-values.yaml",
+                            "$CALICO_INSTALLATION = Join-Path $BYOCNI_TMP calico-installation.yaml",
+                            "@''@ | Set-Content -LiteralPath $CILIUM_VALUES -Encoding utf8",
+                            "@''@ | Set-Content -LiteralPath $CALICO_INSTALLATION -Encoding utf8",
+                            "Remove-Item -Recurse -Force -LiteralPath $BYOCNI_TMP",
+                        ]
+                        .contains(&fixed)
+                        || fixed
+                            .strip_prefix("if (-not $KUBECONFIG_FILE) { $KUBECONFIG_FILE = Join-Path (Get-Location) ")
+                            .and_then(|r| r.strip_suffix(" }"))
+                            .is_some_and(|w| {
+                                w.trim_matches('\'').chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                            })
                         || (fixed.starts_with("Assert-LastExit \"")
                             && fixed[17..].trim_end_matches('"').chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '_')),
                     "{h:?}: unexpected PowerShell statement {src:?}\n{ps}"
