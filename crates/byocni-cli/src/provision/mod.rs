@@ -30,7 +30,9 @@ use byocni_core::Plan;
 use serde_json::Value;
 
 use crate::cli::{ApplyArgs, CniCommand, DestroyArgs, DiscoverArgs, OutputFormat, StatusArgs};
-use crate::files::{beside, journal_path, lock, private_dir, read_plan};
+use crate::files::{
+    beside, cluster_journal_path, journal_path, lock, private_dir, read_cluster_plan, read_plan,
+};
 use engine::{id_of, same_id, Engine, Mode, Progress};
 use journal::{Journal, Outcome};
 use runner::{ProcessRunner, Runner};
@@ -39,6 +41,20 @@ pub(crate) use runner::{Interrupted, TimedOut};
 
 /// The oldest az that supports `--network-plugin none` (rule 20).
 const MIN_AZ: (u32, u32, u32) = (2, 39, 0);
+
+/// Whether `path` is read as a v1 plan: no `--cluster`, and not a version 2 file (peeked, so a
+/// v1 plan keeps exactly its road and messages).
+fn is_v1(path: &Path, cluster: Option<&str>) -> bool {
+    // A plan from stdin is read once: as v1, as before.
+    if path == Path::new("-") {
+        return cluster.is_none();
+    }
+    cluster.is_none()
+        && !matches!(
+            crate::files::read_plan_file_source(path),
+            Ok((byocni_core::estate::PlanFile::V2(_), _))
+        )
+}
 
 /// Reads the plan and refuses one with errors.
 fn checked_plan(path: &Path) -> anyhow::Result<Plan> {
@@ -142,8 +158,12 @@ fn confirm(question: &str, yes: bool) -> anyhow::Result<()> {
 }
 
 pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
-    let plan = checked_plan(&args.plan)?;
-    let jpath = journal_path(&args.plan, args.journal.as_deref())?;
+    let (plan, suffix) = if is_v1(&args.plan, args.cluster.as_deref()) {
+        (checked_plan(&args.plan)?, String::new())
+    } else {
+        read_cluster_plan(&args.plan, args.cluster.as_deref(), true)?
+    };
+    let jpath = cluster_journal_path(&args.plan, &suffix, args.journal.as_deref())?;
     let mut runner = ProcessRunner {
         subscription: args.azure.subscription.clone(),
     };
@@ -160,7 +180,7 @@ pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
     let kubeconfig = args
         .kubeconfig
         .clone()
-        .unwrap_or_else(|| beside(&args.plan, ".kubeconfig"));
+        .unwrap_or_else(|| beside(&args.plan, &format!("{suffix}.kubeconfig")));
     let cni = if args.no_cni {
         Vec::new()
     } else {
@@ -314,8 +334,8 @@ fn not_ours(
 }
 
 pub(crate) fn destroy(args: DestroyArgs) -> anyhow::Result<ExitCode> {
-    let plan = read_plan(&args.plan)?;
-    let jpath = journal_path(&args.plan, args.journal.as_deref())?;
+    let (plan, suffix) = read_cluster_plan(&args.plan, args.cluster.as_deref(), false)?;
+    let jpath = cluster_journal_path(&args.plan, &suffix, args.journal.as_deref())?;
     let _lock = if args.dry_run {
         None
     } else {
@@ -750,7 +770,7 @@ fn wait_ready(
 }
 
 pub(crate) fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
-    let plan = read_plan(&args.plan)?;
+    let (plan, _) = read_cluster_plan(&args.plan, args.cluster.as_deref(), false)?;
     let mut runner = ProcessRunner {
         subscription: args.subscription.clone(),
     };
