@@ -1310,6 +1310,16 @@ fn an_estate_cluster_applies_reports_and_destroys() {
         "{calls:#?}"
     );
     assert!(sim.path("plan.json.mesh-b.journal.json").exists());
+    // Cilium went on with the cluster's mesh identity.
+    let values = sim.state()["cilium_values"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        values.contains("cluster:\n  name: \"mesh-b\"\n  id: 2\n"),
+        "{values}"
+    );
+    assert!(values.contains("maxConnectedClusters: 255"), "{values}");
     assert!(!sim.path("plan.json.journal.json").exists());
     let o = sim.byocni(&["status", "plan.json", "--cluster", "mesh-b"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));

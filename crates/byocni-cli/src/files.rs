@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use byocni_core::cni_values::MeshValues;
 use byocni_core::estate::PlanFile;
 use byocni_core::Plan;
 
@@ -146,16 +147,17 @@ pub(crate) fn read_plan_file_source(path: &Path) -> anyhow::Result<(PlanFile, Pl
 /// The plan `apply`, `destroy` and `status` work on, and the suffix its journal and kubeconfig
 /// carry: a v1 plan as it is (`""`); for a v2 estate, the new cluster `--cluster` names (or the
 /// only new one) as its projection, with `.NAME` (`estate.json.blue.journal.json`); `checked`
-/// (apply) refuses it when the estate has errors that involve it.
+/// (apply) refuses it when the estate has errors that involve it. A meshed Cilium cluster comes
+/// with its mesh identity, for the Cilium values apply installs.
 pub(crate) fn read_cluster_plan(
     path: &Path,
     cluster: Option<&str>,
     checked: bool,
-) -> anyhow::Result<(Plan, String)> {
+) -> anyhow::Result<(Plan, String, Option<MeshValues>)> {
     use byocni_core::render::estate::{cluster_plan, EstateRenderError};
     let (file, _) = read_plan_file_source(path)?;
     let estate = match file {
-        PlanFile::V1(plan) if cluster.is_none() => return Ok((plan, String::new())),
+        PlanFile::V1(plan) if cluster.is_none() => return Ok((plan, String::new(), None)),
         PlanFile::V1(_) => {
             return Err(BadInput(
                 "--cluster picks a cluster of a version 2 estate; this plan has one cluster".into(),
@@ -206,7 +208,17 @@ pub(crate) fn read_cluster_plan(
                     }
                 })
                 .collect();
-            Ok((plan, format!(".{stem}")))
+            // A meshed Cilium cluster's values carry its mesh identity.
+            let c = &estate.clusters[i];
+            let mesh = c
+                .cluster_mesh
+                .filter(|_| estate.plugin_of(i) == byocni_core::plan::CniPlugin::Cilium)
+                .map(|m| MeshValues {
+                    name: c.name.clone(),
+                    id: m.id.unwrap_or(0),
+                    max_connected_clusters: estate.max_connected_clusters(),
+                });
+            Ok((plan, format!(".{stem}"), mesh))
         }
         Err(EstateRenderError::Findings(findings)) => {
             let mut err = anstream::stderr();

@@ -158,8 +158,8 @@ fn confirm(question: &str, yes: bool) -> anyhow::Result<()> {
 }
 
 pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
-    let (plan, suffix) = if is_v1(&args.plan, args.cluster.as_deref()) {
-        (checked_plan(&args.plan)?, String::new())
+    let (plan, suffix, mesh) = if is_v1(&args.plan, args.cluster.as_deref()) {
+        (checked_plan(&args.plan)?, String::new(), None)
     } else {
         read_cluster_plan(&args.plan, args.cluster.as_deref(), true)?
     };
@@ -181,11 +181,13 @@ pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
         .kubeconfig
         .clone()
         .unwrap_or_else(|| beside(&args.plan, &format!("{suffix}.kubeconfig")));
-    let cni = if args.no_cni {
+    let mut cni = if args.no_cni {
         Vec::new()
     } else {
         cni_steps(&plan, &kubeconfig.display().to_string())
     };
+    // A meshed cluster of an estate: Cilium with its mesh identity, as export writes it.
+    with_mesh(&mut cni, &plan, mesh.as_ref());
     let total = steps.len() + cni.len();
     let _lock = if args.dry_run {
         None
@@ -233,6 +235,7 @@ pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
     if install {
         let run = CniRun {
             plan: &plan,
+            mesh: mesh.as_ref(),
             path: &args.plan,
             kubeconfig: Some(&kubeconfig),
             timeout: args.timeout,
@@ -334,7 +337,7 @@ fn not_ours(
 }
 
 pub(crate) fn destroy(args: DestroyArgs) -> anyhow::Result<ExitCode> {
-    let (plan, suffix) = read_cluster_plan(&args.plan, args.cluster.as_deref(), false)?;
+    let (plan, suffix, _) = read_cluster_plan(&args.plan, args.cluster.as_deref(), false)?;
     let jpath = cluster_journal_path(&args.plan, &suffix, args.journal.as_deref())?;
     let _lock = if args.dry_run {
         None
@@ -565,6 +568,7 @@ pub(crate) fn cni(command: CniCommand) -> anyhow::Result<ExitCode> {
     install_cni(
         &CniRun {
             plan: &plan,
+            mesh: None,
             path: &path,
             kubeconfig: kubeconfig.as_deref(),
             timeout,
@@ -587,8 +591,20 @@ fn poll_interval() -> Duration {
 }
 
 /// What a CNI install needs to know.
+/// Replaces the Cilium values of `steps` by a meshed cluster's (its mesh identity added).
+fn with_mesh(steps: &mut [Step], plan: &Plan, mesh: Option<&byocni_core::cni_values::MeshValues>) {
+    let Some(m) = mesh else { return };
+    for f in steps.iter_mut().flat_map(|s| s.files.iter_mut()) {
+        if f.name == byocni_core::cni_values::CILIUM_VALUES_FILE {
+            f.contents = byocni_core::cni_values::cilium_mesh_values(plan, m);
+        }
+    }
+}
+
 struct CniRun<'a> {
     plan: &'a Plan,
+    /// A meshed cluster's mesh identity (estates), for its Cilium values.
+    mesh: Option<&'a byocni_core::cni_values::MeshValues>,
     path: &'a Path,
     kubeconfig: Option<&'a Path>,
     timeout: u64,
@@ -614,7 +630,8 @@ fn install_cni(
         );
     }
     if run.dry_run {
-        let steps = cni_steps(plan, &kubeconfig.display().to_string());
+        let mut steps = cni_steps(plan, &kubeconfig.display().to_string());
+        with_mesh(&mut steps, plan, run.mesh);
         let mut engine = Engine::new(runner, journal);
         engine.run(&steps, Mode::DryRun, "cni install", path)?;
         return Ok(ExitCode::SUCCESS);
@@ -658,7 +675,8 @@ fn put_cni_on(
         .map_or_else(|| beside(path, ".kubeconfig"), Path::to_path_buf);
     let dir = private_dir()?;
     let tmp_kc = dir.path().join("kubeconfig");
-    let steps = cni_steps(plan, &tmp_kc.display().to_string());
+    let mut steps = cni_steps(plan, &tmp_kc.display().to_string());
+    with_mesh(&mut steps, plan, run.mesh);
     let mut engine = Engine::new(runner, journal);
     engine.files_dir = Some(dir.path().to_path_buf());
     engine.numbering = numbering;
@@ -770,7 +788,7 @@ fn wait_ready(
 }
 
 pub(crate) fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
-    let (plan, _) = read_cluster_plan(&args.plan, args.cluster.as_deref(), false)?;
+    let (plan, _, _) = read_cluster_plan(&args.plan, args.cluster.as_deref(), false)?;
     let mut runner = ProcessRunner {
         subscription: args.subscription.clone(),
     };
