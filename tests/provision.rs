@@ -1321,6 +1321,22 @@ fn an_estate_cluster_applies_reports_and_destroys() {
     );
     assert!(values.contains("maxConnectedClusters: 255"), "{values}");
     assert!(!sim.path("plan.json.journal.json").exists());
+    // cni install again, on that cluster: the mesh values again, its own kubeconfig.
+    let o = sim.byocni(&[
+        "cni",
+        "install",
+        "plan.json",
+        "--cluster",
+        "mesh-b",
+        "--yes",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(sim.path("plan.json.mesh-b.kubeconfig").exists());
+    let values = sim.state()["cilium_values"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(values.contains("  id: 2\n"), "{values}");
     let o = sim.byocni(&["status", "plan.json", "--cluster", "mesh-b"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let o = sim.byocni(&["destroy", "plan.json", "--cluster", "mesh-b", "--yes"]);

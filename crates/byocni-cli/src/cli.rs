@@ -227,6 +227,10 @@ pub(crate) enum CniCommand {
         /// read from stdin).
         #[arg(long, value_name = "FILE")]
         journal: Option<PathBuf>,
+        /// In a version 2 estate: the new cluster to install on (needed when the estate has
+        /// more than one new cluster).
+        #[arg(long, value_name = "NAME")]
+        cluster: Option<String>,
         #[command(flatten)]
         azure: AzureArgs,
     },

@@ -30,9 +30,7 @@ use byocni_core::Plan;
 use serde_json::Value;
 
 use crate::cli::{ApplyArgs, CniCommand, DestroyArgs, DiscoverArgs, OutputFormat, StatusArgs};
-use crate::files::{
-    beside, cluster_journal_path, journal_path, lock, private_dir, read_cluster_plan, read_plan,
-};
+use crate::files::{beside, cluster_journal_path, lock, private_dir, read_cluster_plan, read_plan};
 use engine::{id_of, same_id, Engine, Mode, Progress};
 use journal::{Journal, Outcome};
 use runner::{ProcessRunner, Runner};
@@ -551,10 +549,17 @@ pub(crate) fn cni(command: CniCommand) -> anyhow::Result<ExitCode> {
         timeout,
         dry_run,
         journal,
+        cluster,
         azure,
     } = command;
-    let plan = checked_plan(&path)?;
-    let jpath = journal_path(&path, journal.as_deref())?;
+    let (plan, suffix, mesh) = if is_v1(&path, cluster.as_deref()) {
+        (checked_plan(&path)?, String::new(), None)
+    } else {
+        read_cluster_plan(&path, cluster.as_deref(), true)?
+    };
+    let jpath = cluster_journal_path(&path, &suffix, journal.as_deref())?;
+    let kubeconfig = kubeconfig
+        .or_else(|| (!suffix.is_empty()).then(|| beside(&path, &format!("{suffix}.kubeconfig"))));
     let mut runner = ProcessRunner {
         subscription: azure.subscription.clone(),
     };
@@ -568,7 +573,7 @@ pub(crate) fn cni(command: CniCommand) -> anyhow::Result<ExitCode> {
     install_cni(
         &CniRun {
             plan: &plan,
-            mesh: None,
+            mesh: mesh.as_ref(),
             path: &path,
             kubeconfig: kubeconfig.as_deref(),
             timeout,
