@@ -651,3 +651,35 @@ fn estates_export_into_a_directory() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("mesh-cluster-id"), "{}", stderr(&o));
 }
+
+/// Issue 13: `suggest` fills an estate (new VNets' space and node subnets, mesh ids, pod and
+/// service CIDRs) and the result checks clean; peerings are kept as written.
+#[test]
+fn suggest_fills_an_estate() {
+    let dir = tempfile::tempdir().unwrap();
+    let estate = r#"{"version":2,"name":"new",
+      "vnets":[{"name":"aks-a","resourceGroup":"rg","location":"westeurope","subnets":[{"name":"nodes"}]},
+               {"name":"aks-b","resourceGroup":"rg","location":"westeurope","subnets":[{"name":"nodes"}]}],
+      "peerings":[{"between":["aks-a","aks-b"]}],
+      "clusters":[{"name":"a","resourceGroup":"rg","location":"westeurope","nodeSubnet":"aks-a/nodes","clusterMesh":{}},
+                  {"name":"b","resourceGroup":"rg","location":"westeurope","nodeSubnet":"aks-b/nodes","clusterMesh":{}}],
+      "clusterMesh":{}}"#;
+    let src = write(dir.path(), "estate.json", estate);
+    let o = byocni(&["check", &src], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    let o = byocni(&["suggest", &src, "-o", "filled.json"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("filled clusters[1].clusterMesh.id = 2"),
+        "{}",
+        stderr(&o)
+    );
+    let o = byocni(&["check", "filled.json"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let filled = byocni_core::estate::Estate::from_json(
+        &std::fs::read_to_string(dir.path().join("filled.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(filled.peerings.len(), 1);
+    assert_ne!(filled.clusters[0].pod_cidr, filled.clusters[1].pod_cidr);
+}

@@ -1542,4 +1542,68 @@ fn kube_proxy_free_plan_on_a_cluster_with_kube_proxy_stops() {
         text(&o)
     );
     assert_eq!(mutations(&sim.calls()), Vec::<String>::new());
+/// Issue 13: apply, status and destroy of one cluster of an estate (its projection, with its own
+/// journal beside the estate file); an estate of several new clusters needs --cluster, an
+/// existing cluster is refused.
+#[test]
+fn an_estate_cluster_applies_reports_and_destroys() {
+    let sim = Sim::new("estate-mesh3.json");
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("mesh-a, mesh-b, mesh-c"), "{}", text(&o));
+    let o = sim.byocni(&["apply", "plan.json", "--cluster", "mesh-b", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let calls = sim.calls();
+    let aks = calls.iter().find(|l| l.contains("aks create")).unwrap();
+    assert!(aks.contains("--name mesh-b"), "{aks}");
+    assert!(aks.contains("--pod-cidr 10.101.0.0/16"), "{aks}");
+    assert!(
+        !calls.iter().any(|l| l.contains("--name mesh-a")),
+        "{calls:#?}"
+    );
+    assert!(sim.path("plan.json.mesh-b.journal.json").exists());
+    // Cilium went on with the cluster's mesh identity.
+    let values = sim.state()["cilium_values"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        values.contains("cluster:\n  name: \"mesh-b\"\n  id: 2\n"),
+        "{values}"
+    );
+    assert!(values.contains("maxConnectedClusters: 255"), "{values}");
+    assert!(!sim.path("plan.json.journal.json").exists());
+    // cni install again, on that cluster: the mesh values again, its own kubeconfig.
+    let o = sim.byocni(&[
+        "cni",
+        "install",
+        "plan.json",
+        "--cluster",
+        "mesh-b",
+        "--yes",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(sim.path("plan.json.mesh-b.kubeconfig").exists());
+    let values = sim.state()["cilium_values"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(values.contains("  id: 2\n"), "{values}");
+    let o = sim.byocni(&["status", "plan.json", "--cluster", "mesh-b"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = sim.byocni(&["destroy", "plan.json", "--cluster", "mesh-b", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        sim.calls().iter().any(|l| l.contains("aks delete")),
+        "{:#?}",
+        sim.calls()
+    );
+
+    // One new cluster: no --cluster needed; the existing one is never touched.
+    let sim = Sim::new("estate-bluegreen.json");
+    let o = sim.byocni(&["apply", "plan.json", "--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = sim.byocni(&["apply", "plan.json", "--cluster", "green", "--yes"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("existing"), "{}", text(&o));
 }

@@ -160,6 +160,10 @@ pub(crate) struct AzureArgs {
 pub(crate) struct ApplyArgs {
     /// The plan file.
     pub(crate) plan: PathBuf,
+    /// In a version 2 estate: the new cluster to work on (its projection; its own journal and
+    /// kubeconfig beside the estate file). Needed when the estate has more than one new cluster.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) cluster: Option<String>,
     /// Print the steps and the exact commands, marking what exists; change nothing.
     #[arg(long)]
     pub(crate) dry_run: bool,
@@ -189,6 +193,10 @@ pub(crate) struct ApplyArgs {
 pub(crate) struct DestroyArgs {
     /// The plan file.
     pub(crate) plan: PathBuf,
+    /// In a version 2 estate: the new cluster to work on (its projection; its own journal and
+    /// kubeconfig beside the estate file). Needed when the estate has more than one new cluster.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) cluster: Option<String>,
     /// Print what would be removed; change nothing.
     #[arg(long)]
     pub(crate) dry_run: bool,
@@ -219,6 +227,10 @@ pub(crate) enum CniCommand {
         /// read from stdin).
         #[arg(long, value_name = "FILE")]
         journal: Option<PathBuf>,
+        /// In a version 2 estate: the new cluster to install on (needed when the estate has
+        /// more than one new cluster).
+        #[arg(long, value_name = "NAME")]
+        cluster: Option<String>,
         #[command(flatten)]
         azure: AzureArgs,
     },
@@ -228,6 +240,10 @@ pub(crate) enum CniCommand {
 pub(crate) struct StatusArgs {
     /// The plan file.
     pub(crate) plan: PathBuf,
+    /// In a version 2 estate: the new cluster to work on (its projection; its own journal and
+    /// kubeconfig beside the estate file). Needed when the estate has more than one new cluster.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) cluster: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub(crate) format: OutputFormat,

@@ -11,14 +11,15 @@ use std::process::ExitCode;
 use byocni_core::check::check_estate;
 use byocni_core::check::explain::explain;
 use byocni_core::estate::{Estate, PlanFile};
+use byocni_core::estate_suggest::suggest_estate;
 use byocni_core::render::estate::{render_estate, EstateRenderError};
 use byocni_core::{check, render, suggest_into, Format, Plan, RenderError, RenderOptions, Rule};
 
 use crate::cli::{CheckFormat, Cli, Command};
 use crate::{formats, output};
 
+pub(crate) use crate::files::BadInput;
 use crate::files::{escape_control, read_plan_file_source};
-pub(crate) use crate::files::{read_plan, BadInput};
 use crate::files::{write_atomic, write_text, Mode};
 
 /// Runs a parsed command line.
@@ -231,7 +232,10 @@ fn check_estate_cmd(
 }
 
 fn suggest_cmd(path: &Path, output_path: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let plan = read_plan(path)?;
+    let plan = match read_plan_file_source(path)?.0 {
+        PlanFile::V1(plan) => plan,
+        PlanFile::V2(estate) => return suggest_estate_cmd(&estate, output_path),
+    };
     let s = suggest_into(plan)?;
     let mut err = anstream::stderr();
     if s.filled.is_empty() {
@@ -297,6 +301,28 @@ fn export(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `suggest` of an estate: new VNets' space and subnets, mesh ids, each new cluster's ranges.
+fn suggest_estate_cmd(estate: &Estate, output_path: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let s = suggest_estate(estate)?;
+    let mut err = anstream::stderr();
+    if s.filled.is_empty() {
+        writeln!(err, "nothing to fill: the estate names every range")?;
+    }
+    for f in &s.filled {
+        writeln!(
+            err,
+            "{}filled{} {} = {}  ({})",
+            output::GOOD,
+            output::RESET,
+            f.field,
+            f.value,
+            escape_control(&f.reason)
+        )?;
+    }
+    write_out(output_path, &s.estate.to_json(), false)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `export` of an estate: one file per new cluster, and the shared network, into a directory.

@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use byocni_core::cni_values::MeshValues;
 use byocni_core::estate::PlanFile;
 use byocni_core::Plan;
 
@@ -141,6 +142,114 @@ pub(crate) fn read_plan_file_source(path: &Path) -> anyhow::Result<(PlanFile, Pl
         .map_err(|e| BadInput(escape_control(&format!("{name}: {e}"))))?;
     let file = (path != Path::new("-")).then(|| path.to_path_buf());
     Ok((plan, PlanSource { text, file }))
+}
+
+/// The plan `apply`, `destroy` and `status` work on, and the suffix its journal and kubeconfig
+/// carry: a v1 plan as it is (`""`); for a v2 estate, the new cluster `--cluster` names (or the
+/// only new one) as its projection, with `.NAME` (`estate.json.blue.journal.json`); `checked`
+/// (apply) refuses it when the estate has errors that involve it. A meshed Cilium cluster comes
+/// with its mesh identity, for the Cilium values apply installs.
+pub(crate) fn read_cluster_plan(
+    path: &Path,
+    cluster: Option<&str>,
+    checked: bool,
+) -> anyhow::Result<(Plan, String, Option<MeshValues>)> {
+    use byocni_core::render::estate::{cluster_plan, EstateRenderError};
+    let (file, _) = read_plan_file_source(path)?;
+    let estate = match file {
+        PlanFile::V1(plan) if cluster.is_none() => return Ok((plan, String::new(), None)),
+        PlanFile::V1(_) => {
+            return Err(BadInput(
+                "--cluster picks a cluster of a version 2 estate; this plan has one cluster".into(),
+            )
+            .into())
+        }
+        PlanFile::V2(e) => e,
+    };
+    let new: Vec<usize> = (0..estate.clusters.len())
+        .filter(|&i| !estate.clusters[i].existing)
+        .collect();
+    let names = |ix: &[usize]| {
+        ix.iter()
+            .map(|&i| escape_control(&estate.clusters[i].name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let i = match cluster {
+        Some(name) => estate.cluster_index(name).ok_or_else(|| {
+            BadInput(format!(
+                "--cluster {}: the estate has no such cluster; its new clusters are {}",
+                escape_control(name),
+                names(&new)
+            ))
+        })?,
+        None => match new[..] {
+            [one] => one,
+            _ => {
+                return Err(BadInput(format!(
+                    "{} is an estate: name the cluster with --cluster NAME (its new clusters: {})",
+                    escape_control(&path.display().to_string()),
+                    names(&new)
+                ))
+                .into())
+            }
+        },
+    };
+    match cluster_plan(&estate, i, checked) {
+        Ok(plan) => {
+            let stem: String = estate.clusters[i]
+                .name
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            // A meshed Cilium cluster's values carry its mesh identity.
+            let c = &estate.clusters[i];
+            let mesh = c
+                .cluster_mesh
+                .filter(|_| estate.plugin_of(i) == byocni_core::plan::CniPlugin::Cilium)
+                .map(|m| MeshValues {
+                    name: c.name.clone(),
+                    id: m.id.unwrap_or(0),
+                    max_connected_clusters: estate.max_connected_clusters(),
+                });
+            Ok((plan, format!(".{stem}"), mesh))
+        }
+        Err(EstateRenderError::Findings(findings)) => {
+            let mut err = anstream::stderr();
+            for f in &findings {
+                crate::output::finding(&mut err, f, None)?;
+            }
+            Err(BadInput(format!(
+                "cluster `{}` of {} has {} error(s); fix them first (byocni check {} --cluster {})",
+                escape_control(&estate.clusters[i].name),
+                escape_control(&path.display().to_string()),
+                findings.len(),
+                escape_control(&path.display().to_string()),
+                escape_control(&estate.clusters[i].name)
+            ))
+            .into())
+        }
+        Err(e) => Err(BadInput(escape_control(&e.to_string())).into()),
+    }
+}
+
+/// The journal of a plan (`PLAN.journal.json`), or of one cluster of an estate
+/// (`PLAN.NAME.journal.json`, `suffix` `.NAME`).
+pub(crate) fn cluster_journal_path(
+    plan: &Path,
+    suffix: &str,
+    explicit: Option<&Path>,
+) -> anyhow::Result<PathBuf> {
+    if suffix.is_empty() || explicit.is_some() {
+        return journal_path(plan, explicit);
+    }
+    journal_path(plan, None).map(|_| beside(plan, &format!("{suffix}.journal.json")))
 }
 
 /// The permissions a written file gets.

@@ -1,8 +1,11 @@
 //! Criterion benchmarks of `check` and `suggest` on plans with 10,000 to 1,000,000 connected
-//! networks (the in-process cost; `bench/compare.sh` measures the CLI end to end against netaddr).
+//! networks (the in-process cost; `bench/compare.sh` measures the CLI end to end against netaddr),
+//! and `check` of an estate of 1 and 50 clusters with the same networks.
 //!
 //!     cargo bench -p byocni-core --bench plan
 
+use byocni_core::check::check_estate;
+use byocni_core::estate::Estate;
 use byocni_core::plan::ConnectedNetwork;
 use byocni_core::{check, suggest, Plan};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
@@ -57,5 +60,61 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// An estate of `clusters` meshed clusters, each on its own VNet (10.1.0.0/16, 10.2.0.0/16...),
+/// all peered with each other, pods in 100.64.0.0/10, one repeated service CIDR, and the
+/// connected networks of [`plan_with`].
+fn estate_with(clusters: usize, n: usize) -> Estate {
+    let nets = plan_with(n, false).connected_networks;
+    let vnets: Vec<serde_json::Value> = (0..clusters)
+        .map(|i| {
+            serde_json::json!({"name": format!("vnet-{i}"), "resourceGroup": "rg",
+                "location": "westeurope", "addressSpace": [format!("10.{}.0.0/16", i + 1)],
+                "subnets": [{"name": "nodes", "cidr": format!("10.{}.0.0/20", i + 1)}]})
+        })
+        .collect();
+    let mut peerings = Vec::new();
+    for a in 0..clusters {
+        for b in a + 1..clusters {
+            peerings
+                .push(serde_json::json!({"between": [format!("vnet-{a}"), format!("vnet-{b}")]}));
+        }
+    }
+    let cs: Vec<serde_json::Value> = (0..clusters)
+        .map(|i| {
+            serde_json::json!({"name": format!("c-{i}"), "resourceGroup": "rg",
+                "location": "westeurope", "nodeSubnet": format!("vnet-{i}/nodes"),
+                "podCidr": format!("100.{}.0.0/16", 64 + i), "serviceCidr": "172.16.0.0/16",
+                "dnsServiceIP": "172.16.0.10", "clusterMesh": {"id": i + 1}})
+        })
+        .collect();
+    let mut e = Estate::from_value(serde_json::json!({"version": 2, "name": "bench",
+        "vnets": vnets, "peerings": peerings, "clusters": cs}))
+    .expect("the bench estate reads");
+    e.connected_networks = nets;
+    e
+}
+
+/// Issue 13: `check` of an estate of 50 clusters costs at most 2x one cluster with the same
+/// connected networks (the index is built once).
+fn bench_estate(c: &mut Criterion) {
+    let mut g = c.benchmark_group("estate");
+    g.sample_size(10);
+    for n in [100_000, 1_000_000] {
+        for clusters in [1, 50] {
+            let e = estate_with(clusters, n);
+            assert!(
+                !check_estate(&e, None).has_errors(),
+                "the bench estate is clean"
+            );
+            g.bench_with_input(
+                BenchmarkId::new(format!("check {clusters} clusters"), n),
+                &e,
+                |b, e| b.iter(|| check_estate(e, None)),
+            );
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_estate);
 criterion_main!(benches);

@@ -30,7 +30,7 @@ use byocni_core::Plan;
 use serde_json::Value;
 
 use crate::cli::{ApplyArgs, CniCommand, DestroyArgs, DiscoverArgs, OutputFormat, StatusArgs};
-use crate::files::{beside, journal_path, lock, private_dir, read_plan};
+use crate::files::{beside, cluster_journal_path, lock, private_dir, read_cluster_plan, read_plan};
 use engine::{id_of, same_id, Engine, Mode, Progress};
 use journal::{Journal, Outcome};
 use runner::{ProcessRunner, Runner};
@@ -39,6 +39,20 @@ pub(crate) use runner::{Interrupted, TimedOut};
 
 /// The oldest az that supports `--network-plugin none` (rule 20).
 const MIN_AZ: (u32, u32, u32) = (2, 39, 0);
+
+/// Whether `path` is read as a v1 plan: no `--cluster`, and not a version 2 file (peeked, so a
+/// v1 plan keeps exactly its road and messages).
+fn is_v1(path: &Path, cluster: Option<&str>) -> bool {
+    // A plan from stdin is read once: as v1, as before.
+    if path == Path::new("-") {
+        return cluster.is_none();
+    }
+    cluster.is_none()
+        && !matches!(
+            crate::files::read_plan_file_source(path),
+            Ok((byocni_core::estate::PlanFile::V2(_), _))
+        )
+}
 
 /// Reads the plan and refuses one with errors.
 fn checked_plan(path: &Path) -> anyhow::Result<Plan> {
@@ -173,8 +187,12 @@ fn confirm(question: &str, yes: bool) -> anyhow::Result<()> {
 }
 
 pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
-    let plan = checked_plan(&args.plan)?;
-    let jpath = journal_path(&args.plan, args.journal.as_deref())?;
+    let (plan, suffix, mesh) = if is_v1(&args.plan, args.cluster.as_deref()) {
+        (checked_plan(&args.plan)?, String::new(), None)
+    } else {
+        read_cluster_plan(&args.plan, args.cluster.as_deref(), true)?
+    };
+    let jpath = cluster_journal_path(&args.plan, &suffix, args.journal.as_deref())?;
     let mut runner = ProcessRunner {
         subscription: args.azure.subscription.clone(),
     };
@@ -192,12 +210,14 @@ pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
     let kubeconfig = args
         .kubeconfig
         .clone()
-        .unwrap_or_else(|| beside(&args.plan, ".kubeconfig"));
-    let cni = if args.no_cni {
+        .unwrap_or_else(|| beside(&args.plan, &format!("{suffix}.kubeconfig")));
+    let mut cni = if args.no_cni {
         Vec::new()
     } else {
         cni_steps(&plan, &kubeconfig.display().to_string())
     };
+    // A meshed cluster of an estate: Cilium with its mesh identity, as export writes it.
+    with_mesh(&mut cni, &plan, mesh.as_ref());
     let total = steps.len() + cni.len();
     let _lock = if args.dry_run {
         None
@@ -252,6 +272,7 @@ pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
     if install {
         let run = CniRun {
             plan: &plan,
+            mesh: mesh.as_ref(),
             path: &args.plan,
             kubeconfig: Some(&kubeconfig),
             timeout: args.timeout,
@@ -353,8 +374,8 @@ fn not_ours(
 }
 
 pub(crate) fn destroy(args: DestroyArgs) -> anyhow::Result<ExitCode> {
-    let plan = read_plan(&args.plan)?;
-    let jpath = journal_path(&args.plan, args.journal.as_deref())?;
+    let (plan, suffix, _) = read_cluster_plan(&args.plan, args.cluster.as_deref(), false)?;
+    let jpath = cluster_journal_path(&args.plan, &suffix, args.journal.as_deref())?;
     let _lock = if args.dry_run {
         None
     } else {
@@ -567,10 +588,17 @@ pub(crate) fn cni(command: CniCommand) -> anyhow::Result<ExitCode> {
         timeout,
         dry_run,
         journal,
+        cluster,
         azure,
     } = command;
-    let plan = checked_plan(&path)?;
-    let jpath = journal_path(&path, journal.as_deref())?;
+    let (plan, suffix, mesh) = if is_v1(&path, cluster.as_deref()) {
+        (checked_plan(&path)?, String::new(), None)
+    } else {
+        read_cluster_plan(&path, cluster.as_deref(), true)?
+    };
+    let jpath = cluster_journal_path(&path, &suffix, journal.as_deref())?;
+    let kubeconfig = kubeconfig
+        .or_else(|| (!suffix.is_empty()).then(|| beside(&path, &format!("{suffix}.kubeconfig"))));
     let mut runner = ProcessRunner {
         subscription: azure.subscription.clone(),
     };
@@ -584,6 +612,7 @@ pub(crate) fn cni(command: CniCommand) -> anyhow::Result<ExitCode> {
     install_cni(
         &CniRun {
             plan: &plan,
+            mesh: mesh.as_ref(),
             path: &path,
             kubeconfig: kubeconfig.as_deref(),
             timeout,
@@ -606,8 +635,20 @@ fn poll_interval() -> Duration {
 }
 
 /// What a CNI install needs to know.
+/// Replaces the Cilium values of `steps` by a meshed cluster's (its mesh identity added).
+fn with_mesh(steps: &mut [Step], plan: &Plan, mesh: Option<&byocni_core::cni_values::MeshValues>) {
+    let Some(m) = mesh else { return };
+    for f in steps.iter_mut().flat_map(|s| s.files.iter_mut()) {
+        if f.name == byocni_core::cni_values::CILIUM_VALUES_FILE {
+            f.contents = byocni_core::cni_values::cilium_mesh_values(plan, m);
+        }
+    }
+}
+
 struct CniRun<'a> {
     plan: &'a Plan,
+    /// A meshed cluster's mesh identity (estates), for its Cilium values.
+    mesh: Option<&'a byocni_core::cni_values::MeshValues>,
     path: &'a Path,
     kubeconfig: Option<&'a Path>,
     timeout: u64,
@@ -633,7 +674,8 @@ fn install_cni(
         );
     }
     if run.dry_run {
-        let steps = cni_steps(plan, &kubeconfig.display().to_string());
+        let mut steps = cni_steps(plan, &kubeconfig.display().to_string());
+        with_mesh(&mut steps, plan, run.mesh);
         let mut engine = Engine::new(runner, journal);
         engine.run(&steps, Mode::DryRun, "cni install", path)?;
         return Ok(ExitCode::SUCCESS);
@@ -677,7 +719,8 @@ fn put_cni_on(
         .map_or_else(|| beside(path, ".kubeconfig"), Path::to_path_buf);
     let dir = private_dir()?;
     let tmp_kc = dir.path().join("kubeconfig");
-    let steps = cni_steps(plan, &tmp_kc.display().to_string());
+    let mut steps = cni_steps(plan, &tmp_kc.display().to_string());
+    with_mesh(&mut steps, plan, run.mesh);
     let mut engine = Engine::new(runner, journal);
     engine.files_dir = Some(dir.path().to_path_buf());
     engine.numbering = numbering;
@@ -789,7 +832,7 @@ fn wait_ready(
 }
 
 pub(crate) fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
-    let plan = read_plan(&args.plan)?;
+    let (plan, _, _) = read_cluster_plan(&args.plan, args.cluster.as_deref(), false)?;
     let mut runner = ProcessRunner {
         subscription: args.subscription.clone(),
     };

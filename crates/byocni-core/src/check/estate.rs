@@ -201,7 +201,11 @@ pub fn check_estate_with(
                     .replace("vnet.addressSpace", &format!("{vp}.addressSpace"))
                     .replace("vnet.subnets", &format!("{vp}.subnets"));
             }
-            f.message = format!("cluster `{}`: {message}", show_value(&c.name));
+            f.message = format!(
+                "cluster `{}`: {}",
+                show_value(&c.name),
+                estate_fields_in(&message, i)
+            );
             v1.push(f);
         }
         clusters.push(ClusterCapacity {
@@ -257,6 +261,43 @@ pub fn check_estate_with(
         clusters,
         ipv6_connected_networks: connected.ipv6().to_vec(),
     }
+}
+
+/// A v1 message with the cluster's field names written as estate paths: `podCidr` as
+/// `clusters[1].podCidr`, `cluster.name` as `clusters[1].name` (a name starts a word: after the
+/// start, a space or `(`; `cluster.` only before a field name, never a sentence's end).
+fn estate_fields_in(message: &str, i: usize) -> String {
+    const FIELDS: [&str; 6] = [
+        "podCidr",
+        "serviceCidr",
+        "dnsServiceIP",
+        "nodePools[",
+        "internalLoadBalancers",
+        "cni.",
+    ];
+    let mut out = String::with_capacity(message.len() + 16);
+    let mut rest = message;
+    let mut at_word_start = true;
+    while let Some(c) = rest.chars().next() {
+        if at_word_start {
+            if let Some(field) = rest
+                .strip_prefix("cluster.")
+                .filter(|r| r.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
+            {
+                out.push_str(&format!("clusters[{i}]."));
+                rest = field;
+                at_word_start = false;
+                continue;
+            }
+            if FIELDS.iter().any(|f| rest.starts_with(f)) {
+                out.push_str(&format!("clusters[{i}]."));
+            }
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+        at_word_start = c == ' ' || c == '(';
+    }
+    out
 }
 
 /// peering-unknown and peering-overlap.
@@ -794,6 +835,36 @@ mod tests {
         let r = run(&v);
         let f = has(&r, Rule::PodCidrOverlap, "clusters[0].podCidr").unwrap();
         assert_eq!(f.related, vec!["connectedNetworks[0].cidr"]);
+    }
+
+    /// Messages name the estate's fields, as the findings' paths do.
+    #[test]
+    fn messages_name_estate_fields() {
+        assert_eq!(
+            estate_fields_in("podCidr 10.1.0.0/16 overlaps serviceCidr (dnsServiceIP x)", 2),
+            "clusters[2].podCidr 10.1.0.0/16 overlaps clusters[2].serviceCidr (clusters[2].dnsServiceIP x)"
+        );
+        assert_eq!(
+            estate_fields_in(
+                "cluster.name `a` is long; see the cluster. nodePools[0].count",
+                0
+            ),
+            "clusters[0].name `a` is long; see the cluster. clusters[0].nodePools[0].count"
+        );
+        assert_eq!(
+            estate_fields_in("connectedNetworks[0] and vnets[1].addressSpace[0]", 1),
+            "connectedNetworks[0] and vnets[1].addressSpace[0]"
+        );
+        let mut v = base();
+        v["clusters"][1]["podCidr"] = json!("10.11.128.0/17");
+        let r = run(&v);
+        let f = has(&r, Rule::PodCidrOverlap, "clusters[1].podCidr").unwrap();
+        assert!(
+            f.message
+                .starts_with("cluster `cb`: clusters[1].podCidr 10.11.128.0/17 overlaps"),
+            "{}",
+            f.message
+        );
     }
 
     #[test]

@@ -229,6 +229,42 @@ fn file_stem(name: &str) -> String {
     }
 }
 
+/// Cluster `i` of an estate as the v1 plan `apply`, `destroy` and `status` run: its projection,
+/// when the cluster is new, its VNet one its own steps can create (as for export), and (with
+/// `checked`, for apply) the estate has no error that involves it.
+pub fn cluster_plan(
+    estate: &Estate,
+    i: usize,
+    checked: bool,
+) -> Result<crate::plan::Plan, EstateRenderError> {
+    let Some(c) = estate.clusters.get(i) else {
+        return Err(EstateRenderError::Unsupported(format!(
+            "the estate has no cluster {i}"
+        )));
+    };
+    if c.existing {
+        return Err(EstateRenderError::Unsupported(format!(
+            "cluster `{}` is existing: byocni never creates or removes what is already there",
+            one_line(&c.name)
+        )));
+    }
+    cluster_creates_vnet(estate, i).map_err(EstateRenderError::Unsupported)?;
+    let errors: Vec<Finding> = if checked {
+        check_estate(estate, Some(i)).findings
+    } else {
+        Vec::new()
+    }
+    .into_iter()
+    .filter(|f| f.severity == Severity::Error)
+    .collect();
+    if !errors.is_empty() {
+        return Err(EstateRenderError::Findings(errors));
+    }
+    estate
+        .project(i)
+        .ok_or_else(|| EstateRenderError::Unsupported(format!("the estate has no cluster {i}")))
+}
+
 /// A peering's name: `<from>-to-<to>`, cut to Azure's 80 characters.
 pub fn peering_name(from: &str, to: &str) -> String {
     format!("{from}-to-{to}").chars().take(80).collect()
