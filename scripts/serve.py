@@ -1,6 +1,7 @@
-"""Serves the built planner (dist/) on 127.0.0.1: a static file server that sends a file's gzip
-twin (`name.gz`, written by scripts/post-build.mjs) with `Content-Encoding: gzip` to browsers
-that accept gzip, and the file itself to those that do not. Standard library only.
+"""Serves the built planner (dist/) on 127.0.0.1: a static file server that sends a file's Brotli
+twin (`name.br`, written by scripts/post-build.mjs) with `Content-Encoding: br` to browsers that
+accept Brotli, else its gzip twin (`name.gz`) with `Content-Encoding: gzip` to those that accept
+gzip, and the file itself to the rest. Standard library only.
 
     python3 scripts/serve.py PORT DIRECTORY      (PORT 0: any free port)
 """
@@ -23,19 +24,25 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         path = self.translate_path(self.path)
         if os.path.isdir(path) and self.path.split("?", 1)[0].endswith("/"):
             path = os.path.join(path, "index.html")
-        accepts = self.headers.get("Accept-Encoding", "")
-        twin = path + ".gz"
-        if "gzip" in accepts and os.path.isfile(path) and os.path.isfile(twin):
-            f = open(twin, "rb")  # closed by the caller, as in SimpleHTTPRequestHandler
-            self.send_response(200)
-            self.send_header("Content-Type", self.guess_type(path))
-            self.send_header("Content-Encoding", "gzip")
-            self.send_header("Vary", "Accept-Encoding")
-            self.send_header("Content-Length", str(os.fstat(f.fileno()).st_size))
-            self.send_header("Cache-Control", "no-cache")
-            self.end_headers()
-            return f
-        return super().send_head()
+        accepts = {
+            part.split(";", 1)[0].strip().lower()
+            for part in self.headers.get("Accept-Encoding", "").split(",")
+        }
+        for encoding, suffix in (("br", ".br"), ("gzip", ".gz")):
+            twin = path + suffix
+            if encoding in accepts and os.path.isfile(path) and os.path.isfile(twin):
+                break
+        else:
+            return super().send_head()
+        f = open(twin, "rb")  # closed by the caller, as in SimpleHTTPRequestHandler
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(path))
+        self.send_header("Content-Encoding", encoding)
+        self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Content-Length", str(os.fstat(f.fileno()).st_size))
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        return f
 
 
 def main():
