@@ -1542,6 +1542,8 @@ fn kube_proxy_free_plan_on_a_cluster_with_kube_proxy_stops() {
         text(&o)
     );
     assert_eq!(mutations(&sim.calls()), Vec::<String>::new());
+}
+
 /// Issue 13: apply, status and destroy of one cluster of an estate (its projection, with its own
 /// journal beside the estate file); an estate of several new clusters needs --cluster, an
 /// existing cluster is refused.
