@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds the web planner (release, size-optimised) and serves it on
-# http://127.0.0.1:8080 (PORT=... to change), gzipped files sent as built (scripts/serve.py).
+# http://127.0.0.1:8080 (PORT=... to change), Brotli or gzip twins sent as built (scripts/serve.py).
 # Everything runs in the browser; nothing leaves it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

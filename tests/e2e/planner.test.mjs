@@ -31,7 +31,7 @@ function tempDir() {
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'dist/ is built (trunk build --release --offline)');
-  // Served by the README's server, scripts/serve.py (gzip twins to browsers that accept gzip),
+  // Served by the README's server, scripts/serve.py (Brotli or gzip twins to browsers that accept them),
   // on a free port it names.
   server = spawn('python3', [path.resolve(here, '../../scripts/serve.py'), '0', dist], { stdio: ['ignore', 'pipe', 'ignore'] });
   base = await new Promise((resolve, reject) => {

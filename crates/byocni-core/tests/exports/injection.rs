@@ -562,7 +562,10 @@ fn ps_inert(h: &str, toks: &[PsTok], src: &str) {
 fn without_here_strings(ps: &str) -> String {
     let mut out = String::new();
     let mut inside = false;
-    for line in ps.lines() {
+    // `split` on '\n' alone, not `lines()`: `lines()` would also drop a '\r' that a hostile value
+    // puts at the end of a line inside a quoted string, and the test would then compare an
+    // argument PowerShell never sees.
+    for line in ps.split('\n') {
         if inside {
             if let Some(rest) = line.strip_prefix("'@") {
                 inside = false;
