@@ -579,33 +579,7 @@ impl Plan {
 
     /// Reads a plan from an already parsed JSON value.
     pub fn from_value(value: serde_json::Value) -> Result<Plan, PlanError> {
-        let serde_json::Value::Object(map) = &value else {
-            return Err(PlanError::Shape {
-                path: ".".into(),
-                message: "expected a JSON object such as {\"version\": 1, ...}".into(),
-            });
-        };
-        match map.get("version") {
-            None => {
-                return Err(PlanError::Shape {
-                    path: "version".into(),
-                    message: format!("missing; add \"version\": {PLAN_VERSION}"),
-                })
-            }
-            Some(v) if v.as_u64() == Some(u64::from(PLAN_VERSION)) => {}
-            Some(v) => {
-                let newer = v.as_u64().is_some_and(|n| n > u64::from(PLAN_VERSION));
-                return Err(PlanError::Version {
-                    found: v.to_string(),
-                    reads: "version 1",
-                    hint: if newer {
-                        ": it was written by a newer byocni, upgrade to read it"
-                    } else {
-                        ""
-                    },
-                });
-            }
-        }
+        expect_version(&value, PLAN_VERSION, "version 1")?;
         #[cfg(feature = "path-errors")]
         return serde_path_to_error::deserialize(value).map_err(|e| PlanError::Shape {
             path: e.path().to_string(),
@@ -941,6 +915,41 @@ pub const EXAMPLE_JSON: &str = r#"{
   ]
 }
 "#;
+
+/// The first look at a plan file's JSON value, shared by both versions' readers: an object whose
+/// `version` is `want` (`reads` names it in the error), or the error that says what is there
+/// and, for a newer version, that a newer byocni wrote it.
+pub(crate) fn expect_version(
+    value: &serde_json::Value,
+    want: u32,
+    reads: &'static str,
+) -> Result<(), PlanError> {
+    let serde_json::Value::Object(map) = value else {
+        return Err(PlanError::Shape {
+            path: ".".into(),
+            message: format!("expected a JSON object such as {{\"version\": {want}, ...}}"),
+        });
+    };
+    match map.get("version") {
+        None => Err(PlanError::Shape {
+            path: "version".into(),
+            message: format!("missing; add \"version\": {want}"),
+        }),
+        Some(v) if v.as_u64() == Some(u64::from(want)) => Ok(()),
+        Some(v) => {
+            let newer = v.as_u64().is_some_and(|n| n > u64::from(want));
+            Err(PlanError::Version {
+                found: v.to_string(),
+                reads,
+                hint: if newer {
+                    ": it was written by a newer byocni, upgrade to read it"
+                } else {
+                    ""
+                },
+            })
+        }
+    }
+}
 
 pub(crate) mod strict {
     //! Reads JSON text into a [`serde_json::Value`] as `serde_json::from_str` does, but refuses a
