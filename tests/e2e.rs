@@ -4,6 +4,7 @@
 mod around;
 mod az_parser;
 mod cli;
+mod discover;
 mod formats;
 mod fuzz_replay;
 mod generated;

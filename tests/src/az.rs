@@ -79,12 +79,24 @@ pub fn run_logged_out(az: &std::path::Path, argv: &[String]) -> (i32, String) {
     )
 }
 
-/// az commands the CLI issues outside the steps (preflight, status, discover). `az version`
-/// and `az account list` need no login, so the logged-out parser check cannot judge them.
+/// az commands the CLI issues outside the steps (preflight, status), and the per-subscription
+/// listing `bench/discover.sh` times as discover's baseline. `az version` and `az account list`
+/// need no login, so the logged-out parser check cannot judge them. The commands `discover`
+/// runs (`az rest` to Resource Graph) are recorded from real runs and parsed in
+/// `tests/discover.rs`.
 pub fn extra_commands() -> Vec<Vec<String>> {
     [
         vec!["account", "show", "--output", "json"],
         vec!["network", "vnet", "list", "--output", "json"],
+        vec![
+            "network",
+            "vnet",
+            "list",
+            "--subscription",
+            "00000000-0000-0000-0000-000000000000",
+            "--output",
+            "json",
+        ],
     ]
     .iter()
     .map(|v| v.iter().map(|s| (*s).to_owned()).collect())

@@ -5,6 +5,7 @@
 
 pub mod az;
 pub mod fuzz;
+pub mod resource_graph;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -97,8 +97,8 @@ pub(crate) enum Command {
     },
     /// Show the cluster's network profile next to the plan and flag drift.
     Status(StatusArgs),
-    /// List the address spaces of the VNets you can see and merge them into the plan's
-    /// connected networks.
+    /// Find the VNets and AKS clusters of your estate with Azure Resource Graph, list them, or
+    /// merge the VNets' address spaces into the plan's connected networks.
     Discover(DiscoverArgs),
     /// Print the plan file's JSON Schema, for editors that validate and complete plan files
     /// (point a plan's "$schema" key at it).
@@ -240,11 +240,12 @@ pub(crate) struct StatusArgs {
 pub(crate) struct DiscoverArgs {
     /// The plan to merge into; without it the address spaces are only listed.
     pub(crate) plan: Option<PathBuf>,
-    /// Look in every subscription you can see, not only the current one.
+    /// Look in every subscription you can read (one Resource Graph query, paged), not only the
+    /// current one.
     #[arg(long)]
     pub(crate) all_subscriptions: bool,
-    /// Azure subscription (name or id) to look in.
-    #[arg(long)]
+    /// Azure subscription (name or id) to look in instead of the current one.
+    #[arg(long, conflicts_with = "all_subscriptions")]
     pub(crate) subscription: Option<String>,
     /// Write the merged plan here (default: print it).
     #[arg(short, long)]

@@ -25,6 +25,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use byocni_tests::resource_graph;
 use serde_json::{json, Value};
 
 #[path = "byocni-sim/around.rs"]
@@ -182,16 +183,71 @@ fn rg_id(rg: &str) -> String {
     format!("/subscriptions/{SUB}/resourceGroups/{rg}")
 }
 
+/// The VNets and clusters the simulated az created, and the `estate` knob's VNets, as rows of
+/// byocni's Resource Graph queries. Resource Graph (`az rest` to its query API) and an estate
+/// of any size are simulated by `byocni_tests::resource_graph`, whose module doc lists its
+/// knobs (`graph-estate`, `call-delay-ms`, `graph-garbage-page`, `graph-drop-token-page`).
+fn graph_statics(sim: &Sim) -> (Vec<Value>, Vec<Value>) {
+    let res = sim.state["resources"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let mut vnets: Vec<Value> = Vec::new();
+    let mut clusters: Vec<Value> = Vec::new();
+    for (k, v) in &res {
+        if let Some(rest) = k.strip_prefix("vnet/") {
+            let mut v = v.clone();
+            let prefix = format!("subnet/{rest}/");
+            v["subnets"] = res
+                .iter()
+                .filter(|(sk, _)| sk.starts_with(&prefix))
+                .map(|(_, s)| s.clone())
+                .collect();
+            vnets.push(resource_graph::static_vnet_row(&v));
+        } else if k.starts_with("aks/") {
+            clusters.push(resource_graph::static_cluster_row(v));
+        }
+    }
+    if let Some(extra) = sim.knob("estate") {
+        vnets.extend(
+            serde_json::from_str::<Vec<Value>>(&extra)
+                .unwrap_or_default()
+                .iter()
+                .map(resource_graph::static_vnet_row),
+        );
+    }
+    (vnets, clusters)
+}
+
 fn az(sim: &mut Sim, argv: &[String]) -> i32 {
     let a = parse(argv);
     let w: Vec<&str> = a.words.iter().map(String::as_str).collect();
     let rg = a.get("resource-group");
     let name = a.get("name");
     let needs_rg = |sim: &Sim, rg: &str| sim.get(&format!("group/{rg}")).is_some();
+    resource_graph::call_delay(&sim.dir);
+    let estate = resource_graph::Spec::load(&sim.dir);
     if let Some(code) = around::az(sim, &w, &a) {
         return code;
     }
     match w.as_slice() {
+        ["rest"] => {
+            let (vnets, clusters) = graph_statics(sim);
+            let (code, stdout, stderr) = resource_graph::rest(
+                &sim.dir,
+                estate.as_ref(),
+                (&vnets, &clusters),
+                &a.get("method"),
+                &a.get("url"),
+                &a.get("body"),
+            );
+            print!("{stdout}");
+            eprint!("{stderr}");
+            code
+        }
+        ["account", "list"] if estate.is_some() => {
+            out(&estate.map(|e| resource_graph::account_list(&e)).unwrap())
+        }
         ["version"] => out(
             &json!({ "azure-cli": sim.knob("az-version").unwrap_or_else(|| "2.91.0".into()), "azure-cli-core": "2.91.0" }),
         ),
@@ -278,9 +334,20 @@ fn az(sim: &mut Sim, argv: &[String]) -> i32 {
                 .filter(|(k, _)| k.starts_with("vnet/"))
                 .map(|(_, v)| v.clone())
                 .collect();
-            let mut all = list;
-            if let Some(extra) = sim.knob("estate") {
+            let sub = a.get("subscription");
+            let mut all = if sub.is_empty() || sub == SUB {
+                list
+            } else {
+                Vec::new()
+            };
+            if let Some(extra) = sim.knob("estate").filter(|_| sub.is_empty() || sub == SUB) {
                 all.extend(serde_json::from_str::<Vec<Value>>(&extra).unwrap_or_default());
+            }
+            if let Some(e) = &estate {
+                all.extend(resource_graph::vnet_list(
+                    e,
+                    if sub.is_empty() { SUB } else { &sub },
+                ));
             }
             out(&Value::Array(all))
         }

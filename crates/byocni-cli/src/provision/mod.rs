@@ -10,7 +10,9 @@
 //! command has a time limit; Ctrl-C stops gracefully with the journal saved.
 
 mod around;
+mod discover;
 mod engine;
+mod graph;
 mod journal;
 mod runner;
 
@@ -828,98 +830,5 @@ fn show_json(v: &Value) -> String {
 }
 
 pub(crate) fn discover(args: DiscoverArgs) -> anyhow::Result<ExitCode> {
-    let mut runner = ProcessRunner {
-        subscription: args.subscription.clone(),
-    };
-    let subscriptions: Vec<Option<String>> = if args.all_subscriptions {
-        let out = runner.run(
-            "az",
-            &[
-                "account".into(),
-                "list".into(),
-                "--output".into(),
-                "json".into(),
-            ],
-        )?;
-        if out.code != 0 {
-            bail!("`az account list` failed: {}", out.stderr.trim());
-        }
-        let v: Value =
-            serde_json::from_str(&out.stdout).context("`az account list` printed no JSON")?;
-        v.as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|a| a["id"].as_str().map(|s| Some(s.to_owned())))
-            .collect()
-    } else {
-        vec![None]
-    };
-    let mut found: Vec<(String, String)> = Vec::new();
-    for sub in subscriptions {
-        let mut argv: Vec<String> = ["network", "vnet", "list", "--output", "json"]
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect();
-        if let Some(s) = &sub {
-            argv.push("--subscription".into());
-            argv.push(s.clone());
-        }
-        let out = runner.run("az", &argv)?;
-        if out.code != 0 {
-            bail!("`az network vnet list` failed: {}", out.stderr.trim());
-        }
-        let v: Value =
-            serde_json::from_str(&out.stdout).context("`az network vnet list` printed no JSON")?;
-        for vnet in v.as_array().into_iter().flatten() {
-            let name = vnet["name"].as_str().unwrap_or("vnet");
-            for p in vnet["addressSpace"]["addressPrefixes"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-            {
-                found.push((format!("vnet {name}"), p.to_owned()));
-            }
-        }
-    }
-    let Some(path) = &args.plan else {
-        for (n, c) in &found {
-            println!("{c}\t{n}");
-        }
-        eprintln!("{} address prefixes in the VNets you can see", found.len());
-        return Ok(ExitCode::SUCCESS);
-    };
-    let mut plan = read_plan(path)?;
-    let own: Vec<String> = plan
-        .vnet
-        .as_ref()
-        .map(|v| v.address_space.clone())
-        .unwrap_or_default();
-    let own_name = plan.vnet.as_ref().map(|v| format!("vnet {}", v.name));
-    let (mut added, mut ipv6) = (0, 0);
-    for (name, cidr) in found {
-        let known = plan.connected_networks.iter().any(|c| c.cidr == cidr);
-        let is_own = own_name.as_deref() == Some(name.as_str()) && own.contains(&cidr);
-        if !known && !is_own {
-            // Dual-stack VNets' IPv6 prefixes are recorded too; the IPv4 rules skip them.
-            ipv6 += usize::from(byocni_core::cidr::is_ipv6_network(&cidr));
-            plan.connected_networks
-                .push(byocni_core::plan::ConnectedNetwork { name, cidr });
-            added += 1;
-        }
-    }
-    let text = plan.to_json();
-    match &args.output {
-        Some(o) => {
-            crate::files::write_text(o, &text, crate::files::Mode::Normal)?;
-        }
-        None => print!("{text}"),
-    }
-    let v6 = if ipv6 > 0 {
-        format!(" ({ipv6} IPv6, recorded but outside the IPv4 checks)")
-    } else {
-        String::new()
-    };
-    eprintln!("added {added} connected network(s){v6}; run `byocni check` on the result");
-    Ok(ExitCode::SUCCESS)
+    discover::run(&args)
 }
