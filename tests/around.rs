@@ -498,6 +498,24 @@ fn api_server_vnet_integration_with_a_nat_gateway_of_ours() {
         "{}",
         text(&o)
     );
+    // Authorized ranges change in place: the next apply updates them, and only them.
+    let mut p = plan("nat-apiserver.json");
+    p["apiServer"]["authorizedIpRanges"] = json!(["131.107.0.0/16"]);
+    std::fs::write(
+        sim.path("plan.json"),
+        serde_json::to_string_pretty(&p).unwrap(),
+    )
+    .unwrap();
+    sim.clear_calls();
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let changed = mutations(&sim.calls());
+    assert_eq!(changed.len(), 1, "{changed:#?}");
+    assert!(changed[0].starts_with("az aks update --resource-group rg-aks-nat --name aks-nat --api-server-authorized-ip-ranges 131.107.0.0/16 "), "{changed:#?}");
+    assert_eq!(
+        sim.resource("aks/rg-aks-nat/aks-nat")["apiServerAccessProfile"]["authorizedIpRanges"],
+        json!(["131.107.0.0/16"])
+    );
 }
 
 #[test]

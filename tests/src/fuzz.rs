@@ -11,7 +11,8 @@ use byocni_core::check::check_estate;
 use byocni_core::cidr::Cidr;
 use byocni_core::estate::{Estate, PlanFile};
 use byocni_core::plan::{
-    CniPlugin, ConnectedNetwork, MaxSurge, NodePool, PoolMode, Subnet, SubnetRole, Vnet,
+    ApiServer, CniPlugin, ConnectedNetwork, LoadBalancerOutbound, MaxSurge, NatGateway, NodePool,
+    Nsg, Outbound, OutboundType, PoolMode, RouteTable, Subnet, SubnetRole, Vnet, VnetIntegration,
 };
 use byocni_core::render::estate::render_estate;
 use byocni_core::render::{render, Format, RenderOptions};
@@ -261,13 +262,53 @@ fn cidr_text(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
     })
 }
 
+/// An outbound block of any type, with any of its blocks.
+fn outbound(u: &mut Unstructured<'_>) -> arbitrary::Result<Outbound> {
+    let kind = *u.choose(&[
+        OutboundType::LoadBalancer,
+        OutboundType::ManagedNatGateway,
+        OutboundType::UserAssignedNatGateway,
+        OutboundType::UserDefinedRouting,
+    ])?;
+    let load_balancer = Option::<u32>::arbitrary(u)?.map(|n| LoadBalancerOutbound {
+        managed_outbound_ips: Some(n),
+    });
+    let nat_gateway = if bool::arbitrary(u)? {
+        Some(NatGateway {
+            name: Option::<String>::arbitrary(u)?,
+            existing: bool::arbitrary(u)?,
+            idle_timeout_minutes: Option::<u32>::arbitrary(u)?,
+            outbound_ips: Option::<u32>::arbitrary(u)?,
+        })
+    } else {
+        None
+    };
+    let route_table = if bool::arbitrary(u)? {
+        let hop = cidr_text(u)?;
+        Some(RouteTable {
+            name: Option::<String>::arbitrary(u)?,
+            existing: bool::arbitrary(u)?,
+            // An address, usually: the CIDR text without its prefix.
+            next_hop_ip: Some(hop.split('/').next().unwrap_or_default().to_owned()),
+        })
+    } else {
+        None
+    };
+    Ok(Outbound {
+        kind,
+        load_balancer,
+        nat_gateway,
+        route_table,
+    })
+}
+
 /// The seed example with a run of arbitrary edits (also the generator of the schema's
 /// property test).
 pub fn structured_plan(u: &mut Unstructured<'_>) -> arbitrary::Result<Plan> {
     let mut p = Plan::example();
     let edits = u.int_in_range(0..=24)?;
     for _ in 0..edits {
-        match u.int_in_range(0..=20)? {
+        match u.int_in_range(0..=23)? {
             0 => p.cluster.name = String::arbitrary(u)?,
             1 => p.cluster.resource_group = String::arbitrary(u)?,
             2 => p.cluster.location = String::arbitrary(u)?,
@@ -344,6 +385,26 @@ pub fn structured_plan(u: &mut Unstructured<'_>) -> arbitrary::Result<Plan> {
             17 => p.cni.plugin = *u.choose(&CniPlugin::ALL)?,
             18 => p.cni.per_node_prefix = Option::<u8>::arbitrary(u)?,
             19 => p.cluster.node_resource_group = Option::<String>::arbitrary(u)?,
+            // Around the cluster (issue 14).
+            21 => p.outbound = Some(outbound(u)?),
+            22 => {
+                let mut ranges = Vec::new();
+                for _ in 0..u.int_in_range(0..=3)? {
+                    ranges.push(cidr_text(u)?);
+                }
+                p.api_server = Some(ApiServer {
+                    private: bool::arbitrary(u)?,
+                    vnet_integration: Option::<String>::arbitrary(u)?
+                        .map(|subnet| VnetIntegration { subnet }),
+                    authorized_ip_ranges: ranges,
+                });
+            }
+            23 => {
+                p.nsg = Some(Nsg {
+                    name: Option::<String>::arbitrary(u)?,
+                    existing: bool::arbitrary(u)?,
+                });
+            }
             _ => p.connected_networks.clear(),
         }
     }

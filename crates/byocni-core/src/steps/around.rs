@@ -10,7 +10,10 @@
 
 use crate::plan::{CniPlugin, OutboundType, Plan, SubnetRole};
 
-use super::{expect, output, rid, step, Cmd, Command, Exists, Step, StepKind, NETWORK_CONTRIBUTOR};
+use super::{
+    changeable, expect, output, rid, step, Cmd, Command, Exists, Step, StepKind,
+    NETWORK_CONTRIBUTOR,
+};
 
 /// The delegation AKS requires on the API server subnet.
 pub const APISERVER_DELEGATION: &str = "Microsoft.ContainerService/managedClusters";
@@ -465,8 +468,9 @@ pub(super) fn cluster_flags(plan: &Plan, mut create: Cmd) -> Cmd {
     create
 }
 
-/// What an existing cluster must say about outbound and API server access (none of these can
-/// change in place): only what the plan sets, so a plan without them expects what it did.
+/// What an existing cluster must say about outbound and API server access: only what the plan
+/// sets, so a plan without them expects what it did. Outbound type, private cluster and VNet
+/// integration cannot change in place; authorized IP ranges can (`az aks update`).
 pub(super) fn cluster_expectations(plan: &Plan) -> Vec<super::Expect> {
     let mut e = Vec::new();
     if let Some(o) = &plan.outbound {
@@ -492,6 +496,19 @@ pub(super) fn cluster_expectations(plan: &Plan) -> Vec<super::Expect> {
                 "API server VNet integration",
                 "/apiServerAccessProfile/enableVnetIntegration",
                 true,
+            ));
+        }
+        if !a.authorized_ip_ranges.is_empty() {
+            let ranges: Vec<&str> = a.authorized_ip_ranges.iter().map(|r| r.trim()).collect();
+            e.push(changeable(
+                "API server authorized IP ranges",
+                "/apiServerAccessProfile/authorizedIpRanges",
+                ranges.clone(),
+                Cmd::az(&["aks", "update"])
+                    .flag("--resource-group", &plan.cluster.resource_group)
+                    .flag("--name", &plan.cluster.name)
+                    .flag("--api-server-authorized-ip-ranges", &ranges.join(","))
+                    .json(),
             ));
         }
     }

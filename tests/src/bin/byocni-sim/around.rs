@@ -239,6 +239,18 @@ pub(super) fn az(sim: &mut Sim, w: &[&str], a: &Args) -> Option<i32> {
         ["network", "nat", "gateway", "delete"] => {
             i32::from(!sim.remove(&format!("natgw/{rg}/{name}")))
         }
+        ["aks", "update"] if a.has("api-server-authorized-ip-ranges") => {
+            let key = format!("aks/{rg}/{name}");
+            let Some(mut v) = sim.get(&key) else {
+                return Some(missing(&name));
+            };
+            v["apiServerAccessProfile"]["authorizedIpRanges"] = json!(a
+                .get("api-server-authorized-ip-ranges")
+                .split(',')
+                .collect::<Vec<_>>());
+            sim.state["resources"][key.as_str()] = v.clone();
+            out(&v)
+        }
         _ => return None,
     };
     Some(code)
