@@ -454,3 +454,13 @@ fn a_v2_estate_gets_the_discovered_vnets_and_clusters_as_existing() {
         std::fs::read_to_string(sim.path("again.json")).unwrap()
     );
 }
+
+#[test]
+fn a_plan_that_does_not_read_costs_no_az_call() {
+    let sim = Sim::new(Some(SMALL));
+    std::fs::write(sim.path("broken.json"), "{ \"version\": 1, ").unwrap();
+    let o = sim.byocni(&["discover", "broken.json", "--all-subscriptions"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("broken.json"), "{}", text(&o));
+    assert!(sim.argvs().is_empty(), "{:?}", sim.argvs());
+}
