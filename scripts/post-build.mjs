@@ -67,21 +67,53 @@ if (release) {
   const modules = files(staging).filter((f) => f.endsWith('.js') && !path.basename(f).startsWith(worker));
   for (const file of modules.filter((f) => !path.relative(staging, f).startsWith('snippets'))) {
     let js = fs.readFileSync(file, 'utf8');
-    js = js.replace(/^import \{([^}]*)\} from '\.\/(snippets\/[^']+\.js)';\n/gm, (line, names, snippet) => {
-      const code = fs.readFileSync(at(snippet), 'utf8');
-      const exported = [...code.matchAll(/^export (?:async )?function (\w+)/gm)].map((m) => m[1]);
-      const wanted = names.split(',').map((n) => n.trim());
-      const clash = exported.some((n) => new RegExp(`\\b(function|const|let|var|class) ${n}\\b`).test(js));
-      if (clash || !wanted.every((n) => exported.includes(n)) || /^(import|export) (?!(async )?function)/m.test(code)) {
-        return line;
-      }
+    // A snippet's file goes once its code is in the module.
+    const drop = (snippet) => {
       fs.rmSync(at(snippet));
       for (let dir = path.dirname(at(snippet)); dir !== staging && fs.readdirSync(dir).length === 0; dir = path.dirname(dir)) {
         fs.rmdirSync(dir);
       }
       html = html.replace(new RegExp(`<link[^>]*${snippet.replace(/[.]/g, '\\.')}[^>]*>`), '');
+    };
+    const exportsOf = (code) => [...code.matchAll(/^export (?:async )?function (\w+)/gm)].map((m) => m[1]);
+    const plain = (code) => !/^(import|export) (?!(async )?function)/m.test(code);
+    // A snippet whose functions the wasm imports as they are comes as a namespace
+    // (`import * as import1 from "./snippets/..."`): the same code, its exports in an object,
+    // defined where the module first imports the snippet (a named import of the same snippet
+    // then reads from that object).
+    const namespaces = new Map();
+    for (const [, ns, snippet] of js.matchAll(/^import \* as (\w+) from ["']\.\/(snippets\/[^"']+\.js)["'];?$/gm)) {
+      const code = fs.readFileSync(at(snippet), 'utf8');
+      if (plain(code)) {
+        namespaces.set(snippet, { ns, code: `const ${ns} = (() => {\n${code.replace(/^export /gm, '')}\nreturn { ${exportsOf(code).join(', ')} };\n})();\n` });
+      }
+    }
+    // The namespace's code, the first time the snippet is imported; nothing after.
+    const namespaceCode = (snippet) => {
+      const entry = namespaces.get(snippet);
+      const code = entry.code;
+      entry.code = '';
+      return code;
+    };
+    js = js.replace(/^import \{([^}]*)\} from '\.\/(snippets\/[^']+\.js)';\n/gm, (line, names, snippet) => {
+      if (namespaces.has(snippet)) {
+        return `${namespaceCode(snippet)}const {${names}} = ${namespaces.get(snippet).ns};\n`;
+      }
+      const code = fs.readFileSync(at(snippet), 'utf8');
+      const exported = exportsOf(code);
+      const wanted = names.split(',').map((n) => n.trim());
+      const clash = exported.some((n) => new RegExp(`\\b(function|const|let|var|class) ${n}\\b`).test(js));
+      if (clash || !wanted.every((n) => exported.includes(n)) || !plain(code)) {
+        return line;
+      }
+      drop(snippet);
       return `${code.replace(/^export /gm, '')}\n`;
     });
+    js = js.replace(/^import \* as (\w+) from ["']\.\/(snippets\/[^"']+\.js)["'];?\n/gm, (line, ns, snippet) => {
+      if (!namespaces.has(snippet)) return line;
+      return namespaceCode(snippet);
+    });
+    for (const snippet of namespaces.keys()) drop(snippet);
     // The page starts the wasm with the module's default export; `initSync` (for pages that
     // compile the wasm themselves) goes, and terser drops what only it used.
     if (path.dirname(file) === staging) {

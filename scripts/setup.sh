@@ -89,8 +89,9 @@ setup_tests() {
         python3 -m venv "$tools/az-venv"
         "$tools/az-venv/bin/pip" install -q "azure-cli==$AZ_CLI_VERSION"
     fi
-    if [ ! -d "$root/tests/e2e/node_modules/playwright-core" ] && [ -f "$root/tests/e2e/package.json" ]; then
-        say "installing playwright-core for the browser end-to-end tests"
+    if { [ ! -d "$root/tests/e2e/node_modules/playwright-core" ] || [ ! -d "$root/tests/e2e/node_modules/axe-core" ]; } &&
+        [ -f "$root/tests/e2e/package.json" ]; then
+        say "installing playwright-core and axe-core for the browser end-to-end tests"
         (cd "$root/tests/e2e" && { npm ci --silent --no-audit --no-fund >/dev/null 2>&1 || npm install --silent --no-audit --no-fund >/dev/null; })
     fi
 }

@@ -9,7 +9,7 @@ export PATH="$HOME/.cargo/bin:${BYOCNI_TOOLS:-$HOME/.cache/byocni}/npm/node_modu
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=/usr/bin/chromedriver \
     cargo test --locked -p byocni-web --target wasm32-unknown-unknown --test components
 bash scripts/build-web.sh
-if [ ! -d tests/e2e/node_modules/playwright-core ]; then
+if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/axe-core ]; then
     (cd tests/e2e && npm ci --no-audit --no-fund)
 fi
 node --test tests/e2e/planner.test.mjs

@@ -12,7 +12,14 @@ use byocni_core::Plan;
 use byocni_tests::az::{az_argvs, az_binary, fake_var, run_logged_out};
 use byocni_tests::fixture;
 
-const FIXTURES: [&str; 3] = ["seed.json", "managed-vnet.json", "calico-hub.json"];
+const FIXTURES: [&str; 6] = [
+    "seed.json",
+    "managed-vnet.json",
+    "calico-hub.json",
+    "udr-private.json",
+    "nat-apiserver.json",
+    "managed-nat.json",
+];
 
 fn plan(name: &str) -> Plan {
     Plan::from_json(&std::fs::read_to_string(fixture(name)).unwrap()).unwrap()

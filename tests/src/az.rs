@@ -14,6 +14,10 @@ pub fn fake_var(name: &str) -> String {
         "SUBNET_ID" => format!("{sub}/Microsoft.Network/virtualNetworks/vnet/subnets/nodes"),
         "IDENTITY_ID" => format!("{sub}/Microsoft.ManagedIdentity/userAssignedIdentities/id"),
         "IDENTITY_PRINCIPAL_ID" => "11111111-2222-3333-4444-555555555555".into(),
+        "APISERVER_SUBNET_ID" => {
+            format!("{sub}/Microsoft.Network/virtualNetworks/vnet/subnets/apiserver")
+        }
+        "ROUTE_TABLE_ID" => format!("{sub}/Microsoft.Network/routeTables/rt"),
         "RESOURCE_ID" => "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/nodes/providers/Microsoft.Authorization/roleAssignments/00000000-0000-0000-0000-000000000001".into(),
         // An estate's network script looks VNets up by id (VNET_0_ID...).
         v if v.starts_with("VNET_") && v.ends_with("_ID") => {

@@ -19,6 +19,9 @@ use gloo::timers::callback::Timeout;
 
 /// The localStorage key of the autosaved plan.
 pub const STORAGE_KEY: &str = "byocni.plan.v1";
+/// The localStorage key of the plan an opened link or the example replaced (see
+/// [`crate::state::State::previous`]), so that it survives a reload too.
+pub const PREVIOUS_KEY: &str = "byocni.previous.v1";
 /// How long after the last change the plan is written.
 pub const DELAY_MS: u32 = 300;
 
@@ -28,7 +31,26 @@ fn storage() -> Option<web_sys::Storage> {
 
 /// The saved plan, if there is one that parses.
 pub fn load() -> Option<Plan> {
-    let text = storage()?.get_item(STORAGE_KEY).ok()??;
+    load_key(STORAGE_KEY)
+}
+
+/// The saved previous plan ([`PREVIOUS_KEY`]), if there is one that parses.
+pub fn load_previous() -> Option<Plan> {
+    load_key(PREVIOUS_KEY)
+}
+
+/// Keeps `plan` as the previous plan, or forgets it.
+pub fn save_previous(plan: Option<&Plan>) {
+    if let Some(s) = storage() {
+        let _ = match plan {
+            Some(p) => s.set_item(PREVIOUS_KEY, &p.to_json_compact()),
+            None => s.remove_item(PREVIOUS_KEY),
+        };
+    }
+}
+
+fn load_key(key: &str) -> Option<Plan> {
+    let text = storage()?.get_item(key).ok()??;
     let text = if text.starts_with('"') {
         serde_json::from_str::<String>(&text).ok()?
     } else {

@@ -23,6 +23,8 @@ pub const WORKER_META: &str = "byocni-exports-worker";
 const READY: &str = "ready";
 /// The request for why a text is not a plan (the worker's `PLAN_ERROR`).
 const PLAN_ERROR: &str = "plan-error";
+/// The request for the plan's ranges as CSV (the worker's `RANGES_CSV`).
+const RANGES_CSV: &str = "ranges-csv";
 
 /// The worker's loader, as the page names it.
 fn worker_url() -> Option<String> {
@@ -167,17 +169,25 @@ impl Drop for Renderer {
 pub async fn read_plan(text: &str) -> Result<Plan, String> {
     match Plan::from_json(text) {
         Ok(plan) => Ok(plan),
-        Err(here) => Err(explain(text).await.unwrap_or_else(|| here.to_string())),
+        Err(here) => Err(ask(PLAN_ERROR, text)
+            .await
+            .unwrap_or_else(|| here.to_string())),
     }
 }
 
-/// Why `text` is not a plan, as the worker words it, from a worker started for the question.
-async fn explain(text: &str) -> Option<String> {
+/// The plan's ranges as CSV, from the export worker.
+pub async fn ranges_csv(plan: &Plan) -> Option<String> {
+    ask(RANGES_CSV, &plan.to_json_compact()).await
+}
+
+/// The worker's answer to a question (`kind`: why a text is not a plan, the ranges as CSV), from
+/// a worker started for the question.
+async fn ask(kind: &str, text: &str) -> Option<String> {
     let worker = Worker::new(&worker_url()?).ok()?;
     let mut answer = None;
     let promise = js_sys::Promise::new(&mut |resolve, _| answer = Some(resolve));
     let answer = answer?;
-    let request = js_sys::Array::of3(&0.into(), &PLAN_ERROR.into(), &text.into());
+    let request = js_sys::Array::of3(&0.into(), &kind.into(), &text.into());
     let on_message = {
         let (worker, answer) = (worker.clone(), answer.clone());
         Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {

@@ -4,7 +4,9 @@
 
 use std::rc::Rc;
 
-use byocni_core::{apply_edit, check_with, suggest, ConnectedIndex, Edit, Format, Plan, Report};
+use byocni_core::{
+    apply_edit, check, check_with, suggest, Cidr, ConnectedIndex, Edit, Format, Plan, Report, Rule,
+};
 use yew::Reducible;
 
 /// Everything the page shows.
@@ -22,11 +24,31 @@ pub struct State {
     pub json: Option<String>,
     /// Why the advanced editor's text is not a plan, if it is not.
     pub json_error: Option<String>,
+    /// A field's text that is no value for it (`three` in Nodes), and why in plain words: shown
+    /// next to the field until the plan changes.
+    pub input_error: Option<(String, String)>,
     /// A message for the user (upload refused, suggestion made...), and whether it is an error.
     pub notice: Option<(String, bool)>,
     /// The export tab shown.
     pub tab: Format,
+    /// The ranges the map was zoomed into, the one shown last (empty: the whole plan).
+    pub zoom: Vec<Cidr>,
+    /// The JSON editor is open (its text is built only then).
+    pub json_open: bool,
+    /// The plans before this one, newest last ([`Action::Undo`]); at most [`HISTORY`].
+    pub undo: Vec<Rc<Plan>>,
+    /// The plans undone, newest last ([`Action::Redo`]); any new edit clears them.
+    pub redo: Vec<Rc<Plan>>,
+    /// A plan waiting for the user's yes before it replaces theirs (a share link, the example),
+    /// and what it is ("the shared plan").
+    pub offer: Option<(Rc<Plan>, String)>,
+    /// The user's plan that an accepted offer replaced: "Restore my previous plan" brings it
+    /// back (kept in localStorage too, [`crate::autosave::PREVIOUS_KEY`]).
+    pub previous: Option<Rc<Plan>>,
 }
+
+/// How many plans undo keeps. A plan of 10,000 connected networks is about 1 MB in memory.
+pub const HISTORY: usize = 50;
 
 /// What can happen to the state.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,10 +64,86 @@ pub enum Action {
     Suggest,
     /// Show an export format.
     Tab(Format),
+    /// Zoom the map into a range, or (none) out one level.
+    Zoom(Option<Cidr>),
+    /// The JSON editor opened or closed.
+    JsonOpen(bool),
     /// Show a message (true: an error).
     Notice(String, bool),
     /// Dismiss the message.
     Dismiss,
+    /// Back to the plan before the last change.
+    Undo,
+    /// Forward to the plan the last undo left.
+    Redo,
+    /// Offer a plan that replaces the user's (a share link, the example) and what it is: opened
+    /// at once when it would lose nothing (the plan on screen is the example or the same plan),
+    /// else held in [`State::offer`] until [`Action::Accept`] or [`Action::Decline`].
+    Offer(Box<Plan>, String),
+    /// Open the offered plan, keeping the replaced one as [`State::previous`].
+    Accept,
+    /// Keep the plan on screen, drop the offer.
+    Decline,
+    /// Swap the plan on screen with [`State::previous`].
+    Restore,
+    /// A field's text is no value for it: the field's path and why ([`State::input_error`]).
+    InputError(String, String),
+    /// Apply every mechanical fix, in dependency order, until the plan is clean or no fix is
+    /// left ([`fix_all`]); one undo step.
+    FixAll,
+}
+
+/// The order in which fixes are applied: ranges others are placed in or checked against first
+/// (the service CIDR before the DNS IP in it), then everything else in the report's order.
+const FIX_ORDER: [&str; 5] = [
+    "vnet.addressSpace",
+    "vnet.subnets",
+    "podCidr",
+    "serviceCidr",
+    "dnsServiceIP",
+];
+
+fn fix_rank(field: &str) -> usize {
+    FIX_ORDER
+        .iter()
+        .position(|p| field.starts_with(p))
+        .unwrap_or(FIX_ORDER.len())
+}
+
+/// Applies fixes one at a time, re-checking after each: the first fix in [`FIX_ORDER`], or, when
+/// only a missing pod CIDR is left to fill, the core's suggestion. Stops when no fix is left, a
+/// fix changes nothing or brings back an earlier plan (fixes that undo each other), or after 32
+/// fixes. Returns the plan and how many fixes it took.
+pub fn fix_all(plan: &Plan) -> (Plan, usize) {
+    let mut plan = plan.clone();
+    let mut seen: Vec<Plan> = Vec::new();
+    while seen.len() < 32 {
+        let report = check(&plan);
+        let edit = report
+            .findings
+            .iter()
+            .filter_map(|f| Some((fix_rank(&f.field), f.fix.as_ref()?.edit.as_ref()?)))
+            .min_by_key(|(rank, _)| *rank);
+        let next = match edit {
+            Some((_, e)) => apply_edit(&plan, e).ok(),
+            None if report
+                .findings
+                .iter()
+                .any(|f| f.rule == Rule::PodCidrMissing) =>
+            {
+                suggest(&plan).ok().map(|s| s.plan)
+            }
+            None => None,
+        };
+        match next {
+            Some(p) if p != plan && !seen.contains(&p) => {
+                seen.push(std::mem::replace(&mut plan, p));
+            }
+            _ => break,
+        }
+    }
+    let n = seen.len();
+    (plan, n)
 }
 
 impl State {
@@ -57,13 +155,21 @@ impl State {
             connected,
             json: None,
             json_error: None,
+            input_error: None,
             notice: None,
             tab: Format::Bash,
+            zoom: Vec::new(),
+            json_open: false,
             plan: Rc::new(plan),
+            undo: Vec::new(),
+            redo: Vec::new(),
+            offer: None,
+            previous: None,
         }
     }
 
-    fn with_plan(&self, plan: Plan, notice: Option<(String, bool)>) -> State {
+    /// The state with `plan` on screen, history untouched.
+    fn with_plan(&self, plan: Rc<Plan>, notice: Option<(String, bool)>) -> State {
         // Comparing 10,000 networks is a few hundred microseconds; parsing them is milliseconds.
         let connected = if plan.connected_networks == self.plan.connected_networks {
             self.connected.clone()
@@ -75,21 +181,51 @@ impl State {
             connected,
             json: None,
             json_error: None,
+            input_error: None,
             notice,
             tab: self.tab,
-            plan: Rc::new(plan),
+            zoom: self.zoom.clone(),
+            json_open: self.json_open,
+            plan,
+            undo: self.undo.clone(),
+            redo: self.redo.clone(),
+            offer: self.offer.clone(),
+            previous: self.previous.clone(),
         }
     }
 
-    /// The findings about one field (and the fields below it).
+    /// A change of the plan: the plan on screen goes on the undo list and redo is cleared. A
+    /// plan equal to the one on screen changes nothing (no undo step for a field left as it was).
+    fn commit(&self, plan: Plan, notice: Option<(String, bool)>) -> State {
+        if plan == *self.plan {
+            return State {
+                notice,
+                json: None,
+                json_error: None,
+                ..self.clone()
+            };
+        }
+        let mut next = self.with_plan(Rc::new(plan), notice);
+        if next.undo.len() == HISTORY {
+            next.undo.remove(0);
+        }
+        next.undo.push(self.plan.clone());
+        next.redo.clear();
+        next
+    }
+
+    /// The findings about one field (and the fields below it), as the finding's field or as the
+    /// other side of it (both fields of an overlap).
     pub fn findings_for(&self, field: &str) -> Vec<&byocni_core::Finding> {
         self.report
             .findings
             .iter()
             .filter(|f| {
-                f.field
-                    .strip_prefix(field)
-                    .is_some_and(|rest| matches!(rest.as_bytes().first(), None | Some(b'.' | b'[')))
+                std::iter::once(&f.field).chain(&f.related).any(|at| {
+                    at.strip_prefix(field).is_some_and(|rest| {
+                        matches!(rest.as_bytes().first(), None | Some(b'.' | b'['))
+                    })
+                })
             })
             .collect()
     }
@@ -106,8 +242,25 @@ impl PartialEq for State {
             && Rc::ptr_eq(&self.report, &other.report)
             && self.json == other.json
             && self.json_error == other.json_error
+            && self.input_error == other.input_error
             && self.notice == other.notice
             && self.tab == other.tab
+            && self.zoom == other.zoom
+            && self.json_open == other.json_open
+            && self.undo.len() == other.undo.len()
+            && self.redo.len() == other.redo.len()
+            && same(
+                self.offer.as_ref().map(|o| &o.0),
+                other.offer.as_ref().map(|o| &o.0),
+            )
+            && same(self.previous.as_ref(), other.previous.as_ref())
+    }
+}
+
+fn same(a: Option<&Rc<Plan>>, b: Option<&Rc<Plan>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+        (a, b) => a.is_none() && b.is_none(),
     }
 }
 
@@ -123,13 +276,16 @@ impl Reducible for State {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let next = match action {
             Action::Edit(edit) => match apply_edit(&self.plan, &edit) {
-                Ok(plan) => self.with_plan(plan, None),
+                Ok(plan) => self.commit(plan, None),
                 Err(e) => State {
-                    notice: Some((format!("{}: {e}", edit.path), true)),
+                    input_error: Some((
+                        edit.path.clone(),
+                        format!("{}: {e}", crate::labels::label_of(&edit.path)),
+                    )),
                     ..(*self).clone()
                 },
             },
-            Action::Replace(plan, msg) => self.with_plan(*plan, msg.map(|m| (m, false))),
+            Action::Replace(plan, msg) => self.commit(*plan, msg.map(|m| (m, false))),
             Action::JsonRefused(text, why) => State {
                 json: Some(text),
                 json_error: Some(why),
@@ -147,7 +303,7 @@ impl Reducible for State {
                         .map(|f| format!("{} = {}", f.field, f.value))
                         .collect::<Vec<_>>()
                         .join("; ");
-                    self.with_plan(s.plan, Some((format!("Filled: {msg}"), false)))
+                    self.commit(s.plan, Some((format!("Filled: {msg}"), false)))
                 }
                 Err(e) => State {
                     notice: Some((e.to_string(), true)),
@@ -158,12 +314,99 @@ impl Reducible for State {
                 tab,
                 ..(*self).clone()
             },
+            Action::Zoom(to) => {
+                let mut next = (*self).clone();
+                match to {
+                    Some(c) if next.zoom.last() != Some(&c) => next.zoom.push(c),
+                    Some(_) => return self,
+                    None => drop(next.zoom.pop()),
+                }
+                next
+            }
+            Action::JsonOpen(json_open) => State {
+                json_open,
+                ..(*self).clone()
+            },
             Action::Notice(m, err) => State {
                 notice: Some((m, err)),
                 ..(*self).clone()
             },
             Action::Dismiss => State {
                 notice: None,
+                ..(*self).clone()
+            },
+            Action::Undo | Action::Redo => {
+                let mut next = (*self).clone();
+                let (from, to) = if action == Action::Undo {
+                    (&mut next.undo, &mut next.redo)
+                } else {
+                    (&mut next.redo, &mut next.undo)
+                };
+                let Some(plan) = from.pop() else {
+                    return self;
+                };
+                to.push(self.plan.clone());
+                State {
+                    undo: next.undo,
+                    redo: next.redo,
+                    ..self.with_plan(plan, None)
+                }
+            }
+            Action::Offer(plan, what) => {
+                if *plan == *self.plan {
+                    State {
+                        notice: Some((format!("Opened {what}: it is the plan you have."), false)),
+                        ..(*self).clone()
+                    }
+                } else if *self.plan == Plan::example() {
+                    self.commit(*plan, Some((format!("Opened {what}."), false)))
+                } else {
+                    State {
+                        offer: Some((Rc::new(*plan), what)),
+                        notice: None,
+                        ..(*self).clone()
+                    }
+                }
+            }
+            Action::Accept | Action::Restore => {
+                let (plan, msg) = if action == Action::Accept {
+                    let Some((plan, what)) = self.offer.clone() else {
+                        return self;
+                    };
+                    let msg = format!("Opened {what}. Your plan is kept: \"Restore my previous plan\" brings it back.");
+                    (plan, msg)
+                } else {
+                    let Some(plan) = self.previous.clone() else {
+                        return self;
+                    };
+                    let msg =
+                        "Restored your previous plan; the one it replaced can be restored in turn.";
+                    (plan, msg.to_owned())
+                };
+                let mut next = self.commit((*plan).clone(), Some((msg, false)));
+                next.previous = Some(self.plan.clone());
+                next.offer = None;
+                next
+            }
+            Action::InputError(path, why) => State {
+                input_error: Some((path, why)),
+                ..(*self).clone()
+            },
+            Action::FixAll => {
+                let (plan, n) = fix_all(&self.plan);
+                let mut next = self.commit(plan, None);
+                let (errors, warnings) = next.report.counts();
+                let left = if errors + warnings == 0 {
+                    "no problems left.".to_owned()
+                } else {
+                    format!("{errors} errors and {warnings} warnings need a decision of yours.")
+                };
+                next.notice = Some((format!("Fix all applied {n} fixes; {left}"), false));
+                next
+            }
+            Action::Decline => State {
+                offer: None,
+                notice: Some(("Kept your plan.".into(), false)),
                 ..(*self).clone()
             },
         };
@@ -250,9 +493,137 @@ mod tests {
     }
 
     #[test]
-    fn a_refused_edit_is_a_notice() {
-        let s = Rc::new(State::default()).reduce(edit("nodePools[0].count", "three"));
-        assert!(s.notice.as_ref().unwrap().1);
+    fn every_change_undoes_and_redoes_and_a_new_edit_clears_redo() {
+        let s = Rc::new(State::default());
+        let example = s.plan.clone();
+        let s = s.reduce(edit("podCidr", "10.0.0.0/16"));
+        let fix = s.report.findings[0].fix.clone().unwrap().edit.unwrap();
+        let s = s.reduce(Action::Edit(fix)).reduce(Action::Suggest);
+        assert_eq!(s.undo.len(), 2, "the suggestion filled nothing: no step");
+        let fixed = s.plan.clone();
+        let s = s.reduce(Action::Undo);
+        assert_eq!(s.plan.pod_cidr.as_deref(), Some("10.0.0.0/16"));
+        assert_eq!(s.report.findings[0].rule.id(), "pod-cidr-overlap");
+        let s = s.reduce(Action::Undo);
+        assert!(Rc::ptr_eq(&s.plan, &example));
+        // Nothing more to undo: the same state.
+        let same = s.clone().reduce(Action::Undo);
+        assert!(Rc::ptr_eq(&same, &s));
+        let s = s.reduce(Action::Redo).reduce(Action::Redo);
+        assert!(Rc::ptr_eq(&s.plan, &fixed));
+        assert!(s.redo.is_empty());
+        let s = s.reduce(Action::Undo).reduce(edit("cluster.name", "other"));
+        assert!(s.redo.is_empty(), "a new edit clears redo");
+        // A field set to what it holds is no step.
+        let n = s.undo.len();
+        let s = s.reduce(edit("cluster.name", "other"));
+        assert_eq!(s.undo.len(), n);
+    }
+
+    #[test]
+    fn history_is_bounded() {
+        let mut s = Rc::new(State::default());
+        for i in 0..HISTORY + 5 {
+            s = s.reduce(edit("cluster.name", format!("c{i}")));
+        }
+        assert_eq!(s.undo.len(), HISTORY);
+    }
+
+    fn mine() -> Plan {
+        let mut p = Plan::example();
+        p.cluster.name = "bob-cluster-v2".into();
+        p
+    }
+
+    #[test]
+    fn an_offer_over_the_example_opens_at_once() {
+        let s = Rc::new(State::default())
+            .reduce(Action::Offer(Box::new(mine()), "the shared plan".into()));
+        assert_eq!(s.plan.cluster.name, "bob-cluster-v2");
+        assert!(s.offer.is_none());
+        assert!(s
+            .notice
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("Opened the shared plan"));
+    }
+
+    #[test]
+    fn an_offer_over_other_work_asks_and_keeps_it_restorable() {
+        let s = Rc::new(State::new(mine()));
+        let s = s.reduce(Action::Offer(
+            Box::new(Plan::example()),
+            "the example plan".into(),
+        ));
+        assert_eq!(s.plan.cluster.name, "bob-cluster-v2", "asked first");
+        assert!(s.offer.is_some());
+        let declined = s.clone().reduce(Action::Decline);
+        assert_eq!(declined.plan.cluster.name, "bob-cluster-v2");
+        assert!(declined.offer.is_none());
+        let s = s.reduce(Action::Accept);
         assert_eq!(*s.plan, Plan::example());
+        assert!(s.offer.is_none());
+        assert_eq!(s.previous.as_ref().unwrap().cluster.name, "bob-cluster-v2");
+        let s = s.reduce(Action::Restore);
+        assert_eq!(s.plan.cluster.name, "bob-cluster-v2");
+        assert_eq!(**s.previous.as_ref().unwrap(), Plan::example());
+        // Undo also goes back across an accepted offer and a restore.
+        let s = s.reduce(Action::Undo);
+        assert_eq!(*s.plan, Plan::example());
+        // The same plan offered again: nothing to ask.
+        let s = s.reduce(Action::Offer(
+            Box::new(Plan::example()),
+            "the example plan".into(),
+        ));
+        assert!(s.offer.is_none());
+    }
+
+    #[test]
+    fn a_refused_edit_is_an_error_next_to_its_field() {
+        let s = Rc::new(State::default()).reduce(edit("nodePools[0].count", "three"));
+        let (path, why) = s.input_error.clone().unwrap();
+        assert_eq!(path, "nodePools[0].count");
+        assert!(why.starts_with("Node pool 1 nodes: "), "{why}");
+        assert!(s.notice.is_none());
+        assert_eq!(*s.plan, Plan::example());
+        // The next change of the plan clears it.
+        let s = s.reduce(edit("cluster.name", "c2"));
+        assert!(s.input_error.is_none());
+    }
+
+    #[test]
+    fn both_fields_of_an_overlap_have_the_finding() {
+        let s = Rc::new(State::default()).reduce(edit("podCidr", "10.0.0.0/16"));
+        assert_eq!(
+            s.findings_for("serviceCidr")[0].rule.id(),
+            "pod-cidr-overlap"
+        );
+        assert_eq!(s.findings_for("podCidr")[0].rule.id(), "pod-cidr-overlap");
+    }
+
+    #[test]
+    fn fix_all_fixes_in_dependency_order_until_clean_as_one_undo_step() {
+        let mut p = Plan::example();
+        p.pod_cidr = None;
+        p.service_cidr = Some("10.224.0.0/16".into());
+        p.dns_service_ip = Some("10.96.0.10".into());
+        p.cluster.name = "bad name!".into();
+        let s = Rc::new(State::new(p));
+        assert!(s.report.counts().0 >= 4, "{:?}", s.report.findings);
+        let s = s.reduce(Action::FixAll);
+        assert_eq!(s.report.counts().0, 0, "{:?}", s.report.findings);
+        assert!(s.plan.pod_cidr.is_some(), "the missing pod CIDR filled");
+        assert!(s.notice.as_ref().unwrap().0.contains("no problems left"));
+        assert_eq!(s.undo.len(), 1);
+        // A clean plan: nothing to do, no step.
+        let t = s.clone().reduce(Action::FixAll);
+        assert_eq!(t.undo.len(), 1);
+        assert!(t
+            .notice
+            .as_ref()
+            .unwrap()
+            .0
+            .starts_with("Fix all applied 0 fixes"));
     }
 }

@@ -96,7 +96,11 @@ async fn a_bad_cidr_shows_its_finding_next_to_the_field() {
     let root = mount().await;
     assert!(text(&root, "#summary").contains("No problems"));
     set_input(&root, "podCidr", "10.10.0.1/16").await;
-    let all = texts(&root, "[role=alert]");
+    assert!(
+        texts(&root, "[role=alert]").is_empty(),
+        "no stack of alerts"
+    );
+    let all = texts(&root, "#podCidr-findings");
     assert!(
         all.iter()
             .any(|t| t.contains("host-bits-set") && t.contains("10.10.0.0/16")),
@@ -104,6 +108,10 @@ async fn a_bad_cidr_shows_its_finding_next_to_the_field() {
     );
     let input = root.query_selector("#podCidr").unwrap().unwrap();
     assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert_eq!(
+        input.get_attribute("aria-describedby").as_deref(),
+        Some("podCidr-findings")
+    );
     root.remove();
 }
 
@@ -136,7 +144,15 @@ async fn a_fix_applies() {
 #[wasm_bindgen_test]
 async fn the_map_draws_the_ranges() {
     let root = mount().await;
-    let all = texts(&root, "svg.map-svg g.range title");
+    let list = root.query_selector_all(".map-rows button.range").unwrap();
+    let all: Vec<String> = (0..list.length())
+        .filter_map(|i| {
+            list.item(i)?
+                .dyn_into::<Element>()
+                .ok()?
+                .get_attribute("aria-label")
+        })
+        .collect();
     for want in [
         "VNet 10.224.0.0/12",
         "nodes 10.224.0.0/16",
@@ -144,14 +160,14 @@ async fn the_map_draws_the_ranges() {
         "services 10.0.0.0/16",
     ] {
         assert!(
-            all.iter().any(|t| t.starts_with(want)),
+            all.iter().any(|t| t.contains(&format!(": {want},"))),
             "{want} missing from {all:?}"
         );
     }
     // An overlap is drawn as such.
     set_input(&root, "serviceCidr", "10.10.0.0/16").await;
     let hatched = root
-        .query_selector_all("svg.map-svg g.range.overlap")
+        .query_selector_all(".map-rows button.range.overlap")
         .unwrap();
     assert!(hatched.length() >= 2, "pods and services both marked");
     root.remove();
@@ -233,13 +249,24 @@ async fn the_app_opens_a_share_link_and_keeps_the_saved_plan_for_a_broken_one() 
     let window = web_sys::window().unwrap();
     let pod_cidr = |root: &Element| input(root, "podCidr").value();
 
-    // A good link replaces the saved plan.
+    // A good link over a different saved plan asks first, and leaves the address bar at once.
     save_plan_with_pod_cidr("10.20.0.0/16").await;
     window.location().set_hash(EARLIER_LINK).unwrap();
     let root = mount_keeping_storage().await;
-    wait_for(&root, "#notice").await;
+    wait_for(&root, "#offer").await;
+    assert_eq!(window.location().hash().unwrap(), "");
+    assert_eq!(pod_cidr(&root), "10.20.0.0/16");
+    let open: HtmlElement = root
+        .query_selector("#offer-open")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    open.click();
+    settle().await;
     assert_eq!(pod_cidr(&root), "10.30.0.0/16");
     assert!(text(&root, "#notice").contains("Opened the shared plan"));
+    assert!(root.query_selector("#restore").unwrap().is_some());
     root.remove();
 
     // A broken link says why and leaves the saved plan.

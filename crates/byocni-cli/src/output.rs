@@ -105,14 +105,29 @@ fn capacity(out: &mut impl Write, c: &byocni_core::check::Capacity) -> io::Resul
     if let Some(n) = &c.node_subnet {
         writeln!(
             out,
-            "  node subnet {:<18} {} {} of {} usable IPs needed ({} nodes + {} surge + {} ILB; 5 reserved by Azure)",
+            "  node subnet {:<18} {} {} of {} usable IPs needed ({} nodes + {} surge + {} ILB{}; 5 reserved by Azure)",
             n.cidr.to_string(),
             bar(n.needed - 5, n.usable),
             n.needed - 5,
             n.usable,
             n.max_nodes,
             n.surge_nodes,
-            n.internal_load_balancers
+            n.internal_load_balancers,
+            if n.private_endpoint > 0 {
+                " + 1 private endpoint"
+            } else {
+                ""
+            }
+        )?;
+    }
+    if let Some(a) = &c.api_server_subnet {
+        writeln!(
+            out,
+            "  API server subnet {:<12} {} {} of {} free IPs needed (VNet integration; 5 reserved by Azure)",
+            a.cidr.to_string(),
+            bar(a.needed, a.usable),
+            a.needed,
+            a.usable
         )?;
     }
     if let Some(p) = &c.pods {

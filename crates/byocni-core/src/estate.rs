@@ -17,8 +17,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::plan::{
-    strict, Cluster, Cni, CniPlugin, ConnectedNetwork, NodePool, Plan, PlanError, Subnet,
-    SubnetRole, Vnet, PLAN_VERSION,
+    strict, ApiServer, Cluster, Cni, CniPlugin, ConnectedNetwork, NodePool, Nsg, Outbound, Plan,
+    PlanError, Subnet, SubnetRole, Vnet, PLAN_VERSION,
 };
 
 /// The estate plan-file version.
@@ -165,6 +165,16 @@ pub struct EstateCluster {
     /// Membership of the estate's Cilium ClusterMesh.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_mesh: Option<MeshMember>,
+    /// How the cluster's nodes reach the internet, as a v1 plan's `outbound`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbound: Option<Outbound>,
+    /// API server access, as a v1 plan's `apiServer` (its VNet integration subnet is a subnet
+    /// of the cluster's VNet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_server: Option<ApiServer>,
+    /// The node subnet's NSG, as a v1 plan's `nsg`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nsg: Option<Nsg>,
 }
 
 /// A cluster's place in the mesh.
@@ -194,6 +204,8 @@ fn is_false(b: &bool) -> bool {
 
 /// A plan file of either version, as the CLI reads it.
 #[derive(Debug, Clone, PartialEq)]
+// Read once per command: a box would only add an indirection to every use of the plan.
+#[allow(clippy::large_enum_variant)]
 pub enum PlanFile {
     /// Version 1: one cluster.
     V1(Plan),
@@ -330,6 +342,9 @@ impl Estate {
             internal_load_balancers,
             cni,
             connected_networks,
+            outbound,
+            api_server,
+            nsg,
         } = plan;
         let node_subnet = vnet.as_ref().map(|v| match v.node_subnet() {
             Some(s) => format!("{}/{}", v.name, s.name),
@@ -377,6 +392,9 @@ impl Estate {
                 internal_load_balancers,
                 cni: Some(cni),
                 cluster_mesh: None,
+                outbound,
+                api_server,
+                nsg,
             }],
             cluster_mesh: None,
             connected_networks,
@@ -557,6 +575,9 @@ impl Estate {
             internal_load_balancers: c.internal_load_balancers,
             cni: c.cni.clone().unwrap_or_default(),
             connected_networks: Vec::new(),
+            outbound: c.outbound.clone(),
+            api_server: c.api_server.clone(),
+            nsg: c.nsg.clone(),
         })
     }
 

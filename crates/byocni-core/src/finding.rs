@@ -75,6 +75,27 @@ pub enum Rule {
     DuplicateName,
     /// The VNet's address prefixes overlap each other.
     VnetSpaceOverlap,
+    /// Outbound: the type and its blocks disagree, or the type needs the plan's own VNet.
+    OutboundConfig,
+    /// Outbound: managed outbound IPs or NAT gateway idle timeout out of range.
+    OutboundIpCount,
+    /// User-defined routing: the route table's next hop is missing or unreachable.
+    UdrNextHop,
+    /// User-defined routing: an existing route table has no 0.0.0.0/0 route to a virtual
+    /// appliance (`apply`'s preflight).
+    UdrDefaultRoute,
+    /// A private cluster's endpoint leaves the node subnet one address short.
+    PrivateEndpointIp,
+    /// The API server subnet is smaller than /28.
+    ApiserverSubnetSize,
+    /// The API server subnet is missing, not role `apiServer`, or the node subnet.
+    ApiserverSubnetRole,
+    /// Authorized IP ranges given with a private cluster.
+    AuthorizedRangesPrivate,
+    /// An authorized IP range that is not a public IPv4 CIDR, or more than 200 of them.
+    AuthorizedRangeInvalid,
+    /// An existing NSG denies the CNI's overlay between nodes (`apply`'s preflight).
+    NsgBlocksOverlay,
     /// Estate: two peered VNets' address spaces overlap (Azure refuses the peering).
     PeeringOverlap,
     /// Estate: a peering names a VNet the estate does not have, or one VNet twice.
@@ -130,6 +151,16 @@ impl Rule {
         Rule::CniUnsupported,
         Rule::DuplicateName,
         Rule::VnetSpaceOverlap,
+        Rule::OutboundConfig,
+        Rule::OutboundIpCount,
+        Rule::UdrNextHop,
+        Rule::UdrDefaultRoute,
+        Rule::PrivateEndpointIp,
+        Rule::ApiserverSubnetSize,
+        Rule::ApiserverSubnetRole,
+        Rule::AuthorizedRangesPrivate,
+        Rule::AuthorizedRangeInvalid,
+        Rule::NsgBlocksOverlay,
         Rule::PeeringOverlap,
         Rule::PeeringUnknown,
         Rule::VnetOverlap,
@@ -173,6 +204,16 @@ impl Rule {
             Rule::CniUnsupported => "cni-unsupported",
             Rule::DuplicateName => "duplicate-name",
             Rule::VnetSpaceOverlap => "vnet-space-overlap",
+            Rule::OutboundConfig => "outbound-config",
+            Rule::OutboundIpCount => "outbound-ip-count",
+            Rule::UdrNextHop => "udr-next-hop",
+            Rule::UdrDefaultRoute => "udr-default-route",
+            Rule::PrivateEndpointIp => "private-endpoint-ip",
+            Rule::ApiserverSubnetSize => "apiserver-subnet-size",
+            Rule::ApiserverSubnetRole => "apiserver-subnet-role",
+            Rule::AuthorizedRangesPrivate => "authorized-ranges-private",
+            Rule::AuthorizedRangeInvalid => "authorized-range-invalid",
+            Rule::NsgBlocksOverlay => "nsg-blocks-overlay",
             Rule::PeeringOverlap => "peering-overlap",
             Rule::PeeringUnknown => "peering-unknown",
             Rule::VnetOverlap => "vnet-overlap",
@@ -344,6 +385,9 @@ pub fn apply_edit(plan: &Plan, edit: &Edit) -> Result<Plan, EditError> {
             internal_load_balancers: plan.internal_load_balancers,
             cni: plan.cni.clone(),
             connected_networks: Vec::new(),
+            outbound: plan.outbound.clone(),
+            api_server: plan.api_server.clone(),
+            nsg: plan.nsg.clone(),
         };
         let mut edited = apply_edit(&light, edit)?;
         edited.connected_networks = plan.connected_networks.clone();

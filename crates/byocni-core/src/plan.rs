@@ -90,6 +90,17 @@ pub struct Plan {
     /// Networks that everything must stay clear of: on-premises, peered VNets, VPN ranges.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub connected_networks: Vec<ConnectedNetwork>,
+    /// How nodes reach the internet (`--outbound-type`); AKS's load balancer when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbound: Option<Outbound>,
+    /// API server access: private cluster, VNet integration, authorized IP ranges; a public
+    /// API server open to all when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_server: Option<ApiServer>,
+    /// A network security group for the node subnet, with the rules the CNI needs between
+    /// nodes; none when omitted (AKS applies no NSG rules under BYO CNI).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nsg: Option<Nsg>,
 }
 
 /// The cluster's names and place.
@@ -265,6 +276,197 @@ pub struct ConnectedNetwork {
     pub name: String,
     /// Its address range.
     pub cidr: String,
+}
+
+/// How nodes reach the internet: AKS's `outboundType`, with the block its type needs.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Outbound {
+    /// `--outbound-type`; `loadBalancer` when omitted.
+    #[serde(default, rename = "type")]
+    pub kind: OutboundType,
+    /// The load balancer's managed outbound IPs (type `loadBalancer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_balancer: Option<LoadBalancerOutbound>,
+    /// The NAT gateway (types `managedNATGateway` and `userAssignedNATGateway`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nat_gateway: Option<NatGateway>,
+    /// The node subnet's route table (type `userDefinedRouting`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route_table: Option<RouteTable>,
+}
+
+/// AKS's outbound types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum OutboundType {
+    /// A Standard load balancer with managed outbound IPs (AKS's default).
+    #[default]
+    #[serde(rename = "loadBalancer")]
+    LoadBalancer,
+    /// A NAT gateway AKS creates and manages.
+    #[serde(rename = "managedNATGateway")]
+    ManagedNatGateway,
+    /// A NAT gateway of yours, associated with the node subnet.
+    #[serde(rename = "userAssignedNATGateway")]
+    UserAssignedNatGateway,
+    /// The node subnet's route table sends 0.0.0.0/0 to a virtual appliance (a firewall).
+    #[serde(rename = "userDefinedRouting")]
+    UserDefinedRouting,
+}
+
+impl OutboundType {
+    /// The spelling of the plan file, az and ARM.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::LoadBalancer => "loadBalancer",
+            Self::ManagedNatGateway => "managedNATGateway",
+            Self::UserAssignedNatGateway => "userAssignedNATGateway",
+            Self::UserDefinedRouting => "userDefinedRouting",
+        }
+    }
+}
+
+/// The load balancer's outbound settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LoadBalancerOutbound {
+    /// `--load-balancer-managed-outbound-ip-count`: 1-100; AKS's 1 when omitted.
+    #[serde(
+        default,
+        rename = "managedOutboundIps",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub managed_outbound_ips: Option<u32>,
+}
+
+/// A NAT gateway: AKS's (managed) or one byocni creates or finds (user-assigned).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NatGateway {
+    /// The user-assigned NAT gateway's name; `<cluster>-natgw` when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// A user-assigned NAT gateway that already exists in the resource group: byocni only
+    /// associates it with the node subnet.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub existing: bool,
+    /// Idle timeout in minutes: 4-120; 4 when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_timeout_minutes: Option<u32>,
+    /// Outbound public IPs: 1-16; 1 when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbound_ips: Option<u32>,
+}
+
+/// The node subnet's route table for `userDefinedRouting`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RouteTable {
+    /// The route table's name; `<cluster>-rt` when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// A route table that already exists in the resource group (its 0.0.0.0/0 route is
+    /// checked by `apply`'s preflight); byocni only associates it with the node subnet.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub existing: bool,
+    /// The virtual appliance (firewall) 0.0.0.0/0 goes to; required unless `existing`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_hop_ip: Option<String>,
+}
+
+/// API server access.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ApiServer {
+    /// `--enable-private-cluster`: the API server gets a private endpoint in the first pool's
+    /// subnet.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub private: bool,
+    /// `--enable-apiserver-vnet-integration`: the API server in a delegated subnet of the VNet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vnet_integration: Option<VnetIntegration>,
+    /// `--api-server-authorized-ip-ranges`: public CIDRs allowed to reach a public API server.
+    #[serde(
+        default,
+        rename = "authorizedIpRanges",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub authorized_ip_ranges: Vec<String>,
+}
+
+/// API server VNet integration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VnetIntegration {
+    /// The subnet of `vnet.subnets` (role `apiServer`) the API server goes into.
+    pub subnet: String,
+}
+
+/// A network security group for the node subnet.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Nsg {
+    /// The NSG's name; `<cluster>-nsg` when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// An NSG that already exists in the resource group (its rules are checked by `apply`'s
+    /// preflight); byocni only associates it with the node subnet.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub existing: bool,
+}
+
+/// A port the CNI needs open between nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverlayPort {
+    /// `Udp` or `Tcp`, as NSG rules spell protocols.
+    pub protocol: &'static str,
+    /// The port.
+    pub port: u16,
+    /// What it carries.
+    pub what: &'static str,
+}
+
+impl CniPlugin {
+    /// The ports the plugin needs open between nodes: Cilium VXLAN 8472/udp and health
+    /// 4240/tcp, Calico VXLAN 4789/udp, Flannel VXLAN 8472/udp; none known for `other`.
+    pub fn overlay_ports(self) -> &'static [OverlayPort] {
+        const CILIUM: &[OverlayPort] = &[
+            OverlayPort {
+                protocol: "Udp",
+                port: 8472,
+                what: "Cilium VXLAN",
+            },
+            OverlayPort {
+                protocol: "Tcp",
+                port: 4240,
+                what: "Cilium health",
+            },
+        ];
+        const CALICO: &[OverlayPort] = &[OverlayPort {
+            protocol: "Udp",
+            port: 4789,
+            what: "Calico VXLAN",
+        }];
+        const FLANNEL: &[OverlayPort] = &[OverlayPort {
+            protocol: "Udp",
+            port: 8472,
+            what: "Flannel VXLAN",
+        }];
+        match self {
+            Self::Cilium => CILIUM,
+            Self::Calico => CALICO,
+            Self::Flannel => FLANNEL,
+            Self::Other => &[],
+        }
+    }
 }
 
 /// Why a plan file cannot be read. The CLI exits 2 on these.
@@ -499,6 +701,55 @@ impl Plan {
             None => Some(MANAGED_NODE_SUBNET),
             Some(v) => v.node_subnet().map(|s| s.cidr.as_str()),
         }
+    }
+
+    /// The outbound type, AKS's `loadBalancer` when omitted.
+    pub fn effective_outbound_type(&self) -> OutboundType {
+        self.outbound
+            .as_ref()
+            .map_or_else(OutboundType::default, |o| o.kind)
+    }
+
+    /// The user-assigned NAT gateway's name: the plan's, or `<cluster>-natgw`.
+    pub fn nat_gateway_name(&self) -> String {
+        self.outbound
+            .as_ref()
+            .and_then(|o| o.nat_gateway.as_ref())
+            .and_then(|n| n.name.clone())
+            .unwrap_or_else(|| format!("{}-natgw", self.cluster.name))
+    }
+
+    /// The route table's name: the plan's, or `<cluster>-rt`.
+    pub fn route_table_name(&self) -> String {
+        self.outbound
+            .as_ref()
+            .and_then(|o| o.route_table.as_ref())
+            .and_then(|r| r.name.clone())
+            .unwrap_or_else(|| format!("{}-rt", self.cluster.name))
+    }
+
+    /// The NSG's name: the plan's, or `<cluster>-nsg`.
+    pub fn nsg_name(&self) -> String {
+        self.nsg
+            .as_ref()
+            .and_then(|n| n.name.clone())
+            .unwrap_or_else(|| format!("{}-nsg", self.cluster.name))
+    }
+
+    /// Whether the API server is private (`apiServer.private`).
+    pub fn is_private_cluster(&self) -> bool {
+        self.api_server.as_ref().is_some_and(|a| a.private)
+    }
+
+    /// The subnet of `vnet.subnets` named by `apiServer.vnetIntegration.subnet`, with its index.
+    pub fn api_server_subnet(&self) -> Option<(usize, &Subnet)> {
+        let name = &self.api_server.as_ref()?.vnet_integration.as_ref()?.subnet;
+        self.vnet
+            .as_ref()?
+            .subnets
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.name.eq_ignore_ascii_case(name))
     }
 
     /// The VNet address space text: the plan's, or AKS's managed one.
@@ -820,7 +1071,7 @@ pub fn json_schema() -> serde_json::Value {
     /// A plan file of either version: exactly one of the two matches (their `version`s differ).
     #[derive(schemars::JsonSchema)]
     #[schemars(untagged)]
-    #[allow(dead_code)] // only its schema is used
+    #[allow(dead_code, clippy::large_enum_variant)] // only its schema is used
     enum AnyPlan {
         V1(Plan),
         V2(crate::estate::Estate),

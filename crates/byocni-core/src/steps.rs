@@ -13,6 +13,8 @@ use crate::cni_values::{
 };
 use crate::plan::Plan;
 
+pub mod around;
+
 /// The program a command runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -121,6 +123,20 @@ pub enum StepKind {
     Identity,
     /// `az role assignment create`.
     RoleAssignment,
+    /// `az network nsg create` (the node subnet's NSG).
+    Nsg,
+    /// `az network nsg rule create` (a rule the CNI needs between nodes).
+    NsgRule,
+    /// `az network route-table create` (`userDefinedRouting`).
+    RouteTable,
+    /// `az network route-table route create` (0.0.0.0/0 to the virtual appliance).
+    Route,
+    /// `az network public-ip create` (a NAT gateway's outbound IP).
+    PublicIp,
+    /// `az network nat gateway create` (`userAssignedNATGateway`).
+    NatGateway,
+    /// An existing resource the plan names, looked up for its id, never created.
+    Lookup,
     /// `az aks create`.
     Cluster,
     /// A node pool: the first one's settings (`az aks nodepool update`) or an added one.
@@ -141,6 +157,10 @@ impl StepKind {
                 | StepKind::Identity
                 | StepKind::Cluster
                 | StepKind::NodePool
+                | StepKind::Nsg
+                | StepKind::RouteTable
+                | StepKind::PublicIp
+                | StepKind::NatGateway
         )
     }
 }
@@ -409,6 +429,7 @@ pub fn cluster_expectations(plan: &Plan) -> Vec<Expect> {
         "/networkProfile/dnsServiceIp",
         plan.effective_dns_service_ip().trim(),
     ));
+    e.extend(around::cluster_expectations(plan));
     e
 }
 
@@ -488,18 +509,19 @@ pub fn provision_steps(plan: &Plan) -> Vec<Step> {
                 .collect::<Vec<_>>(),
         ));
         steps.push(s);
+        steps.extend(around::network_steps(plan));
         let node_ix = v.node_subnet_index();
         for (i, sub) in v.subnets.iter().enumerate() {
+            let create = Cmd::az(&["network", "vnet", "subnet", "create"])
+                .flag("--resource-group", rg)
+                .flag("--vnet-name", &v.name)
+                .flag("--name", &sub.name)
+                .flag("--address-prefixes", sub.cidr.trim());
             let mut s = step(
                 format!("subnet:{}", sub.name),
                 StepKind::Subnet,
                 format!("Create subnet {} ({})", sub.name, sub.cidr),
-                Cmd::az(&["network", "vnet", "subnet", "create"])
-                    .flag("--resource-group", rg)
-                    .flag("--vnet-name", &v.name)
-                    .flag("--name", &sub.name)
-                    .flag("--address-prefixes", sub.cidr.trim())
-                    .json(),
+                around::subnet_flags(plan, i, create).json(),
             );
             s.show = Some(
                 Cmd::az(&["network", "vnet", "subnet", "show"])
@@ -523,6 +545,8 @@ pub fn provision_steps(plan: &Plan) -> Vec<Step> {
             if Some(i) == node_ix {
                 s.outputs.push(output("SUBNET_ID", "/id"));
                 node_subnet_var = Some("SUBNET_ID");
+            } else if around::is_api_server_subnet(plan, i) {
+                s.outputs.push(output(around::APISERVER_SUBNET_ID, "/id"));
             }
             steps.push(s);
         }
@@ -574,6 +598,7 @@ pub fn provision_steps(plan: &Plan) -> Vec<Step> {
             );
             s.exists = Exists::NonEmptyList;
             steps.push(s);
+            steps.extend(around::role_steps(plan, &id));
         }
     }
 
@@ -606,6 +631,7 @@ pub fn provision_steps(plan: &Plan) -> Vec<Step> {
             .var("--vnet-subnet-id", "SUBNET_ID")
             .var("--assign-identity", "IDENTITY_ID");
     }
+    create = around::cluster_flags(plan, create);
     create = create
         .flag("--nodepool-name", &first.name)
         .flag("--node-count", &first.count.to_string())
@@ -740,6 +766,21 @@ pub fn destroy_steps(plan: &Plan) -> Vec<Step> {
                 .var("--ids", "RESOURCE_ID")
                 .done(),
         ));
+        for (step_id, what) in [
+            ("role-assignment:route-table", "on the route table"),
+            (
+                "role-assignment:apiserver-subnet",
+                "on the API server subnet",
+            ),
+        ] {
+            steps.extend(like(
+                step_id,
+                format!("Delete the {NETWORK_CONTRIBUTOR} role assignment of {id} {what}"),
+                Cmd::az(&["role", "assignment", "delete"])
+                    .var("--ids", "RESOURCE_ID")
+                    .done(),
+            ));
+        }
         steps.extend(like(
             "identity",
             format!("Delete managed identity {id}"),
@@ -767,6 +808,18 @@ pub fn destroy_steps(plan: &Plan) -> Vec<Step> {
                 .flag("--name", &v.name)
                 .done(),
         ));
+        // What the node subnet used, once no subnet uses it (their rules and routes go with
+        // them); only what apply created, as for everything else.
+        for (step_id, title, words, name) in around::destroy_order(plan) {
+            steps.extend(like(
+                &step_id,
+                title,
+                Cmd::az(&words)
+                    .flag("--resource-group", rg)
+                    .flag("--name", &name)
+                    .done(),
+            ));
+        }
     }
     steps.extend(like(
         "resource-group",

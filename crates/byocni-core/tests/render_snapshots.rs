@@ -10,7 +10,14 @@ use byocni_core::render::{render, Format, RenderOptions, AKS_API_VERSION};
 use byocni_core::steps::{script_steps, Arg, Program};
 use byocni_core::{Plan, RenderError};
 
-const FIXTURES: [&str; 3] = ["seed", "managed-vnet", "calico-hub"];
+const FIXTURES: [&str; 6] = [
+    "seed",
+    "managed-vnet",
+    "calico-hub",
+    "udr-private",
+    "nat-apiserver",
+    "managed-nat",
+];
 
 fn fixture(name: &str) -> Plan {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -164,7 +171,7 @@ fn bash_is_the_script_steps_and_nothing_else() {
             for w in &argv {
                 if let Some(flag) = w.strip_prefix("--") {
                     assert!(
-                        flag.len() > 3 || flag == "yes" || flag == "all",
+                        flag.len() > 3 || ["yes", "all", "sku"].contains(&flag),
                         "short flag {w}"
                     );
                 }

@@ -28,6 +28,9 @@ use std::time::Duration;
 use byocni_tests::resource_graph;
 use serde_json::{json, Value};
 
+#[path = "byocni-sim/around.rs"]
+mod around;
+
 const SUB: &str = "00000000-0000-0000-0000-000000000000";
 
 struct Sim {
@@ -224,6 +227,9 @@ fn az(sim: &mut Sim, argv: &[String]) -> i32 {
     let needs_rg = |sim: &Sim, rg: &str| sim.get(&format!("group/{rg}")).is_some();
     resource_graph::call_delay(&sim.dir);
     let estate = resource_graph::Spec::load(&sim.dir);
+    if let Some(code) = around::az(sim, &w, &a) {
+        return code;
+    }
     match w.as_slice() {
         ["rest"] => {
             let (vnets, clusters) = graph_statics(sim);
@@ -358,7 +364,10 @@ fn az(sim: &mut Sim, argv: &[String]) -> i32 {
                 "{}/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{name}",
                 rg_id(&rg)
             );
-            let v = json!({ "id": id, "name": name, "addressPrefix": a.get("address-prefixes"), "provisioningState": "Succeeded" });
+            let mut v = json!({ "id": id, "name": name, "addressPrefix": a.get("address-prefixes"), "provisioningState": "Succeeded" });
+            if let Err(code) = around::subnet_extras(sim, &a, &rg, &mut v) {
+                return code;
+            }
             sim.put(&format!("subnet/{rg}/{vnet}/{name}"), v.clone());
             out(&v)
         }
@@ -395,7 +404,11 @@ fn az(sim: &mut Sim, argv: &[String]) -> i32 {
                     let parts: Vec<&str> = k.split('/').collect();
                     parts.len() == 3
                         && parts[1] == rg
-                        && ["vnet", "identity", "aks", "res"].contains(&parts[0])
+                        && [
+                            "vnet", "identity", "aks", "res", "nsg", "routetable", "publicip",
+                            "natgw",
+                        ]
+                        .contains(&parts[0])
                 })
                 .iter()
                 .filter_map(|k| sim.get(k))
@@ -434,6 +447,8 @@ fn az(sim: &mut Sim, argv: &[String]) -> i32 {
                 "networkProfile": { "networkPlugin": a.get("network-plugin"), "podCidr": a.get("pod-cidr"), "serviceCidr": a.get("service-cidr"), "dnsServiceIp": a.get("dns-service-ip") },
                 "agentPoolProfiles": [pool.clone()],
             });
+            let mut v = v;
+            around::cluster_extras(&a, &mut v);
             sim.put(&format!("aks/{rg}/{name}"), v.clone());
             sim.set(
                 &format!("nodepool/{rg}/{name}/{}", a.get("nodepool-name")),

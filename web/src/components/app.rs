@@ -1,42 +1,64 @@
-//! The page: header actions (suggest, share, download and upload the plan), the notice area,
-//! and the panels. Owns the state reducer, provides it as context, autosaves the plan to
-//! localStorage ([`crate::autosave`]) and loads a shared link (`#v1=...`) or the saved plan on
-//! start.
+//! The page: header actions (undo, redo, suggest, share, download and upload the plan, the
+//! example, restore), the notice area, and the panels. Owns the state reducer, hands it to the
+//! panels (functions of the state, and the export panel's hook; no context), autosaves the plan to localStorage ([`crate::autosave`]) and loads the saved plan on
+//! start, then a shared link (`#v1=...`) once: the fragment leaves the address bar as it is
+//! read, and a link that would replace other work asks first ([`Action::Offer`]).
+
+use std::rc::Rc;
 
 use byocni_core::Plan;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::capacity::Capacity;
-use super::editor::Editor;
-use super::export::{download, Export};
-use super::findings::Findings;
-use super::json::JsonEditor;
-use super::map::AddressMap;
+use super::capacity::capacity;
+use super::editor::editor;
+use super::export::{download, use_export};
+use super::findings::findings;
+use super::json::json_editor;
+use super::map::address_map;
 use super::{plan_file_text, write_clipboard, SamePlan};
 use crate::autosave::{self, Autosave};
 use crate::exports::read_plan;
 use crate::share;
 use crate::state::{Action, State};
+use wasm_bindgen::JsValue;
 
-/// The starting state: the autosaved plan, else the seed example. A share link in the URL
-/// (`#v1=...`) replaces it once decoded ([`open_shared_link`]).
+/// The starting state: the autosaved plan, else the seed example, and the previous plan an
+/// opened link replaced. A share link in the URL (`#v1=...`) is offered once decoded
+/// ([`open_shared_link`]).
 fn initial() -> State {
-    State::new(autosave::load().unwrap_or_else(Plan::example))
+    let mut state = State::new(autosave::load().unwrap_or_else(Plan::example));
+    state.previous = autosave::load_previous()
+        .filter(|p| *p != *state.plan)
+        .map(Rc::new);
+    state
 }
 
-/// Opens the plan of a share link in the URL, if there is one. Decoding is asynchronous (the
-/// browser inflates it); a broken link is reported and does not replace the saved plan.
-fn open_shared_link(state: UseReducerHandle<State>) {
-    let hash = web_sys::window()
-        .and_then(|w| w.location().hash().ok())
-        .unwrap_or_default();
-    if hash.len() <= 1 {
+/// The page's address without its fragment.
+fn address_without_fragment(location: &web_sys::Location) -> String {
+    location.pathname().unwrap_or_default() + &location.search().unwrap_or_default()
+}
+
+/// Offers the plan of a share link in the URL, if there is one, and takes the fragment out of
+/// the address bar at once: a reload then opens the autosaved plan, never the link again.
+/// Decoding is asynchronous (the browser inflates it); a broken link is reported and does not
+/// replace the saved plan. Fragments without `=` (the skip link's `#main`) are not links.
+fn open_shared_link(state: UseReducerDispatcher<State>) {
+    let Some(window) = web_sys::window() else {
         return;
+    };
+    let location = window.location();
+    let hash = location.hash().unwrap_or_default();
+    if !hash.contains('=') {
+        return;
+    }
+    if let Ok(history) = window.history() {
+        let url = address_without_fragment(&location);
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
     }
     wasm_bindgen_futures::spawn_local(async move {
         state.dispatch(match share::decode(&hash).await {
-            Ok(plan) => Action::Replace(Box::new(plan), Some("Opened the shared plan.".into())),
+            Ok(plan) => Action::Offer(Box::new(plan), "the shared plan".into()),
             Err(e) => Action::Notice(format!("{e}. Your saved plan is unchanged."), true),
         });
     });
@@ -47,16 +69,28 @@ fn open_shared_link(state: UseReducerHandle<State>) {
 pub fn app() -> Html {
     let state = use_reducer(initial);
 
-    // Mark the moment the planner is on screen and usable (read by the browser benchmarks), and
-    // open a share link.
+    // Mark the moment the planner is on screen and usable (read by the browser benchmarks), open
+    // a share link, and listen for the keyboard patterns ([`crate::keys`]).
     {
-        let state = state.clone();
+        let dispatch = state.dispatcher();
         use_effect_with((), move |()| {
             if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
                 let _ = p.mark("byocni-interactive");
             }
-            open_shared_link(state);
+            open_shared_link(dispatch);
+            crate::keys::listen();
         });
+    }
+
+    // Keep the previous plan across reloads.
+    {
+        let previous = state.previous.clone();
+        use_effect_with(
+            previous.as_ref().map(|p| Rc::as_ptr(p) as usize),
+            move |_| {
+                autosave::save_previous(previous.as_deref());
+            },
+        );
     }
 
     // Autosave every new plan.
@@ -81,11 +115,16 @@ pub fn app() -> Html {
                     Ok(frag) => frag,
                     Err(e) => return s.dispatch(Action::Notice(e, true)),
                 };
+                // The link is copied; the address bar stays as it is (a fragment left there
+                // would open the link again on the next reload, over later edits).
                 let Some(location) = web_sys::window().map(|w| w.location()) else {
                     return;
                 };
-                let _ = location.set_hash(&frag);
-                let url = location.href().unwrap_or_default();
+                let url = format!(
+                    "{}{}#{frag}",
+                    location.origin().unwrap_or_default(),
+                    address_without_fragment(&location)
+                );
                 s.dispatch(Action::Notice(
                     if write_clipboard(&url).await {
                         "Share link copied: it holds the whole plan.".into()
@@ -142,50 +181,68 @@ pub fn app() -> Html {
             input.set_value("");
         })
     };
+    let export_panel = use_export(&state);
+    let on = |action: Action| {
+        let s = state.dispatcher();
+        Callback::from(move |_: MouseEvent| s.dispatch(action.clone()))
+    };
     let reset = {
-        let s = state.clone();
+        let s = state.dispatcher();
         Callback::from(move |_| {
-            s.dispatch(Action::Replace(
+            s.dispatch(Action::Offer(
                 Box::new(Plan::example()),
-                Some("Opened the example plan.".into()),
+                "the example plan".into(),
             ));
         })
     };
-    let dismiss = {
-        let s = state.clone();
-        Callback::from(move |_| s.dispatch(Action::Dismiss))
-    };
 
     html! {
-        <ContextProvider<UseReducerHandle<State>> context={state.clone()}>
+        <>
+            <a class="skip" href="#main">{ "Skip to the plan" }</a>
             <header class="top">
                 <div class="brand"><h1>{ "byocni" }</h1><span>{ "AKS address planner for --network-plugin none" }</span></div>
                 <nav class="actions" aria-label="Plan actions">
+                    <button id="undo" onclick={on(Action::Undo)} disabled={state.undo.is_empty()} aria-keyshortcuts="Control+Z Meta+Z">{ "Undo" }</button>
+                    <button id="redo" onclick={on(Action::Redo)} disabled={state.redo.is_empty()} aria-keyshortcuts="Control+Shift+Z Meta+Shift+Z">{ "Redo" }</button>
                     <button id="suggest" onclick={suggest} title="Fill empty ranges with free ones">{ "Suggest" }</button>
                     <button id="share" onclick={share_link}>{ "Share link" }</button>
                     <button id="download-plan" onclick={save_plan}>{ "Download plan" }</button>
-                    <label class="button" for="upload-plan">{ "Upload plan" }</label>
                     <input id="upload-plan" type="file" accept=".json,application/json" class="visually-hidden" onchange={upload} />
+                    <label class="button" for="upload-plan">{ "Upload plan" }</label>
                     <button id="reset" onclick={reset}>{ "Example" }</button>
+                    if state.previous.is_some() {
+                        <button id="restore" onclick={on(Action::Restore)}>{ "Restore my previous plan" }</button>
+                    }
                 </nav>
             </header>
-            if let Some((msg, err)) = &state.notice {
-                <div class={classes!("notice", err.then_some("error"))} role={if *err { "alert" } else { "status" }} id="notice">
-                    <span>{ msg }</span><button onclick={dismiss} aria-label="Dismiss">{ "×" }</button>
-                </div>
-            }
-            <main class="layout">
+            <main id="main" tabindex="-1">
+                if let Some((_, what)) = &state.offer {
+                    <div class="notice offer" role="status" id="offer">
+                        <span>{ format!("Open {what}? It replaces your plan \"{}\"; yours stays restorable.", state.plan.cluster.name) }</span>
+                        <span>
+                            <button id="offer-open" onclick={on(Action::Accept)}>{ "Open it" }</button>
+                            <button id="offer-keep" onclick={on(Action::Decline)}>{ "Keep mine" }</button>
+                        </span>
+                    </div>
+                }
+                if let Some((msg, err)) = &state.notice {
+                    <div class={classes!("notice", err.then_some("error"))} role={if *err { "alert" } else { "status" }} id="notice">
+                        <span>{ msg }</span><button onclick={on(Action::Dismiss)} aria-label="Dismiss">{ "×" }</button>
+                    </div>
+                }
+            <div class="layout">
                 <div class="col-left">
-                    <Editor />
-                    <JsonEditor />
+                    { editor(&state) }
+                    { json_editor(&state) }
                 </div>
                 <div class="col-right">
-                    <Findings />
-                    <AddressMap />
-                    <Capacity />
+                    { findings(&state) }
+                    { address_map(&state) }
+                    { capacity(&state) }
                 </div>
-                <div class="col-full"><Export /></div>
+                <div class="col-full">{ export_panel }</div>
+            </div>
             </main>
-        </ContextProvider<UseReducerHandle<State>>>
+        </>
     }
 }

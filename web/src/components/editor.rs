@@ -7,8 +7,9 @@ use serde_json::{json, Value};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use super::findings::FieldFindings;
-use super::{use_state_handle, StateHandle};
+use super::findings::{field_findings, findings_id, unknown_region};
+use super::StateHandle;
+use crate::labels::{grouped, label_of};
 use crate::state::Action;
 
 /// How an input's text becomes a JSON value.
@@ -22,21 +23,32 @@ pub enum Kind {
     Number,
 }
 
-fn id_of(path: &str) -> String {
+/// The id of the input for the plan field at `path` (`vnet.subnets[0].cidr` ->
+/// `vnet-subnets-0--cidr`).
+pub fn id_of(path: &str) -> String {
     path.chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect()
 }
 
-fn to_value(kind: Kind, text: &str) -> Value {
+/// The value of a field's text, or why it is none, in plain words. A number may be typed as a
+/// prefix length (`/24` is 24) and with grouped digits (`1,000`).
+fn to_value(kind: Kind, label: &str, text: &str) -> Result<Value, String> {
     let t = text.trim();
-    match kind {
+    Ok(match kind {
         Kind::Text | Kind::Number if t.is_empty() => Value::Null,
         Kind::Required | Kind::Text => Value::String(text.to_owned()),
-        Kind::Number => t
-            .parse::<u64>()
-            .map_or_else(|_| Value::String(t.to_owned()), Value::from),
-    }
+        Kind::Number => Value::from(
+            t.trim_start_matches('/')
+                .replace([',', '_', ' '], "")
+                .parse::<u64>()
+                .map_err(|_| {
+                    format!(
+                        "{label} takes a whole number, in digits (such as 3): `{t}` is not one."
+                    )
+                })?,
+        ),
+    })
 }
 
 fn set(state: &StateHandle, path: &str, value: Value) {
@@ -46,60 +58,66 @@ fn set(state: &StateHandle, path: &str, value: Value) {
     }));
 }
 
-#[derive(Properties, PartialEq)]
+/// What a labelled input shows.
 struct FieldProps {
     label: AttrValue,
     path: AttrValue,
     value: AttrValue,
-    #[prop_or(Kind::Required)]
     kind: Kind,
-    #[prop_or_default]
     placeholder: AttrValue,
 }
 
-#[function_component(Field)]
-fn field(p: &FieldProps) -> Html {
-    let state = use_state_handle();
+/// A labelled input. A function, not a component (a component per field cost the first load
+/// about a kilobyte): the editor re-renders with the state anyway.
+fn field(state: &StateHandle, p: FieldProps) -> Html {
     let id = id_of(&p.path);
     let onchange = {
         let (state, path, kind) = (state.clone(), p.path.clone(), p.kind);
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
-            set(&state, &path, to_value(kind, &input.value()));
+            match to_value(kind, &label_of(&path), &input.value()) {
+                Ok(v) => set(&state, &path, v),
+                Err(why) => state.dispatch(Action::InputError(path.to_string(), why)),
+            }
         })
     };
-    let invalid = !state.findings_for(&p.path).is_empty();
+    let invalid = !state.findings_for(&p.path).is_empty()
+        || state
+            .input_error
+            .as_ref()
+            .is_some_and(|(at, _)| *at == *p.path);
+    let described = invalid || unknown_region(state, &p.path).is_some();
     html! {
         <div class="field">
             <label for={id.clone()}>{ &p.label }</label>
             <input id={id} name={p.path.clone()} value={p.value.clone()} {onchange} placeholder={p.placeholder.clone()}
-                   inputmode={if p.kind == Kind::Number { "numeric" } else { "text" }} aria-invalid={invalid.to_string()} spellcheck="false" />
-            <FieldFindings field={p.path.clone()} />
+                   inputmode={if p.kind == Kind::Number { "numeric" } else { "text" }} aria-invalid={invalid.to_string()} spellcheck="false"
+                   aria-describedby={described.then(|| findings_id(&p.path))}
+                   list={(*p.path == *"cluster.location").then_some("azure-regions")} />
+            { field_findings(state, &p.path) }
         </div>
     }
 }
 
-/// A labelled input for the plan field at `path` (empty `placeholder`: none). A function, not
-/// `<Field ... />` at each place: the wasm then holds one construction of the props, not twenty.
+/// A labelled input for the plan field at `path` (empty `placeholder`: none).
 fn input_field(
+    state: &StateHandle,
     label: impl Into<AttrValue>,
     path: impl Into<AttrValue>,
     value: impl Into<AttrValue>,
     kind: Kind,
     placeholder: impl Into<AttrValue>,
 ) -> Html {
-    field_of(FieldProps {
-        label: label.into(),
-        path: path.into(),
-        value: value.into(),
-        kind,
-        placeholder: placeholder.into(),
-    })
-}
-
-/// Not generic, unlike [`input_field`]: one copy in the wasm.
-fn field_of(props: FieldProps) -> Html {
-    html! { <Field ..props /> }
+    field(
+        state,
+        FieldProps {
+            label: label.into(),
+            path: path.into(),
+            value: value.into(),
+            kind,
+            placeholder: placeholder.into(),
+        },
+    )
 }
 
 /// A list of the plan as JSON values, built when a button is clicked (not at every render: a
@@ -111,10 +129,8 @@ fn list_of<T: serde::Serialize>(items: &[T]) -> Vec<Value> {
         .collect()
 }
 
-/// The editor panel.
-#[function_component(Editor)]
-pub fn editor() -> Html {
-    let state = use_state_handle();
+/// The editor panel. A function, not a component: the app re-renders with the state anyway.
+pub fn editor(state: &StateHandle) -> Html {
     let plan = &state.plan;
     let c = &plan.cluster;
     let opt = |v: &Option<String>| AttrValue::from(v.clone().unwrap_or_default());
@@ -155,13 +171,14 @@ pub fn editor() -> Html {
         html! {
             <fieldset>
                 <legend>{ "Virtual network" }</legend>
-                { input_field("VNet name", "vnet.name", v.name.clone(), Kind::Required, "") }
+                { input_field(state, "VNet name", "vnet.name", v.name.clone(), Kind::Required, "") }
                 <div class="field">
                     <label for="vnet-addressSpace">{ "Address space (comma-separated)" }</label>
-                    <input id="vnet-addressSpace" value={space} onchange={on_space} spellcheck="false" />
-                    <FieldFindings field="vnet.addressSpace" />
+                    <input id="vnet-addressSpace" value={space} onchange={on_space} spellcheck="false"
+                           aria-describedby={(!state.findings_for("vnet.addressSpace").is_empty()).then(|| findings_id("vnet.addressSpace"))} />
+                    { field_findings(state, "vnet.addressSpace") }
                 </div>
-                <FieldFindings field="vnet.subnets" />
+                { field_findings(state, "vnet.subnets") }
                 { for v.subnets.iter().enumerate().map(|(i, s)| {
                     let remove = {
                         let state = state.clone();
@@ -182,8 +199,8 @@ pub fn editor() -> Html {
                     let role = serde_json::to_value(s.role).ok().and_then(|r| r.as_str().map(str::to_owned)).unwrap_or_default();
                     html! {
                         <div class="row subnet" key={i}>
-                            { input_field(format!("Subnet {} name", i + 1), format!("vnet.subnets[{i}].name"), s.name.clone(), Kind::Required, "") }
-                            { input_field(format!("Subnet {} CIDR", i + 1), format!("vnet.subnets[{i}].cidr"), s.cidr.clone(), Kind::Required, "10.224.0.0/16") }
+                            { input_field(state, format!("Subnet {} name", i + 1), format!("vnet.subnets[{i}].name"), s.name.clone(), Kind::Required, "") }
+                            { input_field(state, format!("Subnet {} CIDR", i + 1), format!("vnet.subnets[{i}].cidr"), s.cidr.clone(), Kind::Required, "10.224.0.0/16") }
                             <div class="field">
                                 <label for={role_id.clone()}>{ "Role" }</label>
                                 <select id={role_id} onchange={on_role}>
@@ -236,7 +253,7 @@ pub fn editor() -> Html {
             <fieldset class="pool" key={i}>
                 <legend>{ format!("Node pool {}", i + 1) }</legend>
                 <div class="row">
-                    { input_field("Name", format!("nodePools[{i}].name"), p.name.clone(), Kind::Required, "") }
+                    { input_field(state, "Name", format!("nodePools[{i}].name"), p.name.clone(), Kind::Required, "") }
                     <div class="field">
                         <label for={mode_id.clone()}>{ "Mode" }</label>
                         <select id={mode_id} onchange={on_mode}>
@@ -244,15 +261,15 @@ pub fn editor() -> Html {
                             <option value="user" selected={!system}>{ "user" }</option>
                         </select>
                     </div>
-                    { input_field("Nodes", format!("nodePools[{i}].count"), p.count.to_string(), Kind::Number, "") }
-                    { input_field("Max nodes (autoscaler)", format!("nodePools[{i}].maxCount"), num(p.max_count), Kind::Number, "") }
+                    { input_field(state, "Nodes (count)", format!("nodePools[{i}].count"), p.count.to_string(), Kind::Number, "") }
+                    { input_field(state, "Max nodes (autoscaler, nodes)", format!("nodePools[{i}].maxCount"), num(p.max_count), Kind::Number, "") }
                 </div>
                 <div class="row">
-                    { input_field("Max surge", format!("nodePools[{i}].maxSurge"), opt(&p.max_surge), Kind::Text, "10%") }
-                    { input_field("Max pods", format!("nodePools[{i}].maxPods"), num(p.max_pods), Kind::Number, "250") }
-                    { input_field("VM size", format!("nodePools[{i}].vmSize"), opt(&p.vm_size), Kind::Text, "Standard_D4s_v5") }
+                    { input_field(state, "Max surge (nodes or %)", format!("nodePools[{i}].maxSurge"), opt(&p.max_surge), Kind::Text, "10%") }
+                    { input_field(state, "Max pods (per node)", format!("nodePools[{i}].maxPods"), num(p.max_pods), Kind::Number, "250") }
+                    { input_field(state, "VM size", format!("nodePools[{i}].vmSize"), opt(&p.vm_size), Kind::Text, "Standard_D4s_v5") }
                 </div>
-                <button class="remove" onclick={remove} aria-label={format!("Remove node pool {}", p.name)}>{ "Remove pool" }</button>
+                <button class="remove" onclick={remove} aria-label={format!("Remove pool {}", p.name)}>{ "Remove pool" }</button>
             </fieldset>
         }
     });
@@ -265,11 +282,14 @@ pub fn editor() -> Html {
         })
     };
 
-    let paste = use_node_ref();
     let add_many = {
-        let (state, paste) = (state.clone(), paste.clone());
+        let state = state.clone();
         Callback::from(move |_| {
-            let Some(area) = paste.cast::<HtmlTextAreaElement>() else {
+            let Some(area) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id("paste-networks"))
+                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<HtmlTextAreaElement>(e).ok())
+            else {
                 return;
             };
             let mut list = list_of(&state.plan.connected_networks);
@@ -300,12 +320,12 @@ pub fn editor() -> Html {
             <fieldset>
                 <legend>{ "Cluster" }</legend>
                 <div class="row">
-                    { input_field("Cluster name", "cluster.name", c.name.clone(), Kind::Required, "") }
-                    { input_field("Resource group", "cluster.resourceGroup", c.resource_group.clone(), Kind::Required, "") }
+                    { input_field(state, "Cluster name", "cluster.name", c.name.clone(), Kind::Required, "") }
+                    { input_field(state, "Resource group", "cluster.resourceGroup", c.resource_group.clone(), Kind::Required, "") }
                 </div>
                 <div class="row">
-                    { input_field("Location", "cluster.location", c.location.clone(), Kind::Required, "westeurope") }
-                    { input_field("DNS prefix", "cluster.dnsPrefix", opt(&c.dns_prefix), Kind::Text, plan.effective_dns_prefix()) }
+                    { input_field(state, "Location", "cluster.location", c.location.clone(), Kind::Required, "westeurope") }
+                    { input_field(state, "DNS prefix", "cluster.dnsPrefix", opt(&c.dns_prefix), Kind::Text, plan.effective_dns_prefix()) }
                 </div>
             </fieldset>
             <div class="check">
@@ -316,9 +336,9 @@ pub fn editor() -> Html {
             <fieldset>
                 <legend>{ "Pods and services" }</legend>
                 <div class="row">
-                    { input_field("Pod CIDR (--pod-cidr)", "podCidr", opt(&plan.pod_cidr), Kind::Text, "required") }
-                    { input_field("Service CIDR", "serviceCidr", opt(&plan.service_cidr), Kind::Text, "10.0.0.0/16") }
-                    { input_field("DNS service IP", "dnsServiceIP", opt(&plan.dns_service_ip), Kind::Text, "10.0.0.10") }
+                    { input_field(state, "Pod CIDR (--pod-cidr)", "podCidr", opt(&plan.pod_cidr), Kind::Text, "required") }
+                    { input_field(state, "Service CIDR", "serviceCidr", opt(&plan.service_cidr), Kind::Text, "10.0.0.0/16") }
+                    { input_field(state, "DNS service IP", "dnsServiceIP", opt(&plan.dns_service_ip), Kind::Text, "10.0.0.10") }
                 </div>
                 <div class="row">
                     <div class="field">
@@ -326,18 +346,18 @@ pub fn editor() -> Html {
                         <select id="cni-plugin" onchange={on_plugin}>
                             { for CniPlugin::ALL.iter().map(|p| html! { <option value={p.as_str()} selected={*p == plan.cni.plugin}>{ p.as_str() }</option> }) }
                         </select>
-                        <FieldFindings field="cni.plugin" />
+                        { field_findings(state, "cni.plugin") }
                     </div>
-                    { input_field("Per-node block prefix", "cni.perNodePrefix", plan.cni.per_node_prefix.map(|p| p.to_string()).unwrap_or_default(), Kind::Number, plan.cni.plugin.default_per_node_prefix().to_string()) }
-                    { input_field("Internal load balancers", "internalLoadBalancers", num(plan.internal_load_balancers), Kind::Number, "0") }
+                    { input_field(state, "Per-node block prefix (/bits)", "cni.perNodePrefix", plan.cni.per_node_prefix.map(|p| p.to_string()).unwrap_or_default(), Kind::Number, plan.cni.plugin.default_per_node_prefix().to_string()) }
+                    { input_field(state, "Internal load balancers (count)", "internalLoadBalancers", num(plan.internal_load_balancers), Kind::Number, "0") }
                 </div>
             </fieldset>
-            <FieldFindings field="nodePools" />
+            { field_findings(state, "nodePools") }
             { for pools_html }
             <button onclick={add_pool}>{ "Add node pool" }</button>
             <fieldset>
-                <legend>{ format!("Connected networks ({n_connected})") }</legend>
-                <FieldFindings field="connectedNetworks" />
+                <legend>{ format!("Connected networks ({})", grouped(n_connected as u64)) }</legend>
+                { field_findings(state, "connectedNetworks") }
                 <ul class="connected">
                     { for plan.connected_networks.iter().enumerate().take(20).map(|(i, n)| {
                         let remove = {
@@ -350,17 +370,17 @@ pub fn editor() -> Html {
                         };
                         html! {
                             <li key={i} class="row">
-                                { input_field(format!("Network {} name", i + 1), format!("connectedNetworks[{i}].name"), n.name.clone(), Kind::Required, "") }
-                                { input_field(format!("Network {} CIDR", i + 1), format!("connectedNetworks[{i}].cidr"), n.cidr.clone(), Kind::Required, "") }
+                                { input_field(state, format!("Network {} name", i + 1), format!("connectedNetworks[{i}].name"), n.name.clone(), Kind::Required, "") }
+                                { input_field(state, format!("Network {} CIDR", i + 1), format!("connectedNetworks[{i}].cidr"), n.cidr.clone(), Kind::Required, "") }
                                 <button class="remove" onclick={remove} aria-label={format!("Remove connected network {}", n.name)}>{ "Remove" }</button>
                             </li>
                         }
                     }) }
                 </ul>
-                if n_connected > 20 { <p>{ format!("... and {} more (all are checked).", n_connected - 20) }</p> }
+                if n_connected > 20 { <p>{ format!("... and {} more (all are checked).", grouped(n_connected as u64 - 20)) }</p> }
                 <div class="field">
                     <label for="paste-networks">{ "Add networks: paste CIDRs, one a line (optionally with a name)" }</label>
-                    <textarea id="paste-networks" ref={paste} rows="3" placeholder={"192.168.0.0/16 on-prem\n10.50.0.0/16 hub"}></textarea>
+                    <textarea id="paste-networks" rows="3" placeholder={"192.168.0.0/16 on-prem\n10.50.0.0/16 hub"}></textarea>
                 </div>
                 <button onclick={add_many}>{ "Add networks" }</button>
             </fieldset>

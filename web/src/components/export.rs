@@ -5,11 +5,11 @@
 
 use std::rc::Rc;
 
-use byocni_core::Format;
+use byocni_core::{Format, Plan};
 use gloo::timers::callback::Timeout;
 use yew::prelude::*;
 
-use super::{use_state_handle, write_clipboard, SamePlan, StateHandle};
+use super::{write_clipboard, SamePlan, StateHandle};
 use crate::exports::{when_near_view, Rendered, Renderer};
 use crate::state::Action;
 
@@ -106,29 +106,124 @@ fn act(then: Then, state: &StateHandle, r: &Rendered, pre: &NodeRef) {
     }
 }
 
-/// The export panel.
-#[function_component(Export)]
-pub fn export() -> Html {
-    let state = use_state_handle();
+/// What the panel's elements show for `shown` while `plan` (in `tab`) is on screen: the text,
+/// whether it is busy (not yet the rendering of that plan), and the buttons' state. Written to
+/// the elements directly, not through a state of the app: the worker's answers then re-render
+/// nothing, so text being typed into a field is never reset under the user's fingers.
+/// `painted` is the text last written (its address: comparing a large text with the page's at
+/// every render would cost an edit of a large plan its frame).
+fn paint(shown: &Shown, fresh: bool, painted: &mut usize, pre: &NodeRef, buttons: [&NodeRef; 2]) {
+    if let Some(el) = pre.cast::<web_sys::Element>() {
+        let text = match shown {
+            Shown::Text(r) => r.text.as_str(),
+            Shown::Failed(e) => e.as_str(),
+            Shown::Waiting => "Rendering the export...",
+        };
+        if *painted != text.as_ptr() as usize {
+            *painted = text.as_ptr() as usize;
+            el.set_text_content(Some(text));
+        }
+        let _ = el.set_attribute("aria-busy", if fresh { "false" } else { "true" });
+    }
+    for b in buttons {
+        if let Some(el) = b.cast::<web_sys::Element>() {
+            let _ = if matches!(shown, Shown::Text(_)) {
+                el.remove_attribute("disabled")
+            } else {
+                el.set_attribute("disabled", "")
+            };
+        }
+    }
+}
+
+/// The rendering in `shown`, when it is of `plan` in `tab`.
+fn fresh_of<'a>(shown: &'a Shown, plan: &Rc<Plan>, tab: Format) -> Option<&'a Rendered> {
+    match shown {
+        Shown::Text(r) if Rc::ptr_eq(&r.plan, plan) && r.format == tab => Some(r),
+        _ => None,
+    }
+}
+
+/// The export panel, as a hook of the app's component (not a component of its own: each
+/// component type costs the first load its own machinery). What the worker renders goes to the
+/// panel's elements directly ([`paint`]), so the app does not re-render for it.
+#[hook]
+pub fn use_export(state: &StateHandle) -> Html {
+    let state = state.clone();
     let forced = state.report.has_errors();
     let section = use_node_ref();
     let pre = use_node_ref();
-    let near = use_state(|| false);
-    let shown = use_state(|| Shown::Waiting);
+    let copy = use_node_ref();
+    let save = use_node_ref();
+    let shown = use_mut_ref(|| Shown::Waiting);
+    // The plan and tab on screen, as of the latest render.
+    let now = use_mut_ref(|| (state.plan.clone(), state.tab));
+    *now.borrow_mut() = (state.plan.clone(), state.tab);
     let renderer = use_mut_ref(|| None::<Renderer>);
     let then = use_mut_ref(|| None::<Then>);
-    let fresh = match &*shown {
-        Shown::Text(r) => Rc::ptr_eq(&r.plan, &state.plan) && r.format == state.tab,
-        _ => false,
-    };
 
+    // Shows `shown`, and does a Copy or Download that waited for this rendering.
+    let painted = use_mut_ref(|| 0_usize);
+    let show = {
+        let (state, shown, now, then) = (state.clone(), shown.clone(), now.clone(), then.clone());
+        let (pre, copy, save) = (pre.clone(), copy.clone(), save.clone());
+        Rc::new(move || {
+            let shown = shown.borrow();
+            let (plan, tab) = &*now.borrow();
+            let fresh = fresh_of(&shown, plan, *tab);
+            paint(
+                &shown,
+                fresh.is_some(),
+                &mut painted.borrow_mut(),
+                &pre,
+                [&copy, &save],
+            );
+            if let Some(r) = fresh {
+                if let Some(t) = then.borrow_mut().take() {
+                    act(t, &state, r, &pre);
+                }
+            }
+        })
+    };
+    // Renders the plan on screen (starting the worker the first time).
+    let request = {
+        let (renderer, shown, now, show) =
+            (renderer.clone(), shown.clone(), now.clone(), show.clone());
+        Rc::new(move || {
+            let mut renderer = renderer.borrow_mut();
+            if renderer.is_none() {
+                let on_text = {
+                    let (shown, show) = (shown.clone(), show.clone());
+                    Callback::from(move |r: Result<Rendered, String>| {
+                        *shown.borrow_mut() = r.map_or_else(Shown::Failed, Shown::Text);
+                        show();
+                    })
+                };
+                match Renderer::start(on_text) {
+                    Ok(started) => *renderer = Some(started),
+                    Err(e) => {
+                        *shown.borrow_mut() = Shown::Failed(e);
+                        show();
+                    }
+                }
+            }
+            if let Some(r) = renderer.as_ref() {
+                let (plan, tab) = now.borrow().clone();
+                r.request(plan, tab);
+            }
+        })
+    };
     // Start rendering when the panel first comes near the viewport.
+    let near = use_mut_ref(|| false);
     {
-        let (section, near) = (section.clone(), near.clone());
+        let (section, near, request) = (section.clone(), near.clone(), request.clone());
         use_effect_with((), move |()| {
-            let watch = section
-                .cast::<web_sys::Element>()
-                .and_then(|el| when_near_view(&el, move || near.set(true)));
+            let watch = section.cast::<web_sys::Element>().and_then(|el| {
+                when_near_view(&el, move || {
+                    *near.borrow_mut() = true;
+                    request();
+                })
+            });
             move || drop(watch)
         });
     }
@@ -137,59 +232,46 @@ pub fn export() -> Html {
     // frame (the worker answers asynchronously).
     let pending = use_mut_ref(|| None::<Timeout>);
     {
-        let (renderer, shown) = (renderer.clone(), shown.clone());
-        use_effect_with(
-            (*near, SamePlan(state.plan.clone()), state.tab),
-            move |(near, plan, tab)| {
-                if !*near {
-                    return;
-                }
-                let (plan, tab) = (plan.0.clone(), *tab);
-                let render = move || {
-                    let mut renderer = renderer.borrow_mut();
-                    if renderer.is_none() {
-                        let on_text = {
-                            let shown = shown.clone();
-                            Callback::from(move |r: Result<Rendered, String>| {
-                                shown.set(r.map_or_else(Shown::Failed, Shown::Text));
-                            })
-                        };
-                        match Renderer::start(on_text) {
-                            Ok(started) => *renderer = Some(started),
-                            Err(e) => shown.set(Shown::Failed(e)),
-                        }
-                    }
-                    if let Some(r) = renderer.as_ref() {
-                        r.request(plan, tab);
-                    }
-                };
+        let (near, request) = (near.clone(), request.clone());
+        use_effect_with((SamePlan(state.plan.clone()), state.tab), move |_| {
+            if *near.borrow() {
                 // A newer edit replaces (and so cancels) the waiting one.
-                *pending.borrow_mut() = Some(Timeout::new(RENDER_DELAY_MS, render));
-            },
-        );
-    }
-    // A Copy or Download that waited for this rendering.
-    {
-        let (state, shown, then, pre) = (state.clone(), shown.clone(), then.clone(), pre.clone());
-        use_effect_with(fresh, move |fresh| {
-            if let (true, Shown::Text(r)) = (*fresh, &*shown) {
-                if let Some(t) = then.borrow_mut().take() {
-                    act(t, &state, r, &pre);
-                }
+                *pending.borrow_mut() = Some(Timeout::new(RENDER_DELAY_MS, move || request()));
             }
         });
     }
+    // After every render of the app: the panel's elements for the plan now on screen.
+    {
+        let show = show.clone();
+        use_effect(move || show());
+    }
+    // A click decides a tick later: an edit committed by the same click (the field's change on
+    // blur) has re-rendered the page by then, so Copy never takes the previous plan's text.
     let on = |t: Then| {
-        let (state, shown, then, pre) = (state.clone(), shown.clone(), then.clone(), pre.clone());
-        Callback::from(move |_| match &*shown {
-            Shown::Text(r) if fresh => act(t, &state, r, &pre),
-            _ => *then.borrow_mut() = Some(t),
+        let (state, shown, now, then, pre) = (
+            state.clone(),
+            shown.clone(),
+            now.clone(),
+            then.clone(),
+            pre.clone(),
+        );
+        Callback::from(move |_| {
+            let (state, shown, now, then, pre) = (
+                state.clone(),
+                shown.clone(),
+                now.clone(),
+                then.clone(),
+                pre.clone(),
+            );
+            Timeout::new(0, move || {
+                let (plan, tab) = &*now.borrow();
+                match fresh_of(&shown.borrow(), plan, *tab) {
+                    Some(r) => act(t, &state, r, &pre),
+                    None => *then.borrow_mut() = Some(t),
+                }
+            })
+            .forget();
         })
-    };
-    let (text, started) = match &*shown {
-        Shown::Text(r) => (r.text.as_str(), true),
-        Shown::Failed(e) => (e.as_str(), false),
-        Shown::Waiting => ("Rendering the export...", false),
     };
     html! {
         <section class="panel export" aria-labelledby="export-h" ref={section}>
@@ -198,17 +280,18 @@ pub fn export() -> Html {
                 { for Format::ALL.iter().map(|f| {
                     let selected = *f == state.tab;
                     let onclick = { let (state, f) = (state.clone(), *f); Callback::from(move |_| state.dispatch(Action::Tab(f))) };
-                    html! { <button role="tab" id={format!("tab-{}", f.id())} aria-selected={selected.to_string()} class={classes!(selected.then_some("selected"))} {onclick}>{ f.label() }</button> }
+                    html! { <button role="tab" id={format!("tab-{}", f.id())} aria-selected={selected.to_string()} aria-controls="export-text"
+                                    tabindex={if selected { "0" } else { "-1" }} {onclick}>{ f.label() }</button> }
                 }) }
             </div>
             if forced {
-                <p class="banner" role="alert">{ "The plan has errors: this export is rendered anyway and lists them at the top. Fix them before running it." }</p>
+                <p class="banner">{ "The plan has errors: this export is rendered anyway and lists them at the top. Fix them before running it." }</p>
             }
             <div class="export-actions">
-                <button id="copy-export" onclick={on(Then::Copy)} disabled={!started}>{ "Copy" }</button>
-                <button id="download-export" onclick={on(Then::Download)} disabled={!started}>{ format!("Download {}", state.tab.file_name()) }</button>
+                <button id="copy-export" ref={copy} onclick={on(Then::Copy)}>{ "Copy" }</button>
+                <button id="download-export" ref={save} onclick={on(Then::Download)}>{ format!("Download {}", state.tab.file_name()) }</button>
             </div>
-            <pre id="export-text" ref={pre} role="tabpanel" aria-busy={(!fresh).to_string()} aria-labelledby={format!("tab-{}", state.tab.id())} tabindex="0">{ text }</pre>
+            <pre id="export-text" ref={pre} role="tabpanel" aria-labelledby={format!("tab-{}", state.tab.id())} tabindex="0"></pre>
         </section>
     }
 }

@@ -3,22 +3,20 @@
 
 use yew::prelude::*;
 
-use super::{plan_file_text, use_state_handle};
+use super::{plan_file_text, StateHandle};
 use crate::exports::read_plan;
 use crate::state::Action;
 
-/// The JSON editor panel.
-#[function_component(JsonEditor)]
-pub fn json_editor() -> Html {
-    let state = use_state_handle();
-    let open = use_state(|| false);
+/// The JSON editor panel. A function, not a component: the app re-renders with the state
+/// anyway, and whether it is open is in the state ([`Action::JsonOpen`]).
+pub fn json_editor(state: &StateHandle) -> Html {
     let ontoggle = {
-        let open = open.clone();
+        let state = state.clone();
         Callback::from(move |e: Event| {
-            open.set(
+            state.dispatch(Action::JsonOpen(
                 e.target_unchecked_into::<web_sys::HtmlDetailsElement>()
                     .open(),
-            );
+            ));
         })
     };
     let onchange = {
@@ -39,7 +37,7 @@ pub fn json_editor() -> Html {
     html! {
         <details class="panel json" {ontoggle}>
             <summary>{ "Plan file (JSON)" }</summary>
-            if *open {
+            if state.json_open {
                 <label for="plan-json">{ "Edit the whole plan file" }</label>
                 <textarea id="plan-json" rows="18" spellcheck="false"
                     value={state.json.clone().unwrap_or_else(|| plan_file_text(&state.plan))} {onchange}></textarea>

@@ -1,13 +1,20 @@
-//! The address map: an SVG of the address space that holds the plan, drawn to scale, one lane
-//! per kind of range (VNet, subnets, pods, services, connected networks, reserved), each range
-//! labelled with its name and CIDR; ranges named in overlap findings are hatched; a click zooms
-//! into a range. A table lists the same ranges for screen readers.
+//! The address map: one row per range of the plan (VNet, subnets, pods, services, connected
+//! networks, and the reserved ranges that fall where the plan is), each labelled with its name
+//! and CIDR, drawn to scale on an axis split into bands, one per address block in use
+//! (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, else the range's /8), each band
+//! scaled on its own: a pod CIDR in 192.168.0.0/16 no longer shrinks everything else to a
+//! sliver of 0.0.0.0/0. Every range has a minimum width. Ranges named in overlap findings are
+//! hatched and say so. Each range is a button named with its lane, range and size: a click,
+//! Enter or Space zooms into it; "Zoom out" goes back one level at a time. HTML rather than SVG,
+//! so that labels stay readable on a phone.
 
 use byocni_core::check::{AKS_RESERVED, VNET_FORBIDDEN};
 use byocni_core::Cidr;
 use yew::prelude::*;
 
-use super::{hundredths, use_state_handle};
+use super::{hundredths, StateHandle};
+use crate::labels::grouped;
+use crate::state::Action;
 
 /// One drawn range.
 #[derive(Clone, PartialEq)]
@@ -83,38 +90,74 @@ fn items(plan: &byocni_core::Plan) -> Vec<Item> {
             );
         }
     }
-    for r in AKS_RESERVED.iter().chain(VNET_FORBIDDEN.iter()) {
+    let mut reserved: Vec<&str> = AKS_RESERVED
+        .iter()
+        .chain(VNET_FORBIDDEN.iter())
+        .copied()
+        .collect();
+    reserved.sort_unstable();
+    reserved.dedup();
+    for r in reserved {
         push(5, format!("reserved {r}"), r, String::new());
     }
     v
 }
 
-/// The smallest CIDR that holds the plan's own ranges (VNet, subnets, pods, services);
-/// connected networks and reserved ranges are drawn where they fall inside it.
-fn frame(items: &[Item]) -> Cidr {
-    let own: Vec<Cidr> = items
-        .iter()
-        .filter(|i| i.lane < 4)
-        .map(|i| i.cidr)
-        .collect();
-    let (Some(lo), Some(hi)) = (
-        own.iter().map(|c| c.start()).min(),
-        own.iter().map(|c| c.end()).max(),
-    ) else {
-        return Cidr::parse("10.0.0.0/8").expect("constant");
-    };
-    let common = (lo ^ hi).leading_zeros().min(32) as u8;
-    Cidr::from_u32(lo, common).expect("prefix <= 32")
+/// The address blocks the axis is split into, in address order: the private and shared blocks
+/// a plan's ranges fall in, else each range's /8 (or the range itself when larger).
+fn band_of(c: Cidr) -> Cidr {
+    [
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+    ]
+    .iter()
+    .filter_map(|b| Cidr::parse(b).ok())
+    .find(|b| b.contains(c))
+    .or_else(|| c.supernet(8))
+    .unwrap_or(c)
 }
 
-/// The map panel.
-#[function_component(AddressMap)]
-pub fn address_map() -> Html {
-    let state = use_state_handle();
-    let zoom = use_state(|| None::<Cidr>);
+/// The map panel. A function, not a component: the app re-renders with the state anyway, and
+/// the zoom is in the state ([`Action::Zoom`]).
+pub fn address_map(state: &StateHandle) -> Html {
     let plan = &state.plan;
-    let all = items(plan);
-    let view = (*zoom).unwrap_or_else(|| frame(&all));
+    let mut all = items(plan);
+    // Many connected networks are drawn as the merged blocks of the state's index (built once,
+    // not per edit).
+    if plan.connected_networks.len() > MERGE_ABOVE {
+        for &(s, e) in state.connected.taken().intervals() {
+            let (a, b) = (s as u32, e as u32);
+            // A merged block as the CIDR that holds it (for the band and the zoom).
+            let common = (a ^ b).leading_zeros().min(32) as u8;
+            if let Some(cidr) = Cidr::from_u32(a, common) {
+                all.push(Item {
+                    lane: 4,
+                    label: format!(
+                        "connected {} - {}",
+                        std::net::Ipv4Addr::from(a),
+                        std::net::Ipv4Addr::from(b)
+                    ),
+                    cidr,
+                    field: String::new(),
+                });
+            }
+        }
+    }
+    let mut bands: Vec<Cidr> = match state.zoom.last() {
+        Some(z) => vec![*z],
+        None => all
+            .iter()
+            .filter(|i| i.lane < 5)
+            .map(|i| band_of(i.cidr))
+            .collect(),
+    };
+    bands.sort_unstable();
+    bands.dedup();
+    // Reserved ranges only where the plan is; in a zoom, only what is in view.
+    all.retain(|i| bands.iter().any(|b| b.overlaps(i.cidr)));
+    all.sort_by_key(|i| (i.lane, i.cidr.start()));
     // The fields that overlap something, sorted for binary search.
     let mut overlapping: Vec<&str> = state
         .report
@@ -129,93 +172,70 @@ pub fn address_map() -> Html {
         .collect();
     overlapping.sort_unstable();
     let overlaps = |field: &str| !field.is_empty() && overlapping.binary_search(&field).is_ok();
-    // Coordinates are whole hundredths of the 1000-wide view box, computed in integers (the
-    // wasm then carries no float formatting).
-    let (w, lane_h, left) = (1000_u64, 34_u64, 90_u64);
-    let span = u128::from(view.size());
-    let x_of = |a: u64| -> u64 {
-        let off = u128::from(a.saturating_sub(u64::from(view.start())));
-        let track = u128::from((w - left) * 100);
-        left * 100 + (off * track / span).min(track) as u64
+    let on_zoom = |to: Option<Cidr>| {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| state.dispatch(Action::Zoom(to)))
     };
-    let visible = |c: &Cidr| c.overlaps(view);
-    // Many connected networks are drawn as the merged blocks of the state's index (built once,
-    // not per edit).
-    let merged: Vec<(u64, u64)> = if plan.connected_networks.len() > MERGE_ABOVE {
-        state
-            .connected
-            .taken()
-            .intervals()
-            .iter()
-            .copied()
-            .filter(|&(s, e)| s <= u64::from(view.end()) && e >= u64::from(view.start()))
-            .collect()
-    } else {
-        Vec::new()
+    // The CSV comes from the export worker (loaded for it if it is not yet).
+    let download_csv = {
+        let state = state.clone();
+        Callback::from(move |_| {
+            let plan = state.plan.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(csv) = crate::exports::ranges_csv(&plan).await {
+                    super::export::download("byocni-ranges.csv", &csv, "text/csv");
+                }
+            });
+        })
     };
-    let height = lane_h * LANES.len() as u64 + 30;
-    let zoom_out = {
-        let zoom = zoom.clone();
-        Callback::from(move |_| zoom.set(None))
+    // Where a range sits in its band, in hundredths of a percent of the band (integers: the
+    // wasm carries no float formatting).
+    let place = |band: Cidr, c: Cidr| -> (u64, u64) {
+        let span = u128::from(band.size());
+        let from = u128::from(c.start().max(band.start()) - band.start());
+        let to = u128::from(u64::from(c.end().min(band.end())) + 1 - u64::from(band.start()));
+        (
+            (from * 10_000 / span) as u64,
+            ((to - from) * 10_000 / span) as u64,
+        )
     };
     html! {
         <section class="panel map" aria-labelledby="map-h">
             <h2 id="map-h">{ "Address map" }</h2>
             <div class="map-bar">
-                <span>{ format!("Showing {view} ({} addresses) from {} to {}", view.size(), view.network(), view.broadcast()) }</span>
-                if zoom.is_some() { <button onclick={zoom_out}>{ "Zoom out" }</button> }
+                <span>{ match state.zoom.last() {
+                    Some(z) => format!("Showing {z} ({} addresses) from {} to {}", grouped(z.size()), z.network(), z.broadcast()),
+                    None => format!("Showing {} address blocks, each to its own scale", bands.len()),
+                } }</span>
+                if !state.zoom.is_empty() { <button onclick={on_zoom(None)}>{ "Zoom out" }</button> }
             </div>
-            <svg viewBox={format!("0 0 {w} {height}")} role="img" aria-label={format!("Address map of {view}")} class="map-svg">
-                <defs>
-                    <pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
-                        <line x1="0" y1="0" x2="0" y2="6" class="hatch-line" />
-                    </pattern>
-                </defs>
-                { for LANES.iter().enumerate().map(|(i, name)| html! {
-                    <g class="lane">
-                        <text x="4" y={(22 + i as u64 * lane_h).to_string()} class="lane-name">{ *name }</text>
-                        <line x1={left.to_string()} x2={w.to_string()} y1={(30 + i as u64 * lane_h).to_string()} y2={(30 + i as u64 * lane_h).to_string()} class="lane-rule" />
-                    </g>
-                }) }
-                { for all.iter().filter(|it| visible(&it.cidr)).map(|it| {
-                    let x1 = x_of(u64::from(it.cidr.start()));
-                    let x2 = x_of(u64::from(it.cidr.end()) + 1);
-                    let y = 6 + it.lane as u64 * lane_h;
+            <button id="download-ranges" onclick={download_csv}>{ "Download ranges (CSV)" }</button>
+            <p class="hint">{ "Click a range, press Enter on it, or pinch (Ctrl+wheel) over it to zoom in; Zoom out (or -) goes back one level." }</p>
+            <div class="map-rows">
+                <div class="map-row map-head">
+                    <span class="row-label">{ "Range" }</span>
+                    <div class="track">{ for bands.iter().map(|b| html! { <span class="band band-name">{ b.to_string() }</span> }) }</div>
+                </div>
+                { for all.iter().map(|it| {
                     let bad = overlaps(&it.field);
-                    let onclick = { let (zoom, c) = (zoom.clone(), it.cidr); Callback::from(move |_| zoom.set(Some(c))) };
-                    let width = (x2 - x1).max(150);
+                    let name = format!("{}: {}, {} addresses{}. Zoom in", LANES[it.lane], it.label, grouped(it.cidr.size()), if bad { ", overlaps" } else { "" });
                     html! {
-                        <g class={classes!("range", format!("lane{}", it.lane), bad.then_some("overlap"))} tabindex="0" {onclick}>
-                            <title>{ format!("{}: {} - {} ({} addresses){}", it.label, it.cidr.network(), it.cidr.broadcast(), it.cidr.size(), if bad { "; overlaps" } else { "" }) }</title>
-                            <rect x={hundredths(x1)} y={y.to_string()} width={hundredths(width)} height="24" rx="3" />
-                            if bad { <rect x={hundredths(x1)} y={y.to_string()} width={hundredths(width)} height="24" fill="url(#hatch)" class="hatch" /> }
-                            if width > 6000 { <text x={hundredths(x1 + 400)} y={(y + 16).to_string()} class="range-label">{ &it.label }</text> }
-                        </g>
+                        <div class={classes!("map-row", format!("lane{}", it.lane))}>
+                            <span class="row-label">{ &it.label }</span>
+                            <div class="track">
+                                { for bands.iter().map(|b| html! {
+                                    <span class="band">
+                                        if b.overlaps(it.cidr) {
+                                            <button class={classes!("range", bad.then_some("overlap"))} aria-label={name.clone()} onclick={on_zoom(Some(it.cidr))}
+                                                style={let (x, w) = place(*b, it.cidr); format!("left:{}%;width:{}%", hundredths(x), hundredths(w))}></button>
+                                        }
+                                    </span>
+                                }) }
+                            </div>
+                        </div>
                     }
                 }) }
-                { for merged.iter().map(|&(s, e)| {
-                    let (x1, x2) = (x_of(s), x_of(e + 1));
-                    let y = 6 + 4 * lane_h;
-                    html! {
-                        <g class="range lane4 merged"><title>{ format!("connected networks {} - {}", std::net::Ipv4Addr::from(s as u32), std::net::Ipv4Addr::from(e as u32)) }</title>
-                        <rect x={hundredths(x1)} y={y.to_string()} width={hundredths((x2 - x1).max(100))} height="24" /></g>
-                    }
-                }) }
-                <text x={left.to_string()} y={(height - 4).to_string()} class="axis">{ view.network().to_string() }</text>
-                <text x={w.to_string()} y={(height - 4).to_string()} class="axis" text-anchor="end">{ view.broadcast().to_string() }</text>
-            </svg>
-            <details>
-                <summary>{ "Ranges as a table" }</summary>
-                <table class="ranges">
-                    <thead><tr><th scope="col">{ "Kind" }</th><th scope="col">{ "Range" }</th><th scope="col">{ "First" }</th><th scope="col">{ "Last" }</th><th scope="col">{ "Addresses" }</th><th scope="col">{ "Overlaps" }</th></tr></thead>
-                    <tbody>
-                        { for all.iter().take(300).map(|it| html! {
-                            <tr><td>{ LANES[it.lane] }</td><td>{ &it.label }</td><td>{ it.cidr.network().to_string() }</td><td>{ it.cidr.broadcast().to_string() }</td><td>{ it.cidr.size() }</td>
-                            <td>{ if overlaps(&it.field) { "yes" } else { "" } }</td></tr>
-                        }) }
-                    </tbody>
-                </table>
-            </details>
+            </div>
         </section>
     }
 }

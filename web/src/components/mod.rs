@@ -1,5 +1,6 @@
-//! The planner's components, one file each; they read the [`crate::state::State`] from the
-//! context that [`app::App`] provides and dispatch [`crate::state::Action`]s.
+//! The planner's components, one file each; [`app::App`] owns the [`crate::state::State`] and
+//! hands it to the others (functions of the state, and the export panel's hook), which
+//! dispatch [`crate::state::Action`]s.
 
 pub mod app;
 pub mod capacity;
@@ -17,14 +18,8 @@ use yew::prelude::*;
 
 use crate::state::State;
 
-/// The state handle every component reads from the context.
+/// The state handle every panel reads and dispatches to.
 pub type StateHandle = UseReducerHandle<State>;
-
-/// The state from the context (the app always provides it).
-#[hook]
-pub fn use_state_handle() -> StateHandle {
-    use_context::<StateHandle>().expect("App provides the state context")
-}
 
 /// A plan compared by identity, as an effect's dependency (a new plan is a new `Rc`: comparing
 /// pointers is free, comparing plans of 10,000 networks is not).

@@ -336,6 +336,9 @@ fn merge_v2(estate: &mut Estate, found: &Found) -> Added {
             internal_load_balancers: None,
             cni: None,
             cluster_mesh: None,
+            outbound: None,
+            api_server: None,
+            nsg: None,
         });
         added.clusters += 1;
     }

@@ -9,6 +9,7 @@
 //! what the journal says apply created AND Azure still shows as the plan's; every external
 //! command has a time limit; Ctrl-C stops gracefully with the journal saved.
 
+mod around;
 mod discover;
 mod engine;
 mod graph;
@@ -147,6 +148,7 @@ pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
         subscription: args.azure.subscription.clone(),
     };
     let subscription = preflight(&mut runner)?;
+    around::preflight(&mut runner, &plan)?;
     let steps = provision_steps(&plan);
     // The CNI goes on right after `az aks create`, before the node pool steps: AKS node
     // auto-repair reboots nodes that stay NotReady for more than 5 minutes (domain rule 27).
@@ -782,7 +784,7 @@ pub(crate) fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
             println!(
                 "{}",
                 serde_json::to_string_pretty(
-                    &serde_json::json!({ "cluster": plan.cluster.name, "settings": doc, "drift": drift })
+                    &serde_json::json!({ "cluster": plan.cluster.name, "settings": doc, "drift": drift, "access": around::status_json(&plan, &actual) })
                 )?
             );
         }
@@ -810,6 +812,7 @@ pub(crate) fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
                     show_json(h)
                 )?;
             }
+            around::status_lines(&mut o, &plan, &actual)?;
             if drift > 0 {
                 writeln!(o, "\n{drift} setting(s) differ from the plan: the network profile of an AKS cluster cannot be changed in place; recreate the cluster or change the plan")?;
             }

@@ -21,6 +21,9 @@ pub struct Capacity {
     pub pods: Option<PodCapacity>,
     /// The service CIDR.
     pub services: Option<ServiceCapacity>,
+    /// The API server subnet (`apiServer.vnetIntegration`); absent without VNet integration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_server_subnet: Option<ApiServerSubnetCapacity>,
 }
 
 /// Node subnet: usable IPs vs needed (max nodes + surge + ILB + 5 reserved).
@@ -39,7 +42,31 @@ pub struct NodeSubnetCapacity {
     pub surge_nodes: u64,
     /// Internal load balancer front ends.
     pub internal_load_balancers: u64,
-    /// Addresses needed including the 5 Azure reserves: max nodes + surge + ILB + 5.
+    /// A private cluster's API server endpoint: 1 in the first pool's subnet, else 0 (and
+    /// absent from the JSON).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub private_endpoint: u64,
+    /// Addresses needed including the 5 Azure reserves: max nodes + surge + ILB + private
+    /// endpoint + 5.
+    pub needed: u64,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// The API server subnet of VNet integration: at least /28 with 9 free IPs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiServerSubnetCapacity {
+    /// The subnet.
+    pub cidr: Cidr,
+    /// Addresses in it.
+    pub total: u64,
+    /// Addresses Azure leaves free (total - 5).
+    pub usable: u64,
+    /// Free addresses AKS needs (9).
     pub needed: u64,
 }
 
@@ -93,6 +120,7 @@ pub fn capacity(plan: &Plan) -> Capacity {
     let pools = plan.effective_node_pools();
     let (max_nodes, surge_nodes) = plan.node_totals();
     let ilb = u64::from(plan.effective_internal_load_balancers());
+    let pe = private_endpoint(plan);
     let node_subnet = plan
         .node_subnet_cidr()
         .and_then(Cidr::parse_lenient)
@@ -103,9 +131,11 @@ pub fn capacity(plan: &Plan) -> Capacity {
             max_nodes,
             surge_nodes,
             internal_load_balancers: ilb,
+            private_endpoint: pe,
             needed: max_nodes
                 .saturating_add(surge_nodes)
                 .saturating_add(ilb)
+                .saturating_add(pe)
                 .saturating_add(5),
         });
     let per_node = plan.effective_per_node_prefix();
@@ -147,19 +177,35 @@ pub fn capacity(plan: &Plan) -> Capacity {
         total: cidr.size(),
         usable: cidr.size().saturating_sub(3),
     });
+    let api_server_subnet = plan
+        .api_server_subnet()
+        .and_then(|(_, s)| Cidr::parse_lenient(&s.cidr))
+        .map(|cidr| ApiServerSubnetCapacity {
+            cidr,
+            total: cidr.size(),
+            usable: cidr.size().saturating_sub(5),
+            needed: super::around::APISERVER_SUBNET_FREE,
+        });
     Capacity {
         node_subnet,
         pods,
         services,
+        api_server_subnet,
     }
 }
 
-/// Addresses the node subnet needs: max nodes + surge + ILB + 5 (rule 11).
+/// The private cluster's endpoint in the first pool's subnet: 1 or 0.
+fn private_endpoint(plan: &Plan) -> u64 {
+    u64::from(plan.is_private_cluster())
+}
+
+/// Addresses the node subnet needs: max nodes + surge + ILB + private endpoint + 5 (rule 11).
 pub fn node_addresses_needed(plan: &Plan) -> u64 {
     let (nodes, surge) = plan.node_totals();
     nodes
         .saturating_add(surge)
         .saturating_add(u64::from(plan.effective_internal_load_balancers()))
+        .saturating_add(private_endpoint(plan))
         .saturating_add(5)
 }
 
@@ -167,14 +213,32 @@ pub(super) fn check_capacity(plan: &Plan, r: &Ranges, cap: &Capacity, out: &mut 
     if let (Some(ns), Some(ix)) = (&cap.node_subnet, r.node_subnet) {
         let l = &r.subnets[ix];
         if ns.needed > ns.total {
-            let mut f = Finding::new(
-                Rule::NodeSubnetTooSmall,
-                &l.field,
-                format!(
-                    "{} has {} usable addresses but the pools need {}: {} nodes at most + {} surge + {} internal load balancer IPs, plus the 5 Azure reserves in every subnet",
-                    l.label, ns.usable, ns.needed - 5, ns.max_nodes, ns.surge_nodes, ns.internal_load_balancers
-                ),
-            );
+            // Only the private endpoint does not fit: its own rule says so.
+            let mut f = if ns.private_endpoint > 0 && ns.needed - ns.private_endpoint <= ns.total {
+                Finding::new(
+                    Rule::PrivateEndpointIp,
+                    &l.field,
+                    format!(
+                        "{} has {} usable addresses: the pools fit ({} nodes at most + {} surge + {} internal load balancer IPs), but the private cluster's API server endpoint (apiServer.private) needs one more",
+                        l.label, ns.usable, ns.max_nodes, ns.surge_nodes, ns.internal_load_balancers
+                    ),
+                )
+                .related("apiServer.private")
+            } else {
+                let pe = if ns.private_endpoint > 0 {
+                    " + 1 private endpoint"
+                } else {
+                    ""
+                };
+                Finding::new(
+                    Rule::NodeSubnetTooSmall,
+                    &l.field,
+                    format!(
+                        "{} has {} usable addresses but the pools need {}: {} nodes at most + {} surge + {} internal load balancer IPs{pe}, plus the 5 Azure reserves in every subnet",
+                        l.label, ns.usable, ns.needed - 5, ns.max_nodes, ns.surge_nodes, ns.internal_load_balancers
+                    ),
+                )
+            };
             if let (Some(p), true) = (prefix_for_addresses(ns.needed), l.field != "vnet") {
                 // Same start if it still fits in the VNet and collides with nothing, else the
                 // first free block of the VNet.

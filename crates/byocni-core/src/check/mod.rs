@@ -4,7 +4,8 @@
 //! The plan's text is parsed once into [`context::Ranges`] (every CIDR that parses, with the
 //! field it came from); the rules then run over those, one family per file: fixed ranges
 //! (`ranges`), the VNet (`vnet`), pod and service CIDRs (`pods_services`), the DNS IP (`dns`),
-//! node pools (`pools`), sizes (`capacity`), names (`names`) and the CNI (`cni`). Connected
+//! node pools (`pools`), sizes (`capacity`), names (`names`), the CNI (`cni`) and what is
+//! around the cluster: outbound, the API server and the NSG (`around`). Connected
 //! networks go into one [`ConnectedIndex`] (a [`CidrIndex`](crate::space::CidrIndex) and the
 //! union of their addresses), so each plan range is compared with 100,000 of them in
 //! O(log n + k), never pairwise; [`check_with`] reuses an index across edits that do not touch
@@ -15,6 +16,7 @@ use serde::Serialize;
 use crate::finding::{Finding, Severity};
 use crate::plan::Plan;
 
+pub mod around;
 pub mod capacity;
 mod cni;
 mod context;
@@ -28,7 +30,8 @@ pub mod ranges;
 mod vnet;
 
 pub use capacity::{
-    node_addresses_needed, Capacity, NodeSubnetCapacity, PodCapacity, ServiceCapacity,
+    node_addresses_needed, ApiServerSubnetCapacity, Capacity, NodeSubnetCapacity, PodCapacity,
+    ServiceCapacity,
 };
 pub use context::ConnectedIndex;
 pub use dns::dns_suggestion;
@@ -119,6 +122,7 @@ pub(crate) fn check_parts(
     }
     capacity::check_capacity(plan, &r, &capacity, out);
     cni::check_cni(plan, out);
+    around::check_around(plan, &r, out);
     capacity
 }
 

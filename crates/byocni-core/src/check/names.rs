@@ -242,6 +242,13 @@ pub(crate) fn check(plan: &Plan, out: &mut Vec<Finding>) {
     }
 }
 
+/// A name of a network resource byocni creates beside the VNet (route table, NAT gateway,
+/// NSG): Azure's rule for them is the subnet rule, 1-80 characters.
+pub(super) fn check_network_name(what: &'static str, field: &str, name: &str) -> Option<Finding> {
+    let rule = NameRule { what, ..SUBNET };
+    check_name(&rule, field, name)
+}
+
 /// An estate VNet's names (issue 13): its name, resource group and region, and its subnets'
 /// names, at their estate paths (`vnets[2].subnets[0].name`). They go into the shared
 /// network's exports, so they are held to the same rules as a v1 plan's.

@@ -24,7 +24,7 @@ pub const NETWORK_CONTRIBUTOR_ROLE_ID: &str = "4d97b98b-1d4f-4787-a291-c67834d21
 /// An ARM string literal. A string that starts with `[` and ends with `]` is an expression;
 /// written `[[...]` it is the literal `[...]`. Any other string is itself, so only that shape is
 /// escaped (`[[x` would stay `[[x`).
-fn lit(s: &str) -> Value {
+pub(crate) fn lit(s: &str) -> Value {
     if s.starts_with('[') && s.ends_with(']') {
         Value::String(format!("[{s}"))
     } else {
@@ -33,7 +33,7 @@ fn lit(s: &str) -> Value {
 }
 
 /// An ARM expression argument: a single-quoted string with `'` doubled.
-fn arg(s: &str) -> String {
+pub(crate) fn arg(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
@@ -73,19 +73,32 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
             "[resourceId('Microsoft.Network/virtualNetworks', {})]",
             arg(&v.name)
         );
-        resources.push(json!({
+        resources.extend(
+            super::around::network_resources(plan)
+                .iter()
+                .filter_map(super::around::Res::arm),
+        );
+        let mut vnet = json!({
             "type": "Microsoft.Network/virtualNetworks",
             "apiVersion": NETWORK_API_VERSION,
             "name": lit(&v.name),
             "location": "[parameters('location')]",
             "properties": {
                 "addressSpace": { "addressPrefixes": v.address_space.iter().map(|s| lit(s.trim())).collect::<Vec<_>>() },
-                "subnets": v.subnets.iter().map(|s| json!({
-                    "name": lit(&s.name),
-                    "properties": { "addressPrefix": lit(s.cidr.trim()) },
-                })).collect::<Vec<_>>(),
+                "subnets": v.subnets.iter().enumerate().map(|(i, s)| {
+                    let mut props = json!({ "addressPrefix": lit(s.cidr.trim()) });
+                    for (k, val) in super::around::subnet_properties(plan, i) {
+                        props[k] = val.arm();
+                    }
+                    json!({ "name": lit(&s.name), "properties": props })
+                }).collect::<Vec<_>>(),
             },
-        }));
+        });
+        let depends = super::around::vnet_depends(plan);
+        if !depends.is_empty() {
+            vnet["dependsOn"] = Value::Array(depends);
+        }
+        resources.push(vnet);
         if let Some(node) = v.node_subnet() {
             let sid = format!(
                 "[resourceId('Microsoft.Network/virtualNetworks/subnets', {}, {})]",
@@ -131,6 +144,9 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
                 arg(NETWORK_CONTRIBUTOR_ROLE_ID)
             ));
             subnet_id = Some(sid);
+            let (roles, arm_depends, _) = super::around::role_resources(plan);
+            resources.extend(roles.iter().filter_map(super::around::Res::arm));
+            cluster_depends.extend(arm_depends.into_iter().map(|d| format!("[{d}]")));
         }
     }
     let pools = plan.effective_node_pools();
@@ -147,6 +163,9 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
     {
         network["podCidr"] = lit(pod);
     }
+    for (k, val) in super::around::network_profile(plan) {
+        network[k] = val.arm();
+    }
     let mut properties = json!({
         "dnsPrefix": lit(&plan.effective_dns_prefix()),
         "agentPoolProfiles": (0..pools.len()).map(|i| pool_profile(plan, i, subnet_id.as_deref())).collect::<Vec<_>>(),
@@ -154,6 +173,9 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
     });
     if let Some(g) = &c.node_resource_group {
         properties["nodeResourceGroup"] = lit(g);
+    }
+    for (k, val) in super::around::api_server_profile(plan) {
+        properties[k] = val.arm();
     }
     resources.push(json!({
         "type": "Microsoft.ContainerService/managedClusters",

@@ -12,7 +12,7 @@ use super::arm::{
 };
 
 /// A Bicep single-quoted string literal.
-fn q(s: &str) -> String {
+pub(crate) fn q(s: &str) -> String {
     let mut out = String::from("'");
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
@@ -51,13 +51,32 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
     let mut identity_block = "  identity: {\n    type: 'SystemAssigned'\n  }\n".to_owned();
     let mut depends = String::new();
     if let Some(v) = &plan.vnet {
+        let mut around = String::new();
+        for r in super::around::network_resources(plan) {
+            r.bicep(&mut around);
+        }
+        if !around.is_empty() {
+            out.push_str(around.trim_start_matches('\n'));
+            out.push('\n');
+        }
         let _ = writeln!(out, "resource vnet 'Microsoft.Network/virtualNetworks@{NETWORK_API_VERSION}' = {{\n  name: {}\n  location: location\n  properties: {{\n    addressSpace: {{\n      addressPrefixes: [", q(&v.name));
         for p in &v.address_space {
             let _ = writeln!(out, "        {}", q(p.trim()));
         }
         out.push_str("      ]\n    }\n    subnets: [\n");
-        for s in &v.subnets {
-            let _ = writeln!(out, "      {{\n        name: {}\n        properties: {{\n          addressPrefix: {}\n        }}\n      }}", q(&s.name), q(s.cidr.trim()));
+        for (i, s) in v.subnets.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "      {{\n        name: {}\n        properties: {{\n          addressPrefix: {}",
+                q(&s.name),
+                q(s.cidr.trim())
+            );
+            super::around::write_bicep_props(
+                &mut out,
+                &super::around::subnet_properties(plan, i),
+                5,
+            );
+            out.push_str("        }\n      }\n");
         }
         out.push_str("    ]\n  }\n}\n");
         if let Some(node) = v.node_subnet() {
@@ -65,7 +84,16 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
             let _ = writeln!(out, "\nresource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@{IDENTITY_API_VERSION}' = {{\n  name: {}\n  location: location\n  properties: {{}}\n}}", q(&identity_name(plan)));
             let _ = writeln!(out, "\n// The cluster identity needs Network Contributor on the node subnet.\nresource networkContributor 'Microsoft.Authorization/roleAssignments@{AUTHORIZATION_API_VERSION}' = {{\n  name: guid(nodeSubnet.id, identity.id, '{NETWORK_CONTRIBUTOR_ROLE_ID}')\n  scope: nodeSubnet\n  properties: {{\n    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '{NETWORK_CONTRIBUTOR_ROLE_ID}')\n    principalId: identity.properties.principalId\n    principalType: 'ServicePrincipal'\n    description: {}\n  }}\n}}", q(&format!("byocni: Network Contributor for AKS cluster {}-{} on its node subnet", c.name, node.name)));
             identity_block = "  identity: {\n    type: 'UserAssigned'\n    userAssignedIdentities: {\n      '${identity.id}': {}\n    }\n  }\n".to_owned();
-            depends = "  dependsOn: [\n    networkContributor\n  ]\n".to_owned();
+            super::around::bicep_api_server_subnet(plan, &mut out);
+            let (roles, _, symbols) = super::around::role_resources(plan);
+            for r in &roles {
+                r.bicep(&mut out);
+            }
+            depends = "  dependsOn: [\n    networkContributor\n".to_owned();
+            for s in symbols {
+                let _ = writeln!(depends, "    {s}");
+            }
+            depends.push_str("  ]\n");
             subnet_ref = Some("nodeSubnet.id");
         }
     }
@@ -110,7 +138,16 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
     {
         let _ = writeln!(out, "      podCidr: {}", q(pod));
     }
-    let _ = writeln!(out, "      serviceCidr: {}\n      dnsServiceIP: {}\n    }}\n  }}\n}}\n\noutput clusterName string = aks.name", q(plan.effective_service_cidr().trim()), q(plan.effective_dns_service_ip().trim()));
+    let _ = writeln!(
+        out,
+        "      serviceCidr: {}\n      dnsServiceIP: {}",
+        q(plan.effective_service_cidr().trim()),
+        q(plan.effective_dns_service_ip().trim())
+    );
+    super::around::write_bicep_props(&mut out, &super::around::network_profile(plan), 3);
+    out.push_str("    }\n");
+    super::around::write_bicep_props(&mut out, &super::around::api_server_profile(plan), 2);
+    out.push_str("  }\n}\n\noutput clusterName string = aks.name\n");
     out
 }
 

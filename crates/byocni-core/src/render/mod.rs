@@ -10,6 +10,7 @@ use crate::plan::Plan;
 pub(crate) use crate::text::one_line;
 
 mod arm;
+mod around;
 mod bicep;
 pub mod estate;
 mod script;
@@ -205,5 +206,8 @@ pub(crate) fn summary(plan: &Plan) -> Vec<String> {
         one_line(plan.effective_service_cidr()),
         one_line(plan.effective_dns_service_ip())
     ));
+    if plan.is_private_cluster() {
+        v.push("The API server is private: run kubectl and helm (and `byocni cni install`) from a network that reaches the VNet (a peered network or a VPN), or through `az aks command invoke`".into());
+    }
     v
 }

@@ -7,6 +7,8 @@ use std::fmt::Write as _;
 use crate::plan::Plan;
 use crate::steps::{identity_name, NETWORK_CONTRIBUTOR};
 
+mod around;
+
 /// An HCL quoted string: `"`, `\`, control characters, and the template sequences `${` / `%{`.
 fn q(s: &str) -> String {
     let mut out = String::from("\"");
@@ -144,7 +146,7 @@ pub(crate) fn config(plan: &Plan, notes: &[String]) -> String {
                 "azurerm",
                 vec![
                     attr("source", "\"hashicorp/azurerm\""),
-                    attr("version", "\"~> 4.0\""),
+                    attr("version", around::provider_version(plan)),
                 ],
             )],
         )],
@@ -165,6 +167,15 @@ pub(crate) fn config(plan: &Plan, notes: &[String]) -> String {
     let location = "azurerm_resource_group.this.location";
     let group = "azurerm_resource_group.this.name";
     let mut subnet_ref = None;
+    let mut cluster_depends = Vec::new();
+    let subnet_label = |i: usize| {
+        plan.vnet
+            .as_ref()
+            .and_then(|v| v.subnets.get(i))
+            .map_or_else(String::new, |s| {
+                format!("azurerm_subnet.{}_{i}.id", label(&s.name))
+            })
+    };
     if let Some(v) = &plan.vnet {
         let prefixes: Vec<String> = v.address_space.iter().map(|p| q(p.trim())).collect();
         top.push(Item::Blank);
@@ -177,19 +188,22 @@ pub(crate) fn config(plan: &Plan, notes: &[String]) -> String {
                 attr("address_space", format!("[{}]", prefixes.join(", "))),
             ],
         ));
+        top.extend(around::network(
+            plan,
+            v.node_subnet().map(|s| s.cidr.trim()),
+        ));
         let node = v.node_subnet_index();
         for (i, s) in v.subnets.iter().enumerate() {
             let l = format!("{}_{i}", label(&s.name));
+            let mut body = vec![
+                attr("name", q(&s.name)),
+                attr("resource_group_name", group),
+                attr("virtual_network_name", "azurerm_virtual_network.this.name"),
+                attr("address_prefixes", format!("[{}]", q(s.cidr.trim()))),
+            ];
+            body.extend(around::subnet_body(plan, i));
             top.push(Item::Blank);
-            top.push(Item::Block(
-                resource("azurerm_subnet", &l),
-                vec![
-                    attr("name", q(&s.name)),
-                    attr("resource_group_name", group),
-                    attr("virtual_network_name", "azurerm_virtual_network.this.name"),
-                    attr("address_prefixes", format!("[{}]", q(s.cidr.trim()))),
-                ],
-            ));
+            top.push(Item::Block(resource("azurerm_subnet", &l), body));
             if Some(i) == node {
                 subnet_ref = Some(format!("azurerm_subnet.{l}.id"));
             }
@@ -220,6 +234,9 @@ pub(crate) fn config(plan: &Plan, notes: &[String]) -> String {
                     attr("principal_type", "\"ServicePrincipal\""),
                 ],
             ));
+            let (items, depends) = around::after_identity(plan, sref, &subnet_label);
+            top.extend(items);
+            cluster_depends = depends;
         }
     }
     let pools = plan.effective_node_pools();
@@ -259,6 +276,7 @@ pub(crate) fn config(plan: &Plan, notes: &[String]) -> String {
         "dns_service_ip",
         q(plan.effective_dns_service_ip().trim()),
     ));
+    network.extend(around::network_profile(plan));
     let mut cluster = vec![
         attr("name", q(&c.name)),
         attr("location", location),
@@ -268,6 +286,7 @@ pub(crate) fn config(plan: &Plan, notes: &[String]) -> String {
     if let Some(g) = &c.node_resource_group {
         cluster.push(attr("node_resource_group", q(g)));
     }
+    cluster.extend(around::cluster(plan, &subnet_label));
     cluster.extend([
         Item::Blank,
         Item::Block("default_node_pool".into(), default_node_pool),
@@ -286,7 +305,16 @@ pub(crate) fn config(plan: &Plan, notes: &[String]) -> String {
     ]);
     if subnet_ref.is_some() {
         cluster.push(Item::Blank);
-        cluster.push(attr("depends_on", "[azurerm_role_assignment.node_subnet]"));
+        cluster.push(attr(
+            "depends_on",
+            format!(
+                "[{}]",
+                std::iter::once("azurerm_role_assignment.node_subnet".to_owned())
+                    .chain(cluster_depends)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
     }
     top.push(Item::Blank);
     top.push(Item::Block(

@@ -3,7 +3,9 @@
 //! pools with and without autoscaling and surge, every CNI.
 
 use byocni_core::plan::{
-    Cluster, Cni, CniPlugin, ConnectedNetwork, NodePool, PoolMode, Subnet, SubnetRole, Vnet,
+    ApiServer, Cluster, Cni, CniPlugin, ConnectedNetwork, LoadBalancerOutbound, NatGateway,
+    NodePool, Nsg, Outbound, OutboundType, PoolMode, RouteTable, Subnet, SubnetRole, Vnet,
+    VnetIntegration,
 };
 use byocni_core::Plan;
 use proptest::prelude::*;
@@ -58,6 +60,87 @@ fn pool() -> impl Strategy<Value = NodePool> {
                 vm_size,
             },
         )
+}
+
+fn network_name() -> impl Strategy<Value = String> {
+    "[a-zA-Z][a-zA-Z0-9_.-]{0,20}[a-zA-Z0-9_]"
+}
+
+/// Any outbound type with its block (issue 14).
+fn outbound() -> impl Strategy<Value = Outbound> {
+    let ip = any::<u32>().prop_map(|a| std::net::Ipv4Addr::from(a).to_string());
+    prop_oneof![
+        proptest::option::of(1u32..=100).prop_map(|n| Outbound {
+            kind: OutboundType::LoadBalancer,
+            load_balancer: n.map(|n| LoadBalancerOutbound {
+                managed_outbound_ips: Some(n),
+            }),
+            ..Outbound::default()
+        }),
+        (
+            proptest::option::of(1u32..=16),
+            proptest::option::of(4u32..=120)
+        )
+            .prop_map(|(ips, idle)| Outbound {
+                kind: OutboundType::ManagedNatGateway,
+                nat_gateway: Some(NatGateway {
+                    outbound_ips: ips,
+                    idle_timeout_minutes: idle,
+                    ..NatGateway::default()
+                }),
+                ..Outbound::default()
+            }),
+        (
+            proptest::option::of(network_name()),
+            any::<bool>(),
+            1u32..=16,
+            4u32..=120
+        )
+            .prop_map(|(name, existing, ips, idle)| Outbound {
+                kind: OutboundType::UserAssignedNatGateway,
+                nat_gateway: Some(NatGateway {
+                    name,
+                    existing,
+                    outbound_ips: (!existing).then_some(ips),
+                    idle_timeout_minutes: (!existing).then_some(idle),
+                }),
+                ..Outbound::default()
+            }),
+        (
+            proptest::option::of(network_name()),
+            any::<bool>(),
+            proptest::option::of(ip)
+        )
+            .prop_map(|(name, existing, next_hop_ip)| Outbound {
+                kind: OutboundType::UserDefinedRouting,
+                route_table: Some(RouteTable {
+                    name,
+                    existing,
+                    next_hop_ip,
+                }),
+                ..Outbound::default()
+            }),
+    ]
+}
+
+/// API server access: private or not, VNet integration into a subnet by name (often one of
+/// the generated ones, which may or may not be role `apiServer`), authorized ranges.
+fn api_server() -> impl Strategy<Value = ApiServer> {
+    (
+        any::<bool>(),
+        proptest::option::of(network_name()),
+        prop::collection::vec(cidr(), 0..3),
+    )
+        .prop_map(|(private, subnet, authorized_ip_ranges)| ApiServer {
+            private,
+            vnet_integration: subnet.map(|subnet| VnetIntegration { subnet }),
+            authorized_ip_ranges,
+        })
+}
+
+fn nsg() -> impl Strategy<Value = Nsg> {
+    (proptest::option::of(network_name()), any::<bool>())
+        .prop_map(|(name, existing)| Nsg { name, existing })
 }
 
 /// A well-formed plan of any shape.
@@ -120,6 +203,9 @@ pub(crate) fn plan() -> impl Strategy<Value = Plan> {
             ("[a-z ]{1,12}", cidr()).prop_map(|(name, cidr)| ConnectedNetwork { name, cidr }),
             0..4,
         ),
+        proptest::option::of(outbound()),
+        proptest::option::of(api_server()),
+        proptest::option::of(nsg()),
     )
         .prop_map(
             |(
@@ -132,18 +218,33 @@ pub(crate) fn plan() -> impl Strategy<Value = Plan> {
                 internal_load_balancers,
                 cni,
                 connected_networks,
-            )| Plan {
-                schema: None,
-                version: byocni_core::plan::PLAN_VERSION,
-                cluster,
-                vnet,
-                pod_cidr,
-                service_cidr,
-                dns_service_ip,
-                node_pools,
-                internal_load_balancers,
-                cni,
-                connected_networks,
+                outbound,
+                api_server,
+                nsg,
+            )| {
+                // Point VNet integration at a generated subnet, when there is one to name.
+                let mut api_server: Option<ApiServer> = api_server;
+                if let (Some(a), Some(v)) = (api_server.as_mut(), vnet.as_ref()) {
+                    if let (Some(vi), Some(s)) = (a.vnet_integration.as_mut(), v.subnets.last()) {
+                        vi.subnet = s.name.clone();
+                    }
+                }
+                Plan {
+                    schema: None,
+                    version: byocni_core::plan::PLAN_VERSION,
+                    cluster,
+                    vnet,
+                    pod_cidr,
+                    service_cidr,
+                    dns_service_ip,
+                    node_pools,
+                    internal_load_balancers,
+                    cni,
+                    connected_networks,
+                    outbound,
+                    api_server,
+                    nsg,
+                }
             },
         )
 }

@@ -7,7 +7,8 @@
 use std::process::Command;
 
 use byocni_core::plan::{
-    Cluster, Cni, CniPlugin, ConnectedNetwork, NodePool, PoolMode, Subnet, SubnetRole, Vnet,
+    ApiServer, Cluster, Cni, CniPlugin, ConnectedNetwork, NatGateway, NodePool, Nsg, Outbound,
+    OutboundType, PoolMode, RouteTable, Subnet, SubnetRole, Vnet, VnetIntegration,
 };
 use byocni_core::render::Format;
 use byocni_core::steps::{script_steps, Arg, Program};
@@ -91,7 +92,7 @@ fn plan_with(text: &dyn Fn(&str) -> String, plugin: CniPlugin) -> Plan {
                 Subnet {
                     name: text("other"),
                     cidr: text("othercidr"),
-                    role: SubnetRole::Other,
+                    role: SubnetRole::ApiServer,
                 },
             ],
         }),
@@ -127,6 +128,39 @@ fn plan_with(text: &dyn Fn(&str) -> String, plugin: CniPlugin) -> Plan {
             name: text("connected"),
             cidr: text("connectedcidr"),
         }],
+        // Around the cluster (issue 14): every name and address of it carries the text too,
+        // with a route table (Cilium) or a NAT gateway of ours (Calico).
+        outbound: Some(match plugin {
+            CniPlugin::Calico => Outbound {
+                kind: OutboundType::UserAssignedNatGateway,
+                nat_gateway: Some(NatGateway {
+                    name: Some(text("natgw")),
+                    outbound_ips: Some(2),
+                    ..NatGateway::default()
+                }),
+                ..Outbound::default()
+            },
+            _ => Outbound {
+                kind: OutboundType::UserDefinedRouting,
+                route_table: Some(RouteTable {
+                    name: Some(text("rt")),
+                    existing: false,
+                    next_hop_ip: Some(text("hop")),
+                }),
+                ..Outbound::default()
+            },
+        }),
+        api_server: Some(ApiServer {
+            private: false,
+            vnet_integration: Some(VnetIntegration {
+                subnet: text("other"),
+            }),
+            authorized_ip_ranges: vec![text("range"), "131.107.0.0/16".into()],
+        }),
+        nsg: Some(Nsg {
+            name: Some(text("nsg")),
+            existing: false,
+        }),
     }
 }
 

@@ -657,9 +657,35 @@ const META_ARGUMENTS: [&str; 6] = [
     "ignore_changes",
 ];
 
-/// Every argument or block of the export that one of the held azurerm releases lacks.
+/// The lowest azurerm release the export's `version = "~> X.Y"` admits, as (X, Y).
+fn provider_floor(text: &str) -> (u64, u64) {
+    let constraint = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("version"))
+        .and_then(|v| v.split('"').nth(1))
+        .unwrap_or_else(|| panic!("Terraform: no provider version constraint"));
+    let v = constraint
+        .strip_prefix("~> ")
+        .unwrap_or_else(|| panic!("Terraform: unexpected constraint {constraint:?}"));
+    let mut parts = v.split('.').map(|p| p.parse::<u64>().unwrap());
+    (parts.next().unwrap(), parts.next().unwrap_or(0))
+}
+
+/// Every argument or block of the export that one of the held azurerm releases its provider
+/// constraint admits lacks (a plan with API server VNet integration asks for `~> 4.81`: the
+/// arguments came back after 4.0).
 fn terraform_problems(text: &str) -> Vec<String> {
     let mut problems = Vec::new();
+    let floor = provider_floor(text);
+    let admitted = |release: &Value| {
+        let tag = release["tag"].as_str().unwrap().trim_start_matches('v');
+        let mut parts = tag.split('.').map(|p| p.parse::<u64>().unwrap());
+        (parts.next().unwrap(), parts.next().unwrap()) >= floor
+    };
+    assert!(
+        azurerm().iter().any(admitted),
+        "Terraform: no held azurerm release satisfies the export's constraint {floor:?}"
+    );
     for item in terraform_items(text) {
         let at = format!("line {}: {} {}", item.line, item.owner, {
             let mut p = item.blocks.clone();
@@ -675,7 +701,7 @@ fn terraform_problems(text: &str) -> Vec<String> {
         {
             continue;
         }
-        for release in azurerm() {
+        for release in azurerm().iter().filter(|r| admitted(r)) {
             let tag = release["tag"].as_str().unwrap();
             let spec = match item.owner.strip_prefix("resource.") {
                 Some(kind) => {
@@ -1012,6 +1038,46 @@ fn a_terraform_argument_azurerm_lacks_is_caught() {
             "{to}: {problems:#?}"
         );
     }
+}
+
+/// Issue 14: API server VNet integration's Terraform arguments are not in azurerm 4.0.0, so
+/// the export asks for `~> 4.81`; written with `~> 4.0` the check holds them to 4.0.0 and
+/// refuses them. A route table with a property Microsoft.Network lacks is caught in ARM too.
+#[test]
+fn around_the_cluster_is_held_to_the_releases_it_asks_for() {
+    let plan = fixtures()
+        .into_iter()
+        .find(|(n, _)| n == "nat-apiserver")
+        .unwrap()
+        .1;
+    let tf = forced(&plan, Format::Terraform);
+    assert!(tf.contains("version = \"~> 4.81\""), "{tf}");
+    assert!(
+        terraform_problems(&tf).is_empty(),
+        "{:?}",
+        terraform_problems(&tf)
+    );
+    let problems = terraform_problems(&tf.replace("~> 4.81", "~> 4.0"));
+    assert!(
+        problems.iter().any(|p| p
+            .contains("virtual_network_integration_enabled: not an argument of azurerm v4.0.0")),
+        "{problems:#?}"
+    );
+    let udr = fixtures()
+        .into_iter()
+        .find(|(n, _)| n == "udr-private")
+        .unwrap()
+        .1;
+    let arm: Value = serde_json::from_str(&forced(&udr, Format::Arm)).unwrap();
+    assert!(arm_problems(&arm).is_empty(), "{:?}", arm_problems(&arm));
+    let drifted = forced(&udr, Format::Arm).replace("\"nextHopIpAddress\"", "\"nextHopAddress\"");
+    let problems = arm_problems(&serde_json::from_str(&drifted).unwrap());
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("Microsoft.Network/routeTables")),
+        "{problems:#?}"
+    );
 }
 
 #[test]
