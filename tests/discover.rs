@@ -119,7 +119,7 @@ fn all_subscriptions_follows_every_page_without_duplicates() {
     assert!(lines.contains(&"10.9.195.0/24\tvnet vnet-02499".to_owned()));
     assert!(
         text(&o).contains(
-            "2500 VNet(s) and 120 AKS cluster(s) in every subscription you can read (4 az call(s)"
+            "2500 VNet(s) and 120 AKS cluster(s) in every subscription you can read in the tenant (4 az call(s)"
         ),
         "{}",
         text(&o)
@@ -294,7 +294,7 @@ fn the_benchmark_estate_takes_at_most_30_az_calls() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(
-        text(&o).contains("20000 VNet(s) and 2000 AKS cluster(s) in every subscription you can read (22 az call(s)"),
+        text(&o).contains("20000 VNet(s) and 2000 AKS cluster(s) in every subscription you can read in the tenant (22 az call(s)"),
         "{}",
         text(&o)
     );
@@ -453,4 +453,14 @@ fn a_v2_estate_gets_the_discovered_vnets_and_clusters_as_existing() {
         std::fs::read_to_string(sim.path("merged.json")).unwrap(),
         std::fs::read_to_string(sim.path("again.json")).unwrap()
     );
+}
+
+#[test]
+fn a_plan_that_does_not_read_costs_no_az_call() {
+    let sim = Sim::new(Some(SMALL));
+    std::fs::write(sim.path("broken.json"), "{ \"version\": 1, ").unwrap();
+    let o = sim.byocni(&["discover", "broken.json", "--all-subscriptions"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("broken.json"), "{}", text(&o));
+    assert!(sim.argvs().is_empty(), "{:?}", sim.argvs());
 }

@@ -256,8 +256,8 @@ pub(crate) struct StatusArgs {
 pub(crate) struct DiscoverArgs {
     /// The plan to merge into; without it the address spaces are only listed.
     pub(crate) plan: Option<PathBuf>,
-    /// Look in every subscription you can read (one Resource Graph query, paged), not only the
-    /// current one.
+    /// Look in every subscription you can read in the current tenant (one Resource Graph query,
+    /// paged), not only the current subscription.
     #[arg(long)]
     pub(crate) all_subscriptions: bool,
     /// Azure subscription (name or id) to look in instead of the current one.

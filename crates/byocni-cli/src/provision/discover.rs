@@ -33,7 +33,10 @@ pub(crate) fn run(args: &DiscoverArgs) -> anyhow::Result<ExitCode> {
     let mut az = |argv: &[String]| -> anyhow::Result<Output> { runner.run("az", argv) };
     let mut calls = 0;
     let (scope, where_) = if args.all_subscriptions {
-        (Scope::All, "every subscription you can read".to_owned())
+        (
+            Scope::All,
+            "every subscription you can read in the tenant".to_owned(),
+        )
     } else {
         let id = graph::current_subscription(&mut az, &mut calls, args.subscription.as_deref())?;
         let w = format!("subscription {id}");

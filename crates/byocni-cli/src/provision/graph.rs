@@ -56,7 +56,8 @@ dnsServiceIP = properties.networkProfile.dnsServiceIP, pools = properties.agentP
 /// Which subscriptions a query covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Scope {
-    /// Every subscription the user can read (no `subscriptions` in the request: tenant-wide).
+    /// Every subscription the user can read in the tenant az's token is for (no
+    /// `subscriptions` in the request: the tenant scope).
     All,
     /// These subscription ids.
     Subscriptions(Vec<String>),
