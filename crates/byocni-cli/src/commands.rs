@@ -147,30 +147,50 @@ fn check_cmd(path: &Path, format: CheckFormat, cluster: Option<&str>) -> anyhow:
     // The process ends right after: freeing a plan of 1,000,000 connected networks one string
     // at a time would cost more than checking it.
     std::mem::forget(plan);
-    let placed = formats::place(&report.findings, source.file_text());
-    let file = source.file_name();
-    let shown = file.as_deref().map(escape_control);
-    let mut machine = std::io::BufWriter::new(std::io::stdout().lock());
-    match format {
-        CheckFormat::Json => formats::json(&mut machine, &report, &placed)?,
-        CheckFormat::Sarif => formats::sarif(&mut machine, &placed, source.file.as_deref())?,
-        CheckFormat::Github => formats::github(&mut machine, &placed, file.as_deref())?,
-        CheckFormat::Text => {
-            let places: Vec<Option<String>> = placed
-                .iter()
-                .map(|p| formats::file_position(shown.as_deref(), p.at))
-                .collect();
-            let mut out = anstream::stdout();
-            output::report(&mut out, &report, &places, &ipv6)?;
-        }
-    }
-    machine.flush()?;
+    write_findings(
+        format,
+        &source,
+        &report.findings,
+        |mut out, placed| formats::json(&mut out, &report, placed),
+        |mut out, places| output::report(&mut out, &report, places, &ipv6),
+    )?;
     std::mem::forget(source);
     Ok(if report.has_errors() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Writes a check's findings to stdout in `format`, each placed at its field in the plan file
+/// when it came from one. SARIF and GitHub annotations are the same for plans and estates; the
+/// JSON document and the text report are the caller's (`json`, `text`: `text` gets each
+/// finding's `file:line:column`).
+fn write_findings(
+    format: CheckFormat,
+    source: &crate::files::PlanSource,
+    findings: &[byocni_core::Finding],
+    json: impl FnOnce(&mut dyn Write, &[formats::Placed<'_>]) -> std::io::Result<()>,
+    text: impl FnOnce(&mut dyn Write, &[Option<String>]) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let placed = formats::place(findings, source.file_text());
+    let file = source.file_name();
+    let mut machine = std::io::BufWriter::new(std::io::stdout().lock());
+    match format {
+        CheckFormat::Json => json(&mut machine, &placed)?,
+        CheckFormat::Sarif => formats::sarif(&mut machine, &placed, source.file.as_deref())?,
+        CheckFormat::Github => formats::github(&mut machine, &placed, file.as_deref())?,
+        CheckFormat::Text => {
+            let shown = file.as_deref().map(escape_control);
+            let places: Vec<Option<String>> = placed
+                .iter()
+                .map(|p| formats::file_position(shown.as_deref(), p.at))
+                .collect();
+            text(&mut anstream::stdout(), &places)?;
+        }
+    }
+    machine.flush()?;
+    Ok(())
 }
 
 /// The cluster `--cluster NAME` names, as its position.
@@ -206,24 +226,13 @@ fn check_estate_cmd(
         .iter()
         .map(|&i| estate.connected_networks[i].cidr.clone())
         .collect();
-    let placed = formats::place(&report.findings, source.file_text());
-    let file = source.file_name();
-    let shown = file.as_deref().map(escape_control);
-    let mut machine = std::io::BufWriter::new(std::io::stdout().lock());
-    match format {
-        CheckFormat::Json => formats::json_estate(&mut machine, &report, &placed)?,
-        CheckFormat::Sarif => formats::sarif(&mut machine, &placed, source.file.as_deref())?,
-        CheckFormat::Github => formats::github(&mut machine, &placed, file.as_deref())?,
-        CheckFormat::Text => {
-            let places: Vec<Option<String>> = placed
-                .iter()
-                .map(|p| formats::file_position(shown.as_deref(), p.at))
-                .collect();
-            let mut out = anstream::stdout();
-            output::estate_report(&mut out, &report, &places, &ipv6)?;
-        }
-    }
-    machine.flush()?;
+    write_findings(
+        format,
+        source,
+        &report.findings,
+        |mut out, placed| formats::json_estate(&mut out, &report, placed),
+        |mut out, places| output::estate_report(&mut out, &report, places, &ipv6),
+    )?;
     Ok(if report.has_errors() {
         ExitCode::from(1)
     } else {
