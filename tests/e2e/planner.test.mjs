@@ -719,3 +719,58 @@ test('download the ranges as CSV', async () => {
   assert.ok(lines.some((l) => l.startsWith('connected,') && l.includes(',192.168.0.0/16,')));
   await context.close();
 });
+
+// Issue 14: around the cluster, planned in the page.
+test('around the cluster: outbound type, private cluster, API server subnet, NSG; findings at their fields; undo', async () => {
+  const { page, context, errors } = await newPage();
+  // Outbound through a route table whose next hop no network reaches.
+  await page.selectOption('#outbound-type', 'userDefinedRouting');
+  await page.waitForSelector('#outbound-routeTable-nextHopIp');
+  await setField(page, 'outbound-routeTable-nextHopIp', '192.0.2.4');
+  await page.waitForSelector('#outbound-routeTable-nextHopIp-findings');
+  assert.match(await page.textContent('#outbound-routeTable-nextHopIp-findings'), /udr-next-hop.*Next hop IP 192\.0\.2\.4/);
+  assert.equal(await page.getAttribute('#outbound-routeTable-nextHopIp', 'aria-describedby'), 'outbound-routeTable-nextHopIp-findings');
+  assert.equal(await page.getAttribute('#outbound-routeTable-nextHopIp', 'aria-invalid'), 'true');
+  // A private cluster with authorized ranges: AKS refuses the two together.
+  await page.check('#apiServer-private');
+  await setField(page, 'apiServer-authorizedIpRanges', '20.1.2.0/24');
+  await page.waitForSelector('#apiServer-authorizedIpRanges-findings');
+  assert.match(await page.textContent('#apiServer-authorizedIpRanges-findings'), /authorized-ranges-private.*Authorized IP ranges/);
+  assert.equal(await page.getAttribute('#apiServer-authorizedIpRanges', 'aria-describedby'), 'apiServer-authorizedIpRanges-findings');
+  // The node subnet's bar counts the private endpoint.
+  assert.match(await page.textContent('.capacity'), /1 private endpoint/);
+  // An API server subnet from the plan's subnets gets its own capacity bar.
+  await page.click('text=Add subnet');
+  await setField(page, 'vnet-subnets-1--name', 'apiserver');
+  await setField(page, 'vnet-subnets-1--cidr', '10.225.0.0/28');
+  await page.selectOption('#subnet-role-1', 'apiServer');
+  await page.selectOption('#apiServer-vnetIntegration-subnet', 'apiserver');
+  await page.waitForSelector('[role=meter][aria-label^="API server subnet 10.225.0.0/28"]');
+  assert.equal(await page.getAttribute('[role=meter][aria-label^="API server subnet"]', 'aria-valuemax'), '11');
+  // An NSG, and the blocks are in the plan file.
+  await page.check('#plan-nsg');
+  await setField(page, 'nsg-name', 'nsg-aks-nodes');
+  await assertAxeClean(page, 'around the cluster, with findings');
+  await page.click('.json summary');
+  const text = JSON.parse(await page.inputValue('#plan-json'));
+  assert.deepEqual(text.outbound, { type: 'userDefinedRouting', routeTable: { nextHopIp: '192.0.2.4' } });
+  assert.deepEqual(text.apiServer, { private: true, vnetIntegration: { subnet: 'apiserver' }, authorizedIpRanges: ['20.1.2.0/24'] });
+  assert.deepEqual(text.nsg, { name: 'nsg-aks-nodes' });
+  // The JSON editor takes the blocks too: the form shows what it reads.
+  text.outbound = { type: 'managedNATGateway', natGateway: { idleTimeoutMinutes: 200 } };
+  await page.fill('#plan-json', JSON.stringify(text, null, 2));
+  await page.press('#plan-json', 'Tab');
+  await page.waitForSelector('#outbound-natGateway-idleTimeoutMinutes-findings');
+  assert.equal(await page.inputValue('#outbound-type'), 'managedNATGateway');
+  assert.match(await page.textContent('#outbound-natGateway-idleTimeoutMinutes-findings'), /outbound-ip-count.*NAT gateway idle timeout/);
+  // Undo all the way: the seed plan, byte for byte, with no block around the cluster.
+  while (!(await page.isDisabled('#undo'))) await page.click('#undo');
+  assert.equal(await page.inputValue('#outbound-type'), 'loadBalancer');
+  assert.equal(await page.isChecked('#apiServer-private'), false);
+  assert.equal(await page.locator('[role=meter][aria-label^="API server subnet"]').count(), 0);
+  const seed = JSON.parse(await page.inputValue('#plan-json'));
+  assert.ok(!('outbound' in seed) && !('apiServer' in seed) && !('nsg' in seed), JSON.stringify(seed));
+  assert.match(await page.textContent('#summary'), /No problems/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
