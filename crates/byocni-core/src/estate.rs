@@ -202,6 +202,29 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
+/// The positions of an estate's VNets by name (Azure's names compare case-insensitively; a name
+/// written twice finds its first VNet, as [`Estate::vnet_index`] does): built once, so that
+/// passes over thousands of VNets, peerings and clusters (a discovered estate) look names up in
+/// constant time instead of scanning the VNets each time.
+#[derive(Debug, Clone, Default)]
+pub struct VnetNames(std::collections::HashMap<String, usize>);
+
+impl VnetNames {
+    /// Indexes the estate's VNet names.
+    pub fn new(estate: &Estate) -> VnetNames {
+        let mut m = std::collections::HashMap::with_capacity(estate.vnets.len());
+        for (i, v) in estate.vnets.iter().enumerate() {
+            m.entry(v.name.to_ascii_lowercase()).or_insert(i);
+        }
+        VnetNames(m)
+    }
+
+    /// The position of the VNet named `name`.
+    pub fn get(&self, name: &str) -> Option<usize> {
+        self.0.get(&name.to_ascii_lowercase()).copied()
+    }
+}
+
 /// A plan file of either version, as the CLI reads it.
 #[derive(Debug, Clone, PartialEq)]
 // Read once per command: a box would only add an indirection to every use of the plan.
@@ -393,11 +416,29 @@ impl Estate {
     /// `Ok(Some((vnet, subnet)))`, or `Err(())` when it names no subnet of the estate.
     #[allow(clippy::result_unit_err)]
     pub fn node_subnet_of(&self, i: usize) -> Result<Option<(usize, usize)>, ()> {
+        self.node_subnet_by(i, |n| self.vnet_index(n))
+    }
+
+    /// [`Estate::node_subnet_of`] with the VNets' names indexed once by the caller.
+    #[allow(clippy::result_unit_err)]
+    pub fn node_subnet_in(
+        &self,
+        i: usize,
+        names: &VnetNames,
+    ) -> Result<Option<(usize, usize)>, ()> {
+        self.node_subnet_by(i, |n| names.get(n))
+    }
+
+    fn node_subnet_by(
+        &self,
+        i: usize,
+        find: impl Fn(&str) -> Option<usize>,
+    ) -> Result<Option<(usize, usize)>, ()> {
         let Some(text) = self.clusters.get(i).and_then(|c| c.node_subnet.as_deref()) else {
             return Ok(None);
         };
         let (v, s) = text.split_once('/').ok_or(())?;
-        let vi = self.vnet_index(v).ok_or(())?;
+        let vi = find(v).ok_or(())?;
         let si = self.vnets[vi]
             .subnets
             .iter()
@@ -408,26 +449,32 @@ impl Estate {
 
     /// The VNet of cluster `i`, when its `nodeSubnet` names one.
     pub fn vnet_of(&self, i: usize) -> Option<usize> {
-        match self.node_subnet_of(i) {
-            Ok(Some((v, _))) => Some(v),
-            _ => self
-                .clusters
-                .get(i)
-                .and_then(|c| c.node_subnet.as_deref())
-                .and_then(|t| t.split_once('/'))
-                .and_then(|(v, _)| self.vnet_index(v)),
-        }
+        self.clusters
+            .get(i)
+            .and_then(|c| c.node_subnet.as_deref())
+            .and_then(|t| t.split_once('/'))
+            .and_then(|(v, _)| self.vnet_index(v))
+    }
+
+    /// [`Estate::vnet_of`] with the VNets' names indexed once by the caller.
+    pub fn vnet_in(&self, i: usize, names: &VnetNames) -> Option<usize> {
+        self.clusters
+            .get(i)
+            .and_then(|c| c.node_subnet.as_deref())
+            .and_then(|t| t.split_once('/'))
+            .and_then(|(v, _)| names.get(v))
     }
 
     /// Pairs of VNet positions peered directly, sorted, each once, smaller first (for
     /// `binary_search`); peerings naming an unknown VNet, or one VNet twice, are left out.
     pub fn peered_pairs(&self) -> Vec<(usize, usize)> {
+        let names = VnetNames::new(self);
         let mut pairs: Vec<(usize, usize)> = self
             .peerings
             .iter()
             .filter_map(|p| {
-                let a = self.vnet_index(&p.between[0])?;
-                let b = self.vnet_index(&p.between[1])?;
+                let a = names.get(&p.between[0])?;
+                let b = names.get(&p.between[1])?;
                 Some((a.min(b), a.max(b)))
             })
             .filter(|(a, b)| a != b)
@@ -475,8 +522,15 @@ impl Estate {
     /// VNets peered directly with VNet `v`, each with the position of the first peering that
     /// joins them.
     pub fn peers_of(&self, v: usize) -> Vec<(usize, usize)> {
+        let Some(name) = self.vnets.get(v).map(|x| x.name.as_str()) else {
+            return Vec::new();
+        };
         let mut out: Vec<(usize, usize)> = Vec::new();
         for (p, peering) in self.peerings.iter().enumerate() {
+            // Most peerings of a large estate do not touch `v`: skip them before any lookup.
+            if !peering.between.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                continue;
+            }
             let (Some(a), Some(b)) = (
                 self.vnet_index(&peering.between[0]),
                 self.vnet_index(&peering.between[1]),

@@ -149,24 +149,14 @@ pub fn network_script(estate: &Estate, created_by_clusters: &[usize]) -> String 
             lines,
         );
     }
-    let pairs: Vec<(usize, usize)> = estate
-        .peerings
-        .iter()
-        .filter_map(|p| {
-            Some((
-                estate.vnet_index(&p.between[0])?,
-                estate.vnet_index(&p.between[1])?,
-            ))
-        })
-        // Two existing VNets: their peering, if any, is already there.
-        .filter(|&(a, b)| a != b && !(estate.vnets[a].existing && estate.vnets[b].existing))
-        .collect();
-    let mut looked_up: Vec<usize> = Vec::new();
+    // Two existing VNets' peering, if any, is already there; each pair once.
+    let pairs = crate::steps::estate::peering_pairs(estate);
+    let mut looked_up = vec![false; estate.vnets.len()];
     for &(a, b) in &pairs {
         let mut lines = Vec::new();
         for v in [a, b] {
-            if !looked_up.contains(&v) {
-                looked_up.push(v);
+            if !looked_up[v] {
+                looked_up[v] = true;
                 let vn = &estate.vnets[v];
                 let mut c = az(&["network", "vnet", "show", "--resource-group"]);
                 c.args

@@ -47,21 +47,17 @@ pub fn apply_order(estate: &Estate) -> Vec<usize> {
 /// Peerings the network creates: pairs of distinct known VNets, at least one of them new (two
 /// existing VNets' peering is already there or not byocni's), each pair once, in file order.
 pub fn peering_pairs(estate: &Estate) -> Vec<(usize, usize)> {
+    let names = crate::estate::VnetNames::new(estate);
     let mut pairs: Vec<(usize, usize)> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
     for p in &estate.peerings {
-        let (Some(a), Some(b)) = (
-            estate.vnet_index(&p.between[0]),
-            estate.vnet_index(&p.between[1]),
-        ) else {
+        let (Some(a), Some(b)) = (names.get(&p.between[0]), names.get(&p.between[1])) else {
             continue;
         };
         if a == b || (estate.vnets[a].existing && estate.vnets[b].existing) {
             continue;
         }
-        if !pairs
-            .iter()
-            .any(|&(x, y)| (x, y) == (a, b) || (x, y) == (b, a))
-        {
+        if seen.insert((a.min(b), a.max(b))) {
             pairs.push((a, b));
         }
     }
@@ -70,8 +66,9 @@ pub fn peering_pairs(estate: &Estate) -> Vec<(usize, usize)> {
 
 /// Whether a new cluster is placed on VNet `v` (its subnets are then that cluster's to create,
 /// with what the node subnet needs around it).
-fn hosts_new_cluster(estate: &Estate, v: usize) -> bool {
-    (0..estate.clusters.len()).any(|i| !estate.clusters[i].existing && estate.vnet_of(i) == Some(v))
+fn hosts_new_cluster(estate: &Estate, names: &crate::estate::VnetNames, v: usize) -> bool {
+    (0..estate.clusters.len())
+        .any(|i| !estate.clusters[i].existing && estate.vnet_in(i, names) == Some(v))
 }
 
 fn tagged(cmd: Cmd, estate: &Estate) -> Cmd {
@@ -98,7 +95,13 @@ pub fn network_steps(estate: &Estate) -> Vec<Step> {
     let mut steps = Vec::new();
     let mut groups: Vec<String> = Vec::new();
     let pairs = peering_pairs(estate);
-    let peered = |v: usize| pairs.iter().any(|&(a, b)| a == v || b == v);
+    let names = crate::estate::VnetNames::new(estate);
+    let mut peered = vec![false; estate.vnets.len()];
+    for &(a, b) in &pairs {
+        peered[a] = true;
+        peered[b] = true;
+    }
+    let peered = |v: usize| peered[v];
     for (v, vn) in estate.vnets.iter().enumerate() {
         let rg = vn.resource_group.as_str();
         if vn.existing {
@@ -161,7 +164,7 @@ pub fn network_steps(estate: &Estate) -> Vec<Step> {
         ));
         s.outputs.push(output(&vnet_var(v), "/id"));
         steps.push(s);
-        if hosts_new_cluster(estate, v) {
+        if hosts_new_cluster(estate, &names, v) {
             continue;
         }
         for sub in &vn.subnets {
