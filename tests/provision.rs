@@ -1855,3 +1855,84 @@ fn a_new_cluster_on_an_existing_vnet_creates_only_its_subnet() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(sim.resources(), before, "{}", text(&o));
 }
+
+/// The README's estate workflow, from discovery to a meshed, Ready blue cluster and back, with
+/// the README's jq edit made here.
+#[test]
+fn the_readme_estate_workflow_runs() {
+    let sim = Sim::new("estate-bluegreen.json");
+    seed_vnet(
+        &sim,
+        "net-rg",
+        "hub",
+        &["10.0.0.0/22"],
+        &[("GatewaySubnet", "10.0.0.0/27")],
+    );
+    seed_vnet(
+        &sim,
+        "green-rg",
+        "aks-green",
+        &["10.225.0.0/16"],
+        &[("nodes", "10.225.0.0/20")],
+    );
+    sim.seed(
+        "aks/green-rg/green",
+        serde_json::json!({ "id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/green-rg/providers/Microsoft.ContainerService/managedClusters/green", "name": "green", "type": "Microsoft.ContainerService/managedClusters", "location": "westeurope", "networkProfile": { "networkPlugin": "kubenet", "podCidr": "10.244.0.0/16", "serviceCidr": "10.2.0.0/16", "dnsServiceIP": "10.2.0.10" } }),
+    );
+    let before = sim.resources();
+    std::fs::write(
+        sim.path("estate.json"),
+        r#"{"version": 2, "name": "contoso-prod", "clusters": []}"#,
+    )
+    .unwrap();
+    let ok = |args: &[&str]| {
+        let o = sim.byocni(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o));
+        text(&o)
+    };
+    let out = ok(&[
+        "discover",
+        "estate.json",
+        "--all-subscriptions",
+        "-o",
+        "estate.json",
+    ]);
+    assert!(
+        out.contains("added 2 existing VNet(s), 1 existing cluster(s)"),
+        "{out}"
+    );
+    let mut e: Value =
+        serde_json::from_str(&std::fs::read_to_string(sim.path("estate.json")).unwrap()).unwrap();
+    e["vnets"].as_array_mut().unwrap().push(serde_json::json!({"name": "aks-blue", "resourceGroup": "blue-rg", "location": "westeurope", "subnets": [{"name": "nodes", "role": "nodes"}]}));
+    e["peerings"] = serde_json::json!([{"between": ["hub", "aks-blue"]}]);
+    e["clusters"].as_array_mut().unwrap().push(serde_json::json!({"name": "blue", "resourceGroup": "blue-rg", "location": "westeurope", "nodeSubnet": "aks-blue/nodes", "cni": {"plugin": "cilium"}, "clusterMesh": {}}));
+    std::fs::write(sim.path("estate.json"), e.to_string()).unwrap();
+    ok(&["suggest", "estate.json", "-o", "estate.json"]);
+    ok(&["check", "estate.json"]);
+    ok(&["check", "estate.json", "--cluster", "blue"]);
+    ok(&["apply", "estate.json", "--dry-run"]);
+    let out = ok(&["apply", "estate.json", "--yes"]);
+    assert!(out.contains("all 3 nodes are Ready"), "{out}");
+    let values = sim.state()["cilium_values"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        values.contains("cluster:\n  name: \"blue\"\n  id: 1\n"),
+        "{values}"
+    );
+    let out = ok(&["status", "estate.json"]);
+    assert_eq!(out.matches("Connected").count(), 2, "{out}");
+    ok(&["export", "estate.json", "--format", "bash", "-o", "out"]);
+    ok(&[
+        "export",
+        "estate.json",
+        "--format",
+        "cilium-values",
+        "-o",
+        "out",
+    ]);
+    assert!(sim.path("out/blue.cilium-values.yaml").exists());
+    ok(&["destroy", "estate.json", "--yes"]);
+    assert_eq!(sim.resources(), before);
+}
