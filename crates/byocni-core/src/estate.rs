@@ -78,7 +78,9 @@ pub struct EstateVnet {
     pub resource_group: String,
     /// Azure region.
     pub location: String,
-    /// Address prefixes; a new VNet may leave them empty for `suggest` to fill.
+    /// Address prefixes; a new VNet may leave them empty for `suggest` to fill. An existing
+    /// dual-stack VNet's IPv6 prefixes are kept here (taken space, as discovered) and skipped by
+    /// the rules, which read IPv4.
     #[serde(default)]
     pub address_space: Vec<String>,
     /// Subnets inside the address space.
@@ -564,7 +566,14 @@ impl Estate {
                 let vn = &self.vnets[v];
                 Some(Vnet {
                     name: vn.name.clone(),
-                    address_space: vn.address_space.clone(),
+                    // An existing dual-stack VNet's IPv6 prefixes are recorded, never created
+                    // or checked: the cluster's rules read its IPv4 space.
+                    address_space: vn
+                        .address_space
+                        .iter()
+                        .filter(|c| !(vn.existing && crate::cidr::is_ipv6_network(c)))
+                        .cloned()
+                        .collect(),
                     subnets: vn
                         .subnets
                         .iter()
@@ -821,6 +830,52 @@ mod tests {
             }
             assert_eq!(back, p);
         }
+    }
+
+    /// A discovered dual-stack VNet keeps its IPv6 prefix: recorded, read by no IPv4 rule, not
+    /// in a cluster's projection of it, a connected network (recorded as IPv6) of the clusters
+    /// peered with it.
+    #[test]
+    fn an_existing_dual_stack_vnet_keeps_its_ipv6_prefix_outside_the_ipv4_rules() {
+        let text = BLUEGREEN.replace(
+            r#""addressSpace": ["10.0.0.0/22"], "subnets": [], "existing": true"#,
+            r#""addressSpace": ["10.0.0.0/22", "fd00:db8:deca::/48"], "subnets": [{ "name": "shared", "cidr": "10.0.1.0/24", "role": "nodes" }], "existing": true"#,
+        );
+        let mut e = Estate::from_json(&text).unwrap();
+        assert_eq!(e.vnets[0].address_space.len(), 2);
+        let r = crate::check::check_estate(&e, None);
+        assert!(!r.has_errors(), "{:#?}", r.findings);
+        assert!(
+            !r.findings
+                .iter()
+                .any(|f| f.field.starts_with("vnets[0].addressSpace")),
+            "{:#?}",
+            r.findings
+        );
+        // blue, peered with the hub, sees it as a connected network.
+        let p = e.project(0).unwrap();
+        assert!(p
+            .connected_networks
+            .iter()
+            .any(|c| c.cidr == "fd00:db8:deca::/48"));
+        // A cluster on the dual-stack VNet projects its IPv4 space only.
+        e.clusters[0].node_subnet = Some("hub/shared".into());
+        e.clusters[0].pod_cidr = Some("10.100.0.0/16".into());
+        let p = e.project(0).unwrap();
+        assert_eq!(
+            p.vnet.as_ref().unwrap().address_space,
+            vec!["10.0.0.0/22".to_owned()]
+        );
+        let r = crate::check::check_estate(&e, None);
+        assert!(!r.has_errors(), "{:#?}", r.findings);
+        // suggest reads around it.
+        let mut s = e.clone();
+        s.vnets[1].address_space.clear();
+        s.vnets[1].subnets[0].cidr.clear();
+        let filled = crate::estate_suggest::suggest_estate(&s).unwrap();
+        assert!(!crate::check::check_estate(&filled.estate, None).has_errors());
+        // The file keeps it.
+        assert!(e.to_json().contains("fd00:db8:deca::/48"));
     }
 
     #[test]

@@ -120,6 +120,10 @@ pub fn check_estate_with(
             continue;
         }
         for (k, text) in vn.address_space.iter().enumerate() {
+            // A dual-stack VNet's IPv6 prefixes are recorded, outside the IPv4 rules.
+            if crate::cidr::is_ipv6_network(text) {
+                continue;
+            }
             parse_field(
                 &format!("vnets[{v}].addressSpace[{k}]"),
                 text,
