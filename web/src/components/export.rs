@@ -1,5 +1,7 @@
 //! Export tabs: the core's renderings (bash, PowerShell, ARM, Bicep, Terraform, Cilium values,
-//! Calico), with copy to clipboard (and a selectable fallback) and download. The renderings come
+//! Calico, the design document in Markdown), with copy to clipboard (and a selectable fallback)
+//! and download; and the hand-over files: the design document as a printable HTML page (opened
+//! in a new tab or downloaded) and the address map as SVG and PNG. The renderings come
 //! from the export renderer worker ([`crate::exports`]), started when the panel first comes
 //! near the viewport.
 
@@ -13,19 +15,27 @@ use super::{write_clipboard, SamePlan, StateHandle};
 use crate::exports::{when_near_view, Rendered, Renderer};
 use crate::state::Action;
 
-/// Offers `text` as a file download.
-pub fn download(name: &str, text: &str, mime: &str) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let Some(doc) = window.document() else { return };
+/// `text` as a `Blob` of type `mime`.
+fn blob_of(text: &str, mime: &str) -> Option<web_sys::Blob> {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
+    web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).ok()
+}
+
+/// Offers `text` as a file download.
+pub fn download(name: &str, text: &str, mime: &str) {
+    if let Some(blob) = blob_of(text, mime) {
+        download_blob(name, &blob);
+    }
+}
+
+/// Offers `blob` as a file download.
+pub fn download_blob(name: &str, blob: &web_sys::Blob) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(blob) else {
         return;
     };
     if let Ok(a) = doc.create_element("a") {
@@ -55,6 +65,59 @@ fn select(el: &web_sys::Element) {
         let _ = sel.remove_all_ranges();
         let _ = sel.add_range(&range);
     }
+}
+
+/// The export worker's request for the map as PNG.
+const MAP_PNG: &str = "map-png";
+
+/// A click that saves the plan on screen as `kind`, rendered by a worker started for it.
+fn save_as(state: &StateHandle, kind: &'static str) -> Callback<MouseEvent> {
+    let state = state.clone();
+    Callback::from(move |_| {
+        let state = state.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if !crate::exports::save(kind, &state.plan).await {
+                state.dispatch(Action::Notice(
+                    "The export renderer did not answer: reload the page to try again.".into(),
+                    true,
+                ));
+            }
+        });
+    })
+}
+
+/// A click that opens the design document as a printable page in a new tab: the tab opens at
+/// once (a browser lets a click open one; later it would be a blocked pop-up), the document
+/// follows from the worker. Where no tab may open, the document is downloaded instead.
+fn open_design(state: &StateHandle) -> Callback<MouseEvent> {
+    let state = state.clone();
+    Callback::from(move |_| {
+        let tab =
+            web_sys::window().and_then(|w| w.open_with_url_and_target("", "_blank").ok().flatten());
+        let plan = state.plan.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let Some(html) = crate::exports::rendered(Format::DesignHtml, &plan).await else {
+                return;
+            };
+            let url = blob_of(&html, Format::DesignHtml.mime())
+                .and_then(|b| web_sys::Url::create_object_url_with_blob(&b).ok());
+            match (tab, url) {
+                (Some(tab), Some(url)) => {
+                    let _ = tab.location().set_href(&url);
+                    // The tab has loaded it by then; the URL is let go.
+                    Timeout::new(60_000, move || {
+                        let _ = web_sys::Url::revoke_object_url(&url);
+                    })
+                    .forget();
+                }
+                _ => download(
+                    Format::DesignHtml.file_name(),
+                    &html,
+                    Format::DesignHtml.mime(),
+                ),
+            }
+        });
+    })
 }
 
 /// How long the edits must pause before the export is rendered again.
@@ -102,7 +165,7 @@ fn copy_text(state: StateHandle, label: &'static str, text: String, pre: NodeRef
 fn act(then: Then, state: &StateHandle, r: &Rendered, pre: &NodeRef) {
     match then {
         Then::Copy => copy_text(state.clone(), r.format.label(), r.text.clone(), pre.clone()),
-        Then::Download => download(r.format.file_name(), &r.text, "text/plain"),
+        Then::Download => download(r.format.file_name(), &r.text, r.format.mime()),
     }
 }
 
@@ -277,7 +340,7 @@ pub fn use_export(state: &StateHandle) -> Html {
         <section class="panel export" aria-labelledby="export-h" ref={section}>
             <h2 id="export-h">{ "Export" }</h2>
             <div role="tablist" class="tabs" aria-label="Export format">
-                { for Format::ALL.iter().map(|f| {
+                { for Format::TABS.iter().map(|f| {
                     let selected = *f == state.tab;
                     let onclick = { let (state, f) = (state.clone(), *f); Callback::from(move |_| state.dispatch(Action::Tab(f))) };
                     html! { <button role="tab" id={format!("tab-{}", f.id())} aria-selected={selected.to_string()} aria-controls="export-text"
@@ -290,6 +353,12 @@ pub fn use_export(state: &StateHandle) -> Html {
             <div class="export-actions">
                 <button id="copy-export" ref={copy} onclick={on(Then::Copy)}>{ "Copy" }</button>
                 <button id="download-export" ref={save} onclick={on(Then::Download)}>{ format!("Download {}", state.tab.file_name()) }</button>
+            </div>
+            <div class="export-actions" role="group" aria-label="Hand over">
+                <button id="open-design-html" onclick={open_design(&state)}>{ "Open printable design (HTML)" }</button>
+                <button id="download-design-html" onclick={save_as(&state, Format::DesignHtml.id())}>{ "Download design (HTML)" }</button>
+                <button id="download-map-svg" onclick={save_as(&state, Format::MapSvg.id())}>{ "Download map (SVG)" }</button>
+                <button id="download-map-png" onclick={save_as(&state, MAP_PNG)}>{ "Download map (PNG)" }</button>
             </div>
             <pre id="export-text" ref={pre} role="tabpanel" aria-labelledby={format!("tab-{}", state.tab.id())} tabindex="0"></pre>
         </section>
