@@ -181,9 +181,10 @@ pub async fn ranges_csv(plan: &Plan) -> Option<String> {
 }
 
 /// Saves what the worker renders of `plan` as `kind` (a format's id, or `map-png`): the answer's
-/// body (a text or a `Blob`) under the file name and type the answer gives. False when there is
-/// no such answer.
-pub async fn save(kind: &str, plan: &Plan) -> bool {
+/// body (a text or a `Blob`) under the file name and type the answer gives; or, given a `tab`
+/// (opened by the click), shows it there. False when there is no such answer.
+pub async fn save(kind: &str, plan: &Plan, tab: Option<web_sys::Window>) -> bool {
+    use crate::components::export::{blob_of, download_blob};
     let Some(answer) = ask_answer(kind, &plan.to_json_compact()).await else {
         return false;
     };
@@ -196,22 +197,28 @@ pub async fn save(kind: &str, plan: &Plan) -> bool {
     let (Some(name), Some(mime)) = (field("name"), field("mime")) else {
         return false;
     };
-    match body.dyn_into::<web_sys::Blob>() {
-        Ok(blob) => crate::components::export::download_blob(&name, &blob),
-        Err(text) => {
-            crate::components::export::download(
-                &name,
-                &text.as_string().unwrap_or_default(),
-                &mime,
-            );
+    let Some(blob) = body
+        .dyn_into::<web_sys::Blob>()
+        .ok()
+        .or_else(|| blob_of(&answer.get(1).as_string()?, &mime))
+    else {
+        return false;
+    };
+    match tab {
+        Some(tab) => {
+            let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+                return false;
+            };
+            let _ = tab.location().set_href(&url);
+            // The tab has loaded it by then; the URL is let go.
+            gloo::timers::callback::Timeout::new(60_000, move || {
+                let _ = web_sys::Url::revoke_object_url(&url);
+            })
+            .forget();
         }
+        None => download_blob(&name, &blob),
     }
     true
-}
-
-/// The worker's rendering of `plan` as `format`, from a worker started for the question.
-pub async fn rendered(format: Format, plan: &Plan) -> Option<String> {
-    ask(format.id(), &plan.to_json_compact()).await
 }
 
 /// The worker's answer to a question (`kind`: why a text is not a plan, the ranges as CSV), from

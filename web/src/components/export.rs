@@ -16,7 +16,7 @@ use crate::exports::{when_near_view, Rendered, Renderer};
 use crate::state::Action;
 
 /// `text` as a `Blob` of type `mime`.
-fn blob_of(text: &str, mime: &str) -> Option<web_sys::Blob> {
+pub fn blob_of(text: &str, mime: &str) -> Option<web_sys::Blob> {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
@@ -67,54 +67,32 @@ fn select(el: &web_sys::Element) {
     }
 }
 
-/// The export worker's request for the map as PNG.
-const MAP_PNG: &str = "map-png";
-
-/// A click that saves the plan on screen as `kind`, rendered by a worker started for it.
-fn save_as(state: &StateHandle, kind: &'static str) -> Callback<MouseEvent> {
+/// The hand-over buttons' one click handler (one closure for the four: a smaller wasm). The
+/// button's `data-save` names what the worker renders (`map-png`, or a format's id); `data-open`
+/// opens it in a new tab instead of downloading it: the tab opens at once (a browser lets a click
+/// open one; later it would be a blocked pop-up), the document follows from the worker.
+fn hand_over(state: &StateHandle) -> Callback<MouseEvent> {
     let state = state.clone();
-    Callback::from(move |_| {
+    Callback::from(move |e: MouseEvent| {
+        let Some(button) = e
+            .target_dyn_into::<web_sys::Element>()
+            .and_then(|t| t.closest("[data-save]").ok().flatten())
+        else {
+            return;
+        };
+        let kind = button.get_attribute("data-save").unwrap_or_default();
+        let tab = if button.has_attribute("data-open") {
+            web_sys::window().and_then(|w| w.open_with_url_and_target("", "_blank").ok().flatten())
+        } else {
+            None
+        };
         let state = state.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            if !crate::exports::save(kind, &state.plan).await {
+            if !crate::exports::save(&kind, &state.plan, tab).await {
                 state.dispatch(Action::Notice(
                     "The export renderer did not answer: reload the page to try again.".into(),
                     true,
                 ));
-            }
-        });
-    })
-}
-
-/// A click that opens the design document as a printable page in a new tab: the tab opens at
-/// once (a browser lets a click open one; later it would be a blocked pop-up), the document
-/// follows from the worker. Where no tab may open, the document is downloaded instead.
-fn open_design(state: &StateHandle) -> Callback<MouseEvent> {
-    let state = state.clone();
-    Callback::from(move |_| {
-        let tab =
-            web_sys::window().and_then(|w| w.open_with_url_and_target("", "_blank").ok().flatten());
-        let plan = state.plan.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let Some(html) = crate::exports::rendered(Format::DesignHtml, &plan).await else {
-                return;
-            };
-            let url = blob_of(&html, Format::DesignHtml.mime())
-                .and_then(|b| web_sys::Url::create_object_url_with_blob(&b).ok());
-            match (tab, url) {
-                (Some(tab), Some(url)) => {
-                    let _ = tab.location().set_href(&url);
-                    // The tab has loaded it by then; the URL is let go.
-                    Timeout::new(60_000, move || {
-                        let _ = web_sys::Url::revoke_object_url(&url);
-                    })
-                    .forget();
-                }
-                _ => download(
-                    Format::DesignHtml.file_name(),
-                    &html,
-                    Format::DesignHtml.mime(),
-                ),
             }
         });
     })
@@ -354,11 +332,11 @@ pub fn use_export(state: &StateHandle) -> Html {
                 <button id="copy-export" ref={copy} onclick={on(Then::Copy)}>{ "Copy" }</button>
                 <button id="download-export" ref={save} onclick={on(Then::Download)}>{ format!("Download {}", state.tab.file_name()) }</button>
             </div>
-            <div class="export-actions" role="group" aria-label="Hand over">
-                <button id="open-design-html" onclick={open_design(&state)}>{ "Open printable design (HTML)" }</button>
-                <button id="download-design-html" onclick={save_as(&state, Format::DesignHtml.id())}>{ "Download design (HTML)" }</button>
-                <button id="download-map-svg" onclick={save_as(&state, Format::MapSvg.id())}>{ "Download map (SVG)" }</button>
-                <button id="download-map-png" onclick={save_as(&state, MAP_PNG)}>{ "Download map (PNG)" }</button>
+            <div class="export-actions" role="group" aria-label="Hand over" onclick={hand_over(&state)}>
+                <button id="open-design-html" data-save="design-html" data-open="">{ "Open printable design (HTML)" }</button>
+                <button id="download-design-html" data-save="design-html">{ "Download design (HTML)" }</button>
+                <button id="download-map-svg" data-save="map-svg">{ "Download map (SVG)" }</button>
+                <button id="download-map-png" data-save="map-png">{ "Download map (PNG)" }</button>
             </div>
             <pre id="export-text" ref={pre} role="tabpanel" aria-labelledby={format!("tab-{}", state.tab.id())} tabindex="0"></pre>
         </section>
