@@ -184,8 +184,9 @@ pub fn pipeline(plan: &Plan) {
             format.id()
         );
         if let Ok(text) = render(plan, format, RenderOptions::default()) {
+            // The design document, the map and the ranges describe a plan whatever check finds.
             assert!(
-                !report.has_errors(),
+                !report.has_errors() || format.describes(),
                 "{} rendered a plan with errors",
                 format.id()
             );

@@ -63,14 +63,17 @@ pub(crate) enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
-    /// Render the plan as a script, a template or CNI values.
+    /// Render the plan as a script, a template or CNI values, or as what an architect hands
+    /// over: the design document (design-md, design-html), the address map (map-svg), the
+    /// ranges (ranges-csv).
     Export {
         /// The plan file (`-` for stdin).
         plan: PathBuf,
         /// What to render.
         #[arg(long, value_parser = export_format())]
         format: byocni_core::Format,
-        /// Render even when check finds errors (the findings become comments).
+        /// Render even when check finds errors (the findings become comments). The design
+        /// document, the map and the ranges render anyway: they show the findings.
         #[arg(long)]
         force: bool,
         /// Write here instead of stdout. A version 2 estate is several files: a directory, which

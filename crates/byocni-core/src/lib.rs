@@ -28,6 +28,7 @@ pub mod space;
 pub mod steps;
 pub mod suggest;
 mod text;
+pub use text::grouped;
 
 pub use check::{check, check_with, ConnectedIndex, Report};
 pub use cidr::{Cidr, CidrError};

@@ -352,7 +352,7 @@ pub fn render_estate(
         .filter(|f| f.severity == Severity::Error)
         .cloned()
         .collect();
-    if !errors.is_empty() && !options.force {
+    if !errors.is_empty() && !options.force && !format.describes() {
         return Err(EstateRenderError::Findings(errors));
     }
     let mut files = Vec::new();
