@@ -617,3 +617,90 @@ fn an_nsg_that_blocks_vxlan_stops_apply_until_an_allow_wins() {
         text(&o)
     );
 }
+
+/// The sim's whole state (`invoked`, `cilium_values`...).
+fn sim_state(sim: &Sim) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(sim.path("state/state.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn a_private_cluster_gets_its_cni_through_command_invoke() {
+    let sim = Sim::new(&plan("udr-private.json"));
+    // The dry run says so.
+    let o = sim.byocni(&["apply", "plan.json", "--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("az aks command invoke"), "{}", text(&o));
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let calls = sim.calls();
+    // No helm or kubectl from outside the VNet: the API server is out of reach there.
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.starts_with("helm ") || c.starts_with("kubectl ")),
+        "{calls:#?}"
+    );
+    let create = at(&calls, "aks create", "");
+    let install = at(
+        &calls,
+        "aks command invoke",
+        "--resource-group rg-aks-udr --name aks-udr --command",
+    );
+    assert!(install > create);
+    assert!(calls[install].contains("--file "), "{}", calls[install]);
+    assert!(calls[install].contains("--output json"));
+    let state = sim_state(&sim);
+    assert_eq!(
+        state["invoked"][0],
+        json!({
+            "command": "helm repo add cilium https://helm.cilium.io/ --force-update && helm upgrade --install cilium cilium/cilium --version 1.19.6 --namespace kube-system --values cilium-values.yaml",
+            "files": ["cilium-values.yaml"],
+        })
+    );
+    assert!(state["cilium_values"]
+        .as_str()
+        .unwrap()
+        .contains("10.244.0.0/16"));
+    // The nodes are read in the cluster too, until Ready.
+    assert!(
+        state["invoked"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["command"] == "kubectl get nodes --output json"),
+        "{state:#}"
+    );
+    assert!(text(&o).contains("nodes are Ready"), "{}", text(&o));
+
+    // A command that fails in the cluster fails the step, with its logs, although az exits 0.
+    std::fs::write(sim.path("state/invoke-fail"), "1").unwrap();
+    let o = sim.byocni(&["cni", "install", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    assert!(
+        out.contains("exit code of the command run in the cluster is 1, not 0"),
+        "{out}"
+    );
+    assert!(out.contains("INSTALLATION FAILED"), "{out}");
+}
+
+/// The same for a kube-proxy-free Cilium on a private cluster: the FQDN, looked up from
+/// anywhere (`privateFqdn`), ends the line run in the cluster.
+#[test]
+fn kube_proxy_free_cilium_on_a_private_cluster_gets_the_private_fqdn_in_the_cluster() {
+    let mut p = plan("udr-private.json");
+    p["cni"]["kubeProxy"] = json!(false);
+    let sim = Sim::new(&p);
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let state = sim_state(&sim);
+    let command = state["invoked"][0]["command"].as_str().unwrap();
+    assert!(
+        command.contains("--set-string k8sServiceHost=") && !command.ends_with('='),
+        "{command}"
+    );
+    assert_eq!(
+        state["helm_set_string"][0].as_str().unwrap(),
+        command.rsplit(' ').next().unwrap()
+    );
+}

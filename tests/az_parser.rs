@@ -8,8 +8,8 @@ use std::sync::Mutex;
 
 use byocni_core::render::{render, Format, RenderOptions};
 use byocni_core::steps::{
-    cni_steps, destroy_steps, group_resources, provision_steps, Arg, KUBE_PROXY_CONFIG_FILE,
-    KUBE_PROXY_CONFIG_FLAG, KUBE_PROXY_CONFIG_VAR,
+    cni_steps, command_invoke, destroy_steps, group_resources, provision_steps, script_steps, Arg,
+    Step, KUBE_PROXY_CONFIG_FILE, KUBE_PROXY_CONFIG_FLAG, KUBE_PROXY_CONFIG_VAR,
 };
 use byocni_core::Plan;
 use byocni_tests::az::{az_argvs, az_binary, fake_var, run_logged_out};
@@ -100,6 +100,38 @@ fn every_az_command_parses_with_the_real_az() {
     named.cluster.node_resource_group = Some("myAKSCluster-nodes".into());
     all.extend(az_argvs(&provision_steps(&named)));
     all.extend(byocni_tests::az::extra_commands());
+    // A private cluster's CNI, its script's wait and apply's node polls run in the cluster
+    // (`az aks command invoke`): Cilium with kube-proxy (udr-private, above) and without it
+    // (the FQDN ends the command line), and Calico.
+    let mut private_kpr = plan("udr-private.json");
+    private_kpr.cni.kube_proxy = false;
+    let mut private_calico = plan("calico-hub.json");
+    private_calico.api_server = Some(byocni_core::plan::ApiServer {
+        private: true,
+        ..Default::default()
+    });
+    for p in [&private_kpr, &private_calico] {
+        all.extend(az_argvs(&cni_steps(p, "/tmp/byocni-test/kubeconfig")));
+        all.extend(az_argvs(&script_steps(p)));
+    }
+    let poll = command_invoke(
+        &private_kpr,
+        "kubectl get nodes --output json".into(),
+        None,
+        &[],
+    );
+    all.extend(az_argvs(&[Step {
+        create: poll,
+        ..cni_steps(&private_kpr, "/k")[0].clone()
+    }]));
+    let invokes = all
+        .iter()
+        .filter(|a| a.starts_with(&["aks".to_owned(), "command".to_owned(), "invoke".to_owned()]))
+        .count();
+    assert!(
+        invokes >= 6,
+        "the command invokes are in the set ({invokes})"
+    );
     // `byocni apply --subscription` appends it to every az command: one of each kind with it.
     let mut kinds = BTreeSet::new();
     let with_sub: Vec<Vec<String>> = all

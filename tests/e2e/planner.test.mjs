@@ -748,7 +748,7 @@ test('around the cluster: outbound type, private cluster, API server subnet, NSG
   await page.waitForSelector('[role=meter][aria-label^="API server subnet 10.225.0.0/28"]');
   assert.equal(await page.getAttribute('[role=meter][aria-label^="API server subnet"]', 'aria-valuemax'), '11');
   // An NSG, and the blocks are in the plan file.
-  await page.check('#plan-nsg');
+  await page.check('#nsg');
   await setField(page, 'nsg-name', 'nsg-aks-nodes');
   await assertAxeClean(page, 'around the cluster, with findings');
   await page.click('.json summary');

@@ -986,6 +986,13 @@ pub fn cni_steps(plan: &Plan, kubeconfig: &str) -> Vec<Step> {
         }
         CniPlugin::Flannel | CniPlugin::Other => return Vec::new(),
     };
+    // A private API server is out of reach from outside the VNet: the CNI goes on through
+    // `az aks command invoke`, which runs the same commands in a pod of the cluster.
+    let install = if plan.is_private_cluster() {
+        in_cluster(plan, install)
+    } else {
+        install
+    };
     let creds = step(
         "credentials",
         StepKind::Credentials,
@@ -998,6 +1005,128 @@ pub fn cni_steps(plan: &Plan, kubeconfig: &str) -> Vec<Step> {
             .done(),
     );
     std::iter::once(creds).chain(install).collect()
+}
+
+/// The JSON pointer of the exit code that `az aks command invoke --output json` reports for
+/// the command it ran in the cluster (az itself exits 0 whatever that code is).
+pub const INVOKE_EXIT_CODE: &str = "/exitCode";
+
+/// What an `az aks command invoke` step expects of its answer: the command succeeded in the
+/// cluster. A step without `show` checks its `expect` against what `create` printed.
+fn invoke_succeeded() -> Expect {
+    expect(
+        "exit code of the command run in the cluster",
+        INVOKE_EXIT_CODE,
+        0,
+    )
+}
+
+/// Whether `step` runs a command in the cluster through `az aks command invoke`.
+pub fn runs_in_cluster(step: &Step) -> bool {
+    step.show.is_none() && step.expect.iter().any(|e| e.pointer == INVOKE_EXIT_CODE)
+}
+
+/// `az aks command invoke` of `line` (a shell line run in a pod of the cluster, which has
+/// kubectl and helm), ending with the value of `var` when given; `files` (variables holding
+/// paths) are attached and appear in the pod's working directory by their file names.
+pub fn command_invoke(plan: &Plan, line: String, var: Option<String>, files: &[String]) -> Command {
+    let c = &plan.cluster;
+    let mut cmd = Cmd::az(&["aks", "command", "invoke"])
+        .flag("--resource-group", &c.resource_group)
+        .flag("--name", &c.name)
+        .0;
+    cmd.args.push(Arg::Lit("--command".into()));
+    cmd.args.push(match var {
+        Some(v) => Arg::LitVar(line, v),
+        None => Arg::Lit(line),
+    });
+    for f in files {
+        cmd.args.push(Arg::Lit("--file".into()));
+        cmd.args.push(Arg::Var(f.clone()));
+    }
+    Cmd(cmd).json()
+}
+
+/// A word of a shell line, single-quoted unless it is plain.
+fn shell_word(w: &str) -> String {
+    if !w.is_empty()
+        && w.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_./:=@%+,-".contains(&b))
+    {
+        w.to_owned()
+    } else {
+        format!("'{}'", w.replace('\'', r"'\''"))
+    }
+}
+
+/// The CNI install steps as `az aks command invoke` steps: each command becomes a shell line
+/// run in the cluster (no `--kubeconfig`: the pod has its own credentials; files by their
+/// names), the Helm repository added in the same line as the install (each invoke is a fresh
+/// pod). Lookups stay as they are: `az aks show` answers from anywhere.
+fn in_cluster(plan: &Plan, steps: Vec<Step>) -> Vec<Step> {
+    let mut out = Vec::new();
+    let mut before = String::new();
+    for s in steps {
+        if s.create.program == Program::Az {
+            out.push(s);
+            continue;
+        }
+        let names: Vec<(&str, &str)> = s
+            .files
+            .iter()
+            .map(|f| (f.var.as_str(), f.name.as_str()))
+            .collect();
+        let mut words = vec![s.create.program.name().to_owned()];
+        let mut tail = None;
+        let mut args = s.create.args.iter().peekable();
+        while let Some(a) = args.next() {
+            match a {
+                Arg::Lit(l) if l == "--kubeconfig" => {
+                    args.next();
+                }
+                Arg::Lit(l) => words.push(shell_word(l)),
+                Arg::Var(v) => match names.iter().find(|(var, _)| var == v) {
+                    Some((_, name)) => words.push(shell_word(name)),
+                    None => words.push(format!("\"${v}\"")),
+                },
+                // Only ever last (`k8sServiceHost=` and the FQDN): the line ends with it.
+                Arg::LitVar(l, v) => {
+                    words.push(shell_word(l));
+                    tail = Some(v.clone());
+                }
+            }
+        }
+        let line = std::mem::take(&mut before) + &words.join(" ");
+        if s.files.is_empty() && tail.is_none() && s.id == "cni:helm-repo" {
+            before = line + " && ";
+            continue;
+        }
+        let files: Vec<String> = s.files.iter().map(|f| f.var.clone()).collect();
+        out.push(Step {
+            title: format!("{} (in the cluster: az aks command invoke)", s.title),
+            create: command_invoke(plan, line, tail, &files),
+            expect: vec![invoke_succeeded()],
+            ..s
+        });
+    }
+    out
+}
+
+/// The wait for Ready nodes of a private cluster's script, run in the cluster.
+fn wait_ready_in_cluster(plan: &Plan) -> Step {
+    let mut s = step(
+        "cni:wait-ready",
+        StepKind::Cni,
+        "Wait for every node to be Ready (in the cluster: az aks command invoke)",
+        command_invoke(
+            plan,
+            "kubectl wait --for=condition=Ready nodes --all --timeout 15m".into(),
+            None,
+            &[],
+        ),
+    );
+    s.expect.push(invoke_succeeded());
+    s
 }
 
 /// The variable that holds the kubeconfig path in exported scripts.
@@ -1051,7 +1180,9 @@ pub fn script_steps(plan: &Plan) -> Vec<Step> {
             out.extend(cni.take().into_iter().flatten());
         }
     }
-    if installs {
+    if installs && plan.is_private_cluster() {
+        out.push(wait_ready_in_cluster(plan));
+    } else if installs {
         out.push(wait_ready_step(Arg::Var(KUBECONFIG_VAR.into())));
     }
     out
@@ -1065,6 +1196,67 @@ mod tests {
         let mut p = Plan::example();
         p.cni.kube_proxy = false;
         p
+    }
+
+    /// Issue 14: a private API server is out of reach from outside the VNet, so the CNI goes
+    /// on through `az aks command invoke`: Calico's operator and Installation, each a line run
+    /// in the cluster, the Installation attached by its file name; no `--kubeconfig`.
+    #[test]
+    fn a_private_clusters_cni_runs_in_the_cluster() {
+        let mut plan = Plan::example();
+        plan.cni.plugin = crate::plan::CniPlugin::Calico;
+        plan.pod_cidr = Some("192.168.0.0/16".into());
+        plan.api_server = Some(crate::plan::ApiServer {
+            private: true,
+            ..Default::default()
+        });
+        let cni = cni_steps(&plan, "/k");
+        let programs: Vec<Program> = cni.iter().map(|s| s.create.program).collect();
+        assert_eq!(
+            programs,
+            [Program::Az; 3],
+            "credentials, operator, Installation"
+        );
+        let install = &cni[2];
+        assert!(runs_in_cluster(install));
+        assert_eq!(
+            install.create.args,
+            [
+                "aks",
+                "command",
+                "invoke",
+                "--resource-group",
+                "myResourceGroup",
+                "--name",
+                "myAKSCluster",
+                "--command",
+                "kubectl apply --filename calico-installation.yaml",
+            ]
+            .iter()
+            .map(|w| Arg::Lit((*w).into()))
+            .chain([
+                Arg::Lit("--file".into()),
+                Arg::Var("CALICO_INSTALLATION".into()),
+                Arg::Lit("--output".into()),
+                Arg::Lit("json".into()),
+            ])
+            .collect::<Vec<_>>()
+        );
+        let Arg::Lit(operator) = &cni[1].create.args[8] else {
+            panic!("{:?}", cni[1].create.args)
+        };
+        assert!(
+            operator
+                .starts_with("kubectl apply --server-side --force-conflicts --filename https://"),
+            "{operator}"
+        );
+        assert!(!operator.contains("--kubeconfig"));
+        // The script waits in the cluster too; a public cluster keeps helm and kubectl.
+        let script = script_steps(&plan);
+        assert!(runs_in_cluster(script.last().unwrap()));
+        plan.api_server = None;
+        assert!(!cni_steps(&plan, "/k").iter().any(runs_in_cluster));
+        assert!(!script_steps(&plan).iter().any(runs_in_cluster));
     }
 
     /// Issue 10, kube-proxy-free Cilium: the cluster is created with `--kube-proxy-config` and a

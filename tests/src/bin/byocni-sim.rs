@@ -526,6 +526,12 @@ fn az(sim: &mut Sim, argv: &[String]) -> i32 {
             sim.put(&format!("nodepool/{rg}/{cluster}/{name}"), v.clone());
             out(&v)
         }
+        ["aks", "command", "invoke"] => {
+            if sim.get(&format!("aks/{rg}/{name}")).is_none() {
+                return missing(&name);
+            }
+            command_invoke(sim, &a)
+        }
         ["aks", "get-credentials"] => {
             if sim.get(&format!("aks/{rg}/{name}")).is_none() {
                 return missing(&name);
@@ -545,6 +551,118 @@ fn az(sim: &mut Sim, argv: &[String]) -> i32 {
     }
 }
 
+/// `az aks command invoke`: the command line run in a pod of the cluster, whose kubectl and
+/// helm are the simulated ones; the attached files (`--file`, each a file, as az requires)
+/// are in its working directory by their names. Answers as az does with `--output json`: exit
+/// 0 with the command's `exitCode` and `logs`. Recorded in `invoked` (the command and the
+/// attached file names). The knob `invoke-fail` makes the command fail in the cluster.
+fn command_invoke(sim: &mut Sim, a: &Args) -> i32 {
+    let files = a.all("file");
+    for f in &files {
+        if !Path::new(f).is_file() {
+            eprintln!("ERROR: {f} is not valid file, or not accessable.");
+            return 1;
+        }
+    }
+    let command = a.get("command");
+    let mut record = sim.state["invoked"].as_array().cloned().unwrap_or_default();
+    let names: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            Path::new(f)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .collect();
+    record.push(json!({ "command": command, "files": names }));
+    sim.state["invoked"] = json!(record);
+    let (mut code, mut logs) = (0, String::new());
+    if sim.knob("invoke-fail").is_some() {
+        code = 1;
+        logs.push_str("Error: INSTALLATION FAILED: context deadline exceeded\n");
+    }
+    for part in command.split(" && ") {
+        if code != 0 {
+            break;
+        }
+        let words: Vec<String> = shell_words(part)
+            .into_iter()
+            .map(|w| {
+                files
+                    .iter()
+                    .find(|f| {
+                        Path::new(f)
+                            .file_name()
+                            .is_some_and(|n| n.to_string_lossy() == w)
+                    })
+                    .cloned()
+                    .unwrap_or(w)
+            })
+            .collect();
+        let args = parse(words.get(1..).unwrap_or_default());
+        let w: Vec<&str> = args.words.iter().map(String::as_str).collect();
+        let (c, text) = match (words.first().map(String::as_str), w.as_slice()) {
+            (Some("helm"), ["repo", "add", repo, ..]) => {
+                (0, format!("\"{repo}\" has been added to your repositories"))
+            }
+            (Some("helm"), ["upgrade", ..]) => match helm_install(sim, &args) {
+                Ok(t) => (0, t),
+                Err(e) => (1, e),
+            },
+            (Some("kubectl"), ["get", "nodes"]) => {
+                (0, serde_json::to_string_pretty(&node_list(sim)).unwrap())
+            }
+            (Some("kubectl"), ["wait", "nodes"]) if sim.state["cni_at"].is_u64() => (
+                0,
+                "node/aks-nodepool1-1234567-vmss000000 condition met".into(),
+            ),
+            (Some("kubectl"), ["wait", "nodes"]) => {
+                (1, "error: timed out waiting for the condition".into())
+            }
+            _ => (
+                127,
+                format!("sh: unknown command in the simulated pod: {part}"),
+            ),
+        };
+        code = c;
+        logs.push_str(&text);
+        logs.push('\n');
+    }
+    out(&json!({
+        "id": "0123456789abcdef0123456789abcdef",
+        "exitCode": code,
+        "finishedAt": "2026-12-06T10:00:30+00:00",
+        "logs": logs,
+        "provisioningState": "Succeeded",
+        "reason": null,
+        "startedAt": "2026-12-06T10:00:00+00:00",
+    }))
+}
+
+/// The words of a shell line: split at spaces, single quotes kept together.
+fn shell_words(line: &str) -> Vec<String> {
+    let (mut words, mut cur, mut quoted, mut any) = (Vec::new(), String::new(), false, false);
+    for c in line.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                any = true;
+            }
+            ' ' if !quoted => {
+                if any || !cur.is_empty() {
+                    words.push(std::mem::take(&mut cur));
+                }
+                any = false;
+            }
+            c => cur.push(c),
+        }
+    }
+    if any || !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+}
+
 /// A node pool as `az aks nodepool show` prints it, from the flags that created it.
 fn pool_json(a: &Args, cluster_id: &str, name: &str) -> Value {
     let num = |k: &str| a.get(k).parse::<u64>().ok();
@@ -562,31 +680,65 @@ fn pool_json(a: &Args, cluster_id: &str, name: &str) -> Value {
     })
 }
 
+/// The nodes as `kubectl get nodes --output json` prints them: NotReady until a CNI has been
+/// installed for `ready-after` polls.
+fn node_list(sim: &mut Sim) -> Value {
+    let polls = sim.state["polls"].as_u64().unwrap_or(0) + 1;
+    sim.state["polls"] = json!(polls);
+    let ready_after: u64 = sim
+        .knob("ready-after")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2);
+    let installed_at = sim.state["cni_at"].as_u64();
+    let ready = installed_at.is_some_and(|at| polls >= at + ready_after);
+    let nodes: Vec<Value> = (0..3)
+        .map(|i| {
+            let cond = if ready {
+                json!({ "type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status" })
+            } else {
+                json!({ "type": "Ready", "status": "False", "reason": "KubeletNotReady", "message": "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized" })
+            };
+            json!({ "metadata": { "name": format!("aks-nodepool1-1234567-vmss00000{i}") }, "status": { "conditions": [cond] } })
+        })
+        .collect();
+    json!({ "apiVersion": "v1", "kind": "List", "items": nodes })
+}
+
+/// `helm upgrade --install cilium`: the values recorded, the CNI installed.
+fn helm_install(sim: &mut Sim, a: &Args) -> Result<String, String> {
+    let values = std::fs::read_to_string(a.get("values")).unwrap_or_default();
+    if !values.contains("aksbyocni") {
+        return Err(format!(
+            "Error: values file {} is not Cilium values for AKS BYO CNI",
+            a.get("values")
+        ));
+    }
+    let polls = sim.state["polls"].as_u64().unwrap_or(0);
+    sim.state["cni_at"] = json!(polls);
+    sim.state["cni"] = json!("cilium");
+    sim.state["cilium_values"] = json!(values);
+    // Every install's values, in order (an estate installs Cilium on each cluster).
+    if !sim.state["cilium_values_log"].is_array() {
+        sim.state["cilium_values_log"] = json!([]);
+    }
+    if let Some(log) = sim.state["cilium_values_log"].as_array_mut() {
+        log.push(json!(values));
+    }
+    sim.state["helm_set_string"] = json!(a.all("set-string"));
+    let path = PathBuf::from(a.get("values"));
+    sim.state["cilium_values_path"] = json!(path.display().to_string());
+    if let Some(mode) = path.parent().and_then(|d| std::fs::metadata(d).ok()) {
+        use std::os::unix::fs::PermissionsExt;
+        sim.state["cilium_values_dir_mode"] = json!(mode.permissions().mode() & 0o777);
+    }
+    Ok("Release \"cilium\" has been upgraded. Happy Helming!\nSTATUS: deployed".into())
+}
+
 fn kubectl(sim: &mut Sim, argv: &[String]) -> i32 {
     let a = parse(argv);
     let w: Vec<&str> = a.words.iter().map(String::as_str).collect();
     match w.as_slice() {
-        ["get", "nodes"] => {
-            let polls = sim.state["polls"].as_u64().unwrap_or(0) + 1;
-            sim.state["polls"] = json!(polls);
-            let ready_after: u64 = sim
-                .knob("ready-after")
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(2);
-            let installed_at = sim.state["cni_at"].as_u64();
-            let ready = installed_at.is_some_and(|at| polls >= at + ready_after);
-            let nodes: Vec<Value> = (0..3)
-                .map(|i| {
-                    let cond = if ready {
-                        json!({ "type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status" })
-                    } else {
-                        json!({ "type": "Ready", "status": "False", "reason": "KubeletNotReady", "message": "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized" })
-                    };
-                    json!({ "metadata": { "name": format!("aks-nodepool1-1234567-vmss00000{i}") }, "status": { "conditions": [cond] } })
-                })
-                .collect();
-            out(&json!({ "apiVersion": "v1", "kind": "List", "items": nodes }))
-        }
+        ["get", "nodes"] => out(&node_list(sim)),
         ["wait", "nodes"] => {
             // `kubectl wait --for=condition=Ready nodes --all`: Ready once a CNI is installed.
             if sim.state["cni_at"].is_u64() {
@@ -635,34 +787,16 @@ fn helm(sim: &mut Sim, argv: &[String]) -> i32 {
             0
         }
         ["upgrade", "install", ..] | ["upgrade", ..] if a.has("install") || w.len() >= 3 => {
-            let values = std::fs::read_to_string(a.get("values")).unwrap_or_default();
-            if !values.contains("aksbyocni") {
-                eprintln!(
-                    "Error: values file {} is not Cilium values for AKS BYO CNI",
-                    a.get("values")
-                );
-                return 1;
+            match helm_install(sim, &a) {
+                Ok(text) => {
+                    println!("{text}");
+                    0
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    1
+                }
             }
-            let polls = sim.state["polls"].as_u64().unwrap_or(0);
-            sim.state["cni_at"] = json!(polls);
-            sim.state["cni"] = json!("cilium");
-            sim.state["cilium_values"] = json!(values);
-            // Every install's values, in order (an estate installs Cilium on each cluster).
-            if !sim.state["cilium_values_log"].is_array() {
-                sim.state["cilium_values_log"] = json!([]);
-            }
-            if let Some(log) = sim.state["cilium_values_log"].as_array_mut() {
-                log.push(json!(values));
-            }
-            sim.state["helm_set_string"] = json!(a.all("set-string"));
-            let path = PathBuf::from(a.get("values"));
-            sim.state["cilium_values_path"] = json!(path.display().to_string());
-            if let Some(mode) = path.parent().and_then(|d| std::fs::metadata(d).ok()) {
-                use std::os::unix::fs::PermissionsExt;
-                sim.state["cilium_values_dir_mode"] = json!(mode.permissions().mode() & 0o777);
-            }
-            println!("Release \"cilium\" has been upgraded. Happy Helming!\nSTATUS: deployed");
-            0
         }
         _ => {
             eprintln!("Error: byocni-sim does not know `helm {}`", argv.join(" "));

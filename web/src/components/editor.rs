@@ -21,6 +21,8 @@ pub enum Kind {
     Required,
     /// A whole number; empty means omitted.
     Number,
+    /// A list, its items separated by commas, spaces or new lines.
+    List,
 }
 
 /// The id of the input for the plan field at `path` (`vnet.subnets[0].cidr` ->
@@ -38,6 +40,11 @@ fn to_value(kind: Kind, label: &str, text: &str) -> Result<Value, String> {
     Ok(match kind {
         Kind::Text | Kind::Number if t.is_empty() => Value::Null,
         Kind::Required | Kind::Text => Value::String(text.to_owned()),
+        Kind::List => t
+            .split([',', ' ', '\n'])
+            .filter(|s| !s.is_empty())
+            .map(|s| Value::String(s.to_owned()))
+            .collect(),
         Kind::Number => Value::from(
             t.trim_start_matches('/')
                 .replace([',', '_', ' '], "")
@@ -147,20 +154,33 @@ fn select_field(
     }
 }
 
-/// A checkbox for the boolean field at `path`; `about`: the field whose findings it is
-/// described by (the block's own, shown under it).
-fn checkbox(state: &StateHandle, label: &str, path: &'static str, on: bool, about: &str) -> Html {
+/// A checkbox for the boolean field at `path` (`values`: what it sets when checked and when
+/// not, else `true` and `false`); `about`: the field whose findings it is described by (the
+/// block's own, shown under it).
+fn checkbox(
+    state: &StateHandle,
+    label: &str,
+    path: &'static str,
+    on: bool,
+    about: &str,
+    values: Option<fn() -> (Value, Value)>,
+) -> Html {
     let id = id_of(path);
     let onchange = {
         let state = state.clone();
         Callback::from(move |e: Event| {
             let on = e.target_unchecked_into::<HtmlInputElement>().checked();
-            set(&state, path, Value::Bool(on));
+            let v = match values {
+                Some(f) if on => f().0,
+                Some(f) => f().1,
+                None => Value::Bool(on),
+            };
+            set(&state, path, v);
         })
     };
     // Its own field: its findings and those it is the other side of (a private endpoint that
     // does not fit); a block: the block's own.
-    let (own, shown) = if about == path {
+    let (own, shown) = if about == path && values.is_none() {
         (
             !state.findings_for(path).is_empty(),
             field_findings(state, path),
@@ -175,37 +195,6 @@ fn checkbox(state: &StateHandle, label: &str, path: &'static str, on: bool, abou
                    aria-describedby={own.then(|| findings_id(about))} />
             <label for={id}>{ label }</label>
             { shown }
-        </div>
-    }
-}
-
-/// A comma-separated list input for the array at `path`.
-fn list_field(
-    state: &StateHandle,
-    label: &str,
-    path: &'static str,
-    items: &[String],
-    placeholder: &str,
-) -> Html {
-    let id = id_of(path);
-    let onchange = {
-        let state = state.clone();
-        Callback::from(move |e: Event| {
-            let t = e.target_unchecked_into::<HtmlInputElement>().value();
-            let list = t
-                .split([',', ' ', '\n'])
-                .filter(|s| !s.is_empty())
-                .map(|s| Value::String(s.to_owned()))
-                .collect();
-            set(&state, path, Value::Array(list));
-        })
-    };
-    html! {
-        <div class="field">
-            <label for={id.clone()}>{ label }</label>
-            <input {id} value={items.join(", ")} {onchange} spellcheck="false" placeholder={placeholder.to_owned()}
-                   aria-invalid={(!state.findings_for(path).is_empty()).to_string()} aria-describedby={described_by(state, path)} />
-            { field_findings(state, path) }
         </div>
     }
 }
@@ -270,7 +259,7 @@ fn around(state: &StateHandle) -> Html {
                     { input_field(state, "Route table name", "outbound.routeTable.name", opt(&rt.name), Kind::Text, format!("{name}-rt")) }
                     { input_field(state, "Next hop IP", "outbound.routeTable.nextHopIp", opt(&rt.next_hop_ip), Kind::Text, "10.0.0.4") }
                 </div>
-                { checkbox(state, "Route table exists (associate it, check its 0.0.0.0/0 route)", "outbound.routeTable.existing", rt.existing, "outbound.routeTable") }
+                { checkbox(state, "Route table exists (associate it, check its 0.0.0.0/0 route)", "outbound.routeTable.existing", rt.existing, "outbound.routeTable", None) }
             </> }
         }
         nat => {
@@ -282,7 +271,7 @@ fn around(state: &StateHandle) -> Html {
                     { input_field(state, "NAT gateway idle timeout (minutes)", "outbound.natGateway.idleTimeoutMinutes", num(ng.idle_timeout_minutes), Kind::Number, "4") }
                     { input_field(state, "NAT gateway outbound IPs", "outbound.natGateway.outboundIps", num(ng.outbound_ips), Kind::Number, "1") }
                 </div>
-                if user { { checkbox(state, "NAT gateway exists (associate it)", "outbound.natGateway.existing", ng.existing, "outbound.natGateway") } }
+                if user { { checkbox(state, "NAT gateway exists (associate it)", "outbound.natGateway.existing", ng.existing, "outbound.natGateway", None) } }
                 else { { block_findings(state, "outbound.natGateway") } }
             </> }
         }
@@ -311,34 +300,21 @@ fn around(state: &StateHandle) -> Html {
     if !subnets.iter().any(|(v, _)| *v == chosen) {
         subnets.push((chosen.clone(), chosen.clone()));
     }
-    let toggle_nsg = {
-        let state = state.clone();
-        Callback::from(move |e: Event| {
-            let on = e.target_unchecked_into::<HtmlInputElement>().checked();
-            set(&state, "nsg", if on { json!({}) } else { Value::Null });
-        })
-    };
-    let nsg_own = state.report.findings.iter().any(|f| f.field == "nsg");
     html! {
         <fieldset>
             <legend>{ "Around the cluster" }</legend>
             { select_field(state, "Outbound type", "outbound.type", types, kind, on_type) }
             { block_findings(state, "outbound.loadBalancer") }
             { block }
-            { checkbox(state, "Private cluster (--enable-private-cluster)", "apiServer.private", api.private, "apiServer.private") }
+            { checkbox(state, "Private cluster (--enable-private-cluster)", "apiServer.private", api.private, "apiServer.private", None) }
             <div class="row">
                 { select_field(state, "API server subnet (VNet integration)", "apiServer.vnetIntegration.subnet", subnets, &chosen, on_subnet) }
-                { list_field(state, "Authorized IP ranges (comma-separated)", "apiServer.authorizedIpRanges", &api.authorized_ip_ranges, "203.0.113.0/24") }
+                { input_field(state, "Authorized IP ranges (comma-separated)", "apiServer.authorizedIpRanges", api.authorized_ip_ranges.join(", "), Kind::List, "203.0.113.0/24") }
             </div>
-            <div class="check">
-                <input type="checkbox" id="plan-nsg" checked={plan.nsg.is_some()} onchange={toggle_nsg}
-                       aria-describedby={nsg_own.then(|| findings_id("nsg"))} />
-                <label for="plan-nsg">{ "NSG on the node subnet, with the CNI's overlay rules" }</label>
-                { block_findings(state, "nsg") }
-            </div>
+            { checkbox(state, "NSG on the node subnet, with the CNI's overlay rules", "nsg", plan.nsg.is_some(), "nsg", Some(|| (json!({}), Value::Null))) }
             if let Some(n) = &plan.nsg {
                 { input_field(state, "NSG name", "nsg.name", opt(&n.name), Kind::Text, format!("{name}-nsg")) }
-                { checkbox(state, "NSG exists (associate it, check its rules)", "nsg.existing", n.existing, "nsg.existing") }
+                { checkbox(state, "NSG exists (associate it, check its rules)", "nsg.existing", n.existing, "nsg.existing", None) }
             }
         </fieldset>
     }
@@ -375,15 +351,6 @@ pub fn editor(state: &StateHandle) -> Html {
     };
 
     let vnet = plan.vnet.as_ref().map(|v| {
-        let space = v.address_space.join(", ");
-        let on_space = {
-            let state = state.clone();
-            Callback::from(move |e: Event| {
-                let t = e.target_unchecked_into::<HtmlInputElement>().value();
-                let list: Vec<Value> = t.split([',', ' ', '\n']).filter(|s| !s.trim().is_empty()).map(|s| Value::String(s.trim().to_owned())).collect();
-                set(&state, "vnet.addressSpace", Value::Array(list));
-            })
-        };
         let add_subnet = {
             let state = state.clone();
             Callback::from(move |_| {
@@ -396,12 +363,7 @@ pub fn editor(state: &StateHandle) -> Html {
             <fieldset>
                 <legend>{ "Virtual network" }</legend>
                 { input_field(state, "VNet name", "vnet.name", v.name.clone(), Kind::Required, "") }
-                <div class="field">
-                    <label for="vnet-addressSpace">{ "Address space (comma-separated)" }</label>
-                    <input id="vnet-addressSpace" value={space} onchange={on_space} spellcheck="false"
-                           aria-describedby={(!state.findings_for("vnet.addressSpace").is_empty()).then(|| findings_id("vnet.addressSpace"))} />
-                    { field_findings(state, "vnet.addressSpace") }
-                </div>
+                { input_field(state, "Address space (comma-separated)", "vnet.addressSpace", v.address_space.join(", "), Kind::List, "") }
                 { field_findings(state, "vnet.subnets") }
                 { for v.subnets.iter().enumerate().map(|(i, s)| {
                     let remove = {

@@ -113,6 +113,16 @@ fn excerpt(text: &str) -> String {
     crate::files::escape_control(&t)
 }
 
+/// The last 40 lines of what a command run in the cluster printed, control characters escaped.
+fn log_tail(text: &str) -> String {
+    let lines: Vec<&str> = text.trim_end().lines().collect();
+    lines[lines.len().saturating_sub(40)..]
+        .iter()
+        .map(|l| format!("  | {}", crate::files::escape_control(l)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The Azure id in a `show` or `create` answer (`az network vnet create` wraps it in `newVNet`).
 pub(crate) fn id_of(json: &Value) -> Option<String> {
     json.pointer("/id")
@@ -503,6 +513,41 @@ impl<'a> Engine<'a> {
             return Ok(false);
         }
         if mode == Mode::Always || step.show.is_none() {
+            if step.show.is_none() && !step.expect.is_empty() {
+                // A command run in the cluster (`az aks command invoke`): az exits 0 whatever
+                // the command did; its answer says.
+                let json: Value = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
+                let wrong: Vec<String> = step
+                    .expect
+                    .iter()
+                    .filter(|e| json.pointer(&e.pointer) != Some(&e.want))
+                    .map(|e| {
+                        format!(
+                            "{} is {}, not {}",
+                            e.label,
+                            json.pointer(&e.pointer).unwrap_or(&Value::Null),
+                            e.want
+                        )
+                    })
+                    .collect();
+                if !wrong.is_empty() {
+                    progress.finish("failed");
+                    eprintln!(
+                        "\nerror: step {}/{n} ({}) failed: {}\n{}{}\nFix the cause, then run `byocni {sub} {} --yes` again.",
+                        i + 1,
+                        step.title,
+                        wrong.join("; "),
+                        log_tail(json["logs"].as_str().unwrap_or(&out.stdout)),
+                        json["reason"]
+                            .as_str()
+                            .filter(|r| !r.is_empty())
+                            .map(|r| format!("\nreason: {r}"))
+                            .unwrap_or_default(),
+                        quote(&plan.display().to_string())
+                    );
+                    return Ok(false);
+                }
+            }
             if !step.outputs.is_empty() {
                 // A lookup (the API server FQDN): its answer is what later steps need.
                 let json: Value = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);

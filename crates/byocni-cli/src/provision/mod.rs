@@ -319,6 +319,7 @@ fn apply_one(
     }
     let code = wait_ready(
         runner,
+        plan,
         &kubeconfig.display().to_string(),
         Duration::from_secs(args.timeout),
     )?;
@@ -742,6 +743,7 @@ fn install_cni(
     }
     wait_ready(
         runner,
+        plan,
         &kubeconfig.display().to_string(),
         Duration::from_secs(run.timeout),
     )
@@ -792,12 +794,37 @@ fn put_cni_on(
 }
 
 /// Polls the nodes until all are Ready, printing each node's Ready message when it changes.
-/// The timeout bounds the whole wait: a hung `kubectl` is stopped when it passes.
+/// The timeout bounds the whole wait: a hung `kubectl` is stopped when it passes. A private
+/// cluster's nodes are read in the cluster, through `az aks command invoke`.
 fn wait_ready(
     runner: &mut dyn Runner,
+    plan: &Plan,
     kubeconfig: &str,
     timeout: Duration,
 ) -> anyhow::Result<ExitCode> {
+    let (program, argv): (&str, Vec<String>) = if plan.is_private_cluster() {
+        let cmd = byocni_core::steps::command_invoke(
+            plan,
+            "kubectl get nodes --output json".into(),
+            None,
+            &[],
+        );
+        ("az", engine::literal_argv(&cmd).unwrap_or_default())
+    } else {
+        (
+            "kubectl",
+            [
+                "get",
+                "nodes",
+                "--output",
+                "json",
+                "--kubeconfig",
+                kubeconfig,
+            ]
+            .map(String::from)
+            .to_vec(),
+        )
+    };
     let start = Instant::now();
     let mut last: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
     eprintln!(
@@ -812,18 +839,7 @@ fn wait_ready(
         let left = timeout
             .saturating_sub(start.elapsed())
             .max(Duration::from_millis(1));
-        let out = match runner.run_within(
-            "kubectl",
-            &[
-                "get".into(),
-                "nodes".into(),
-                "--output".into(),
-                "json".into(),
-                "--kubeconfig".into(),
-                kubeconfig.into(),
-            ],
-            Some(left),
-        ) {
+        let out = match runner.run_within(program, &argv, Some(left)) {
             Ok(o) => o,
             Err(e) if e.is::<TimedOut>() => {
                 eprintln!("  {e}");
@@ -835,7 +851,12 @@ fn wait_ready(
             Err(e) => return Err(e),
         };
         if out.code == 0 {
-            let v: Value = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
+            let mut v: Value = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
+            if program == "az" {
+                // The command's own output is the answer's `logs`.
+                v = serde_json::from_str(v["logs"].as_str().unwrap_or_default())
+                    .unwrap_or(Value::Null);
+            }
             let nodes = v["items"].as_array().cloned().unwrap_or_default();
             let mut all_ready = !nodes.is_empty();
             for n in &nodes {

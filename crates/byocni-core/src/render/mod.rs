@@ -279,7 +279,7 @@ pub(crate) fn summary(plan: &Plan) -> Vec<String> {
         one_line(plan.effective_dns_service_ip())
     ));
     if plan.is_private_cluster() {
-        v.push("The API server is private: run kubectl and helm (and `byocni cni install`) from a network that reaches the VNet (a peered network or a VPN), or through `az aks command invoke`".into());
+        v.push("The API server is private: the scripts, `byocni apply` and `byocni cni install` put the CNI on through `az aks command invoke` (helm or kubectl in a pod of the cluster); kubectl from your machine needs a network that reaches the VNet (a peered network or a VPN)".into());
     }
     v
 }

@@ -2,7 +2,7 @@
 //! exported script and `byocni apply` run the very same az commands.
 
 use crate::plan::Plan;
-use crate::steps::{script_steps, Arg, Command, Step, StepKind, KUBECONFIG_VAR};
+use crate::steps::{runs_in_cluster, script_steps, Arg, Command, Step, StepKind, KUBECONFIG_VAR};
 
 use super::{one_line, summary};
 
@@ -184,7 +184,15 @@ pub(crate) fn bash(plan: &Plan, notes: &[String]) -> String {
                 if f.contents.ends_with('\n') { "" } else { "\n" }
             ));
         }
-        if !lookup_only(step) {
+        if runs_in_cluster(step) {
+            // az exits 0 whatever the command did in the cluster: its exit code is in the
+            // answer (az prints JSON with sorted keys, `exitCode` first).
+            out.push_str(&format!(
+                "BYOCNI_RESULT=$({})\nprintf '%s\\n' \"$BYOCNI_RESULT\"\ncase \"$BYOCNI_RESULT\" in *'\"exitCode\": 0,'*) ;; *) echo 'error: step {} failed in the cluster: see its exitCode and logs above' >&2; exit 1 ;; esac\n",
+                bash_line(&step.create),
+                i + 1
+            ));
+        } else if !lookup_only(step) {
             out.push_str(&bash_line(&step.create));
             out.push('\n');
         }
@@ -346,7 +354,13 @@ pub(crate) fn powershell(plan: &Plan, notes: &[String]) -> String {
                 f.var
             ));
         }
-        if !lookup_only(step) {
+        if runs_in_cluster(step) {
+            out.push_str(&format!(
+                "$BYOCNI_RESULT = {} | ConvertFrom-Json\nAssert-LastExit \"step {n}\"\n$BYOCNI_RESULT.logs\nif ($BYOCNI_RESULT.exitCode -ne 0) {{ throw \"step {n} failed in the cluster with exit code $($BYOCNI_RESULT.exitCode)\" }}\n",
+                ps_line(&step.create),
+                n = i + 1
+            ));
+        } else if !lookup_only(step) {
             out.push_str(&ps_line(&step.create));
             out.push('\n');
             out.push_str(&format!("Assert-LastExit \"step {}\"\n", i + 1));
