@@ -331,6 +331,16 @@ fn plans_with_errors_are_refused_unless_forced() {
         let text = render(&plan, f, RenderOptions::default()).unwrap();
         if f != Format::RangesCsv {
             assert!(text.contains("overlap"), "{}: {text}", f.id());
+            // Not forced, and not said to be.
+            assert!(!text.contains("rendered with --force"), "{}", f.id());
+        }
+        if f == Format::DesignMarkdown {
+            assert!(
+                text.contains(
+                    "# WARNING: byocni check found 1 error(s); fix them before running this:"
+                ),
+                "{text}"
+            );
         }
     }
     for f in code_formats() {
