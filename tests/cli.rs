@@ -280,6 +280,59 @@ fn export_writes_an_executable_script_and_refuses_broken_plans() {
     assert!(stdout(&o).contains("# WARNING: rendered with --force"));
 }
 
+/// Issue 12: the design document, the map and the ranges from the CLI; they render a plan with
+/// errors without `--force`, its findings in them; completions offer the formats.
+#[test]
+fn export_the_design_document_the_map_and_the_ranges() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let seed = fixture("seed.json");
+    let seed = seed.to_str().unwrap();
+    for (f, marks) in [
+        (
+            "design-md",
+            &[
+                "# Design: AKS cluster myAKSCluster",
+                "| pods | pod CIDR | 10.10.0.0/16 |",
+                "```svg",
+                "az aks create",
+            ][..],
+        ),
+        (
+            "design-html",
+            &[
+                "<!DOCTYPE html>",
+                "@media print",
+                "<svg",
+                "<td class=\"num\">1,048,576</td>",
+                "az aks create",
+            ][..],
+        ),
+        ("map-svg", &["<svg", "on-prem 192.168.0.0/16 · 65,536"][..]),
+        ("ranges-csv", &["kind,name,cidr,first,last,addresses\n"][..]),
+    ] {
+        let o = byocni(&["export", seed, "--format", f], d);
+        assert_eq!(o.status.code(), Some(0), "{f}: {}", stderr(&o));
+        for m in marks {
+            assert!(stdout(&o).contains(m), "{f}: {m} in {}", stdout(&o));
+        }
+    }
+    let broken = fixture("broken-overlaps.json");
+    let o = byocni(
+        &["export", broken.to_str().unwrap(), "--format", "design-md"],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("| error | pod\\-cidr\\-overlap |")
+            || stdout(&o).contains("| error | pod-cidr-overlap |"),
+        "{}",
+        stdout(&o)
+    );
+    let o = byocni(&["completions", "bash"], d);
+    assert!(stdout(&o).contains("design-md") && stdout(&o).contains("map-svg"));
+}
+
 #[test]
 fn explain_every_rule() {
     let dir = tempfile::tempdir().unwrap();

@@ -396,7 +396,7 @@ fn a_v2_estate_gets_the_discovered_vnets_and_clusters_as_existing() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(
-        text(&o).contains("added 31 existing VNet(s), 3 existing cluster(s) and 27 peering(s) (3 IPv6 prefix(es) left out: an estate's ranges are IPv4)"),
+        text(&o).contains("added 31 existing VNet(s), 3 existing cluster(s) and 27 peering(s) (3 IPv6 prefix(es) recorded in addressSpace, outside the IPv4 checks)"),
         "{}",
         text(&o)
     );
@@ -408,8 +408,26 @@ fn a_v2_estate_gets_the_discovered_vnets_and_clusters_as_existing() {
     let hub2 = vnets.iter().find(|v| v["name"] == "hub-2").unwrap();
     assert_eq!(hub2["resourceGroup"], "other-rg");
     assert_eq!(hub2["existing"], true);
+    // Dual-stack VNets keep their IPv6 prefixes, after the IPv4 ones.
+    let dual: Vec<&Value> = vnets
+        .iter()
+        .filter(|v| {
+            v["addressSpace"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c.as_str().unwrap().contains(':'))
+        })
+        .collect();
+    assert_eq!(dual.len(), 3, "{dual:#?}");
+    for v in dual {
+        assert!(!v["addressSpace"][0].as_str().unwrap().contains(':'), "{v}");
+    }
     let v0 = vnets.iter().find(|v| v["name"] == "vnet-00000").unwrap();
-    assert_eq!(v0["addressSpace"], serde_json::json!(["10.0.0.0/24"]));
+    assert_eq!(
+        v0["addressSpace"],
+        serde_json::json!(["10.0.0.0/24", "fd00:0::/48"])
+    );
     assert_eq!(
         v0["subnets"][0],
         serde_json::json!({ "name": "nodes", "cidr": "10.0.0.0/25", "role": "other" })

@@ -1545,12 +1545,13 @@ fn kube_proxy_free_plan_on_a_cluster_with_kube_proxy_stops() {
 }
 
 /// Issue 13: apply, status and destroy of one cluster of an estate (its projection, with its own
-/// journal beside the estate file); an estate of several new clusters needs --cluster, an
-/// existing cluster is refused.
+/// journal beside the estate file); `cni install` of an estate of several new clusters needs
+/// --cluster, an existing cluster is refused.
 #[test]
 fn an_estate_cluster_applies_reports_and_destroys() {
     let sim = Sim::new("estate-mesh3.json");
-    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    // cni install names its one cluster.
+    let o = sim.byocni(&["cni", "install", "plan.json", "--yes"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("mesh-a, mesh-b, mesh-c"), "{}", text(&o));
     let o = sim.byocni(&["apply", "plan.json", "--cluster", "mesh-b", "--yes"]);
@@ -1608,4 +1609,330 @@ fn an_estate_cluster_applies_reports_and_destroys() {
     let o = sim.byocni(&["apply", "plan.json", "--cluster", "green", "--yes"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("existing"), "{}", text(&o));
+}
+
+/// Seeds what an estate's `existing` parts stand for: a VNet with its subnets, in its group.
+fn seed_vnet(sim: &Sim, rg: &str, name: &str, prefixes: &[&str], subnets: &[(&str, &str)]) {
+    let rgid = format!("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/{rg}");
+    sim.seed(
+        &format!("group/{rg}"),
+        serde_json::json!({ "id": rgid, "name": rg }),
+    );
+    let vid = format!("{rgid}/providers/Microsoft.Network/virtualNetworks/{name}");
+    sim.seed(
+        &format!("vnet/{rg}/{name}"),
+        serde_json::json!({ "id": vid, "name": name, "type": "Microsoft.Network/virtualNetworks", "addressSpace": { "addressPrefixes": prefixes } }),
+    );
+    for (s, cidr) in subnets {
+        sim.seed(
+            &format!("subnet/{rg}/{name}/{s}"),
+            serde_json::json!({ "id": format!("{vid}/subnets/{s}"), "name": s, "addressPrefix": cidr }),
+        );
+    }
+}
+
+/// The blue/green fixture's existing half: the hub, green's VNet and green (kubenet), peered.
+fn seed_green(sim: &Sim) {
+    seed_vnet(
+        sim,
+        "net-rg",
+        "hub",
+        &["10.0.0.0/22"],
+        &[("GatewaySubnet", "10.0.0.0/27")],
+    );
+    seed_vnet(
+        sim,
+        "green-rg",
+        "aks-green",
+        &["10.225.0.0/16"],
+        &[("nodes", "10.225.0.0/20")],
+    );
+    sim.seed(
+        "aks/green-rg/green",
+        serde_json::json!({ "id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/green-rg/providers/Microsoft.ContainerService/managedClusters/green", "name": "green", "type": "Microsoft.ContainerService/managedClusters", "networkProfile": { "networkPlugin": "kubenet" } }),
+    );
+    let vid = |rg: &str, v: &str| {
+        format!("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/{v}")
+    };
+    for (rg, v, name, remote) in [
+        (
+            "net-rg",
+            "hub",
+            "hub-to-aks-green",
+            vid("green-rg", "aks-green"),
+        ),
+        (
+            "green-rg",
+            "aks-green",
+            "aks-green-to-hub",
+            vid("net-rg", "hub"),
+        ),
+    ] {
+        sim.seed(
+            &format!("peering/{rg}/{v}/{name}"),
+            serde_json::json!({ "id": format!("{}/virtualNetworkPeerings/{name}", vid(rg, v)), "name": name, "remoteVirtualNetwork": { "id": remote } }),
+        );
+    }
+}
+
+/// Issue 13: a whole estate in one run. Blue/green: apply creates blue's VNet and the hub
+/// peering both ways, then blue with Cilium; the hub, green's VNet, green and their peering are
+/// never touched; a kill after the first peering resumes creating nothing twice; status shows
+/// the peerings connected; destroy leaves exactly what was there before.
+#[test]
+fn a_whole_estate_applies_resumes_reports_and_destroys_leaving_the_existing_untouched() {
+    let sim = Sim::new("estate-bluegreen.json");
+    seed_green(&sim);
+    let before = sim.resources();
+    let o = sim.byocni(&["apply", "plan.json", "--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("Peer VNet hub with aks-blue"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(mutations(&sim.calls()), Vec::<String>::new());
+    // Killed right after the hub's end of the peering is created.
+    sim.knob("kill-parent", "peering create --resource-group net-rg");
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+    sim.settle();
+    assert!(sim
+        .resources()
+        .contains(&"peering/net-rg/hub/hub-to-aks-blue".to_owned()));
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    sim.creates_once();
+    let calls = sim.calls();
+    let muts = mutations(&calls);
+    // Nothing existing was changed but the hub's new peering.
+    for m in &muts {
+        assert!(!m.contains("green"), "{m}");
+        assert!(
+            !m.contains(" hub ")
+                || m.contains(
+                    "peering create --resource-group net-rg --name hub-to-aks-blue --vnet-name hub"
+                ),
+            "{m}"
+        );
+    }
+    // Order: the VNet, both peerings, then the cluster.
+    let pos = |p: &str| {
+        muts.iter()
+            .position(|m| m.contains(p))
+            .unwrap_or_else(|| panic!("{p}: {muts:#?}"))
+    };
+    assert!(
+        pos("vnet create --resource-group blue-rg --name aks-blue") < pos("--name aks-blue-to-hub")
+    );
+    assert!(pos("--name aks-blue-to-hub") < pos("aks create"));
+    assert!(muts
+        .iter()
+        .any(|m| m.contains("vnet create") && m.contains("byocni-plan=estate.contoso-prod")));
+    let aks = muts.iter().find(|m| m.contains("aks create")).unwrap();
+    assert!(
+        aks.contains("--name blue") && aks.contains("--pod-cidr 10.100.0.0/16"),
+        "{aks}"
+    );
+    assert!(sim.path("plan.json.journal.json").exists());
+    assert!(sim.path("plan.json.blue.journal.json").exists());
+    // A second apply changes nothing.
+    sim.clear_calls();
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(mutations(&sim.calls()), Vec::<String>::new());
+    // Status: blue as planned, both new peerings connected.
+    let o = sim.byocni(&["status", "plan.json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("hub/hub-to-aks-blue"), "{}", text(&o));
+    assert!(text(&o).contains("Connected"), "{}", text(&o));
+    let o = sim.byocni(&["status", "plan.json", "--format", "json"]);
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["peerings"].as_array().unwrap().len(), 2, "{doc}");
+    assert_eq!(doc["clusters"][0]["cluster"], "blue", "{doc}");
+    // Destroy: blue, then the peerings and its VNet and group; the rest as it was.
+    let o = sim.byocni(&["destroy", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(sim.resources(), before, "{}", text(&o));
+}
+
+/// Issue 13: a three-cluster mesh in one run: three VNets, six peering ends, three clusters
+/// each with Cilium carrying its mesh identity; killed inside the second cluster and resumed;
+/// destroyed to nothing.
+#[test]
+fn a_three_cluster_mesh_applies_with_its_mesh_values_and_destroys() {
+    let sim = Sim::new("estate-mesh3.json");
+    sim.knob(
+        "kill-parent",
+        "aks create --resource-group mesh-rg --name mesh-b",
+    );
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+    sim.settle();
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    sim.creates_once();
+    let res = sim.resources();
+    assert_eq!(
+        res.iter().filter(|r| r.starts_with("peering/")).count(),
+        6,
+        "{res:#?}"
+    );
+    assert_eq!(
+        res.iter().filter(|r| r.starts_with("aks/")).count(),
+        3,
+        "{res:#?}"
+    );
+    let log: Vec<String> = sim.state()["cilium_values_log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    for (name, id) in [("mesh-a", 1), ("mesh-b", 2), ("mesh-c", 3)] {
+        let v = log
+            .iter()
+            .find(|v| v.contains(&format!("name: \"{name}\"")))
+            .unwrap_or_else(|| panic!("{name}: {log:#?}"));
+        assert!(v.contains(&format!("  id: {id}\n")), "{v}");
+        assert!(v.contains("maxConnectedClusters: 255"), "{v}");
+        assert!(v.contains("clustermesh"), "{v}");
+    }
+    let o = sim.byocni(&["status", "plan.json", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        doc["peerings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["state"] == "Connected"),
+        "{doc}"
+    );
+    let o = sim.byocni(&["destroy", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(sim.resources(), Vec::<String>::new(), "{}", text(&o));
+}
+
+/// Issue 13: a new cluster on an existing VNet: the VNet is looked up in its own group, only
+/// the cluster's new subnet is created (an existing one is used as it is), and destroy removes
+/// that subnet and nothing of the VNet.
+#[test]
+fn a_new_cluster_on_an_existing_vnet_creates_only_its_subnet() {
+    let sim = Sim::new("estate-bluegreen.json");
+    seed_green(&sim);
+    sim.edit_plan(|p| {
+        p["vnets"][0]["subnets"].as_array_mut().unwrap().push(
+            serde_json::json!({ "name": "blue-nodes", "cidr": "10.0.2.0/23", "role": "nodes" }),
+        );
+        p["clusters"][1]["nodeSubnet"] = serde_json::json!("hub/blue-nodes");
+        // The VNet blue no longer uses goes.
+        p["vnets"].as_array_mut().unwrap().remove(2);
+        p["peerings"].as_array_mut().unwrap().remove(1);
+    });
+    let before = sim.resources();
+    let o = sim.byocni(&["check", "plan.json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let muts = mutations(&sim.calls());
+    assert!(
+        muts.iter().any(|m| m
+            .contains("subnet create --resource-group net-rg --vnet-name hub --name blue-nodes")),
+        "{muts:#?}"
+    );
+    assert!(!muts.iter().any(|m| m.contains("vnet create")), "{muts:#?}");
+    assert!(
+        !muts.iter().any(|m| m.contains("GatewaySubnet")),
+        "{muts:#?}"
+    );
+    let role = muts
+        .iter()
+        .find(|m| m.contains("role assignment create"))
+        .unwrap();
+    assert!(role.contains("resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/hub/subnets/blue-nodes"), "{role}");
+    let o = sim.byocni(&["destroy", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(sim.resources(), before, "{}", text(&o));
+}
+
+/// The README's estate workflow, from discovery to a meshed, Ready blue cluster and back, with
+/// the README's jq edit made here.
+#[test]
+fn the_readme_estate_workflow_runs() {
+    let sim = Sim::new("estate-bluegreen.json");
+    seed_vnet(
+        &sim,
+        "net-rg",
+        "hub",
+        &["10.0.0.0/22"],
+        &[("GatewaySubnet", "10.0.0.0/27")],
+    );
+    seed_vnet(
+        &sim,
+        "green-rg",
+        "aks-green",
+        &["10.225.0.0/16"],
+        &[("nodes", "10.225.0.0/20")],
+    );
+    sim.seed(
+        "aks/green-rg/green",
+        serde_json::json!({ "id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/green-rg/providers/Microsoft.ContainerService/managedClusters/green", "name": "green", "type": "Microsoft.ContainerService/managedClusters", "location": "westeurope", "networkProfile": { "networkPlugin": "kubenet", "podCidr": "10.244.0.0/16", "serviceCidr": "10.2.0.0/16", "dnsServiceIP": "10.2.0.10" } }),
+    );
+    let before = sim.resources();
+    std::fs::write(
+        sim.path("estate.json"),
+        r#"{"version": 2, "name": "contoso-prod", "clusters": []}"#,
+    )
+    .unwrap();
+    let ok = |args: &[&str]| {
+        let o = sim.byocni(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o));
+        text(&o)
+    };
+    let out = ok(&[
+        "discover",
+        "estate.json",
+        "--all-subscriptions",
+        "-o",
+        "estate.json",
+    ]);
+    assert!(
+        out.contains("added 2 existing VNet(s), 1 existing cluster(s)"),
+        "{out}"
+    );
+    let mut e: Value =
+        serde_json::from_str(&std::fs::read_to_string(sim.path("estate.json")).unwrap()).unwrap();
+    e["vnets"].as_array_mut().unwrap().push(serde_json::json!({"name": "aks-blue", "resourceGroup": "blue-rg", "location": "westeurope", "subnets": [{"name": "nodes", "role": "nodes"}]}));
+    e["peerings"] = serde_json::json!([{"between": ["hub", "aks-blue"]}]);
+    e["clusters"].as_array_mut().unwrap().push(serde_json::json!({"name": "blue", "resourceGroup": "blue-rg", "location": "westeurope", "nodeSubnet": "aks-blue/nodes", "cni": {"plugin": "cilium"}, "clusterMesh": {}}));
+    std::fs::write(sim.path("estate.json"), e.to_string()).unwrap();
+    ok(&["suggest", "estate.json", "-o", "estate.json"]);
+    ok(&["check", "estate.json"]);
+    ok(&["check", "estate.json", "--cluster", "blue"]);
+    ok(&["apply", "estate.json", "--dry-run"]);
+    let out = ok(&["apply", "estate.json", "--yes"]);
+    assert!(out.contains("all 3 nodes are Ready"), "{out}");
+    let values = sim.state()["cilium_values"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        values.contains("cluster:\n  name: \"blue\"\n  id: 1\n"),
+        "{values}"
+    );
+    let out = ok(&["status", "estate.json"]);
+    assert_eq!(out.matches("Connected").count(), 2, "{out}");
+    ok(&["export", "estate.json", "--format", "bash", "-o", "out"]);
+    ok(&[
+        "export",
+        "estate.json",
+        "--format",
+        "cilium-values",
+        "-o",
+        "out",
+    ]);
+    assert!(sim.path("out/blue.cilium-values.yaml").exists());
+    ok(&["destroy", "estate.json", "--yes"]);
+    assert_eq!(sim.resources(), before);
 }

@@ -491,11 +491,11 @@ test('keyboard: skip link, tabs pattern, map ranges as buttons, focus after a fi
   assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-powershell');
   assert.equal(await page.getAttribute('#tab-powershell', 'aria-selected'), 'true');
   await page.keyboard.press('End');
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-calico');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-design-md');
   await page.keyboard.press('ArrowRight');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-bash');
   await page.keyboard.press('ArrowLeft');
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-calico');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-design-md');
   // Map ranges are buttons named with their lane, range and size; Enter zooms in.
   const pods = page.locator('.map-rows button.range[aria-label^="Pods: pods 10.10.0.0/16"]');
   assert.match(await pods.getAttribute('aria-label'), /^Pods: pods 10\.10\.0\.0\/16, 65,536 addresses/);
@@ -906,5 +906,150 @@ test('download the ranges as CSV', async () => {
   }
   assert.ok(lines.some((l) => l.startsWith('subnet,nodes,10.224.0.0/16,')));
   assert.ok(lines.some((l) => l.startsWith('connected,') && l.includes(',192.168.0.0/16,')));
+  await context.close();
+});
+
+// Issue 14: around the cluster, planned in the page.
+test('around the cluster: outbound type, private cluster, API server subnet, NSG; findings at their fields; undo', async () => {
+  const { page, context, errors } = await newPage();
+  // Outbound through a route table whose next hop no network reaches.
+  await page.selectOption('#outbound-type', 'userDefinedRouting');
+  await page.waitForSelector('#outbound-routeTable-nextHopIp');
+  await setField(page, 'outbound-routeTable-nextHopIp', '192.0.2.4');
+  await page.waitForSelector('#outbound-routeTable-nextHopIp-findings');
+  assert.match(await page.textContent('#outbound-routeTable-nextHopIp-findings'), /udr-next-hop.*Next hop IP 192\.0\.2\.4/);
+  assert.equal(await page.getAttribute('#outbound-routeTable-nextHopIp', 'aria-describedby'), 'outbound-routeTable-nextHopIp-findings');
+  assert.equal(await page.getAttribute('#outbound-routeTable-nextHopIp', 'aria-invalid'), 'true');
+  // A private cluster with authorized ranges: AKS refuses the two together.
+  await page.check('#apiServer-private');
+  await setField(page, 'apiServer-authorizedIpRanges', '20.1.2.0/24');
+  await page.waitForSelector('#apiServer-authorizedIpRanges-findings');
+  assert.match(await page.textContent('#apiServer-authorizedIpRanges-findings'), /authorized-ranges-private.*Authorized IP ranges/);
+  assert.equal(await page.getAttribute('#apiServer-authorizedIpRanges', 'aria-describedby'), 'apiServer-authorizedIpRanges-findings');
+  // The node subnet's bar counts the private endpoint.
+  assert.match(await page.textContent('.capacity'), /1 private endpoint/);
+  // An API server subnet from the plan's subnets gets its own capacity bar.
+  await page.click('text=Add subnet');
+  await setField(page, 'vnet-subnets-1--name', 'apiserver');
+  await setField(page, 'vnet-subnets-1--cidr', '10.225.0.0/28');
+  await page.selectOption('#subnet-role-1', 'apiServer');
+  await page.selectOption('#apiServer-vnetIntegration-subnet', 'apiserver');
+  await page.waitForSelector('[role=meter][aria-label^="API server subnet 10.225.0.0/28"]');
+  assert.equal(await page.getAttribute('[role=meter][aria-label^="API server subnet"]', 'aria-valuemax'), '11');
+  // An NSG, and the blocks are in the plan file.
+  await page.check('#plan-nsg');
+  await setField(page, 'nsg-name', 'nsg-aks-nodes');
+  await assertAxeClean(page, 'around the cluster, with findings');
+  await page.click('.json summary');
+  const text = JSON.parse(await page.inputValue('#plan-json'));
+  assert.deepEqual(text.outbound, { type: 'userDefinedRouting', routeTable: { nextHopIp: '192.0.2.4' } });
+  assert.deepEqual(text.apiServer, { private: true, vnetIntegration: { subnet: 'apiserver' }, authorizedIpRanges: ['20.1.2.0/24'] });
+  assert.deepEqual(text.nsg, { name: 'nsg-aks-nodes' });
+  // The JSON editor takes the blocks too: the form shows what it reads.
+  text.outbound = { type: 'managedNATGateway', natGateway: { idleTimeoutMinutes: 200 } };
+  await page.fill('#plan-json', JSON.stringify(text, null, 2));
+  await page.press('#plan-json', 'Tab');
+  await page.waitForSelector('#outbound-natGateway-idleTimeoutMinutes-findings');
+  assert.equal(await page.inputValue('#outbound-type'), 'managedNATGateway');
+  assert.match(await page.textContent('#outbound-natGateway-idleTimeoutMinutes-findings'), /outbound-ip-count.*NAT gateway idle timeout/);
+  // Undo all the way: the seed plan, byte for byte, with no block around the cluster.
+  while (!(await page.isDisabled('#undo'))) await page.click('#undo');
+  assert.equal(await page.inputValue('#outbound-type'), 'loadBalancer');
+  assert.equal(await page.isChecked('#apiServer-private'), false);
+  assert.equal(await page.locator('[role=meter][aria-label^="API server subnet"]').count(), 0);
+  const seed = JSON.parse(await page.inputValue('#plan-json'));
+  assert.ok(!('outbound' in seed) && !('apiServer' in seed) && !('nsg' in seed), JSON.stringify(seed));
+  assert.match(await page.textContent('#summary'), /No problems/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// Issue 12, 5: a design document to hand over, and the map as SVG and PNG, all rendered by the
+// export worker (none of it is in the page's wasm).
+
+// The CIDRs of the ranges table: the ranges CSV's rows.
+async function rangeCidrs(page) {
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#download-ranges')]);
+  return fs.readFileSync(await csv.path(), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[2]);
+}
+
+// The texts of an SVG's <text> elements, read by the browser's XML parser (null when it is not
+// well-formed).
+function svgLabels(page, svg) {
+  return page.evaluate((svg) => {
+    const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
+    if (doc.querySelector('parsererror')) return null;
+    return [...doc.querySelectorAll('text')].map((t) => t.textContent);
+  }, svg);
+}
+
+async function downloaded(page, selector) {
+  const [d] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+  return { name: d.suggestedFilename(), bytes: fs.readFileSync(await d.path()) };
+}
+
+test('download the design document as Markdown and printable HTML', async () => {
+  const { page, context, errors } = await newPage();
+  await setField(page, 'cluster-name', 'handover-aks');
+  // An error, so that there is a finding to list (the document renders whatever check finds).
+  await setField(page, 'podCidr', '10.0.0.0/16');
+  await page.waitForSelector('.field-findings');
+  const cidrs = await rangeCidrs(page);
+  assert.ok(cidrs.length >= 5, `${cidrs}`);
+  await page.locator('#export-h').scrollIntoViewIfNeeded();
+  await page.click('#tab-design-md');
+  await page.waitForFunction(() => document.querySelector('#export-text').textContent.includes('# Design: AKS cluster handover-aks'));
+  const md = await downloaded(page, '#download-export');
+  assert.equal(md.name, 'byocni-design.md');
+  const html = await downloaded(page, '#download-design-html');
+  assert.equal(html.name, 'byocni-design.html');
+  for (const [what, text, svg] of [
+    ['Markdown', md.bytes.toString('utf8'), /```svg\n([\s\S]*?<\/svg>)\n```/],
+    ['HTML', html.bytes.toString('utf8'), /(<svg[\s\S]*?<\/svg>)/],
+  ]) {
+    assert.ok(text.includes('handover-aks'), `${what}: the cluster name`);
+    for (const c of cidrs) assert.ok(text.includes(c), `${what}: the range ${c}`);
+    assert.ok(text.includes('pod-cidr-overlap'), `${what}: the finding's rule`);
+    assert.ok(text.includes('az aks create'), `${what}: the az commands`);
+    assert.ok(text.includes('1,048,576') && text.includes('65,536'), `${what}: grouped digits`);
+    const map = svg.exec(text);
+    assert.ok(map, `${what}: an <svg> map`);
+    const labels = await svgLabels(page, map[1]);
+    assert.ok(labels, `${what}: the map is well-formed SVG`);
+    for (const c of cidrs) assert.ok(labels.some((l) => l.includes(c)), `${what}: the map labels ${c}: ${labels}`);
+    assert.ok(labels.some((l) => l.includes('overlaps')), `${what}: the overlap is marked`);
+  }
+  // Outside the code and the map, every number of four digits or more is grouped.
+  const prose = html.bytes.toString('utf8').replace(/<style>[\s\S]*?<\/style>|<pre>[\s\S]*?<\/pre>|<svg[\s\S]*?<\/svg>/g, '');
+  assert.doesNotMatch(prose, /(?<![\w.,])\d{4,}(?![\w.])/);
+  // The printable page: a complete document, opened in a new tab.
+  assert.match(html.bytes.toString('utf8'), /^<!DOCTYPE html>[\s\S]*@media print[\s\S]*<\/html>\n$/);
+  const [tab] = await Promise.all([context.waitForEvent('page'), page.click('#open-design-html')]);
+  await tab.waitForFunction(() => document.querySelector('h1')?.textContent.includes('handover-aks'), null, { timeout: 10000 });
+  assert.equal(await tab.locator('figure svg text').count() > cidrs.length, true);
+  await tab.emulateMedia({ media: 'print' });
+  await tab.screenshot({ path: path.join(artifacts, 'design-print.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('download the map as SVG and PNG', async () => {
+  const { page, context, errors } = await newPage();
+  const cidrs = await rangeCidrs(page);
+  const svg = await downloaded(page, '#download-map-svg');
+  assert.equal(svg.name, 'byocni-map.svg');
+  const labels = await svgLabels(page, svg.bytes.toString('utf8'));
+  assert.ok(labels, 'well-formed SVG');
+  for (const c of cidrs) assert.ok(labels.some((l) => l.includes(c)), `the map labels ${c}: ${labels}`);
+  const png = await downloaded(page, '#download-map-png');
+  assert.equal(png.name, 'byocni-map.png');
+  assert.deepEqual([...png.bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'the PNG signature');
+  assert.equal(png.bytes.subarray(12, 16).toString('latin1'), 'IHDR');
+  const [width, height] = [png.bytes.readUInt32BE(16), png.bytes.readUInt32BE(20)];
+  assert.ok(width > 0 && height > 0, `${width} x ${height}`);
+  assert.ok(png.bytes.length > 10000, `a picture, not a blank: ${png.bytes.length} bytes`);
+  fs.writeFileSync(path.join(artifacts, 'map.png'), png.bytes);
+  fs.writeFileSync(path.join(artifacts, 'map.json'), JSON.stringify({ pngBytes: png.bytes.length, width, height, svgBytes: svg.bytes.length }, null, 2));
+  assert.deepEqual(errors, []);
   await context.close();
 });

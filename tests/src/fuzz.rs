@@ -3,8 +3,10 @@
 //! renderer and the provisioning steps, and asserts the invariants that must hold for any plan.
 //!
 //! The first byte picks the mode: even = the rest is plan-file text (finds parser and shape
-//! bugs); odd = the rest drives `arbitrary` edits of the seed example (reaches the rules,
-//! suggestions and renderers with values JSON fuzzing rarely builds).
+//! bugs); 1 mod 4 = the rest drives `arbitrary` edits of the seed example (reaches the rules,
+//! suggestions and renderers with values JSON fuzzing rarely builds); 3 mod 4 = the same for a
+//! version 2 estate, edits of the blue/green and mesh fixtures (the estate rules, projection,
+//! suggest, the estate exports and the estate's provisioning steps).
 
 use arbitrary::{Arbitrary, Unstructured};
 use byocni_core::check::check_estate;
@@ -35,10 +37,15 @@ pub fn fuzz_one(data: &[u8]) {
                 estate_pipeline(&estate);
             }
         }
-    } else {
+    } else if mode % 4 == 1 {
         let mut u = Unstructured::new(rest);
         if let Ok(plan) = structured_plan(&mut u) {
             pipeline(&plan);
+        }
+    } else {
+        let mut u = Unstructured::new(rest);
+        if let Ok(estate) = structured_estate(&mut u) {
+            estate_pipeline(&estate);
         }
     }
 }
@@ -59,9 +66,32 @@ pub fn estate_pipeline(estate: &Estate) {
     for (field, at) in fields.iter().zip(locate_all(&json, &fields)) {
         assert!(at.is_some(), "{field} is not placed in the estate's text");
     }
+    // The estate's provisioning steps: every step id unique, the network's destroy steps a
+    // subset of its creates, nothing existing ever deleted.
+    let network = steps::estate::network_steps(estate);
+    let mut ids: Vec<String> = network.iter().map(|s| s.id.to_lowercase()).collect();
+    ids.sort_unstable();
+    let n = ids.len();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "network step ids are unique");
+    for d in steps::estate::network_destroy_steps(estate) {
+        assert!(
+            ids.binary_search(&d.id.to_lowercase()).is_ok(),
+            "{} is created",
+            d.id
+        );
+    }
     for i in 0..estate.clusters.len().min(8) {
         if !estate.clusters[i].existing {
             let plan = estate.project(i).expect("a cluster projects");
+            let own = steps::estate::cluster_steps(estate, i, &plan);
+            assert!(!own.is_empty(), "a new cluster has steps");
+            let existing_vnet = estate.vnet_of(i).is_some_and(|v| estate.vnets[v].existing);
+            let gone = steps::estate::cluster_destroy_steps(estate, i, &plan);
+            assert!(
+                !(existing_vnet && gone.iter().any(|s| s.kind == steps::StepKind::Vnet)),
+                "an existing VNet is never deleted"
+            );
             pipeline(&plan);
         }
         let _ = check_estate(estate, Some(i));
@@ -154,8 +184,9 @@ pub fn pipeline(plan: &Plan) {
             format.id()
         );
         if let Ok(text) = render(plan, format, RenderOptions::default()) {
+            // The design document, the map and the ranges describe a plan whatever check finds.
             assert!(
-                !report.has_errors(),
+                !report.has_errors() || format.describes(),
                 "{} rendered a plan with errors",
                 format.id()
             );
@@ -409,4 +440,152 @@ pub fn structured_plan(u: &mut Unstructured<'_>) -> arbitrary::Result<Plan> {
         }
     }
     Ok(p)
+}
+
+/// The estate fixtures: blue/green beside a hub, and a three-cluster mesh.
+const ESTATES: [&str; 2] = [
+    include_str!("../fixtures/estate-bluegreen.json"),
+    include_str!("../fixtures/estate-mesh3.json"),
+];
+
+/// A name from a small set (so that references between VNets, subnets, peerings and clusters
+/// meet often), or arbitrary text.
+fn estate_name(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
+    if u.ratio(1, 8)? {
+        return String::arbitrary(u);
+    }
+    Ok((*u.choose(&[
+        "hub",
+        "aks-blue",
+        "aks-green",
+        "aks-a",
+        "aks-b",
+        "aks-c",
+        "nodes",
+        "blue",
+        "green",
+        "mesh-a",
+        "default",
+    ])?)
+    .to_owned())
+}
+
+/// One of the estate fixtures with a run of arbitrary edits: VNets, subnets and peerings added
+/// or dropped, clusters moved, made existing or meshed, mesh ids and limits changed.
+pub fn structured_estate(u: &mut Unstructured<'_>) -> arbitrary::Result<Estate> {
+    use byocni_core::estate::{EstateSubnet, EstateVnet, MeshMember, MeshSettings, Peering};
+    let mut e = Estate::from_json(u.choose(&ESTATES)?).expect("the estate fixtures read");
+    let edits = u.int_in_range(0..=16)?;
+    for _ in 0..edits {
+        let nv = e.vnets.len();
+        let nc = e.clusters.len();
+        match u.int_in_range(0..=17)? {
+            0 => e.vnets.push(EstateVnet {
+                name: estate_name(u)?,
+                resource_group: estate_name(u)?,
+                location: (*u.choose(&["westeurope", "northeurope"])?).to_owned(),
+                address_space: Vec::new(),
+                subnets: Vec::new(),
+                existing: bool::arbitrary(u)?,
+            }),
+            1 if nv > 0 => {
+                let v = u.choose_index(nv)?;
+                e.vnets[v].address_space.push(cidr_text(u)?);
+            }
+            2 if nv > 0 => {
+                let v = u.choose_index(nv)?;
+                e.vnets[v].subnets.push(EstateSubnet {
+                    name: estate_name(u)?,
+                    cidr: if bool::arbitrary(u)? {
+                        cidr_text(u)?
+                    } else {
+                        String::new()
+                    },
+                    role: *u.choose(&[
+                        SubnetRole::Nodes,
+                        SubnetRole::ApiServer,
+                        SubnetRole::Other,
+                    ])?,
+                });
+            }
+            3 if nv > 0 => {
+                let v = u.choose_index(nv)?;
+                e.vnets[v].existing = !e.vnets[v].existing;
+            }
+            4 if nv > 0 => {
+                let v = u.choose_index(nv)?;
+                e.vnets.remove(v);
+            }
+            5 => e.peerings.push(Peering {
+                between: [estate_name(u)?, estate_name(u)?],
+            }),
+            6 if !e.peerings.is_empty() => {
+                let p = u.choose_index(e.peerings.len())?;
+                e.peerings.remove(p);
+            }
+            7 if nc > 0 => {
+                let c = u.choose_index(nc)?;
+                e.clusters[c].existing = !e.clusters[c].existing;
+            }
+            8 if nc > 0 => {
+                let c = u.choose_index(nc)?;
+                e.clusters[c].node_subnet = if bool::arbitrary(u)? {
+                    Some(format!("{}/{}", estate_name(u)?, estate_name(u)?))
+                } else {
+                    None
+                };
+            }
+            9 if nc > 0 => {
+                let c = u.choose_index(nc)?;
+                e.clusters[c].pod_cidr = Some(cidr_text(u)?);
+            }
+            10 if nc > 0 => {
+                let c = u.choose_index(nc)?;
+                e.clusters[c].cluster_mesh = if bool::arbitrary(u)? {
+                    Some(MeshMember {
+                        id: Option::<u32>::arbitrary(u)?.map(|i| i % 600),
+                    })
+                } else {
+                    None
+                };
+            }
+            11 => {
+                e.cluster_mesh = Some(MeshSettings {
+                    max_connected_clusters: Some(*u.choose(&[255, 511, 0, 256, 1])?),
+                });
+            }
+            12 if nc > 0 => {
+                let c = u.choose_index(nc)?;
+                e.clusters[c].name = estate_name(u)?;
+            }
+            13 if nc > 0 => {
+                let c = u.choose_index(nc)?;
+                let mut copy = e.clusters[c].clone();
+                copy.name = estate_name(u)?;
+                copy.existing = bool::arbitrary(u)?;
+                e.clusters.push(copy);
+            }
+            14 if nc > 0 => {
+                let c = u.choose_index(nc)?;
+                e.clusters.remove(c);
+            }
+            15 if nc > 0 => {
+                let c = u.choose_index(nc)?;
+                e.clusters[c].cni = Some(byocni_core::plan::Cni {
+                    plugin: *u.choose(&CniPlugin::ALL)?,
+                    ..Default::default()
+                });
+            }
+            16 if nc > 0 => {
+                let c = u.choose_index(nc)?;
+                e.clusters[c].service_cidr = Some(cidr_text(u)?);
+            }
+            17 => e.connected_networks.push(ConnectedNetwork {
+                name: String::arbitrary(u)?,
+                cidr: cidr_text(u)?,
+            }),
+            _ => {}
+        }
+    }
+    Ok(e)
 }

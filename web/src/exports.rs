@@ -180,9 +180,59 @@ pub async fn ranges_csv(plan: &Plan) -> Option<String> {
     ask(RANGES_CSV, &plan.to_json_compact()).await
 }
 
+/// Saves what the worker renders of `plan` as `kind` (a format's id, or `map-png`): the answer's
+/// body (a text or a `Blob`) under the file name and type the answer gives; or, given a `tab`
+/// (opened by the click), shows it there. False when there is no such answer.
+pub async fn save(kind: &str, plan: &Plan, tab: Option<web_sys::Window>) -> bool {
+    use crate::components::export::{blob_of, download_blob};
+    let Some(answer) = ask_answer(kind, &plan.to_json_compact()).await else {
+        return false;
+    };
+    let (body, file) = (answer.get(1), answer.get(2));
+    let field = |k: &str| {
+        js_sys::Reflect::get(&file, &k.into())
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    let (Some(name), Some(mime)) = (field("name"), field("mime")) else {
+        return false;
+    };
+    let Some(blob) = body
+        .dyn_into::<web_sys::Blob>()
+        .ok()
+        .or_else(|| blob_of(&answer.get(1).as_string()?, &mime))
+    else {
+        return false;
+    };
+    match tab {
+        Some(tab) => {
+            let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+                return false;
+            };
+            let _ = tab.location().set_href(&url);
+            // The tab has loaded it by then; the URL is let go.
+            gloo::timers::callback::Timeout::new(60_000, move || {
+                let _ = web_sys::Url::revoke_object_url(&url);
+            })
+            .forget();
+        }
+        None => download_blob(&name, &blob),
+    }
+    true
+}
+
 /// The worker's answer to a question (`kind`: why a text is not a plan, the ranges as CSV), from
 /// a worker started for the question.
 async fn ask(kind: &str, text: &str) -> Option<String> {
+    ask_answer(kind, text)
+        .await?
+        .get(1)
+        .as_string()
+        .filter(|why| !why.is_empty())
+}
+
+/// The worker's whole answer, `[id, body, file]`, from a worker started for the question.
+async fn ask_answer(kind: &str, text: &str) -> Option<js_sys::Array> {
     let worker = Worker::new(&worker_url()?).ok()?;
     let mut answer = None;
     let promise = js_sys::Promise::new(&mut |resolve, _| answer = Some(resolve));
@@ -195,7 +245,7 @@ async fn ask(kind: &str, text: &str) -> Option<String> {
             if data.as_string().as_deref() == Some(READY) {
                 let _ = worker.post_message(&request);
             } else {
-                let _ = answer.call1(&JsValue::NULL, &js_sys::Array::from(&data).get(1));
+                let _ = answer.call1(&JsValue::NULL, &data);
             }
         })
     };
@@ -204,9 +254,12 @@ async fn ask(kind: &str, text: &str) -> Option<String> {
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    let why = wasm_bindgen_futures::JsFuture::from(promise).await;
+    let answer = wasm_bindgen_futures::JsFuture::from(promise).await;
     worker.terminate();
-    why.ok()?.as_string().filter(|why| !why.is_empty())
+    answer
+        .ok()
+        .filter(js_sys::Array::is_array)
+        .map(|a| js_sys::Array::from(&a))
 }
 
 /// Calls `on_near` once, when `target` first comes within 200 px of the viewport (at once where

@@ -20,6 +20,36 @@ const FIELDS: &[(&str, &str)] = &[
     ("internalLoadBalancers", "Internal load balancers"),
     ("nodePools", "Node pools"),
     ("connectedNetworks", "Connected networks"),
+    ("outbound.type", "Outbound type"),
+    (
+        "outbound.loadBalancer.managedOutboundIps",
+        "Load balancer outbound IPs",
+    ),
+    ("outbound.loadBalancer", "Load balancer outbound"),
+    ("outbound.natGateway.name", "NAT gateway name"),
+    ("outbound.natGateway.existing", "NAT gateway exists"),
+    (
+        "outbound.natGateway.idleTimeoutMinutes",
+        "NAT gateway idle timeout",
+    ),
+    (
+        "outbound.natGateway.outboundIps",
+        "NAT gateway outbound IPs",
+    ),
+    ("outbound.natGateway", "NAT gateway"),
+    ("outbound.routeTable.name", "Route table name"),
+    ("outbound.routeTable.existing", "Route table exists"),
+    ("outbound.routeTable.nextHopIp", "Next hop IP"),
+    ("outbound.routeTable", "Route table"),
+    ("outbound", "Outbound"),
+    ("apiServer.private", "Private cluster"),
+    ("apiServer.vnetIntegration.subnet", "API server subnet"),
+    ("apiServer.vnetIntegration", "API server subnet"),
+    ("apiServer.authorizedIpRanges", "Authorized IP ranges"),
+    ("apiServer", "API server"),
+    ("nsg.name", "NSG name"),
+    ("nsg.existing", "NSG exists"),
+    ("nsg", "NSG"),
 ];
 
 /// Lists, and the words for their items' fields.
@@ -28,6 +58,7 @@ const LISTS: &[(&str, &str)] = &[
     ("nodePools[", "Node pool"),
     ("connectedNetworks[", "Network"),
     ("vnet.addressSpace[", "VNet address space"),
+    ("apiServer.authorizedIpRanges[", "Authorized IP range"),
 ];
 const ITEM_FIELDS: &[(&str, &str)] = &[
     ("name", "name"),
@@ -97,6 +128,18 @@ mod tests {
         assert_eq!(label_of("connectedNetworks[9]"), "Network 10");
         assert_eq!(label_of("podCidr"), "Pod CIDR");
         assert_eq!(label_of("somethingNew"), "somethingNew");
+        assert_eq!(label_of("outbound.routeTable.nextHopIp"), "Next hop IP");
+        assert_eq!(
+            label_of("apiServer.authorizedIpRanges[1]"),
+            "Authorized IP range 2"
+        );
+        assert_eq!(
+            relabel(
+                "outbound.routeTable.nextHopIp 10.0.0.4 is inside the node subnet",
+                ["outbound.routeTable.nextHopIp".to_owned()].iter()
+            ),
+            "Next hop IP 10.0.0.4 is inside the node subnet"
+        );
         let paths = ["podCidr".to_owned(), "vnet.subnets[0].cidr".to_owned()];
         assert_eq!(
             relabel(

@@ -4,6 +4,7 @@
 
 use std::rc::Rc;
 
+use byocni_core::plan::{ApiServer, LoadBalancerOutbound, NatGateway, Outbound, RouteTable};
 use byocni_core::{
     apply_edit, check, check_with, suggest, Cidr, ConnectedIndex, Edit, Format, Plan, Report, Rule,
 };
@@ -152,6 +153,33 @@ pub fn fix_all(plan: &Plan) -> (Plan, usize) {
     (plan, n)
 }
 
+/// After an edit of the blocks around the cluster (`outbound`, `apiServer`), what now says
+/// no more than AKS's defaults is dropped: an emptied field leaves no `"loadBalancer": {}` and
+/// type `loadBalancer` alone no `outbound`, so a plan whose inputs are put back is the plan it
+/// was. Other edits leave them as written (a file may spell a default out).
+pub fn tidy_around(mut plan: Plan, path: &str) -> Plan {
+    if path.starts_with("outbound") {
+        if let Some(o) = &mut plan.outbound {
+            if o.load_balancer == Some(LoadBalancerOutbound::default()) {
+                o.load_balancer = None;
+            }
+            if o.nat_gateway == Some(NatGateway::default()) {
+                o.nat_gateway = None;
+            }
+            if o.route_table == Some(RouteTable::default()) {
+                o.route_table = None;
+            }
+            if *o == Outbound::default() {
+                plan.outbound = None;
+            }
+        }
+    }
+    if path.starts_with("apiServer") && plan.api_server == Some(ApiServer::default()) {
+        plan.api_server = None;
+    }
+    plan
+}
+
 impl State {
     /// The state for a plan.
     pub fn new(plan: Plan) -> State {
@@ -285,7 +313,7 @@ impl Reducible for State {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let next = match action {
             Action::Edit(edit) => match apply_edit(&self.plan, &edit) {
-                Ok(plan) => self.commit(plan, None),
+                Ok(plan) => self.commit(tidy_around(plan, &edit.path), None),
                 Err(e) => State {
                     input_error: Some((
                         edit.path.clone(),
@@ -535,6 +563,110 @@ mod tests {
         let n = s.undo.len();
         let s = s.reduce(edit("cluster.name", "other"));
         assert_eq!(s.undo.len(), n);
+    }
+
+    #[test]
+    fn around_the_cluster_is_edited_checked_undone_and_tidied() {
+        let seed = Rc::new(State::default());
+        let json = seed.plan.to_json();
+        // Outbound type userDefinedRouting with a next hop no network reaches: the finding is at
+        // the next hop's field.
+        let s = seed.clone().reduce(edit(
+            "outbound",
+            serde_json::json!({ "type": "userDefinedRouting" }),
+        ));
+        let s = s.reduce(edit("outbound.routeTable.nextHopIp", "192.0.2.4"));
+        let f = s.findings_for("outbound.routeTable.nextHopIp");
+        assert_eq!(f[0].rule.id(), "udr-next-hop", "{f:?}");
+        // A private cluster with authorized ranges.
+        let s = s.reduce(edit("apiServer.private", true)).reduce(edit(
+            "apiServer.authorizedIpRanges",
+            serde_json::json!(["20.1.2.0/24"]),
+        ));
+        let f = s.findings_for("apiServer.authorizedIpRanges");
+        assert_eq!(f[0].rule.id(), "authorized-ranges-private", "{f:?}");
+        // VNet integration into a subnet of the plan: its capacity is reported.
+        let s = s
+            .reduce(edit(
+                "vnet.subnets",
+                serde_json::json!([{ "name": "nodes", "cidr": "10.224.0.0/16", "role": "nodes" },
+                                   { "name": "apiserver", "cidr": "10.225.0.0/28", "role": "apiServer" }]),
+            ))
+            .reduce(edit(
+                "apiServer.vnetIntegration",
+                serde_json::json!({ "subnet": "apiserver" }),
+            ));
+        assert_eq!(
+            s.report
+                .capacity
+                .api_server_subnet
+                .as_ref()
+                .map(|a| a.usable),
+            Some(11)
+        );
+        // Every step undoes, back to the seed byte for byte.
+        let mut s = s;
+        for _ in 0..6 {
+            s = s.reduce(Action::Undo);
+        }
+        assert!(Rc::ptr_eq(&s.plan, &seed.plan));
+        // Fields put back to nothing leave no block: the plan file is the seed's again.
+        let s = seed
+            .clone()
+            .reduce(edit("outbound.loadBalancer.managedOutboundIps", 3))
+            .reduce(edit("apiServer.private", true))
+            .reduce(edit("nsg", serde_json::json!({})));
+        assert_eq!(
+            s.plan
+                .outbound
+                .as_ref()
+                .unwrap()
+                .load_balancer
+                .as_ref()
+                .unwrap()
+                .managed_outbound_ips,
+            Some(3)
+        );
+        assert!(s.plan.nsg.is_some());
+        let s = s
+            .reduce(edit(
+                "outbound.loadBalancer.managedOutboundIps",
+                serde_json::Value::Null,
+            ))
+            .reduce(edit("apiServer.private", false))
+            .reduce(edit("nsg", serde_json::Value::Null));
+        assert_eq!(s.plan.to_json(), json);
+        let s = s
+            .reduce(edit(
+                "outbound",
+                serde_json::json!({ "type": "managedNATGateway" }),
+            ))
+            .reduce(edit(
+                "outbound",
+                serde_json::json!({ "type": "loadBalancer" }),
+            ));
+        assert_eq!(s.plan.to_json(), json);
+    }
+
+    #[test]
+    fn the_json_editor_reads_the_blocks_around_the_cluster() {
+        let mut v: serde_json::Value = serde_json::from_str(&Plan::example().to_json()).unwrap();
+        v["outbound"] = serde_json::json!({ "type": "userAssignedNATGateway",
+            "natGateway": { "name": "ng", "idleTimeoutMinutes": 200 } });
+        v["apiServer"] = serde_json::json!({ "private": true });
+        v["nsg"] = serde_json::json!({ "name": "nsg-nodes", "existing": true });
+        let text = serde_json::to_string_pretty(&v).unwrap();
+        let plan = Plan::from_json(&text).expect("the page's core reads them");
+        let s = Rc::new(State::default()).reduce(Action::Replace(Box::new(plan), None));
+        assert_eq!(
+            s.plan.nsg.as_ref().unwrap().name.as_deref(),
+            Some("nsg-nodes")
+        );
+        assert!(s.plan.is_private_cluster());
+        let f = s.findings_for("outbound.natGateway.idleTimeoutMinutes");
+        assert_eq!(f[0].rule.id(), "outbound-ip-count", "{f:?}");
+        // As written: a replaced plan is not tidied.
+        assert_eq!(s.plan.to_json(), Plan::from_json(&text).unwrap().to_json());
     }
 
     #[test]

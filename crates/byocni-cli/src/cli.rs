@@ -63,14 +63,17 @@ pub(crate) enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
-    /// Render the plan as a script, a template or CNI values.
+    /// Render the plan as a script, a template or CNI values, or as what an architect hands
+    /// over: the design document (design-md, design-html), the address map (map-svg), the
+    /// ranges (ranges-csv).
     Export {
         /// The plan file (`-` for stdin).
         plan: PathBuf,
         /// What to render.
         #[arg(long, value_parser = export_format())]
         format: byocni_core::Format,
-        /// Render even when check finds errors (the findings become comments).
+        /// Render even when check finds errors (the findings become comments). The design
+        /// document, the map and the ranges render anyway: they show the findings.
         #[arg(long)]
         force: bool,
         /// Write here instead of stdout. A version 2 estate is several files: a directory, which
@@ -86,9 +89,10 @@ pub(crate) enum Command {
         /// A rule id; omit to list them all.
         rule: Option<String>,
     },
-    /// Create the plan's resources with az: group, VNet, subnets, identity, role, cluster.
+    /// Create the plan's resources with az: group, VNet, subnets, identity, role, cluster (of an
+    /// estate: its new VNets and peerings, then each new cluster).
     Apply(ApplyArgs),
-    /// Remove what `apply` created.
+    /// Remove what `apply` created (never what the plan marks existing).
     Destroy(DestroyArgs),
     /// Install the plan's CNI and wait for the nodes to be Ready.
     Cni {
@@ -160,8 +164,9 @@ pub(crate) struct AzureArgs {
 pub(crate) struct ApplyArgs {
     /// The plan file.
     pub(crate) plan: PathBuf,
-    /// In a version 2 estate: the new cluster to work on (its projection; its own journal and
-    /// kubeconfig beside the estate file). Needed when the estate has more than one new cluster.
+    /// In a version 2 estate: only this new cluster (its projection, its own VNet when new, no
+    /// peerings; its own journal and kubeconfig beside the estate file). Without it apply does
+    /// the whole estate: new VNets and peerings (both ways), then every new cluster in order.
     #[arg(long, value_name = "NAME")]
     pub(crate) cluster: Option<String>,
     /// Print the steps and the exact commands, marking what exists; change nothing.
@@ -176,7 +181,8 @@ pub(crate) struct ApplyArgs {
     #[arg(long, hide = true, conflicts_with = "no_cni")]
     pub(crate) cni: bool,
     /// The journal of this plan's run (default: PLAN.journal.json; required for a plan read
-    /// from stdin). A lock file next to it (JOURNAL.lock) keeps a second run out.
+    /// from stdin; of a whole estate, the shared network's). A lock file next to it
+    /// (JOURNAL.lock) keeps a second run out.
     #[arg(long, value_name = "FILE")]
     pub(crate) journal: Option<PathBuf>,
     /// Kubeconfig file to write for the CNI install (default: next to the plan; written 0600).
@@ -193,8 +199,9 @@ pub(crate) struct ApplyArgs {
 pub(crate) struct DestroyArgs {
     /// The plan file.
     pub(crate) plan: PathBuf,
-    /// In a version 2 estate: the new cluster to work on (its projection; its own journal and
-    /// kubeconfig beside the estate file). Needed when the estate has more than one new cluster.
+    /// In a version 2 estate: only this new cluster (its own journal beside the estate file).
+    /// Without it destroy does the whole estate: every new cluster in reverse, then the
+    /// peerings, VNets and groups apply created; existing ones are never touched.
     #[arg(long, value_name = "NAME")]
     pub(crate) cluster: Option<String>,
     /// Print what would be removed; change nothing.
@@ -240,8 +247,8 @@ pub(crate) enum CniCommand {
 pub(crate) struct StatusArgs {
     /// The plan file.
     pub(crate) plan: PathBuf,
-    /// In a version 2 estate: the new cluster to work on (its projection; its own journal and
-    /// kubeconfig beside the estate file). Needed when the estate has more than one new cluster.
+    /// In a version 2 estate: only this new cluster. Without it status shows every new cluster
+    /// and the state of every peering apply creates.
     #[arg(long, value_name = "NAME")]
     pub(crate) cluster: Option<String>,
     /// Output format.

@@ -154,10 +154,28 @@ pub(crate) fn read_cluster_plan(
     cluster: Option<&str>,
     checked: bool,
 ) -> anyhow::Result<(Plan, String, Option<MeshValues>)> {
+    read_cluster_target(path, cluster, checked).map(|(p, s, m, _)| (p, s, m))
+}
+
+/// A cluster of a plan file, as [`read_cluster_plan`] reads it, with the estate it belongs to
+/// and its position there (`None` for a v1 plan).
+pub(crate) type ClusterTarget = (
+    Plan,
+    String,
+    Option<MeshValues>,
+    Option<(byocni_core::estate::Estate, usize)>,
+);
+
+/// [`read_cluster_plan`], keeping the estate (apply places the cluster on its estate VNet).
+pub(crate) fn read_cluster_target(
+    path: &Path,
+    cluster: Option<&str>,
+    checked: bool,
+) -> anyhow::Result<ClusterTarget> {
     use byocni_core::render::estate::{cluster_plan, EstateRenderError};
     let (file, _) = read_plan_file_source(path)?;
     let estate = match file {
-        PlanFile::V1(plan) if cluster.is_none() => return Ok((plan, String::new(), None)),
+        PlanFile::V1(plan) if cluster.is_none() => return Ok((plan, String::new(), None, None)),
         PlanFile::V1(_) => {
             return Err(BadInput(
                 "--cluster picks a cluster of a version 2 estate; this plan has one cluster".into(),
@@ -218,7 +236,7 @@ pub(crate) fn read_cluster_plan(
                     id: m.id.unwrap_or(0),
                     max_connected_clusters: estate.max_connected_clusters(),
                 });
-            Ok((plan, format!(".{stem}"), mesh))
+            Ok((plan, format!(".{stem}"), mesh, Some((estate, i))))
         }
         Err(EstateRenderError::Findings(findings)) => {
             let mut err = anstream::stderr();

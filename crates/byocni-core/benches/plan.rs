@@ -1,6 +1,7 @@
 //! Criterion benchmarks of `check` and `suggest` on plans with 10,000 to 1,000,000 connected
 //! networks (the in-process cost; `bench/compare.sh` measures the CLI end to end against netaddr),
-//! and `check` of an estate of 1 and 50 clusters with the same networks.
+//! and `check` of an estate of 1 and 50 clusters with the same networks, and of a discovered
+//! estate of 2,000 and 20,000 VNets.
 //!
 //!     cargo bench -p byocni-core --bench plan
 
@@ -116,5 +117,72 @@ fn bench_estate(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench, bench_estate);
+/// An estate as discovery leaves one (as `bench/gen_estate.py` writes it): `vnets` existing
+/// VNets, one /24 each, hub and spoke (every 100th a hub, the others peered with it),
+/// `clusters` existing kubenet clusters on spoke subnets, and one new meshed cluster on a new
+/// VNet peered with the first hub.
+fn discovered(vnets: usize, clusters: usize) -> Estate {
+    let mut vs = Vec::with_capacity(vnets + 1);
+    let mut ps = Vec::with_capacity(vnets);
+    for v in 0..vnets {
+        let (a, b) = (v / 256, v % 256);
+        vs.push(serde_json::json!({"name": format!("vnet-{v}"), "resourceGroup": format!("rg-{}", v / 10),
+            "location": "westeurope", "addressSpace": [format!("10.{a}.{b}.0/24")],
+            "subnets": [{"name": "nodes", "cidr": format!("10.{a}.{b}.0/25"), "role": "nodes"}],
+            "existing": true}));
+        let hub = v - v % 100;
+        if v != hub {
+            ps.push(serde_json::json!({"between": [format!("vnet-{hub}"), format!("vnet-{v}")]}));
+        }
+    }
+    let step = (vnets / clusters.max(1)).max(1);
+    let mut cs: Vec<serde_json::Value> = (0..clusters)
+        .map(|c| {
+            let v = c * step + 1;
+            serde_json::json!({"name": format!("old-{c}"), "resourceGroup": format!("rg-{}", v / 10),
+                "location": "westeurope", "existing": true, "networkPlugin": "kubenet",
+                "nodeSubnet": format!("vnet-{v}/nodes"), "podCidr": "10.244.0.0/16",
+                "serviceCidr": "10.0.0.0/16", "dnsServiceIP": "10.0.0.10"})
+        })
+        .collect();
+    vs.push(
+        serde_json::json!({"name": "aks-blue", "resourceGroup": "blue-rg", "location": "westeurope",
+        "addressSpace": ["172.16.0.0/16"],
+        "subnets": [{"name": "nodes", "cidr": "172.16.0.0/20", "role": "nodes"}]}),
+    );
+    ps.push(serde_json::json!({"between": ["vnet-0", "aks-blue"]}));
+    cs.push(
+        serde_json::json!({"name": "blue", "resourceGroup": "blue-rg", "location": "westeurope",
+        "nodeSubnet": "aks-blue/nodes", "podCidr": "100.64.0.0/16", "serviceCidr": "172.17.0.0/16",
+        "dnsServiceIP": "172.17.0.10", "clusterMesh": {"id": 1}}),
+    );
+    Estate::from_value(
+        serde_json::json!({"version": 2, "name": "discovered", "vnets": vs,
+        "peerings": ps, "clusters": cs}),
+    )
+    .expect("the discovered estate reads")
+}
+
+/// Issue 13: `check` of a discovered estate of 20,000 VNets (19,801 peerings) and 2,000 existing
+/// clusters beside one new cluster: names are looked up through one index, never by scanning the
+/// VNets per peering or per cluster (which took seconds).
+fn bench_discovered(c: &mut Criterion) {
+    let mut g = c.benchmark_group("estate");
+    g.sample_size(10);
+    for vnets in [2_000, 20_000] {
+        let e = discovered(vnets, vnets / 10);
+        assert!(
+            !check_estate(&e, None).has_errors(),
+            "the discovered estate is clean"
+        );
+        g.bench_with_input(
+            BenchmarkId::new("check discovered VNets", vnets),
+            &e,
+            |b, e| b.iter(|| check_estate(e, None)),
+        );
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_estate, bench_discovered);
 criterion_main!(benches);

@@ -78,7 +78,9 @@ pub struct EstateVnet {
     pub resource_group: String,
     /// Azure region.
     pub location: String,
-    /// Address prefixes; a new VNet may leave them empty for `suggest` to fill.
+    /// Address prefixes; a new VNet may leave them empty for `suggest` to fill. An existing
+    /// dual-stack VNet's IPv6 prefixes are kept here (taken space, as discovered) and skipped by
+    /// the rules, which read IPv4.
     #[serde(default)]
     pub address_space: Vec<String>,
     /// Subnets inside the address space.
@@ -200,6 +202,29 @@ pub struct MeshSettings {
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
 fn is_false(b: &bool) -> bool {
     !*b
+}
+
+/// The positions of an estate's VNets by name (Azure's names compare case-insensitively; a name
+/// written twice finds its first VNet, as [`Estate::vnet_index`] does): built once, so that
+/// passes over thousands of VNets, peerings and clusters (a discovered estate) look names up in
+/// constant time instead of scanning the VNets each time.
+#[derive(Debug, Clone, Default)]
+pub struct VnetNames(std::collections::HashMap<String, usize>);
+
+impl VnetNames {
+    /// Indexes the estate's VNet names.
+    pub fn new(estate: &Estate) -> VnetNames {
+        let mut m = std::collections::HashMap::with_capacity(estate.vnets.len());
+        for (i, v) in estate.vnets.iter().enumerate() {
+            m.entry(v.name.to_ascii_lowercase()).or_insert(i);
+        }
+        VnetNames(m)
+    }
+
+    /// The position of the VNet named `name`.
+    pub fn get(&self, name: &str) -> Option<usize> {
+        self.0.get(&name.to_ascii_lowercase()).copied()
+    }
 }
 
 /// A plan file of either version, as the CLI reads it.
@@ -393,11 +418,29 @@ impl Estate {
     /// `Ok(Some((vnet, subnet)))`, or `Err(())` when it names no subnet of the estate.
     #[allow(clippy::result_unit_err)]
     pub fn node_subnet_of(&self, i: usize) -> Result<Option<(usize, usize)>, ()> {
+        self.node_subnet_by(i, |n| self.vnet_index(n))
+    }
+
+    /// [`Estate::node_subnet_of`] with the VNets' names indexed once by the caller.
+    #[allow(clippy::result_unit_err)]
+    pub fn node_subnet_in(
+        &self,
+        i: usize,
+        names: &VnetNames,
+    ) -> Result<Option<(usize, usize)>, ()> {
+        self.node_subnet_by(i, |n| names.get(n))
+    }
+
+    fn node_subnet_by(
+        &self,
+        i: usize,
+        find: impl Fn(&str) -> Option<usize>,
+    ) -> Result<Option<(usize, usize)>, ()> {
         let Some(text) = self.clusters.get(i).and_then(|c| c.node_subnet.as_deref()) else {
             return Ok(None);
         };
         let (v, s) = text.split_once('/').ok_or(())?;
-        let vi = self.vnet_index(v).ok_or(())?;
+        let vi = find(v).ok_or(())?;
         let si = self.vnets[vi]
             .subnets
             .iter()
@@ -408,26 +451,32 @@ impl Estate {
 
     /// The VNet of cluster `i`, when its `nodeSubnet` names one.
     pub fn vnet_of(&self, i: usize) -> Option<usize> {
-        match self.node_subnet_of(i) {
-            Ok(Some((v, _))) => Some(v),
-            _ => self
-                .clusters
-                .get(i)
-                .and_then(|c| c.node_subnet.as_deref())
-                .and_then(|t| t.split_once('/'))
-                .and_then(|(v, _)| self.vnet_index(v)),
-        }
+        self.clusters
+            .get(i)
+            .and_then(|c| c.node_subnet.as_deref())
+            .and_then(|t| t.split_once('/'))
+            .and_then(|(v, _)| self.vnet_index(v))
+    }
+
+    /// [`Estate::vnet_of`] with the VNets' names indexed once by the caller.
+    pub fn vnet_in(&self, i: usize, names: &VnetNames) -> Option<usize> {
+        self.clusters
+            .get(i)
+            .and_then(|c| c.node_subnet.as_deref())
+            .and_then(|t| t.split_once('/'))
+            .and_then(|(v, _)| names.get(v))
     }
 
     /// Pairs of VNet positions peered directly, sorted, each once, smaller first (for
     /// `binary_search`); peerings naming an unknown VNet, or one VNet twice, are left out.
     pub fn peered_pairs(&self) -> Vec<(usize, usize)> {
+        let names = VnetNames::new(self);
         let mut pairs: Vec<(usize, usize)> = self
             .peerings
             .iter()
             .filter_map(|p| {
-                let a = self.vnet_index(&p.between[0])?;
-                let b = self.vnet_index(&p.between[1])?;
+                let a = names.get(&p.between[0])?;
+                let b = names.get(&p.between[1])?;
                 Some((a.min(b), a.max(b)))
             })
             .filter(|(a, b)| a != b)
@@ -475,8 +524,15 @@ impl Estate {
     /// VNets peered directly with VNet `v`, each with the position of the first peering that
     /// joins them.
     pub fn peers_of(&self, v: usize) -> Vec<(usize, usize)> {
+        let Some(name) = self.vnets.get(v).map(|x| x.name.as_str()) else {
+            return Vec::new();
+        };
         let mut out: Vec<(usize, usize)> = Vec::new();
         for (p, peering) in self.peerings.iter().enumerate() {
+            // Most peerings of a large estate do not touch `v`: skip them before any lookup.
+            if !peering.between.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                continue;
+            }
             let (Some(a), Some(b)) = (
                 self.vnet_index(&peering.between[0]),
                 self.vnet_index(&peering.between[1]),
@@ -510,7 +566,14 @@ impl Estate {
                 let vn = &self.vnets[v];
                 Some(Vnet {
                     name: vn.name.clone(),
-                    address_space: vn.address_space.clone(),
+                    // An existing dual-stack VNet's IPv6 prefixes are recorded, never created
+                    // or checked: the cluster's rules read its IPv4 space.
+                    address_space: vn
+                        .address_space
+                        .iter()
+                        .filter(|c| !(vn.existing && crate::cidr::is_ipv6_network(c)))
+                        .cloned()
+                        .collect(),
                     subnets: vn
                         .subnets
                         .iter()
@@ -767,6 +830,52 @@ mod tests {
             }
             assert_eq!(back, p);
         }
+    }
+
+    /// A discovered dual-stack VNet keeps its IPv6 prefix: recorded, read by no IPv4 rule, not
+    /// in a cluster's projection of it, a connected network (recorded as IPv6) of the clusters
+    /// peered with it.
+    #[test]
+    fn an_existing_dual_stack_vnet_keeps_its_ipv6_prefix_outside_the_ipv4_rules() {
+        let text = BLUEGREEN.replace(
+            r#""addressSpace": ["10.0.0.0/22"], "subnets": [], "existing": true"#,
+            r#""addressSpace": ["10.0.0.0/22", "fd00:db8:deca::/48"], "subnets": [{ "name": "shared", "cidr": "10.0.1.0/24", "role": "nodes" }], "existing": true"#,
+        );
+        let mut e = Estate::from_json(&text).unwrap();
+        assert_eq!(e.vnets[0].address_space.len(), 2);
+        let r = crate::check::check_estate(&e, None);
+        assert!(!r.has_errors(), "{:#?}", r.findings);
+        assert!(
+            !r.findings
+                .iter()
+                .any(|f| f.field.starts_with("vnets[0].addressSpace")),
+            "{:#?}",
+            r.findings
+        );
+        // blue, peered with the hub, sees it as a connected network.
+        let p = e.project(0).unwrap();
+        assert!(p
+            .connected_networks
+            .iter()
+            .any(|c| c.cidr == "fd00:db8:deca::/48"));
+        // A cluster on the dual-stack VNet projects its IPv4 space only.
+        e.clusters[0].node_subnet = Some("hub/shared".into());
+        e.clusters[0].pod_cidr = Some("10.100.0.0/16".into());
+        let p = e.project(0).unwrap();
+        assert_eq!(
+            p.vnet.as_ref().unwrap().address_space,
+            vec!["10.0.0.0/22".to_owned()]
+        );
+        let r = crate::check::check_estate(&e, None);
+        assert!(!r.has_errors(), "{:#?}", r.findings);
+        // suggest reads around it.
+        let mut s = e.clone();
+        s.vnets[1].address_space.clear();
+        s.vnets[1].subnets[0].cidr.clear();
+        let filled = crate::estate_suggest::suggest_estate(&s).unwrap();
+        assert!(!crate::check::check_estate(&filled.estate, None).has_errors());
+        // The file keeps it.
+        assert!(e.to_json().contains("fd00:db8:deca::/48"));
     }
 
     #[test]

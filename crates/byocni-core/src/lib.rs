@@ -29,6 +29,7 @@ pub mod steps;
 pub mod subnets;
 pub mod suggest;
 mod text;
+pub use text::grouped;
 
 pub use check::{check, check_with, ConnectedIndex, Report};
 pub use cidr::{Cidr, CidrError};

@@ -14,6 +14,7 @@ use crate::cni_values::{
 use crate::plan::Plan;
 
 pub mod around;
+pub mod estate;
 
 /// The program a command runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -141,6 +142,8 @@ pub enum StepKind {
     NatGateway,
     /// An existing resource the plan names, looked up for its id, never created.
     Lookup,
+    /// `az network vnet peering create` (one direction of an estate's peering; takes no tags).
+    Peering,
     /// `az aks create`.
     Cluster,
     /// A node pool: the first one's settings (`az aks nodepool update`) or an added one.

@@ -40,9 +40,78 @@ pub(crate) fn one_line(s: &str) -> String {
     out
 }
 
+/// `n` with its digits grouped in threes by commas (`16,777,216`), as every page and document
+/// writes a count.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// User text for HTML or XML (SVG) text and attribute values: one line ([`one_line`]), with
+/// `&`, `<`, `>`, `"` and `'` as entities, so nothing typed can open a tag or leave an
+/// attribute, and no control character (which XML 1.0 refuses) gets through.
+pub(crate) fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in one_line(s).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// User text for Markdown inline text (a table cell, or after the start of a line): one line
+/// ([`one_line`]), every character that can start inline markup in CommonMark, GitHub or Azure
+/// DevOps backslash-escaped (an escaped ASCII punctuation character is always literal): `\`,
+/// code spans, emphasis, links and images, HTML and autolinks, table cells, entities,
+/// strikethrough, math and headings. Addresses, dots and slashes stay as typed, so the raw text
+/// stays readable.
+pub(crate) fn markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in one_line(s).chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '&' | '~' | '$' | '#'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::one_line;
+    use super::{grouped, markdown, one_line, xml};
+
+    #[test]
+    fn digits_grouped_and_markup_escaped() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(16_777_216), "16,777,216");
+        assert_eq!(grouped(u64::MAX), "18,446,744,073,709,551,615");
+        assert_eq!(
+            xml("<a href=\"x\">'&'</a>\n"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;\\n"
+        );
+        assert_eq!(
+            markdown("| *a* [l](u) <b> 10.0.0.0/8 $x$\n"),
+            r"\| \*a\* \[l\](u) \<b\> 10.0.0.0/8 \$x\$\\n"
+        );
+    }
 
     #[test]
     fn every_line_break_is_escaped() {

@@ -233,6 +233,9 @@ fn az(sim: &mut Sim, argv: &[String]) -> i32 {
     if let Some(code) = around::az(sim, &w, &a) {
         return code;
     }
+    if let Some(code) = peering(sim, &w, &a) {
+        return code;
+    }
     match w.as_slice() {
         ["rest"] => {
             let (vnets, clusters) = graph_statics(sim);
@@ -644,6 +647,13 @@ fn helm(sim: &mut Sim, argv: &[String]) -> i32 {
             sim.state["cni_at"] = json!(polls);
             sim.state["cni"] = json!("cilium");
             sim.state["cilium_values"] = json!(values);
+            // Every install's values, in order (an estate installs Cilium on each cluster).
+            if !sim.state["cilium_values_log"].is_array() {
+                sim.state["cilium_values_log"] = json!([]);
+            }
+            if let Some(log) = sim.state["cilium_values_log"].as_array_mut() {
+                log.push(json!(values));
+            }
             sim.state["helm_set_string"] = json!(a.all("set-string"));
             let path = PathBuf::from(a.get("values"));
             sim.state["cilium_values_path"] = json!(path.display().to_string());
@@ -775,4 +785,101 @@ fn simulate(tool: &str, argv: &[String], dir: &Path) -> i32 {
         return 1;
     }
     code
+}
+
+/// VNet peerings (issue 13's estates): `az network vnet peering create|show|delete`. A peering
+/// needs its VNet and a remote VNet that exist; it is `Initiated` until the remote VNet has one
+/// back to it, then both are `Connected`; `Disconnected` once the remote VNet is gone.
+fn peering(sim: &mut Sim, w: &[&str], a: &Args) -> Option<i32> {
+    let ["network", "vnet", "peering", verb] = w else {
+        return None;
+    };
+    let rg = a.get("resource-group");
+    let vnet = a.get("vnet-name");
+    let name = a.get("name");
+    let key = format!("peering/{rg}/{vnet}/{name}");
+    let vnet_id = |rg: &str, v: &str| {
+        format!(
+            "{}/providers/Microsoft.Network/virtualNetworks/{v}",
+            rg_id(rg)
+        )
+    };
+    // The (group, VNet) an Azure VNet id names.
+    let parse = |id: &str| -> Option<(String, String)> {
+        let parts: Vec<&str> = id.split('/').collect();
+        let g = parts
+            .iter()
+            .position(|p| p.eq_ignore_ascii_case("resourceGroups"))?;
+        let v = parts
+            .iter()
+            .position(|p| p.eq_ignore_ascii_case("virtualNetworks"))?;
+        Some((parts.get(g + 1)?.to_string(), parts.get(v + 1)?.to_string()))
+    };
+    Some(match *verb {
+        "create" => {
+            if sim.get(&format!("vnet/{rg}/{vnet}")).is_none() {
+                eprintln!("ERROR: (ResourceNotFound) The Resource 'Microsoft.Network/virtualNetworks/{vnet}' under resource group '{rg}' was not found.");
+                return Some(1);
+            }
+            let remote = a.get("remote-vnet");
+            let Some((rrg, rv)) =
+                parse(&remote).filter(|(g, v)| sim.get(&format!("vnet/{g}/{v}")).is_some())
+            else {
+                eprintln!("ERROR: (InvalidResourceReference) Resource {remote} referenced by resource {} was not found.", vnet_id(&rg, &vnet));
+                return Some(1);
+            };
+            let v = json!({
+                "id": format!("{}/virtualNetworkPeerings/{name}", vnet_id(&rg, &vnet)),
+                "name": name,
+                "type": "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+                "remoteVirtualNetwork": { "id": vnet_id(&rrg, &rv) },
+                "allowVirtualNetworkAccess": a.get("allow-vnet-access") != "false",
+                "provisioningState": "Succeeded",
+            });
+            sim.put(&key, v);
+            show_peering(sim, &key, &parse)
+        }
+        "show" => match sim.get(&key) {
+            Some(_) => show_peering(sim, &key, &parse),
+            None => missing(&name),
+        },
+        "delete" => {
+            sim.remove(&key);
+            0
+        }
+        _ => return None,
+    })
+}
+
+/// Prints a peering with its state, worked out from both ends.
+fn show_peering(sim: &Sim, key: &str, parse: &dyn Fn(&str) -> Option<(String, String)>) -> i32 {
+    let Some(mut v) = sim.get(key) else {
+        return missing(key);
+    };
+    let here = v["id"]
+        .as_str()
+        .and_then(|id| id.split("/virtualNetworkPeerings/").next())
+        .unwrap_or_default()
+        .to_owned();
+    let state = match v["remoteVirtualNetwork"]["id"].as_str().and_then(parse) {
+        Some((g, r)) if sim.get(&format!("vnet/{g}/{r}")).is_some() => {
+            let back = sim
+                .keys(|k| k.starts_with(&format!("peering/{g}/{r}/")))
+                .iter()
+                .filter_map(|k| sim.get(k))
+                .any(|p| {
+                    p["remoteVirtualNetwork"]["id"]
+                        .as_str()
+                        .is_some_and(|id| id.eq_ignore_ascii_case(&here))
+                });
+            if back {
+                "Connected"
+            } else {
+                "Initiated"
+            }
+        }
+        _ => "Disconnected",
+    };
+    v["peeringState"] = json!(state);
+    out(&v)
 }

@@ -1,49 +1,165 @@
 //! The web planner's export renderer, run in a Web Worker (`data-type="worker"` in
-//! `index.html`): the planner posts `[id, format, plan JSON]`, the worker answers `[id, text]`
-//! with the core's rendering, and `"ready"` once, when it listens. Asked for the format
-//! `plan-error`, it answers why the text is not a plan, naming the field (this build of the core
-//! has `path-errors`; the planner's page does not), or nothing when it is one; asked for
-//! `explain` with a rule's id, the rule's explanation (whose texts stay out of the page's wasm);
-//! asked for `ranges-csv`, the plan's ranges as CSV.
+//! `index.html`): the planner posts `[id, kind, text]`, the worker answers `[id, body, file]`
+//! and `"ready"` once, when it listens. Both cross as serde values (serde-wasm-bindgen):
+//! [`Request`] is read from the planner's array, [`Answer`] written as one.
 //!
-//! The renderers (seven formats) are a tenth of the planner's wasm and nothing needs them to plan;
-//! in a worker they load only when the export panel first comes into view, and rendering never
-//! holds up an edit's frame (see `web/src/exports.rs`, the planner's side).
+//! - `kind` a format's `--format` spelling (`bash` ... `calico`, `design-md`, `design-html`,
+//!   `map-svg`, `ranges-csv`), `text` the plan as JSON: `body` is the rendering, `file` the
+//!   download's name and MIME type.
+//! - `map-png`: `body` is the address map as a PNG `Blob`, painted on an `OffscreenCanvas` from
+//!   the same layout as the SVG (`byocni_core::render::map_svg::layout`), so the page carries no
+//!   drawing code.
+//! - `plan-error`: why the text is not a plan, naming the field (this build of the core has
+//!   `path-errors`; the planner's page does not), or nothing when it is one.
+//! - `explain`, `text` a rule's id: the rule's explanation (whose texts stay out of the page's
+//!   wasm).
+//!
+//! The renderers are a tenth of the planner's wasm and nothing needs them to plan; in a worker
+//! they load only when the export panel first comes into view, and rendering never holds up an
+//! edit's frame (see `web/src/exports.rs`, the planner's side).
 
 use byocni_core::check::explain::explain;
+use byocni_core::render::map_svg::{layout, Shape, INK, OVERLAP};
 use byocni_core::render::{render_checked, Format, RenderOptions};
-use byocni_core::{check, Cidr, Plan, Rule};
+use byocni_core::{check, Plan, Rule};
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
-use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, OffscreenCanvas};
 
-/// The text the export panel shows for a plan (as compact JSON) in a format (its `--format`
-/// spelling): the rendering, forced when the plan has errors (they are listed at its top).
-fn render(format: &str, plan: &str) -> String {
-    if format == EXPLAIN {
-        return Rule::from_id(plan).map_or_else(
-            || format!("byocni has no rule `{plan}`"),
+/// The request for why a text is not a plan.
+const PLAN_ERROR: &str = "plan-error";
+/// The request for a rule's explanation (the text of `byocni explain RULE`), the rule's id in
+/// the place of the plan.
+const EXPLAIN: &str = "explain";
+/// The request for the address map as PNG.
+const MAP_PNG: &str = "map-png";
+/// The PNG's file name.
+const MAP_PNG_FILE: &str = "byocni-map.png";
+/// The PNG's pixels per SVG pixel: sharp on a high-density screen and in print.
+const PNG_SCALE: f64 = 2.0;
+
+/// What the planner asks: `[id, kind, text]`.
+#[derive(Debug, Deserialize)]
+struct Request(u32, String, String);
+
+/// A download's name and type, for the planner to save the body under.
+#[derive(Debug, Serialize, PartialEq)]
+struct File {
+    name: &'static str,
+    mime: &'static str,
+}
+
+/// The answer: `[id, body, file]`, the body a string or a `Blob` (kept as the JavaScript value
+/// it is), `file` null for answers that are not downloads.
+#[derive(Serialize)]
+struct Answer(
+    u32,
+    #[serde(with = "serde_wasm_bindgen::preserve")] JsValue,
+    Option<File>,
+);
+
+/// A text answer: the rendering of a plan (as compact JSON) in a format (its `--format`
+/// spelling), forced when the plan has errors (they are listed at its top); or the answer to
+/// `plan-error` or `explain`. The download's file goes with a rendering.
+fn render(kind: &str, text: &str) -> (String, Option<File>) {
+    if kind == EXPLAIN {
+        let why = Rule::from_id(text).map_or_else(
+            || format!("byocni has no rule `{text}`"),
             |r| explain(r).to_owned(),
         );
+        return (why, None);
     }
-    if format == RANGES_CSV {
-        return Plan::from_json(plan).map_or_else(|e| e.to_string(), |p| ranges_csv(&p));
-    }
-    if format == PLAN_ERROR {
-        return Plan::from_json(plan)
+    if kind == PLAN_ERROR {
+        let why = Plan::from_json(text)
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
+        return (why, None);
     }
-    let Some(format) = Format::from_id(format) else {
-        return format!("byocni cannot render the format `{format}`");
+    let Some(format) = Format::from_id(kind) else {
+        return (format!("byocni cannot render the format `{kind}`"), None);
     };
-    let plan = match Plan::from_json(plan) {
+    let plan = match Plan::from_json(text) {
         Ok(plan) => plan,
-        Err(e) => return e.to_string(),
+        Err(e) => return (e.to_string(), None),
     };
     let report = check(&plan);
-    render_checked(&plan, &report, format, RenderOptions { force: true })
-        .unwrap_or_else(|e| e.to_string())
+    match render_checked(&plan, &report, format, RenderOptions { force: true }) {
+        Ok(t) => (
+            t,
+            Some(File {
+                name: format.file_name(),
+                mime: format.mime(),
+            }),
+        ),
+        Err(e) => (e.to_string(), None),
+    }
+}
+
+/// Paints the address map of `plan` (JSON) as a PNG: the shapes of the map's layout on an
+/// `OffscreenCanvas`, white behind, ranges in overlaps outlined.
+async fn map_png(plan: &str) -> Result<JsValue, String> {
+    let plan = Plan::from_json(plan).map_err(|e| e.to_string())?;
+    let map = layout(&plan, &check(&plan));
+    let canvas = OffscreenCanvas::new(
+        (map.width * PNG_SCALE) as u32,
+        (map.height * PNG_SCALE) as u32,
+    )
+    .map_err(|_| "This browser has no OffscreenCanvas to draw the map on.".to_owned())?;
+    let ctx: web_sys::OffscreenCanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .ok_or("This browser cannot draw on an OffscreenCanvas.")?
+        .unchecked_into();
+    let _ = ctx.scale(PNG_SCALE, PNG_SCALE);
+    ctx.set_fill_style_str("#ffffff");
+    ctx.fill_rect(0.0, 0.0, map.width, map.height);
+    for s in &map.shapes {
+        match s {
+            Shape::Rect {
+                x,
+                y,
+                w,
+                h,
+                fill,
+                overlap,
+                ..
+            } => {
+                ctx.set_fill_style_str(fill);
+                ctx.fill_rect(*x, *y, *w, *h);
+                if *overlap {
+                    ctx.set_stroke_style_str(OVERLAP);
+                    ctx.set_line_width(2.0);
+                    ctx.stroke_rect(*x, *y, *w, *h);
+                }
+            }
+            Shape::Text {
+                x,
+                y,
+                text,
+                size,
+                bold,
+                middle,
+            } => {
+                ctx.set_fill_style_str(INK);
+                ctx.set_font(&format!(
+                    "{}{size}px system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif",
+                    if *bold { "bold " } else { "" }
+                ));
+                ctx.set_text_align(if *middle { "center" } else { "left" });
+                let _ = ctx.fill_text(text, *x, *y);
+            }
+        }
+    }
+    let options = web_sys::ImageEncodeOptions::new();
+    options.set_type("image/png");
+    let promise = canvas
+        .convert_to_blob_with_options(&options)
+        .map_err(|_| "This browser cannot encode the map as PNG.".to_owned())?;
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map_err(|_| "This browser could not encode the map as PNG.".to_owned())
 }
 
 /// Talc instead of the standard library's dlmalloc: smaller and faster.
@@ -51,75 +167,40 @@ fn render(format: &str, plan: &str) -> String {
 #[global_allocator]
 static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
-/// The request for the plan's ranges as CSV.
-const RANGES_CSV: &str = "ranges-csv";
-
-/// A CSV field: quoted when it holds a comma, quote or line break; a leading `=`, `+`, `-` or
-/// `@` is prefixed with `'` so that a spreadsheet does not run it as a formula.
-fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
+/// Posts `answer` as a serde value (an array).
+fn reply(scope: &DedicatedWorkerGlobalScope, answer: &Answer) {
+    if let Ok(v) = serde_wasm_bindgen::to_value(answer) {
+        let _ = scope.post_message(&v);
     }
 }
-
-/// The plan's ranges, one CSV row each: kind, name, CIDR, first and last address, size.
-fn ranges_csv(plan: &Plan) -> String {
-    let mut out = String::from("kind,name,cidr,first,last,addresses\n");
-    let mut row = |kind: &str, name: &str, cidr: &str| {
-        let (first, last, size) = Cidr::parse_lenient(cidr).map_or_else(Default::default, |c| {
-            (
-                c.network().to_string(),
-                c.broadcast().to_string(),
-                c.size().to_string(),
-            )
-        });
-        out += &format!(
-            "{kind},{},{},{first},{last},{size}\n",
-            csv_field(name),
-            csv_field(cidr)
-        );
-    };
-    let vnet_name = plan.vnet.as_ref().map_or("managed", |v| v.name.as_str());
-    for space in plan.vnet_address_space() {
-        row("vnet", vnet_name, space);
-    }
-    for s in plan.vnet.iter().flat_map(|v| &v.subnets) {
-        row("subnet", &s.name, &s.cidr);
-    }
-    if let Some(p) = &plan.pod_cidr {
-        row("pods", "pod CIDR", p);
-    }
-    row("services", "service CIDR", plan.effective_service_cidr());
-    for n in &plan.connected_networks {
-        row("connected", &n.name, &n.cidr);
-    }
-    out
-}
-
-/// The request for why a text is not a plan.
-const PLAN_ERROR: &str = "plan-error";
-/// The request for a rule's explanation (the text of `byocni explain RULE`), the rule's id in
-/// the place of the plan.
-const EXPLAIN: &str = "explain";
 
 fn main() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let replies = scope.clone();
     let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
-        let request = js_sys::Array::from(&e.data());
-        let (id, format, plan) = (request.get(0), request.get(1), request.get(2));
-        let text = render(
-            &format.as_string().unwrap_or_default(),
-            &plan.as_string().unwrap_or_default(),
-        );
-        let _ = replies.post_message(&js_sys::Array::of2(&id, &text.into()));
+        let Ok(Request(id, kind, text)) = serde_wasm_bindgen::from_value(e.data()) else {
+            return;
+        };
+        if kind == MAP_PNG {
+            let replies = replies.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let answer = match map_png(&text).await {
+                    Ok(blob) => Answer(
+                        id,
+                        blob,
+                        Some(File {
+                            name: MAP_PNG_FILE,
+                            mime: "image/png",
+                        }),
+                    ),
+                    Err(why) => Answer(id, why.into(), None),
+                };
+                reply(&replies, &answer);
+            });
+            return;
+        }
+        let (body, file) = render(&kind, &text);
+        reply(&replies, &Answer(id, body.into(), file));
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // The worker lives as long as the page: its handler too.
@@ -132,50 +213,69 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_ranges_as_csv() {
-        let mut plan = Plan::example();
-        plan.connected_networks[0].name = "=cmd, \"x\"".into();
-        let csv = render(RANGES_CSV, &plan.to_json_compact());
-        let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(lines[0], "kind,name,cidr,first,last,addresses");
+    fn the_ranges_as_csv_with_their_file() {
+        let (csv, file) = render("ranges-csv", &Plan::example().to_json_compact());
         assert!(
-            lines.contains(&"pods,pod CIDR,10.10.0.0/16,10.10.0.0,10.10.255.255,65536"),
+            csv.starts_with("kind,name,cidr,first,last,addresses\n"),
             "{csv}"
         );
-        assert!(
-            csv.contains("connected,\"'=cmd, \"\"x\"\"\",192.168.0.0/16,"),
-            "{csv}"
+        assert_eq!(
+            file,
+            Some(File {
+                name: "byocni-ranges.csv",
+                mime: "text/csv;charset=utf-8"
+            })
         );
+    }
+
+    #[test]
+    fn the_design_document_and_the_map() {
+        let plan = Plan::example().to_json_compact();
+        let (md, file) = render("design-md", &plan);
+        assert!(md.contains("# Design: AKS cluster myAKSCluster"), "{md}");
+        assert_eq!(file.map(|f| f.name), Some("byocni-design.md"));
+        let (html, _) = render("design-html", &plan);
+        assert!(
+            html.starts_with("<!DOCTYPE html>") && html.contains("<svg"),
+            "{html}"
+        );
+        let (svg, file) = render("map-svg", &plan);
+        assert!(svg.starts_with("<svg"), "{svg}");
+        assert_eq!(file.map(|f| f.mime), Some("image/svg+xml"));
     }
 
     #[test]
     fn renders_a_plan_in_each_format_and_says_what_it_cannot() {
         let plan = Plan::example().to_json_compact();
         for f in Format::ALL {
-            let text = render(f.id(), &plan);
+            let (text, file) = render(f.id(), &plan);
             assert!(text.len() > 100, "{}: {text}", f.id());
+            assert!(file.is_some(), "{}", f.id());
         }
-        assert!(render("bash", &plan).contains("--network-plugin none"));
-        assert!(render("yaml", &plan).contains("cannot render the format `yaml`"));
-        assert!(render("bash", "{}").contains("version"));
+        assert!(render("bash", &plan).0.contains("--network-plugin none"));
+        assert!(render("yaml", &plan)
+            .0
+            .contains("cannot render the format `yaml`"));
+        assert!(render("bash", "{}").0.contains("version"));
     }
 
     #[test]
     fn says_where_a_plan_file_goes_wrong() {
         let bad = r#"{"version":1,"cluster":{"name":"a","resourceGroup":"b","location":"c"},"nodePools":[{"name":"p","count":"three"}]}"#;
-        let why = render(PLAN_ERROR, bad);
+        let (why, file) = render(PLAN_ERROR, bad);
         assert!(
             why.starts_with("plan file, at `nodePools[0].count`: invalid type"),
             "{why}"
         );
-        assert_eq!(render(PLAN_ERROR, &Plan::example().to_json_compact()), "");
+        assert_eq!(file, None);
+        assert_eq!(render(PLAN_ERROR, &Plan::example().to_json_compact()).0, "");
     }
 
     #[test]
     fn a_plan_with_errors_is_rendered_with_them_listed() {
         let mut plan = Plan::example();
         plan.service_cidr = plan.pod_cidr.clone();
-        let text = render("bash", &plan.to_json_compact());
+        let (text, _) = render("bash", &plan.to_json_compact());
         assert!(text.contains("--network-plugin none"), "{text}");
         assert!(text.contains("found 2 error(s)"), "{text}");
         assert!(text.contains("error[pod-cidr-overlap]"), "{text}");

@@ -1,5 +1,6 @@
-//! Capacity bars from the core's capacity report: node subnet IPs, pod CIDR node blocks and pod
-//! IPs, service CIDR size.
+//! Capacity bars from the core's capacity report: node subnet IPs (a private cluster's endpoint
+//! among them), the API server subnet's free IPs, pod CIDR node blocks and pod IPs, service CIDR
+//! size.
 
 use yew::prelude::*;
 
@@ -38,7 +39,12 @@ pub fn capacity(state: &State) -> Html {
             <h2 id="capacity-h">{ "Capacity" }</h2>
             if let Some(n) = &c.node_subnet {
                 { bar(format!("Node subnet {}: IPs", n.cidr), n.needed - 5, n.usable,
-                     format!("{} nodes at most + {} surge + {} internal load balancers; Azure keeps 5 of {}", grouped(n.max_nodes), n.surge_nodes, n.internal_load_balancers, grouped(n.total))) }
+                     format!("{} nodes at most + {} surge + {} internal load balancers{}; Azure keeps 5 of {}", grouped(n.max_nodes), n.surge_nodes, n.internal_load_balancers,
+                             if n.private_endpoint > 0 { " + 1 private endpoint (private cluster)" } else { "" }, grouped(n.total))) }
+            }
+            if let Some(a) = &c.api_server_subnet {
+                { bar(format!("API server subnet {}: free IPs", a.cidr), a.needed, a.usable,
+                     format!("VNet integration needs at least /28 with {} free IPs; Azure keeps 5 of {}", a.needed, grouped(a.total))) }
             }
             if let Some(p) = &c.pods {
                 { bar(format!("Pod CIDR {}: node blocks (/{})", p.cidr, p.per_node_prefix), p.nodes_planned, p.nodes_supported,

@@ -1,13 +1,13 @@
 //! The plan editor: every part of the plan file as labelled inputs. Each change is one
 //! `Edit { path, value }` that the core applies; lists are edited by replacing the array.
 
-use byocni_core::plan::CniPlugin;
+use byocni_core::plan::{CniPlugin, OutboundType};
 use byocni_core::Edit;
 use serde_json::{json, Value};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use super::findings::{field_findings, findings_id, unknown_region};
+use super::findings::{block_findings, field_findings, findings_id, unknown_region};
 use super::StateHandle;
 use crate::labels::{grouped, label_of};
 use crate::state::Action;
@@ -118,6 +118,230 @@ fn input_field(
             placeholder: placeholder.into(),
         },
     )
+}
+
+/// The `aria-describedby` of the input of `path` when something is said about it.
+fn described_by(state: &StateHandle, path: &str) -> Option<String> {
+    (!state.findings_for(path).is_empty()).then(|| findings_id(path))
+}
+
+/// A labelled select of the plan field at `path` (`options`: value and words; `on`: the value
+/// chosen), with the field's findings under it.
+fn select_field(
+    state: &StateHandle,
+    label: &str,
+    path: &str,
+    options: Vec<(String, String)>,
+    on: &str,
+    onchange: Callback<Event>,
+) -> Html {
+    let id = id_of(path);
+    html! {
+        <div class="field">
+            <label for={id.clone()}>{ label }</label>
+            <select {id} {onchange} aria-describedby={described_by(state, path)}>
+                { for options.into_iter().map(|(v, words)| html! { <option selected={v == on} value={v.clone()}>{ words }</option> }) }
+            </select>
+            { field_findings(state, path) }
+        </div>
+    }
+}
+
+/// A checkbox for the boolean field at `path`; `about`: the field whose findings it is
+/// described by (the block's own, shown under it).
+fn checkbox(state: &StateHandle, label: &str, path: &'static str, on: bool, about: &str) -> Html {
+    let id = id_of(path);
+    let onchange = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+            set(&state, path, Value::Bool(on));
+        })
+    };
+    // Its own field: its findings and those it is the other side of (a private endpoint that
+    // does not fit); a block: the block's own.
+    let (own, shown) = if about == path {
+        (
+            !state.findings_for(path).is_empty(),
+            field_findings(state, path),
+        )
+    } else {
+        let own = state.report.findings.iter().any(|f| f.field == about);
+        (own, block_findings(state, about))
+    };
+    html! {
+        <div class="check">
+            <input type="checkbox" id={id.clone()} checked={on} {onchange}
+                   aria-describedby={own.then(|| findings_id(about))} />
+            <label for={id}>{ label }</label>
+            { shown }
+        </div>
+    }
+}
+
+/// A comma-separated list input for the array at `path`.
+fn list_field(
+    state: &StateHandle,
+    label: &str,
+    path: &'static str,
+    items: &[String],
+    placeholder: &str,
+) -> Html {
+    let id = id_of(path);
+    let onchange = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            let t = e.target_unchecked_into::<HtmlInputElement>().value();
+            let list = t
+                .split([',', ' ', '\n'])
+                .filter(|s| !s.is_empty())
+                .map(|s| Value::String(s.to_owned()))
+                .collect();
+            set(&state, path, Value::Array(list));
+        })
+    };
+    html! {
+        <div class="field">
+            <label for={id.clone()}>{ label }</label>
+            <input {id} value={items.join(", ")} {onchange} spellcheck="false" placeholder={placeholder.to_owned()}
+                   aria-invalid={(!state.findings_for(path).is_empty()).to_string()} aria-describedby={described_by(state, path)} />
+            { field_findings(state, path) }
+        </div>
+    }
+}
+
+/// AKS's outbound types, as the plan, az and ARM spell them.
+const OUTBOUND_TYPES: [&str; 4] = [
+    "loadBalancer",
+    "managedNATGateway",
+    "userAssignedNATGateway",
+    "userDefinedRouting",
+];
+
+/// Around the cluster: the outbound type with the block it needs, API server access and the
+/// node subnet's NSG. Left alone, the plan keeps none of them (AKS's defaults).
+fn around(state: &StateHandle) -> Html {
+    let plan = &state.plan;
+    let name = &plan.cluster.name;
+    let o = plan.outbound.clone().unwrap_or_default();
+    let kind = o.kind.as_str();
+    let opt = |v: &Option<String>| AttrValue::from(v.clone().unwrap_or_default());
+    let num = |v: Option<u32>| AttrValue::from(v.map(|n| n.to_string()).unwrap_or_default());
+    // A new type keeps only the block it uses: the others would each be a finding.
+    let on_type = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            let t = e.target_unchecked_into::<HtmlSelectElement>().value();
+            let block = match t.as_str() {
+                "loadBalancer" => "loadBalancer",
+                "userDefinedRouting" => "routeTable",
+                _ => "natGateway",
+            };
+            let mut v = json!({ "type": t });
+            if let Some(b) = serde_json::to_value(&state.plan.outbound)
+                .ok()
+                .and_then(|o| o.get(block).cloned())
+            {
+                v[block] = b;
+            }
+            set(&state, "outbound", v);
+        })
+    };
+    let types = OUTBOUND_TYPES
+        .iter()
+        .map(|t| ((*t).to_owned(), (*t).to_owned()))
+        .collect();
+    let block = match o.kind {
+        OutboundType::LoadBalancer => {
+            let lb = o.load_balancer.unwrap_or_default();
+            input_field(
+                state,
+                "Load balancer outbound IPs",
+                "outbound.loadBalancer.managedOutboundIps",
+                num(lb.managed_outbound_ips),
+                Kind::Number,
+                "1",
+            )
+        }
+        OutboundType::UserDefinedRouting => {
+            let rt = o.route_table.unwrap_or_default();
+            html! { <>
+                <div class="row">
+                    { input_field(state, "Route table name", "outbound.routeTable.name", opt(&rt.name), Kind::Text, format!("{name}-rt")) }
+                    { input_field(state, "Next hop IP", "outbound.routeTable.nextHopIp", opt(&rt.next_hop_ip), Kind::Text, "10.0.0.4") }
+                </div>
+                { checkbox(state, "Route table exists (associate it, check its 0.0.0.0/0 route)", "outbound.routeTable.existing", rt.existing, "outbound.routeTable") }
+            </> }
+        }
+        nat => {
+            let ng = o.nat_gateway.unwrap_or_default();
+            let user = nat == OutboundType::UserAssignedNatGateway;
+            html! { <>
+                <div class="row">
+                    if user { { input_field(state, "NAT gateway name", "outbound.natGateway.name", opt(&ng.name), Kind::Text, format!("{name}-natgw")) } }
+                    { input_field(state, "NAT gateway idle timeout (minutes)", "outbound.natGateway.idleTimeoutMinutes", num(ng.idle_timeout_minutes), Kind::Number, "4") }
+                    { input_field(state, "NAT gateway outbound IPs", "outbound.natGateway.outboundIps", num(ng.outbound_ips), Kind::Number, "1") }
+                </div>
+                if user { { checkbox(state, "NAT gateway exists (associate it)", "outbound.natGateway.existing", ng.existing, "outbound.natGateway") } }
+                else { { block_findings(state, "outbound.natGateway") } }
+            </> }
+        }
+    };
+    let api = plan.api_server.clone().unwrap_or_default();
+    let on_subnet = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            let s = e.target_unchecked_into::<HtmlSelectElement>().value();
+            let v = if s.is_empty() {
+                Value::Null
+            } else {
+                json!({ "subnet": s })
+            };
+            set(&state, "apiServer.vnetIntegration", v);
+        })
+    };
+    let chosen = api.vnet_integration.map(|v| v.subnet).unwrap_or_default();
+    let mut subnets: Vec<(String, String)> = vec![(String::new(), "none".into())];
+    subnets.extend(
+        plan.vnet
+            .iter()
+            .flat_map(|v| &v.subnets)
+            .map(|s| (s.name.clone(), s.name.clone())),
+    );
+    if !subnets.iter().any(|(v, _)| *v == chosen) {
+        subnets.push((chosen.clone(), chosen.clone()));
+    }
+    let toggle_nsg = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+            set(&state, "nsg", if on { json!({}) } else { Value::Null });
+        })
+    };
+    let nsg_own = state.report.findings.iter().any(|f| f.field == "nsg");
+    html! {
+        <fieldset>
+            <legend>{ "Around the cluster" }</legend>
+            { select_field(state, "Outbound type", "outbound.type", types, kind, on_type) }
+            { block_findings(state, "outbound.loadBalancer") }
+            { block }
+            { checkbox(state, "Private cluster (--enable-private-cluster)", "apiServer.private", api.private, "apiServer.private") }
+            <div class="row">
+                { select_field(state, "API server subnet (VNet integration)", "apiServer.vnetIntegration.subnet", subnets, &chosen, on_subnet) }
+                { list_field(state, "Authorized IP ranges (comma-separated)", "apiServer.authorizedIpRanges", &api.authorized_ip_ranges, "203.0.113.0/24") }
+            </div>
+            <div class="check">
+                <input type="checkbox" id="plan-nsg" checked={plan.nsg.is_some()} onchange={toggle_nsg}
+                       aria-describedby={nsg_own.then(|| findings_id("nsg"))} />
+                <label for="plan-nsg">{ "NSG on the node subnet, with the CNI's overlay rules" }</label>
+                { block_findings(state, "nsg") }
+            </div>
+            if let Some(n) = &plan.nsg {
+                { input_field(state, "NSG name", "nsg.name", opt(&n.name), Kind::Text, format!("{name}-nsg")) }
+                { checkbox(state, "NSG exists (associate it, check its rules)", "nsg.existing", n.existing, "nsg.existing") }
+            }
+        </fieldset>
+    }
 }
 
 /// A list of the plan as JSON values, built when a button is clicked (not at every render: a
@@ -355,6 +579,7 @@ pub fn editor(state: &StateHandle) -> Html {
             { field_findings(state, "nodePools") }
             { for pools_html }
             <button onclick={add_pool}>{ "Add node pool" }</button>
+            { around(state) }
             <fieldset>
                 <legend>{ format!("Connected networks ({})", grouped(n_connected as u64)) }</legend>
                 { field_findings(state, "connectedNetworks") }

@@ -1,5 +1,7 @@
 //! Export tabs: the core's renderings (bash, PowerShell, ARM, Bicep, Terraform, Cilium values,
-//! Calico), with copy to clipboard (and a selectable fallback) and download. The renderings come
+//! Calico, the design document in Markdown), with copy to clipboard (and a selectable fallback)
+//! and download; and the hand-over files: the design document as a printable HTML page (opened
+//! in a new tab or downloaded) and the address map as SVG and PNG. The renderings come
 //! from the export renderer worker ([`crate::exports`]), started when the panel first comes
 //! near the viewport.
 
@@ -13,19 +15,27 @@ use super::{write_clipboard, SamePlan, StateHandle};
 use crate::exports::{when_near_view, Rendered, Renderer};
 use crate::state::Action;
 
-/// Offers `text` as a file download.
-pub fn download(name: &str, text: &str, mime: &str) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let Some(doc) = window.document() else { return };
+/// `text` as a `Blob` of type `mime`.
+pub fn blob_of(text: &str, mime: &str) -> Option<web_sys::Blob> {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
+    web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).ok()
+}
+
+/// Offers `text` as a file download.
+pub fn download(name: &str, text: &str, mime: &str) {
+    if let Some(blob) = blob_of(text, mime) {
+        download_blob(name, &blob);
+    }
+}
+
+/// Offers `blob` as a file download.
+pub fn download_blob(name: &str, blob: &web_sys::Blob) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(blob) else {
         return;
     };
     if let Ok(a) = doc.create_element("a") {
@@ -55,6 +65,37 @@ fn select(el: &web_sys::Element) {
         let _ = sel.remove_all_ranges();
         let _ = sel.add_range(&range);
     }
+}
+
+/// The hand-over buttons' one click handler (one closure for the four: a smaller wasm). The
+/// button's `data-save` names what the worker renders (`map-png`, or a format's id); `data-open`
+/// opens it in a new tab instead of downloading it: the tab opens at once (a browser lets a click
+/// open one; later it would be a blocked pop-up), the document follows from the worker.
+fn hand_over(state: &StateHandle) -> Callback<MouseEvent> {
+    let state = state.clone();
+    Callback::from(move |e: MouseEvent| {
+        let Some(button) = e
+            .target_dyn_into::<web_sys::Element>()
+            .and_then(|t| t.closest("[data-save]").ok().flatten())
+        else {
+            return;
+        };
+        let kind = button.get_attribute("data-save").unwrap_or_default();
+        let tab = if button.has_attribute("data-open") {
+            web_sys::window().and_then(|w| w.open_with_url_and_target("", "_blank").ok().flatten())
+        } else {
+            None
+        };
+        let state = state.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if !crate::exports::save(&kind, &state.plan, tab).await {
+                state.dispatch(Action::Notice(
+                    "The export renderer did not answer: reload the page to try again.".into(),
+                    true,
+                ));
+            }
+        });
+    })
 }
 
 /// How long the edits must pause before the export is rendered again.
@@ -102,7 +143,7 @@ fn copy_text(state: StateHandle, label: &'static str, text: String, pre: NodeRef
 fn act(then: Then, state: &StateHandle, r: &Rendered, pre: &NodeRef) {
     match then {
         Then::Copy => copy_text(state.clone(), r.format.label(), r.text.clone(), pre.clone()),
-        Then::Download => download(r.format.file_name(), &r.text, "text/plain"),
+        Then::Download => download(r.format.file_name(), &r.text, r.format.mime()),
     }
 }
 
@@ -277,7 +318,7 @@ pub fn use_export(state: &StateHandle) -> Html {
         <section class="panel export" aria-labelledby="export-h" ref={section}>
             <h2 id="export-h">{ "Export" }</h2>
             <div role="tablist" class="tabs" aria-label="Export format">
-                { for Format::ALL.iter().map(|f| {
+                { for Format::TABS.iter().map(|f| {
                     let selected = *f == state.tab;
                     let onclick = { let (state, f) = (state.clone(), *f); Callback::from(move |_| state.dispatch(Action::Tab(f))) };
                     html! { <button role="tab" id={format!("tab-{}", f.id())} aria-selected={selected.to_string()} aria-controls="export-text"
@@ -290,6 +331,12 @@ pub fn use_export(state: &StateHandle) -> Html {
             <div class="export-actions">
                 <button id="copy-export" ref={copy} onclick={on(Then::Copy)}>{ "Copy" }</button>
                 <button id="download-export" ref={save} onclick={on(Then::Download)}>{ format!("Download {}", state.tab.file_name()) }</button>
+            </div>
+            <div class="export-actions" role="group" aria-label="Hand over" onclick={hand_over(&state)}>
+                <button id="open-design-html" data-save="design-html" data-open="">{ "Open printable design (HTML)" }</button>
+                <button id="download-design-html" data-save="design-html">{ "Download design (HTML)" }</button>
+                <button id="download-map-svg" data-save="map-svg">{ "Download map (SVG)" }</button>
+                <button id="download-map-png" data-save="map-png">{ "Download map (PNG)" }</button>
             </div>
             <pre id="export-text" ref={pre} role="tabpanel" aria-labelledby={format!("tab-{}", state.tab.id())} tabindex="0"></pre>
         </section>

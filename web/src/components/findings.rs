@@ -37,7 +37,22 @@ pub fn findings_id(field: &str) -> String {
 /// A text that is no value for the field ([`State::input_error`]) comes first, then a location
 /// that is no Azure region.
 pub fn field_findings(state: &State, field: &str) -> Html {
-    let found = state.findings_for(field);
+    shown_findings(state, field, state.findings_for(field))
+}
+
+/// The findings about a block itself (`outbound.routeTable`, not its next hop, whose input
+/// shows its own), under the block's last input.
+pub fn block_findings(state: &State, field: &str) -> Html {
+    let own = state
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.field == field)
+        .collect();
+    shown_findings(state, field, own)
+}
+
+fn shown_findings(state: &State, field: &str, found: Vec<&Finding>) -> Html {
     let refused = state.input_error.as_ref().filter(|(p, _)| p == field);
     let region = unknown_region(state, field);
     if found.is_empty() && refused.is_none() && region.is_none() {

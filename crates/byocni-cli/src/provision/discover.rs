@@ -5,7 +5,8 @@
 //! note of `check` (the IPv4 rules skip them). For a version 2 plan (an estate) every VNet and
 //! cluster it does not hold yet (same name and resource group) is added as `existing`, with
 //! the peerings between the estate's VNets and each cluster's node subnet as `vnet/subnet`;
-//! IPv6 prefixes (dual-stack VNets) are left out and counted, as the estate's rules read IPv4.
+//! a dual-stack VNet's IPv6 prefixes stay in its `addressSpace` (taken space, recorded; the
+//! estate's rules read IPv4 and skip them) and are counted.
 //! A name the estate already uses (the same VNet name in another resource group or
 //! subscription) gets `-2`, `-3`...; a second discovery recognises those and adds nothing.
 
@@ -71,7 +72,7 @@ pub(crate) fn run(args: &DiscoverArgs) -> anyhow::Result<ExitCode> {
             let a = merge_v2(&mut estate, &found);
             let v6 = if a.ipv6 > 0 {
                 format!(
-                    " ({} IPv6 prefix(es) left out: an estate's ranges are IPv4)",
+                    " ({} IPv6 prefix(es) recorded in addressSpace, outside the IPv4 checks)",
                     a.ipv6
                 )
             } else {
@@ -162,7 +163,7 @@ struct Added {
     vnets: usize,
     clusters: usize,
     peerings: usize,
-    /// IPv6 prefixes of added VNets left out (an estate's ranges are IPv4).
+    /// IPv6 prefixes of added VNets (recorded; the estate's rules read IPv4).
     ipv6: usize,
 }
 
@@ -254,16 +255,23 @@ fn merge_v2(estate: &mut Estate, found: &Found) -> Added {
                     })
                 })
                 .collect();
-            let (v6, v4): (Vec<&String>, Vec<&String>) = v
+            added.ipv6 += v
                 .address_space
                 .iter()
-                .partition(|c| byocni_core::cidr::is_ipv6_network(c));
-            added.ipv6 += v6.len();
+                .filter(|c| byocni_core::cidr::is_ipv6_network(c))
+                .count();
             estate.vnets.push(EstateVnet {
                 name: name.clone(),
                 resource_group: v.resource_group.clone(),
                 location: v.location.clone(),
-                address_space: v4.into_iter().cloned().collect(),
+                // IPv4 first: the projection and suggest read the IPv4 ones, in order.
+                address_space: {
+                    let (v6, v4): (Vec<&String>, Vec<&String>) = v
+                        .address_space
+                        .iter()
+                        .partition(|c| byocni_core::cidr::is_ipv6_network(c));
+                    v4.into_iter().chain(v6).cloned().collect()
+                },
                 subnets,
                 existing: true,
             });

@@ -12,6 +12,7 @@
 mod around;
 mod discover;
 mod engine;
+mod estate;
 mod graph;
 mod journal;
 mod runner;
@@ -23,8 +24,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context};
 use byocni_core::steps::{
-    cluster_expectations, cluster_show, cni_steps, destroy_steps, group_resources, plan_id,
-    provision_steps, Step, StepKind, TAG_PLAN,
+    cluster_expectations, cluster_show, cni_steps, plan_id, Step, StepKind, TAG_PLAN,
 };
 use byocni_core::Plan;
 use serde_json::Value;
@@ -187,19 +187,31 @@ fn confirm(question: &str, yes: bool) -> anyhow::Result<()> {
 }
 
 pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
-    let (plan, suffix, mesh) = if is_v1(&args.plan, args.cluster.as_deref()) {
-        (checked_plan(&args.plan)?, String::new(), None)
-    } else {
-        read_cluster_plan(&args.plan, args.cluster.as_deref(), true)?
-    };
-    let jpath = cluster_journal_path(&args.plan, &suffix, args.journal.as_deref())?;
+    if let Some(e) = estate::whole(&args.plan, args.cluster.as_deref())? {
+        return estate::apply(&args, &e);
+    }
+    let target = estate::Target::read(&args.plan, args.cluster.as_deref(), true)?;
+    let jpath = cluster_journal_path(&args.plan, &target.suffix, args.journal.as_deref())?;
     let mut runner = ProcessRunner {
         subscription: args.azure.subscription.clone(),
     };
     let subscription = preflight(&mut runner)?;
-    around::preflight(&mut runner, &plan)?;
-    preview_preflight(&mut runner, &plan)?;
-    let steps = provision_steps(&plan);
+    apply_one(&args, &target, &jpath, &mut runner, subscription)
+}
+
+/// Applies one plan (a v1 plan, or one cluster of an estate) with its journal at `jpath`.
+fn apply_one(
+    args: &ApplyArgs,
+    target: &estate::Target,
+    jpath: &Path,
+    runner: &mut ProcessRunner,
+    subscription: String,
+) -> anyhow::Result<ExitCode> {
+    let (plan, suffix, mesh) = (&target.plan, &target.suffix, &target.mesh);
+    let jpath = jpath.to_path_buf();
+    around::preflight(runner, plan)?;
+    preview_preflight(runner, plan)?;
+    let steps = target.steps();
     // The CNI goes on right after `az aks create`, before the node pool steps: AKS node
     // auto-repair reboots nodes that stay NotReady for more than 5 minutes (domain rule 27).
     let split = steps
@@ -214,17 +226,17 @@ pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
     let mut cni = if args.no_cni {
         Vec::new()
     } else {
-        cni_steps(&plan, &kubeconfig.display().to_string())
+        cni_steps(plan, &kubeconfig.display().to_string())
     };
     // A meshed cluster of an estate: Cilium with its mesh identity, as export writes it.
-    with_mesh(&mut cni, &plan, mesh.as_ref());
+    with_mesh(&mut cni, plan, mesh.as_ref());
     let total = steps.len() + cni.len();
     let _lock = if args.dry_run {
         None
     } else {
         Some(lock(&jpath, &format!("apply {}", args.plan.display()))?)
     };
-    let mut journal = Journal::load(&jpath, &plan_id(&plan))?;
+    let mut journal = Journal::load(&jpath, &plan_id(plan))?;
     let cluster_before = journal.get("cluster").map(|e| e.outcome);
     // Files the resource steps need (the kube-proxy configuration) go to a private directory.
     let files = if args.dry_run {
@@ -232,7 +244,7 @@ pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
     } else {
         Some(private_dir()?)
     };
-    let mut engine = Engine::new(&mut runner, &mut journal);
+    let mut engine = Engine::new(runner, &mut journal);
     engine.subscription = Some(subscription.clone());
     engine.numbering = Some((0, total));
     engine.files_dir = files.as_ref().map(|d| d.path().to_path_buf());
@@ -240,7 +252,7 @@ pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
         engine.run(resources, Mode::DryRun, "apply", &args.plan)?;
         engine.run(&cni, Mode::DryRun, "apply", &args.plan)?;
         engine.run(pools, Mode::DryRun, "apply", &args.plan)?;
-        no_cni_warning(&plan, &args);
+        no_cni_warning(plan, args);
         return Ok(ExitCode::SUCCESS);
     }
     confirm(
@@ -271,7 +283,7 @@ pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
     let install = !cni.is_empty() && (cluster_new || !cni_done);
     if install {
         let run = CniRun {
-            plan: &plan,
+            plan,
             mesh: mesh.as_ref(),
             path: &args.plan,
             kubeconfig: Some(&kubeconfig),
@@ -279,7 +291,7 @@ pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
             dry_run: false,
             yes: true,
         };
-        if !put_cni_on(&run, &mut journal, &mut runner, Some((split, total)))? {
+        if !put_cni_on(&run, &mut journal, runner, Some((split, total)))? {
             return Ok(ExitCode::from(1));
         }
     } else if !cni.is_empty() {
@@ -291,7 +303,7 @@ pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
             plan.cluster.name
         );
     }
-    let mut engine = Engine::new(&mut runner, &mut journal);
+    let mut engine = Engine::new(runner, &mut journal);
     engine.subscription = Some(subscription);
     engine.numbering = Some((split + cni.len(), total));
     if !engine.run(pools, Mode::Apply, "apply", &args.plan)? {
@@ -299,14 +311,14 @@ pub(crate) fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
     }
     drop(engine);
     if cni.is_empty() {
-        no_cni_warning(&plan, &args);
+        no_cni_warning(plan, args);
         return Ok(ExitCode::SUCCESS);
     }
     if !install {
         return Ok(ExitCode::SUCCESS);
     }
     let code = wait_ready(
-        &mut runner,
+        runner,
         &kubeconfig.display().to_string(),
         Duration::from_secs(args.timeout),
     )?;
@@ -374,15 +386,33 @@ fn not_ours(
 }
 
 pub(crate) fn destroy(args: DestroyArgs) -> anyhow::Result<ExitCode> {
-    let (plan, suffix, _) = read_cluster_plan(&args.plan, args.cluster.as_deref(), false)?;
-    let jpath = cluster_journal_path(&args.plan, &suffix, args.journal.as_deref())?;
+    if let Some(e) = estate::whole(&args.plan, args.cluster.as_deref())? {
+        return estate::destroy(&args, &e);
+    }
+    let target = estate::Target::read(&args.plan, args.cluster.as_deref(), false)?;
+    let jpath = cluster_journal_path(&args.plan, &target.suffix, args.journal.as_deref())?;
+    destroy_one(
+        &args,
+        &plan_id(&target.plan),
+        target.destroy_steps(),
+        &jpath,
+    )
+}
+
+/// Removes what the journal at `jpath` (of plan id `pid`) says apply created, of `steps`.
+fn destroy_one(
+    args: &DestroyArgs,
+    pid: &str,
+    steps: Vec<Step>,
+    jpath: &Path,
+) -> anyhow::Result<ExitCode> {
     let _lock = if args.dry_run {
         None
     } else {
-        Some(lock(&jpath, &format!("destroy {}", args.plan.display()))?)
+        Some(lock(jpath, &format!("destroy {}", args.plan.display()))?)
     };
-    let mut journal = Journal::load(&jpath, &plan_id(&plan))?;
-    let candidates: Vec<Step> = destroy_steps(&plan)
+    let mut journal = Journal::load(jpath, pid)?;
+    let candidates: Vec<Step> = steps
         .into_iter()
         .filter(|s| {
             journal
@@ -485,7 +515,7 @@ pub(crate) fn destroy(args: DestroyArgs) -> anyhow::Result<ExitCode> {
         }
         let others = match step.kind {
             StepKind::Vnet => vnet_others(&mut engine, step)?,
-            StepKind::ResourceGroup => group_others(&mut engine, &plan)?,
+            StepKind::ResourceGroup => group_others(&mut engine, step)?,
             _ => Vec::new(),
         };
         if !others.is_empty() {
@@ -544,9 +574,27 @@ fn vnet_others(engine: &mut Engine<'_>, step: &Step) -> anyhow::Result<Vec<Strin
         .collect())
 }
 
-/// What the plan's resource group holds that is not this plan's (destroy keeps the group).
-fn group_others(engine: &mut Engine<'_>, plan: &Plan) -> anyhow::Result<Vec<String>> {
-    let cmd = group_resources(plan);
+/// What the resource group of a `group delete` step holds that is not this plan's (destroy
+/// keeps the group).
+fn group_others(engine: &mut Engine<'_>, step: &Step) -> anyhow::Result<Vec<String>> {
+    let args = &step.create.args;
+    let rg = args
+        .iter()
+        .position(|a| *a == byocni_core::steps::Arg::Lit("--name".into()))
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+        .context("internal: a group delete step names no group")?;
+    let cmd = byocni_core::steps::Command {
+        program: byocni_core::steps::Program::Az,
+        args: vec![
+            byocni_core::steps::Arg::Lit("resource".into()),
+            byocni_core::steps::Arg::Lit("list".into()),
+            byocni_core::steps::Arg::Lit("--resource-group".into()),
+            rg,
+            byocni_core::steps::Arg::Lit("--output".into()),
+            byocni_core::steps::Arg::Lit("json".into()),
+        ],
+    };
     let out = engine.exec(&cmd)?;
     if out.code != 0 {
         bail!(
@@ -832,11 +880,32 @@ fn wait_ready(
 }
 
 pub(crate) fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
+    if let Some(e) = estate::whole(&args.plan, args.cluster.as_deref())? {
+        return estate::status(&args, &e);
+    }
     let (plan, _, _) = read_cluster_plan(&args.plan, args.cluster.as_deref(), false)?;
     let mut runner = ProcessRunner {
         subscription: args.subscription.clone(),
     };
-    let show = engine::literal_argv(&cluster_show(&plan))
+    let (drift, doc) = status_one(&args, &plan, &mut runner)?;
+    if let Some(doc) = doc {
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    }
+    Ok(if drift > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The status of one cluster: its drift count; with `--format json` its document (printed by
+/// the caller), else its lines printed.
+fn status_one(
+    args: &StatusArgs,
+    plan: &Plan,
+    runner: &mut ProcessRunner,
+) -> anyhow::Result<(usize, Option<Value>)> {
+    let show = engine::literal_argv(&cluster_show(plan))
         .context("the cluster show command has no variables")?;
     let out = runner.run("az", &show)?;
     if out.code == 3 {
@@ -852,7 +921,7 @@ pub(crate) fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
     }
     let actual: Value =
         serde_json::from_str(&out.stdout).context("`az aks show` printed no JSON")?;
-    let rows: Vec<(String, Value, Value)> = cluster_expectations(&plan)
+    let rows: Vec<(String, Value, Value)> = cluster_expectations(plan)
         .into_iter()
         .map(|e| {
             let have = actual.pointer(&e.pointer).cloned().unwrap_or(Value::Null);
@@ -863,12 +932,12 @@ pub(crate) fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
     match args.format {
         OutputFormat::Json => {
             let doc: Vec<Value> = rows.iter().map(|(l, w, h)| serde_json::json!({ "setting": l, "plan": w, "cluster": h, "drift": w != h })).collect();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(
-                    &serde_json::json!({ "cluster": plan.cluster.name, "settings": doc, "drift": drift, "access": around::status_json(&plan, &actual) })
-                )?
-            );
+            return Ok((
+                drift,
+                Some(
+                    serde_json::json!({ "cluster": plan.cluster.name, "settings": doc, "drift": drift, "access": around::status_json(plan, &actual) }),
+                ),
+            ));
         }
         OutputFormat::Text => {
             let mut o = anstream::stdout();
@@ -894,17 +963,13 @@ pub(crate) fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
                     show_json(h)
                 )?;
             }
-            around::status_lines(&mut o, &plan, &actual)?;
+            around::status_lines(&mut o, plan, &actual)?;
             if drift > 0 {
                 writeln!(o, "\n{drift} setting(s) differ from the plan: the network profile of an AKS cluster cannot be changed in place; recreate the cluster or change the plan")?;
             }
         }
     }
-    Ok(if drift > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok((drift, None))
 }
 
 fn show_json(v: &Value) -> String {

@@ -97,11 +97,12 @@ pub fn check_estate_with(
     }
     let peered = estate.peered_pairs();
     let is_peered = |a: usize, b: usize| peered.binary_search(&(a.min(b), a.max(b))).is_ok();
+    let names = crate::estate::VnetNames::new(estate);
     let vnet_of: Vec<Option<usize>> = (0..estate.clusters.len())
-        .map(|i| estate.vnet_of(i))
+        .map(|i| estate.vnet_in(i, &names))
         .collect();
     let node_of: Vec<Option<(usize, usize)>> = (0..estate.clusters.len())
-        .map(|i| estate.node_subnet_of(i).ok().flatten())
+        .map(|i| estate.node_subnet_in(i, &names).ok().flatten())
         .collect();
 
     // The VNets no new cluster projects: their own ranges and names are checked here.
@@ -119,6 +120,10 @@ pub fn check_estate_with(
             continue;
         }
         for (k, text) in vn.address_space.iter().enumerate() {
+            // A dual-stack VNet's IPv6 prefixes are recorded, outside the IPv4 rules.
+            if crate::cidr::is_ipv6_network(text) {
+                continue;
+            }
             parse_field(
                 &format!("vnets[{v}].addressSpace[{k}]"),
                 text,
@@ -233,7 +238,7 @@ pub fn check_estate_with(
     }
 
     let mut estate_findings = Vec::new();
-    check_peerings(estate, &mut estate_findings);
+    check_peerings(estate, &names, &mut estate_findings);
     check_vnet_overlaps(estate, &prefixes, &owner, &is_peered, &mut estate_findings);
     check_node_subnets(estate, &node_of, &mut estate_findings);
     check_mesh(estate, &vnet_of, &node_of, &is_peered, &mut estate_findings);
@@ -301,14 +306,10 @@ fn estate_fields_in(message: &str, i: usize) -> String {
 }
 
 /// peering-unknown and peering-overlap.
-fn check_peerings(estate: &Estate, out: &mut Vec<Finding>) {
+fn check_peerings(estate: &Estate, names: &crate::estate::VnetNames, out: &mut Vec<Finding>) {
     for (p, peering) in estate.peerings.iter().enumerate() {
         let field = format!("peerings[{p}].between");
-        let ends: Vec<Option<usize>> = peering
-            .between
-            .iter()
-            .map(|n| estate.vnet_index(n))
-            .collect();
+        let ends: Vec<Option<usize>> = peering.between.iter().map(|n| names.get(n)).collect();
         for (k, e) in ends.iter().enumerate() {
             if e.is_none() {
                 out.push(

@@ -149,24 +149,14 @@ pub fn network_script(estate: &Estate, created_by_clusters: &[usize]) -> String 
             lines,
         );
     }
-    let pairs: Vec<(usize, usize)> = estate
-        .peerings
-        .iter()
-        .filter_map(|p| {
-            Some((
-                estate.vnet_index(&p.between[0])?,
-                estate.vnet_index(&p.between[1])?,
-            ))
-        })
-        // Two existing VNets: their peering, if any, is already there.
-        .filter(|&(a, b)| a != b && !(estate.vnets[a].existing && estate.vnets[b].existing))
-        .collect();
-    let mut looked_up: Vec<usize> = Vec::new();
+    // Two existing VNets' peering, if any, is already there; each pair once.
+    let pairs = crate::steps::estate::peering_pairs(estate);
+    let mut looked_up = vec![false; estate.vnets.len()];
     for &(a, b) in &pairs {
         let mut lines = Vec::new();
         for v in [a, b] {
-            if !looked_up.contains(&v) {
-                looked_up.push(v);
+            if !looked_up[v] {
+                looked_up[v] = true;
                 let vn = &estate.vnets[v];
                 let mut c = az(&["network", "vnet", "show", "--resource-group"]);
                 c.args
@@ -229,9 +219,12 @@ fn file_stem(name: &str) -> String {
     }
 }
 
-/// Cluster `i` of an estate as the v1 plan `apply`, `destroy` and `status` run: its projection,
-/// when the cluster is new, its VNet one its own steps can create (as for export), and (with
-/// `checked`, for apply) the estate has no error that involves it.
+/// Cluster `i` of an estate as the v1 plan `apply`, `destroy` and `status` run (through
+/// [`crate::steps::estate::cluster_steps`], which places it on its estate VNet): its
+/// projection, when the cluster is new and (with `checked`, for apply) the estate has no error
+/// that involves it. Its VNet may be `existing` (looked up, only the missing subnets created)
+/// or in another resource group or region, unless the node subnet takes an NSG, route table or
+/// NAT gateway, which apply creates in the cluster's group and az associates by name.
 pub fn cluster_plan(
     estate: &Estate,
     i: usize,
@@ -248,7 +241,27 @@ pub fn cluster_plan(
             one_line(&c.name)
         )));
     }
-    cluster_creates_vnet(estate, i).map_err(EstateRenderError::Unsupported)?;
+    if let Some(v) = estate.vnet_of(i) {
+        let vn = &estate.vnets[v];
+        let around = c.nsg.is_some()
+            || c.outbound.as_ref().is_some_and(|o| {
+                matches!(
+                    o.kind,
+                    crate::plan::OutboundType::UserDefinedRouting
+                        | crate::plan::OutboundType::UserAssignedNatGateway
+                )
+            });
+        if around && !vn.resource_group.eq_ignore_ascii_case(&c.resource_group) {
+            return Err(EstateRenderError::Unsupported(format!(
+                "cluster `{}` is on VNet `{}` of resource group {}, and its node subnet takes an NSG, route table or NAT gateway, which byocni creates in the cluster's group {}: put the cluster in resource group {} (clusters[{i}].resourceGroup)",
+                one_line(&c.name),
+                one_line(&vn.name),
+                one_line(&vn.resource_group),
+                one_line(&c.resource_group),
+                one_line(&vn.resource_group)
+            )));
+        }
+    }
     let errors: Vec<Finding> = if checked {
         check_estate(estate, Some(i)).findings
     } else {
@@ -265,10 +278,7 @@ pub fn cluster_plan(
         .ok_or_else(|| EstateRenderError::Unsupported(format!("the estate has no cluster {i}")))
 }
 
-/// A peering's name: `<from>-to-<to>`, cut to Azure's 80 characters.
-pub fn peering_name(from: &str, to: &str) -> String {
-    format!("{from}-to-{to}").chars().take(80).collect()
-}
+pub use crate::steps::estate::peering_name;
 
 /// Renders an estate: one file per new cluster (or only cluster `only`) in `format`, plus
 /// `network.sh` with bash. Errors of `check_estate` refuse the export unless forced.
@@ -285,7 +295,7 @@ pub fn render_estate(
         .filter(|f| f.severity == Severity::Error)
         .cloned()
         .collect();
-    if !errors.is_empty() && !options.force {
+    if !errors.is_empty() && !options.force && !format.describes() {
         return Err(EstateRenderError::Findings(errors));
     }
     let mut files = Vec::new();

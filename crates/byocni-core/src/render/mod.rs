@@ -1,5 +1,6 @@
 //! Renderers: a plan as a bash or PowerShell script, an ARM template, Bicep, Terraform, Cilium
-//! Helm values or a Calico `Installation`.
+//! Helm values or a Calico `Installation`; and what an architect hands over: the design document
+//! (Markdown, printable HTML), the address map (SVG) and the ranges (CSV).
 //!
 //! Only a plan that passes check is rendered, unless forced; forced output carries the findings
 //! as comments. Every user value is escaped for its target language (shell, PowerShell, ARM
@@ -12,7 +13,10 @@ pub(crate) use crate::text::one_line;
 mod arm;
 mod around;
 mod bicep;
+pub mod design;
 pub mod estate;
+pub mod map_svg;
+pub mod ranges;
 mod script;
 mod terraform;
 
@@ -40,11 +44,19 @@ pub enum Format {
     CiliumValues,
     /// Calico (Tigera operator) Installation.
     Calico,
+    /// The design document in Markdown.
+    DesignMarkdown,
+    /// The design document as a printable HTML page.
+    DesignHtml,
+    /// The address map as SVG.
+    MapSvg,
+    /// The plan's ranges as CSV.
+    RangesCsv,
 }
 
 impl Format {
     /// Every format, in display order.
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 11] = [
         Format::Bash,
         Format::Powershell,
         Format::Arm,
@@ -52,6 +64,23 @@ impl Format {
         Format::Terraform,
         Format::CiliumValues,
         Format::Calico,
+        Format::DesignMarkdown,
+        Format::DesignHtml,
+        Format::MapSvg,
+        Format::RangesCsv,
+    ];
+
+    /// The web planner's export tabs: the formats shown as text (the design document as
+    /// Markdown, its HTML page and the map opened or downloaded from that tab).
+    pub const TABS: [Format; 8] = [
+        Format::Bash,
+        Format::Powershell,
+        Format::Arm,
+        Format::Bicep,
+        Format::Terraform,
+        Format::CiliumValues,
+        Format::Calico,
+        Format::DesignMarkdown,
     ];
 
     /// The `--format` spelling.
@@ -64,6 +93,10 @@ impl Format {
             Format::Terraform => "terraform",
             Format::CiliumValues => "cilium-values",
             Format::Calico => "calico",
+            Format::DesignMarkdown => "design-md",
+            Format::DesignHtml => "design-html",
+            Format::MapSvg => "map-svg",
+            Format::RangesCsv => "ranges-csv",
         }
     }
 
@@ -82,6 +115,10 @@ impl Format {
             Format::Terraform => "Terraform",
             Format::CiliumValues => "Cilium values",
             Format::Calico => "Calico",
+            Format::DesignMarkdown => "Design document",
+            Format::DesignHtml => "Design document (HTML)",
+            Format::MapSvg => "Map (SVG)",
+            Format::RangesCsv => "Ranges (CSV)",
         }
     }
 
@@ -95,6 +132,32 @@ impl Format {
             Format::Terraform => "main.tf",
             Format::CiliumValues => crate::cni_values::CILIUM_VALUES_FILE,
             Format::Calico => crate::cni_values::CALICO_INSTALLATION_FILE,
+            Format::DesignMarkdown => "byocni-design.md",
+            Format::DesignHtml => "byocni-design.html",
+            Format::MapSvg => design::MAP_FILE,
+            Format::RangesCsv => "byocni-ranges.csv",
+        }
+    }
+
+    /// Whether the format describes the plan for people (the design document, the map, the
+    /// ranges) rather than creating it: those render whatever check finds, the findings being
+    /// part of what they show.
+    pub fn describes(self) -> bool {
+        matches!(
+            self,
+            Format::DesignMarkdown | Format::DesignHtml | Format::MapSvg | Format::RangesCsv
+        )
+    }
+
+    /// The MIME type of a download.
+    pub fn mime(self) -> &'static str {
+        match self {
+            Format::DesignMarkdown => "text/markdown;charset=utf-8",
+            Format::DesignHtml => "text/html;charset=utf-8",
+            Format::MapSvg => "image/svg+xml",
+            Format::RangesCsv => "text/csv;charset=utf-8",
+            Format::Arm => "application/json",
+            _ => "text/plain;charset=utf-8",
         }
     }
 }
@@ -137,7 +200,7 @@ pub fn render_checked(
         .filter(|f| f.severity == Severity::Error)
         .cloned()
         .collect();
-    if !errors.is_empty() && !options.force {
+    if !errors.is_empty() && !options.force && !format.describes() {
         return Err(RenderError::Findings(errors));
     }
     let notes = forced_notes(&errors);
@@ -149,6 +212,11 @@ pub fn render_checked(
         Format::Terraform => terraform::config(plan, &notes)?,
         Format::CiliumValues => with_notes("#", &notes, &crate::cni_values::cilium_values(plan)),
         Format::Calico => with_notes("#", &notes, &crate::cni_values::calico_installation(plan)),
+        // The findings are a section of the document, the forced notes head its commands.
+        Format::DesignMarkdown => design::markdown(plan, report, &script::bash(plan, &notes)),
+        Format::DesignHtml => design::html(plan, report, &script::bash(plan, &notes)),
+        Format::MapSvg => map_svg::map_svg(plan, report),
+        Format::RangesCsv => ranges::csv(plan),
     })
 }
 

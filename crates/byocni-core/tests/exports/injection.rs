@@ -883,7 +883,7 @@ fn bicep_and_terraform_keep_hostile_text_inside_string_literals() {
 
 // ------------------------------------------------------------------------- random hostile text
 
-fn hostile_text() -> impl Strategy<Value = String> {
+pub(crate) fn hostile_text() -> impl Strategy<Value = String> {
     let pieces: Vec<&'static str> = vec![
         "a",
         "-",

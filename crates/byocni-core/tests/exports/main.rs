@@ -1,11 +1,13 @@
 //! The exports checked by the tools and references their users rely on: `terraform fmt`,
 //! parsers of every target language fed hostile names (no injection), and the official schemas
-//! in `../shared/iac-refs/` (ARM, azurerm v4, the Cilium chart, the Calico `Installation` CRD).
+//! in `../shared/iac-refs/` (ARM, azurerm v4, the Cilium chart, the Calico `Installation` CRD);
+//! the design document, map and ranges read back by Markdown, HTML and XML readers.
 //! Every fixture and a property-test sample of generated plans go through each check.
 
 // The tests (not the crate) read reference files and run terraform, bash and shellcheck.
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 
+mod documents;
 mod gen;
 mod injection;
 mod references;
