@@ -299,6 +299,91 @@ fn values_starting_with_a_dash_are_values_to_the_real_az() {
 /// Issue 13: every az command of the estate fixtures' bash exports (each cluster's file and the
 /// shared network's, peerings created both ways) parses with the real az, and every file passes
 /// shellcheck.
+/// Every az command line of an exported PowerShell script (`az ...` and `$X = az ...`), its
+/// words read as PowerShell reads them (bare, or single-quoted with `''` for a quote), variables
+/// replaced by the same fakes as in bash.
+fn ps_az_commands(script: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for line in script.lines() {
+        let cmd = if let Some(rest) = line.strip_prefix("az ") {
+            rest
+        } else if let Some(i) = line.find(" = az ").filter(|_| line.starts_with('$')) {
+            &line[i + 6..]
+        } else {
+            continue;
+        };
+        let mut words = Vec::new();
+        let mut chars = cmd.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                ' ' => {}
+                '\'' => {
+                    let mut w = String::new();
+                    while let Some(c) = chars.next() {
+                        if c == '\'' {
+                            if chars.peek() == Some(&'\'') {
+                                chars.next();
+                                w.push('\'');
+                            } else {
+                                break;
+                            }
+                        } else {
+                            w.push(c);
+                        }
+                    }
+                    words.push(w);
+                }
+                c => {
+                    let mut w = String::from(c);
+                    while let Some(&c) = chars.peek() {
+                        if c == ' ' {
+                            break;
+                        }
+                        w.push(c);
+                        chars.next();
+                    }
+                    words.push(match w.strip_prefix('$') {
+                        Some(var) => fake_var(var),
+                        None => w,
+                    });
+                }
+            }
+        }
+        out.push(words);
+    }
+    out
+}
+
+/// Issue 13: the shared network in PowerShell (`network.ps1`) runs exactly the az commands of
+/// `network.sh` (which the real az parses, below), in the same order, each checked for its exit.
+#[test]
+fn the_powershell_network_runs_the_bash_networks_commands() {
+    use byocni_core::estate::Estate;
+    use byocni_core::render::estate::{render_estate, NETWORK_FILE, NETWORK_PS_FILE};
+    for name in ["estate-bluegreen.json", "estate-mesh3.json"] {
+        let estate = Estate::from_json(&std::fs::read_to_string(fixture(name)).unwrap()).unwrap();
+        let file = |format: Format, file: &str| {
+            render_estate(&estate, format, None, RenderOptions::default())
+                .unwrap()
+                .into_iter()
+                .find(|f| f.name == file)
+                .unwrap_or_else(|| panic!("{name}: no {file}"))
+                .text
+        };
+        let sh = file(Format::Bash, NETWORK_FILE);
+        let ps = file(Format::Powershell, NETWORK_PS_FILE);
+        let cmds = ps_az_commands(&ps);
+        assert!(!cmds.is_empty(), "{ps}");
+        assert_eq!(cmds, bash_az_commands(&sh), "{name}:\n{ps}");
+        let runs = ps.lines().filter(|l| l.contains("az ")).count();
+        let checks = ps
+            .lines()
+            .filter(|l| l.starts_with("Assert-LastExit"))
+            .count();
+        assert_eq!(runs, checks, "{name}: every az command is checked\n{ps}");
+    }
+}
+
 #[test]
 fn estate_exports_parse_with_the_real_az() {
     use byocni_core::estate::Estate;

@@ -1815,8 +1815,8 @@ fn a_three_cluster_mesh_applies_with_its_mesh_values_and_destroys() {
 }
 
 /// Issue 13: a new cluster on an existing VNet: the VNet is looked up in its own group, only
-/// the cluster's new subnet is created (an existing one is used as it is), and destroy removes
-/// that subnet and nothing of the VNet.
+/// the cluster's new subnet is created, and destroy removes that subnet and nothing of the VNet;
+/// a subnet already there is used as it is and kept.
 #[test]
 fn a_new_cluster_on_an_existing_vnet_creates_only_its_subnet() {
     let sim = Sim::new("estate-bluegreen.json");
@@ -1851,6 +1851,25 @@ fn a_new_cluster_on_an_existing_vnet_creates_only_its_subnet() {
         .find(|m| m.contains("role assignment create"))
         .unwrap();
     assert!(role.contains("resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/hub/subnets/blue-nodes"), "{role}");
+    let o = sim.byocni(&["destroy", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(sim.resources(), before, "{}", text(&o));
+
+    // The subnet already there (discovered): used as it is, and kept by destroy.
+    sim.seed(
+        "subnet/net-rg/hub/blue-nodes",
+        serde_json::json!({ "id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/hub/subnets/blue-nodes", "name": "blue-nodes", "addressPrefix": "10.0.2.0/23" }),
+    );
+    let before = sim.resources();
+    sim.clear_calls();
+    let o = sim.byocni(&["apply", "plan.json", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let muts = mutations(&sim.calls());
+    assert!(
+        !muts.iter().any(|m| m.contains("subnet create")),
+        "{muts:#?}"
+    );
+    assert!(muts.iter().any(|m| m.contains("aks create")), "{muts:#?}");
     let o = sim.byocni(&["destroy", "plan.json", "--yes"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(sim.resources(), before, "{}", text(&o));

@@ -285,8 +285,26 @@ test('10,000 connected networks: edit timing (recorded, not asserted)', async ()
   }
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
-  fs.writeFileSync(path.join(artifacts, 'edit-10k.json'), JSON.stringify({ medianMs: median, samplesMs: times }, null, 2));
-  assert.ok(times.length === 15);
+  // A split and a join of the node subnet in the subnet table, side by side in the same run:
+  // each a click, timed until the next frame.
+  const clickTimed = (selector) => page.evaluate((sel) => new Promise((resolve) => {
+    const button = document.querySelector(sel);
+    const t0 = performance.now();
+    button.click();
+    requestAnimationFrame(() => resolve(performance.now() - t0));
+  }), selector);
+  const splits = [], joins = [];
+  for (let i = 0; i < 15; i++) {
+    splits.push(await clickTimed('#subnet-table tbody tr:first-child button.split'));
+    await page.waitForFunction(() => document.querySelector('#subnet-table tbody tr:first-child .cidr').textContent === '10.224.0.0/17');
+    joins.push(await clickTimed('#subnet-table tbody tr:first-child button.join'));
+    await page.waitForFunction(() => document.querySelector('#subnet-table tbody tr:first-child .cidr').textContent === '10.224.0.0/16');
+  }
+  const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  fs.writeFileSync(path.join(artifacts, 'edit-10k.json'), JSON.stringify({
+    medianMs: median, samplesMs: times, splitMedianMs: med(splits), splitSamplesMs: splits, joinMedianMs: med(joins), joinSamplesMs: joins,
+  }, null, 2));
+  assert.ok(times.length === 15 && splits.length === 15 && joins.length === 15);
   assert.match(await page.textContent('#summary'), /error|No problems/);
   await page.screenshot({ path: path.join(artifacts, 'planner-10k.png') });
   await context.close();
@@ -586,6 +604,28 @@ function bigPlan() {
   return plan;
 }
 
+// Every row label of the map is on screen, whole (not clipped) and clear of every other label.
+async function assertLabelsClear(page, what) {
+  const bad = await page.locator('#address-map .map-row .row-label').evaluateAll((labels) => {
+    const rects = labels.map((l) => l.getBoundingClientRect());
+    const out = [];
+    labels.forEach((l, i) => {
+      const r = rects[i];
+      if (!l.textContent.trim() || r.width < 1 || r.height < 1) out.push(`${l.textContent}: not visible`);
+      if (l.scrollWidth > l.clientWidth + 1 || l.scrollHeight > l.clientHeight + 1) out.push(`${l.textContent}: clipped`);
+      if (r.left < 0 || r.right > document.documentElement.clientWidth + 0.5) out.push(`${l.textContent}: off screen`);
+      for (let j = 0; j < i; j++) {
+        const o = rects[j];
+        if (r.left < o.right - 0.5 && o.left < r.right - 0.5 && r.top < o.bottom - 0.5 && o.top < r.bottom - 0.5) {
+          out.push(`${l.textContent} overlaps ${labels[j].textContent}`);
+        }
+      }
+    });
+    return out;
+  });
+  assert.deepEqual(bad, [], `map labels, ${what}`);
+}
+
 async function mapRanges(page) {
   return page.locator('.map-rows .map-row:not(.map-head)').evaluateAll((rows) => rows.map((r) => ({
     label: r.querySelector('.row-label').textContent,
@@ -608,7 +648,8 @@ test('the map: a band per address block, every range a labelled row of its own, 
     }
     assert.equal(new Set(labels).size, labels.length, `each range once: ${labels}`);
     for (const r of seed) assert.ok(r.widths.length > 0 && r.widths.every((w) => w >= 3.5), `${r.label} is visible: ${r.widths}`);
-    await page.locator('section.map').screenshot({ path: path.join(artifacts, `map-seed-${width}.png`) });
+    await assertLabelsClear(page, `seed plan, ${width} px`);
+    await page.locator('#address-map').screenshot({ path: path.join(artifacts, `map-seed-${width}.png`) });
     await page.setInputFiles('#upload-plan', path.join(dir, 'big.json'));
     await page.waitForFunction(() => document.body.textContent.includes('Connected networks (50)'));
     const bands = await page.locator('.map-head .band-name').allTextContents();
@@ -622,7 +663,8 @@ test('the map: a band per address block, every range a labelled row of its own, 
       assert.ok(row.widths.every((x) => x >= 3.5), `${w} is visible: ${row.widths}`);
     }
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), `no sideways scroll at ${width} px`);
-    await page.locator('section.map').screenshot({ path: path.join(artifacts, `map-big-${width}.png`) });
+    await assertLabelsClear(page, `10 subnets and 50 networks, ${width} px`);
+    await page.locator('#address-map').screenshot({ path: path.join(artifacts, `map-big-${width}.png`) });
     if (width === 1440) {
       // Zoom: into the VNet, into a subnet, then out one level (back to the VNet, not the top).
       await page.click('.map-rows button.range[aria-label^="VNet: VNet 10.224.0.0/12"]');
@@ -648,6 +690,153 @@ test('the map: a band per address block, every range a labelled row of its own, 
     }
     await context.close();
   }
+});
+
+// A plan with the outbound next hop and the API server subnet (issue 14) drawn on the map.
+function aroundPlan() {
+  const plan = JSON.parse(fs.readFileSync(path.resolve(here, '../fixtures/seed.json'), 'utf8'));
+  plan.vnet.subnets.push({ name: 'firewall', cidr: '10.225.0.0/26', role: 'other' }, { name: 'apiserver', cidr: '10.225.1.0/28', role: 'apiServer' });
+  plan.outbound = { type: 'userDefinedRouting', routeTable: { name: 'fw-rt', nextHopIp: '10.225.0.4' } };
+  plan.apiServer = { vnetIntegration: { subnet: 'apiserver' } };
+  return plan;
+}
+
+async function tableRows(page) {
+  return page.locator('#subnet-table tbody tr').evaluateAll((rows) => rows.map((r) => ({
+    name: r.querySelector('.name').textContent,
+    cidr: r.querySelector('.cidr').textContent,
+    size: r.querySelector('.size').textContent,
+    usable: r.querySelector('.usable').textContent,
+    role: r.querySelector('.role').textContent,
+    note: r.querySelector('.note').textContent,
+    swatch: getComputedStyle(r.querySelector('.swatch')).borderTopColor,
+    actions: [...r.querySelectorAll('td.do button')].map((b) => b.textContent),
+    clear: r.querySelector('.cidr').getBoundingClientRect().right <= r.getBoundingClientRect().right,
+  })));
+}
+
+test('the map: free space labelled, overlaps marked with both names, the next hop and the API server subnet', async () => {
+  const { page, context, errors } = await newPage();
+  const seed = await mapRanges(page);
+  for (const free of ['free 10.225.0.0/16', 'free 10.226.0.0/15', 'free 10.228.0.0/14', 'free 10.232.0.0/13']) {
+    const row = seed.find((r) => r.label === free);
+    assert.ok(row, `${free} has a row: ${seed.map((r) => r.label)}`);
+    assert.ok(row.widths.length === 1 && row.widths[0] >= 3.5, `${free} is drawn: ${row.widths}`);
+  }
+  assert.match(await page.getAttribute('#address-map button.range[aria-label^="Free: free 10.232.0.0/13"]', 'aria-label'), /524,288 addresses/);
+  // The pod CIDR over the connected network: a row over the overlap naming both, and each names the other.
+  await setField(page, 'podCidr', '192.168.0.0/16');
+  const rows = await mapRanges(page);
+  const overlap = rows.find((r) => r.label === 'overlap: pods 192.168.0.0/16 and on-prem 192.168.0.0/16'
+    || r.label === 'overlap: on-prem 192.168.0.0/16 and pods 192.168.0.0/16');
+  assert.ok(overlap, `an overlap row names both: ${rows.map((r) => r.label)}`);
+  assert.ok(overlap.widths.every((w) => w >= 3.5));
+  assert.match(await page.getAttribute('#address-map button.range[aria-label^="Overlaps: overlap:"]', 'aria-label'), /pods 192\.168\.0\.0\/16.*on-prem 192\.168\.0\.0\/16|on-prem 192\.168\.0\.0\/16.*pods 192\.168\.0\.0\/16/);
+  // Both ranges are marked too.
+  for (const which of ['Pods: pods 192.168.0.0/16', 'Connected: on-prem 192.168.0.0/16']) {
+    const range = page.locator(`#address-map button.range[aria-label^="${which}"]`);
+    assert.match(await range.getAttribute('aria-label'), /, overlaps\. Zoom in$/);
+    assert.match(await range.getAttribute('class'), /\boverlap\b/);
+  }
+  await assertLabelsClear(page, 'with an overlap');
+  await page.locator('#address-map').screenshot({ path: path.join(artifacts, 'map-overlap-1440.png') });
+  await assertAxeClean(page, 'map with an overlap, table shown');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await assertAxeClean(page, 'map with an overlap, table shown, dark theme');
+  await page.emulateMedia({ colorScheme: 'light' });
+  // Issue 14: the route table's next hop and the API server subnet, on the map and in the table.
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, 'around.json'), JSON.stringify(aroundPlan()));
+  await page.setInputFiles('#upload-plan', path.join(dir, 'around.json'));
+  await page.waitForFunction(() => document.querySelector('#address-map').textContent.includes('next hop'));
+  const around = await mapRanges(page);
+  for (const want of ['next hop 10.225.0.4 (route table fw-rt)', 'apiserver 10.225.1.0/28 (API server)', 'firewall 10.225.0.0/26']) {
+    const row = around.find((r) => r.label === want);
+    assert.ok(row, `${want} on the map: ${around.map((r) => r.label)}`);
+    assert.ok(row.widths.every((w) => w >= 3.5), `${want} is drawn`);
+  }
+  const table = await tableRows(page);
+  const api = table.find((r) => r.cidr === '10.225.1.0/28');
+  assert.equal(api.role, 'API server');
+  assert.match(api.note, /API server VNet integration/);
+  assert.match(table.find((r) => r.cidr === '10.225.0.0/26').note, /next hop 10\.225\.0\.4 \(route table fw-rt\)/);
+  await assertLabelsClear(page, 'next hop and API server subnet');
+  await page.locator('#address-map').screenshot({ path: path.join(artifacts, 'map-around-1440.png') });
+  await assertAxeClean(page, 'next hop and API server subnet');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the subnet table: a row per subnet and free block in address order; split, join and add subnet, undoable', async () => {
+  const { page, context, errors } = await newPage();
+  let rows = await tableRows(page);
+  assert.deepEqual(rows.map((r) => r.cidr), ['10.224.0.0/16', '10.225.0.0/16', '10.226.0.0/15', '10.228.0.0/14', '10.232.0.0/13']);
+  assert.deepEqual({ ...rows[0], swatch: undefined }, {
+    name: 'nodes', cidr: '10.224.0.0/16', size: '65,536', usable: '65,531 usable', role: 'nodes',
+    note: 'node subnet of pool nodepool1', swatch: undefined, actions: ['Split', 'Join'], clear: true,
+  });
+  assert.deepEqual(rows.slice(1).map((r) => [r.name, r.role, r.note]), Array(4).fill(['free', 'free', 'free']));
+  assert.equal(rows[4].usable, '524,283 usable');
+  assert.notEqual(rows[0].swatch, rows[1].swatch, 'a subnet and a free block differ in colour');
+  // Split the node subnet: two subnets, the upper named nodes-2; one undo step.
+  await page.click('#subnet-table button.split[aria-label="Split nodes 10.224.0.0/16 into two /17"]');
+  await page.waitForFunction(() => document.querySelector('#subnet-table .cidr').textContent === '10.224.0.0/17');
+  rows = await tableRows(page);
+  assert.deepEqual(rows.slice(0, 2).map((r) => [r.name, r.cidr, r.role, r.size]), [['nodes', '10.224.0.0/17', 'nodes', '32,768'], ['nodes-2', '10.224.128.0/17', 'other', '32,768']]);
+  assert.equal(await page.inputValue('#vnet-subnets-1--name'), 'nodes-2');
+  assert.match(await page.textContent('#summary'), /No problems/);
+  await assertAxeClean(page, 'subnet table after a split');
+  // Join them back.
+  await page.click('#subnet-table button.join[aria-label="Join nodes 10.224.0.0/17 and nodes-2 10.224.128.0/17 into 10.224.0.0/16"]');
+  await page.waitForFunction(() => document.querySelector('#subnet-table .cidr').textContent === '10.224.0.0/16');
+  assert.equal(await page.locator('#vnet-subnets-1--name').count(), 0);
+  // Both undo, one step each, and redo.
+  await page.click('#undo');
+  await page.waitForFunction(() => document.querySelector('#subnet-table .cidr').textContent === '10.224.0.0/17');
+  await page.click('#undo');
+  await page.waitForFunction(() => document.querySelector('#subnet-table .cidr').textContent === '10.224.0.0/16');
+  assert.equal(await page.isDisabled('#undo'), true);
+  await page.click('#redo');
+  await page.waitForFunction(() => document.querySelector('#subnet-table .cidr').textContent === '10.224.0.0/17');
+  await page.click('#undo');
+  // A free block splits into halves shown as free rows (no change of the plan: no undo step);
+  // a half becomes a subnet (an edit), and the halves join back.
+  await page.click('#subnet-table button.split[aria-label="Split free 10.232.0.0/13 into two /14"]');
+  await page.waitForFunction(() => document.querySelectorAll('#subnet-table tbody tr').length === 6);
+  rows = await tableRows(page);
+  assert.deepEqual(rows.slice(4).map((r) => [r.cidr, r.note]), [['10.232.0.0/14', 'free'], ['10.236.0.0/14', 'free']]);
+  assert.equal(await page.isDisabled('#undo'), true, 'splitting free space changes no plan');
+  await page.click('#subnet-table button.add[aria-label="Add subnet on free 10.236.0.0/14"]');
+  await page.waitForFunction(() => document.body.textContent.includes('subnet-2'));
+  rows = await tableRows(page);
+  assert.deepEqual(rows.at(-1), { ...rows.at(-1), name: 'subnet-2', cidr: '10.236.0.0/14', role: 'other', note: '' });
+  assert.deepEqual(rows.at(-2).actions, ['Split', 'Join', 'Add'], 'a free half joins the subnet beside it');
+  await page.click('#undo');
+  await page.waitForFunction(() => !document.querySelector('#subnet-table').textContent.includes('subnet-2'));
+  await page.click('#subnet-table button.join[aria-label="Join free 10.232.0.0/14 and free 10.236.0.0/14 into 10.232.0.0/13"]');
+  await page.waitForFunction(() => document.querySelectorAll('#subnet-table tbody tr').length === 5);
+  // A subnet grows over its free half.
+  await page.click('#subnet-table button.join[aria-label="Join nodes 10.224.0.0/16 and free 10.225.0.0/16 into 10.224.0.0/15"]');
+  await page.waitForFunction(() => document.querySelector('#subnet-table .cidr').textContent === '10.224.0.0/15');
+  // A join that would drop the node subnet is refused, saying why.
+  const dir = tempDir();
+  const plan = JSON.parse(fs.readFileSync(path.resolve(here, '../fixtures/seed.json'), 'utf8'));
+  plan.vnet.subnets = [{ name: 'apps', cidr: '10.224.0.0/17', role: 'other' }, { name: 'nodes', cidr: '10.224.128.0/17', role: 'nodes' }];
+  fs.writeFileSync(path.join(dir, 'two.json'), JSON.stringify(plan));
+  await page.setInputFiles('#upload-plan', path.join(dir, 'two.json'));
+  await page.waitForFunction(() => document.querySelector('#subnet-table .name').textContent === 'apps');
+  await page.click('#subnet-table button.join');
+  await page.waitForSelector('#notice.error');
+  assert.match(await page.textContent('#notice'), /`nodes` cannot be joined into `apps`: it is the node subnet/);
+  await assertAxeClean(page, 'subnet table with a refused join');
+  // Phone: the table fits.
+  await page.setViewportSize({ width: 375, height: 740 });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), 'no sideways scroll at 375 px');
+  assert.ok(await page.evaluate(() => document.querySelector('#subnet-table table').getBoundingClientRect().right <= innerWidth));
+  assert.ok((await tableRows(page)).every((r) => r.clear), 'every CIDR whole inside its row at 375 px');
+  await page.locator('#subnet-table').screenshot({ path: path.join(artifacts, 'subnet-table-375.png') });
+  assert.deepEqual(errors, []);
+  await context.close();
 });
 
 // Issue 12, 5: printing gives a document, not the raw form.

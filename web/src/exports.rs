@@ -1,6 +1,10 @@
 //! The planner's side of the export renderer, a Web Worker (`web/exports`): [`Renderer`] starts
 //! it, keeps one request in flight (a newer request waits in place of an older one: rendering
 //! never falls behind the edits), and hands the answer to the latest request to a callback.
+//! [`save`] downloads (or shows in a tab the click opened) what a worker started for the
+//! question answers: a text or a `Blob` (the map as PNG), under the file name and type the
+//! answer carries (`[id, body, {name, mime}]`, written by the worker with serde-wasm-bindgen and
+//! read here with `Array::get` and `Reflect::get`, which cost the page's wasm nothing).
 //!
 //! Why a worker: the renderers are a tenth of the planner's wasm (about 14 KB of the gzip
 //! transfer) and planning needs none of them, so they load only when the export panel first

@@ -77,7 +77,8 @@ pub(crate) enum Command {
         #[arg(long)]
         force: bool,
         /// Write here instead of stdout. A version 2 estate is several files: a directory, which
-        /// gets one file per new cluster (and `network.sh` with `--format bash`).
+        /// gets one file per new cluster (and the shared network: `network.sh` with `--format
+        /// bash`, `network.ps1` with `--format powershell`).
         #[arg(short, long)]
         output: Option<PathBuf>,
         /// In a version 2 estate: export only this cluster.

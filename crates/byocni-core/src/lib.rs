@@ -26,6 +26,7 @@ pub mod plan;
 pub mod render;
 pub mod space;
 pub mod steps;
+pub mod subnets;
 pub mod suggest;
 mod text;
 pub use text::grouped;

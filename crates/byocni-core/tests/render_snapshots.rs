@@ -65,6 +65,31 @@ fn design_snapshots() {
     }
 }
 
+/// Issue 12: the design document's capacity names the API server subnet when the plan has one,
+/// and its findings carry their rule ids and fixes.
+#[test]
+fn design_documents_carry_the_api_server_subnet_and_the_fixes() {
+    let plan = fixture("nat-apiserver");
+    let md = rendered(&plan, Format::DesignMarkdown);
+    assert!(md.contains("| API server subnet "), "{md}");
+    let mut broken = fixture("seed");
+    broken.pod_cidr = Some("10.0.0.0/16".into());
+    let report = byocni_core::check(&broken);
+    for f in [Format::DesignMarkdown, Format::DesignHtml] {
+        let text = rendered(&broken, f);
+        for finding in &report.findings {
+            assert!(
+                text.contains(finding.rule.id()),
+                "{}: {}",
+                f.id(),
+                finding.rule.id()
+            );
+            let fix = finding.fix.as_ref().expect("a fix").summary.as_str();
+            assert!(text.contains(fix), "{}: {fix}", f.id());
+        }
+    }
+}
+
 /// Issue 10, kube-proxy-free Cilium (domain rule 28): the `cilium-kpr` fixture in every
 /// format. Terraform refuses it (azurerm has no argument for it): its snapshot is the message.
 #[test]
@@ -337,6 +362,16 @@ fn plans_with_errors_are_refused_unless_forced() {
         let text = render(&plan, f, RenderOptions::default()).unwrap();
         if f != Format::RangesCsv {
             assert!(text.contains("overlap"), "{}: {text}", f.id());
+            // Not forced, and not said to be.
+            assert!(!text.contains("rendered with --force"), "{}", f.id());
+        }
+        if f == Format::DesignMarkdown {
+            assert!(
+                text.contains(
+                    "# WARNING: byocni check found 1 error(s); fix them before running this:"
+                ),
+                "{text}"
+            );
         }
     }
     for f in code_formats() {

@@ -16,6 +16,7 @@ use super::export::{download, use_export};
 use super::findings::findings;
 use super::json::json_editor;
 use super::map::address_map;
+use super::table::subnet_table;
 use super::{plan_file_text, write_clipboard, SamePlan};
 use crate::autosave::{self, Autosave};
 use crate::exports::read_plan;
@@ -238,6 +239,7 @@ pub fn app() -> Html {
                 <div class="col-right">
                     { findings(&state) }
                     { address_map(&state) }
+                    { subnet_table(&state) }
                     { capacity(&state) }
                 </div>
                 <div class="col-full">{ export_panel }</div>

@@ -1,14 +1,20 @@
-//! The address map: one row per range of the plan (VNet, subnets, pods, services, connected
-//! networks, and the reserved ranges that fall where the plan is), each labelled with its name
-//! and CIDR, drawn to scale on an axis split into bands, one per address block in use
-//! (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, else the range's /8), each band
-//! scaled on its own: a pod CIDR in 192.168.0.0/16 no longer shrinks everything else to a
-//! sliver of 0.0.0.0/0. Every range has a minimum width. Ranges named in overlap findings are
-//! hatched and say so. Each range is a button named with its lane, range and size: a click,
-//! Enter or Space zooms into it; "Zoom out" goes back one level at a time. HTML rather than SVG,
-//! so that labels stay readable on a phone.
+//! The address map (`#address-map`): one row per range of the plan (VNet, subnets, pods,
+//! services, connected networks, the route table's next hop, and the reserved ranges that fall
+//! where the plan is), each labelled with its name and CIDR, drawn to scale on an axis split
+//! into bands, one per address block in use (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16,
+//! 100.64.0.0/10, else the range's /8), each band scaled on its own: a pod CIDR in
+//! 192.168.0.0/16 no longer shrinks everything else to a sliver of 0.0.0.0/0. Every range has a
+//! minimum width. The VNet's free space has rows of its own ("free 10.225.0.0/16", the subnet
+//! table's free blocks). Two ranges that overlap (found by a sweep over the drawn ranges, not
+//! only the findings) get an "overlap: A and B" row over the shared addresses, and both are
+//! marked (hatched, ", overlaps" in their accessible names). Each range
+//! is a button named with its lane, range and size: a click, Enter or Space zooms into it; "Zoom
+//! out" goes back one level at a time. HTML rather than SVG, so that labels stay readable on a
+//! phone.
 
 use byocni_core::check::{AKS_RESERVED, VNET_FORBIDDEN};
+use byocni_core::plan::SubnetRole;
+use byocni_core::subnets::vnet_rows;
 use byocni_core::Cidr;
 use yew::prelude::*;
 
@@ -17,36 +23,58 @@ use crate::labels::grouped;
 use crate::state::Action;
 
 /// One drawn range.
-#[derive(Clone, PartialEq)]
 struct Item {
     lane: usize,
     label: String,
+    /// The block a click zooms into (for a merged run, the CIDR that holds it).
     cidr: Cidr,
+    /// The addresses drawn, first and last (a merged run or a free run is no CIDR).
+    span: (u32, u32),
     /// Plan field (for overlap marking).
     field: String,
 }
 
-const LANES: [&str; 6] = [
+const LANES: [&str; 9] = [
     "VNet",
     "Subnets",
     "Pods",
     "Services",
     "Connected",
     "Reserved",
+    "Free",
+    "Overlaps",
+    "Outbound",
 ];
+const FREE: usize = 6;
+const OVERLAPS: usize = 7;
+const OUTBOUND: usize = 8;
+/// The order of the lanes on screen: the VNet, its subnets and free space first.
+const LANE_ORDER: [usize; 8] = [0, 1, FREE, OUTBOUND, 2, 3, 4, 5];
 /// Above this many connected networks, adjacent ones are merged into blocks.
 const MERGE_ABOVE: usize = 300;
+/// At most this many overlaps get a row of their own (the findings list them all).
+const OVERLAP_ROWS_MAX: usize = 50;
+
+fn item(lane: usize, label: String, cidr: Cidr, field: String) -> Item {
+    Item {
+        lane,
+        label,
+        cidr,
+        span: (cidr.start(), cidr.end()),
+        field,
+    }
+}
+
+/// The CIDR that holds the addresses `a..=b` (for a run's band and zoom).
+fn holding(a: u32, b: u32) -> Option<Cidr> {
+    Cidr::from_u32(a, (a ^ b).leading_zeros().min(32) as u8)
+}
 
 fn items(plan: &byocni_core::Plan) -> Vec<Item> {
     let mut v = Vec::new();
     let mut push = |lane, label: String, text: &str, field: String| {
         if let Some(cidr) = Cidr::parse_lenient(text) {
-            v.push(Item {
-                lane,
-                label,
-                cidr,
-                field,
-            });
+            v.push(item(lane, label, cidr, field));
         }
     };
     for (i, s) in plan.vnet_address_space().iter().enumerate() {
@@ -60,9 +88,14 @@ fn items(plan: &byocni_core::Plan) -> Vec<Item> {
     match &plan.vnet {
         Some(vn) => {
             for (i, s) in vn.subnets.iter().enumerate() {
+                let role = if s.role == SubnetRole::ApiServer {
+                    " (API server)"
+                } else {
+                    ""
+                };
                 push(
                     1,
-                    format!("{} {}", s.name, s.cidr),
+                    format!("{} {}{role}", s.name, s.cidr),
                     &s.cidr,
                     format!("vnet.subnets[{i}].cidr"),
                 );
@@ -100,7 +133,63 @@ fn items(plan: &byocni_core::Plan) -> Vec<Item> {
     for r in reserved {
         push(5, format!("reserved {r}"), r, String::new());
     }
+    // Issue 14: the route table's next hop, where the plan routes 0.0.0.0/0.
+    let hop = plan
+        .outbound
+        .as_ref()
+        .and_then(|o| o.route_table.as_ref())
+        .and_then(|r| r.next_hop_ip.as_deref());
+    if let Some(ip) = hop.and_then(|h| byocni_core::cidr::parse_ipv4(h).ok()) {
+        if let Some(cidr) = Cidr::new(ip, 32) {
+            v.push(item(
+                OUTBOUND,
+                format!("next hop {ip} (route table {})", plan.route_table_name()),
+                cidr,
+                "outbound.routeTable.nextHopIp".into(),
+            ));
+        }
+    }
     v
+}
+
+/// The VNet's free space: its free blocks, as the subnet table lists them.
+fn free_items(plan: &byocni_core::Plan) -> impl Iterator<Item = Item> {
+    vnet_rows(plan, &[])
+        .into_iter()
+        .filter(|r| r.subnet.is_none())
+        .map(|r| item(FREE, format!("free {}", r.cidr), r.cidr, String::new()))
+}
+
+/// Whether two ranges of these lanes overlapping is a problem: not a subnet in its VNet, nor
+/// reserved or connected ranges among themselves (the rules are about the plan's own ranges).
+fn clash(one: &Item, other: &Item) -> bool {
+    let (low, high) = if one.lane <= other.lane {
+        (one, other)
+    } else {
+        (other, one)
+    };
+    match (low.lane, high.lane) {
+        (0, 1) => !(low.span.0 <= high.span.0 && high.span.1 <= low.span.1),
+        (4 | 5, 5) | (4, 4) => false,
+        (first, second) => first < FREE && second < FREE,
+    }
+}
+
+/// The overlapping pairs among `all` (indices; `all` in address order), by a sweep; at most
+/// [`OVERLAP_ROWS_MAX`].
+fn overlaps(all: &[Item]) -> Vec<(usize, usize)> {
+    let mut active: Vec<usize> = Vec::new();
+    let mut out = Vec::new();
+    for i in (0..all.len()).filter(|&i| all[i].lane < FREE) {
+        active.retain(|&j| all[j].span.1 >= all[i].span.0);
+        for &j in &active {
+            if clash(&all[i], &all[j]) && out.len() < OVERLAP_ROWS_MAX {
+                out.push((j, i));
+            }
+        }
+        active.push(i);
+    }
+    out
 }
 
 /// The address blocks the axis is split into, in address order: the private and shared blocks
@@ -129,9 +218,7 @@ pub fn address_map(state: &StateHandle) -> Html {
     if plan.connected_networks.len() > MERGE_ABOVE {
         for &(s, e) in state.connected.taken().intervals() {
             let (a, b) = (s as u32, e as u32);
-            // A merged block as the CIDR that holds it (for the band and the zoom).
-            let common = (a ^ b).leading_zeros().min(32) as u8;
-            if let Some(cidr) = Cidr::from_u32(a, common) {
+            if let Some(cidr) = holding(a, b) {
                 all.push(Item {
                     lane: 4,
                     label: format!(
@@ -140,11 +227,13 @@ pub fn address_map(state: &StateHandle) -> Html {
                         std::net::Ipv4Addr::from(b)
                     ),
                     cidr,
+                    span: (a, b),
                     field: String::new(),
                 });
             }
         }
     }
+    all.extend(free_items(plan));
     let mut bands: Vec<Cidr> = match state.zoom.last() {
         Some(z) => vec![*z],
         None => all
@@ -155,9 +244,41 @@ pub fn address_map(state: &StateHandle) -> Html {
     };
     bands.sort_unstable();
     bands.dedup();
+    let in_band = |b: &Cidr, span: (u32, u32)| b.start() <= span.1 && span.0 <= b.end();
     // Reserved ranges only where the plan is; in a zoom, only what is in view.
-    all.retain(|i| bands.iter().any(|b| b.overlaps(i.cidr)));
-    all.sort_by_key(|i| (i.lane, i.cidr.start()));
+    all.retain(|i| bands.iter().any(|b| in_band(b, i.span)));
+    all.sort_by_key(|i| i.span);
+    // Overlaps: a row each over the shared addresses, named after both ranges; both ranges
+    // are marked.
+    let pairs = overlaps(&all);
+    let mut clashing = vec![false; all.len()];
+    let mut overlap_rows = Vec::new();
+    for &(a, b) in &pairs {
+        clashing[a] = true;
+        clashing[b] = true;
+        let (x, y) = (&all[a], &all[b]);
+        let span = (x.span.0.max(y.span.0), x.span.1.min(y.span.1));
+        if let Some(cidr) = holding(span.0, span.1) {
+            overlap_rows.push(Item {
+                lane: OVERLAPS,
+                label: format!("overlap: {} and {}", x.label, y.label),
+                cidr,
+                span,
+                field: String::new(),
+            });
+        }
+    }
+    let mut rows: Vec<(&Item, bool)> = Vec::new();
+    for lane in LANE_ORDER {
+        rows.extend(
+            all.iter()
+                .zip(&clashing)
+                .filter(|(it, _)| it.lane == lane)
+                .map(|(it, c)| (it, *c)),
+        );
+    }
+    // Overlaps last, in address order (the sweep finds them by the later range's start).
+    rows.extend(overlap_rows.iter().map(|o| (o, true)));
     // The fields that overlap something, sorted for binary search.
     let mut overlapping: Vec<&str> = state
         .report
@@ -190,17 +311,17 @@ pub fn address_map(state: &StateHandle) -> Html {
     };
     // Where a range sits in its band, in hundredths of a percent of the band (integers: the
     // wasm carries no float formatting).
-    let place = |band: Cidr, c: Cidr| -> (u64, u64) {
+    let place = |band: Cidr, (a, b): (u32, u32)| -> (u64, u64) {
         let span = u128::from(band.size());
-        let from = u128::from(c.start().max(band.start()) - band.start());
-        let to = u128::from(u64::from(c.end().min(band.end())) + 1 - u64::from(band.start()));
+        let from = u128::from(a.max(band.start()) - band.start());
+        let to = u128::from(u64::from(b.min(band.end())) + 1 - u64::from(band.start()));
         (
             (from * 10_000 / span) as u64,
             ((to - from) * 10_000 / span) as u64,
         )
     };
     html! {
-        <section class="panel map" aria-labelledby="map-h">
+        <section class="panel map" id="address-map" aria-labelledby="map-h">
             <h2 id="map-h">{ "Address map" }</h2>
             <div class="map-bar">
                 <span>{ match state.zoom.last() {
@@ -216,18 +337,20 @@ pub fn address_map(state: &StateHandle) -> Html {
                     <span class="row-label">{ "Range" }</span>
                     <div class="track">{ for bands.iter().map(|b| html! { <span class="band band-name">{ b.to_string() }</span> }) }</div>
                 </div>
-                { for all.iter().map(|it| {
-                    let bad = overlaps(&it.field);
-                    let name = format!("{}: {}, {} addresses{}. Zoom in", LANES[it.lane], it.label, grouped(it.cidr.size()), if bad { ", overlaps" } else { "" });
+                { for rows.iter().map(|&(it, clash)| {
+                    let bad = clash || overlaps(&it.field);
+                    let size = u64::from(it.span.1 - it.span.0) + 1;
+                    let flag = if bad && it.lane != OVERLAPS { ", overlaps" } else { "" };
+                    let name = format!("{}: {}, {} addresses{flag}. Zoom in", LANES[it.lane], it.label, grouped(size));
                     html! {
                         <div class={classes!("map-row", format!("lane{}", it.lane))}>
                             <span class="row-label">{ &it.label }</span>
                             <div class="track">
                                 { for bands.iter().map(|b| html! {
                                     <span class="band">
-                                        if b.overlaps(it.cidr) {
+                                        if in_band(b, it.span) {
                                             <button class={classes!("range", bad.then_some("overlap"))} aria-label={name.clone()} onclick={on_zoom(Some(it.cidr))}
-                                                style={let (x, w) = place(*b, it.cidr); format!("left:{}%;width:{}%", hundredths(x), hundredths(w))}></button>
+                                                style={let (x, w) = place(*b, it.span); format!("left:{}%;width:{}%", hundredths(x), hundredths(w))}></button>
                                         }
                                     </span>
                                 }) }

@@ -9,6 +9,7 @@ pub mod export;
 pub mod findings;
 pub mod json;
 pub mod map;
+pub mod table;
 
 use std::rc::Rc;
 

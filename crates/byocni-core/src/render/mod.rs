@@ -203,7 +203,16 @@ pub fn render_checked(
     if !errors.is_empty() && !options.force && !format.describes() {
         return Err(RenderError::Findings(errors));
     }
-    let notes = forced_notes(&errors);
+    let mut notes = forced_notes(&errors);
+    if !options.force {
+        // A document renders a plan with errors unforced: its commands say so plainly.
+        if let Some(first) = notes.first_mut() {
+            *first = format!(
+                "WARNING: byocni check found {} error(s); fix them before running this:",
+                errors.len()
+            );
+        }
+    }
     Ok(match format {
         Format::Bash => script::bash(plan, &notes),
         Format::Powershell => script::powershell(plan, &notes),

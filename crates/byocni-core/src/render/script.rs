@@ -288,7 +288,7 @@ fn ps_quoted(word: &str) -> String {
     out
 }
 
-fn ps_line(cmd: &Command) -> String {
+pub(crate) fn ps_line(cmd: &Command) -> String {
     let mut out = String::from(cmd.program.name());
     for a in &cmd.args {
         out.push(' ');
