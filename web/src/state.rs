@@ -45,6 +45,9 @@ pub struct State {
     /// The user's plan that an accepted offer replaced: "Restore my previous plan" brings it
     /// back (kept in localStorage too, [`crate::autosave::PREVIOUS_KEY`]).
     pub previous: Option<Rc<Plan>>,
+    /// The cluster of the open estate (plan version 2) whose projection `plan` is, edited as a
+    /// v1 plan and written back by the estate worker ([`crate::estate`]); none for a v1 plan.
+    pub estate: Option<usize>,
 }
 
 /// How many plans undo keeps. A plan of 10,000 connected networks is about 1 MB in memory.
@@ -91,6 +94,10 @@ pub enum Action {
     /// Apply every mechanical fix, in dependency order, until the plan is clean or no fix is
     /// left ([`fix_all`]); one undo step.
     FixAll,
+    /// Open cluster `i` of an estate, as its projection (from the estate worker), with a
+    /// message: undo starts afresh (it stays within one cluster), and a v1 plan it replaces
+    /// other than the example stays restorable ([`State::previous`]).
+    OpenCluster(Rc<Plan>, usize, Option<String>),
 }
 
 /// The order in which fixes are applied: ranges others are placed in or checked against first
@@ -165,6 +172,7 @@ impl State {
             redo: Vec::new(),
             offer: None,
             previous: None,
+            estate: None,
         }
     }
 
@@ -191,6 +199,7 @@ impl State {
             redo: self.redo.clone(),
             offer: self.offer.clone(),
             previous: self.previous.clone(),
+            estate: self.estate,
         }
     }
 
@@ -254,6 +263,7 @@ impl PartialEq for State {
                 other.offer.as_ref().map(|o| &o.0),
             )
             && same(self.previous.as_ref(), other.previous.as_ref())
+            && self.estate == other.estate
     }
 }
 
@@ -274,7 +284,13 @@ impl Reducible for State {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let next = match action {
+        // A plan from elsewhere (an upload, the JSON editor, a link, the example, a restore)
+        // closes the estate.
+        let leaves_estate = matches!(
+            action,
+            Action::Replace(..) | Action::Offer(..) | Action::Accept | Action::Restore
+        );
+        let mut next = match action {
             Action::Edit(edit) => match apply_edit(&self.plan, &edit) {
                 Ok(plan) => self.commit(plan, None),
                 Err(e) => State {
@@ -409,7 +425,21 @@ impl Reducible for State {
                 notice: Some(("Kept your plan.".into(), false)),
                 ..(*self).clone()
             },
+            Action::OpenCluster(plan, i, msg) => {
+                let mut next = self.with_plan(plan, msg.map(|m| (m, false)));
+                next.undo.clear();
+                next.redo.clear();
+                next.offer = None;
+                next.estate = Some(i);
+                if self.estate.is_none() && *self.plan != Plan::example() {
+                    next.previous = Some(self.plan.clone());
+                }
+                next
+            }
         };
+        if leaves_estate && !Rc::ptr_eq(&next.plan, &self.plan) {
+            next.estate = None;
+        }
         Rc::new(next)
     }
 }
@@ -600,6 +630,25 @@ mod tests {
             "pod-cidr-overlap"
         );
         assert_eq!(s.findings_for("podCidr")[0].rule.id(), "pod-cidr-overlap");
+    }
+
+    #[test]
+    fn an_estate_cluster_opens_with_its_own_history_and_a_plan_from_elsewhere_closes_it() {
+        let s = Rc::new(State::new(mine())).reduce(edit("podCidr", "10.20.0.0/16"));
+        let mut cluster = Plan::example();
+        cluster.cluster.name = "blue".into();
+        let s = s.reduce(Action::OpenCluster(Rc::new(cluster), 1, None));
+        assert_eq!(s.estate, Some(1));
+        assert!(s.undo.is_empty(), "undo stays within the cluster");
+        assert_eq!(s.previous.as_ref().unwrap().cluster.name, "bob-cluster-v2");
+        let s = s.reduce(edit("podCidr", "10.30.0.0/16"));
+        assert_eq!(s.estate, Some(1), "an edit keeps the estate");
+        let s = s.reduce(Action::Undo);
+        assert_eq!(s.estate, Some(1));
+        assert_eq!(s.plan.cluster.name, "blue");
+        let s = s.reduce(Action::Restore);
+        assert_eq!(s.estate, None, "a restored v1 plan closes the estate");
+        assert_eq!(s.plan.cluster.name, "bob-cluster-v2");
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! `plan-error`, it answers why the text is not a plan, naming the field (this build of the core
 //! has `path-errors`; the planner's page does not), or nothing when it is one; asked for
 //! `explain` with a rule's id, the rule's explanation (whose texts stay out of the page's wasm);
-//! asked for `ranges-csv`, the plan's ranges as CSV.
+//! asked for `ranges-csv`, the plan's ranges as CSV; asked for `estate-*`, it holds and edits
+//! the planner's open estate (plan version 2, [`estate`]).
 //!
 //! The renderers (seven formats) are a tenth of the planner's wasm and nothing needs them to plan;
 //! in a worker they load only when the export panel first comes into view, and rendering never
@@ -15,6 +16,8 @@ use byocni_core::render::{render_checked, Format, RenderOptions};
 use byocni_core::{check, Cidr, Plan, Rule};
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+mod estate;
 
 /// The text the export panel shows for a plan (as compact JSON) in a format (its `--format`
 /// spelling): the rendering, forced when the plan has errors (they are listed at its top).
@@ -115,6 +118,19 @@ fn main() {
     let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
         let request = js_sys::Array::from(&e.data());
         let (id, format, plan) = (request.get(0), request.get(1), request.get(2));
+        // The planner's estate session (plan version 2): answered `[id, meta, plan, text, html]`.
+        if let Some(kind) = format.as_string().filter(|k| k.starts_with("estate-")) {
+            let a = estate::handle(&kind, &plan.as_string().unwrap_or_default());
+            let answer = js_sys::Array::of5(
+                &id,
+                &a.meta.into(),
+                &a.plan.into(),
+                &a.text.into(),
+                &a.html.into(),
+            );
+            let _ = replies.post_message(&answer);
+            return;
+        }
         let text = render(
             &format.as_string().unwrap_or_default(),
             &plan.as_string().unwrap_or_default(),

@@ -2,7 +2,10 @@
 //! example, restore), the notice area, and the panels. Owns the state reducer, hands it to the
 //! panels (functions of the state, and the export panel's hook; no context), autosaves the plan to localStorage ([`crate::autosave`]) and loads the saved plan on
 //! start, then a shared link (`#v1=...`) once: the fragment leaves the address bar as it is
-//! read, and a link that would replace other work asks first ([`Action::Offer`]).
+//! read, and a link that would replace other work asks first ([`Action::Offer`]). An estate
+//! (plan version 2: upload, link or autosave) opens in the estate worker ([`crate::estate`]):
+//! the app then sends every new plan of the cluster on screen to it, shows its answer in the
+//! estate panel ([`super::estate`]), and autosaves, shares and downloads the estate's text.
 
 use std::rc::Rc;
 
@@ -12,13 +15,14 @@ use yew::prelude::*;
 
 use super::capacity::capacity;
 use super::editor::editor;
+use super::estate::{EstatePanel, Link};
 use super::export::{download, use_export};
 use super::findings::findings;
 use super::json::json_editor;
 use super::map::address_map;
 use super::{plan_file_text, write_clipboard, SamePlan};
 use crate::autosave::{self, Autosave};
-use crate::exports::read_plan;
+use crate::estate::{read_file, Answer, Client, Meta, Read};
 use crate::share;
 use crate::state::{Action, State};
 use wasm_bindgen::JsValue;
@@ -43,7 +47,7 @@ fn address_without_fragment(location: &web_sys::Location) -> String {
 /// the address bar at once: a reload then opens the autosaved plan, never the link again.
 /// Decoding is asynchronous (the browser inflates it); a broken link is reported and does not
 /// replace the saved plan. Fragments without `=` (the skip link's `#main`) are not links.
-fn open_shared_link(state: UseReducerDispatcher<State>) {
+fn open_shared_link(state: UseReducerDispatcher<State>, on_estate: Callback<String>) {
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -57,27 +61,110 @@ fn open_shared_link(state: UseReducerDispatcher<State>) {
         let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
     }
     wasm_bindgen_futures::spawn_local(async move {
-        state.dispatch(match share::decode(&hash).await {
-            Ok(plan) => Action::Offer(Box::new(plan), "the shared plan".into()),
+        let read = match share::decode_text(&hash).await {
+            Ok(text) => read_file(text)
+                .await
+                .map_err(|e| format!("the shared plan cannot be read: {e}")),
+            Err(e) => Err(e),
+        };
+        state.dispatch(match read {
+            Ok(Read::Plan(plan)) => Action::Offer(Box::new(plan), "the shared plan".into()),
+            Ok(Read::Estate(text)) => return on_estate.emit(text),
             Err(e) => Action::Notice(format!("{e}. Your saved plan is unchanged."), true),
         });
     });
+}
+
+/// The app's side of an open estate ([`crate::estate`]).
+#[derive(Default)]
+struct Side {
+    /// The projection the worker last opened (not sent back as an edit).
+    base: Option<Rc<Plan>>,
+    /// The connected-network index of the plan last seen (a new one: the networks changed).
+    connected: Option<Rc<byocni_core::ConnectedIndex>>,
+    /// An estate is being opened (the v1 plan on screen is not autosaved meanwhile).
+    opening: bool,
+    /// The estate file's text, as the worker last wrote it.
+    text: Option<Rc<String>>,
 }
 
 /// The whole planner.
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(initial);
+    let saver = use_mut_ref(Autosave::default);
+    let link = use_memo((), |()| {
+        Link(Rc::new(std::cell::RefCell::new(None::<Client>)))
+    });
+    let side = use_mut_ref(|| Side {
+        opening: autosave::load_estate().is_some(),
+        ..Side::default()
+    });
+    let estate_view = use_state(|| None::<(Rc<Meta>, AttrValue)>);
+    // Opens an estate's text in a worker started for it (one estate at a time).
+    let open_estate = {
+        let (dispatch, link, side, saver, view) = (
+            state.dispatcher(),
+            (*link).clone(),
+            side.clone(),
+            saver.clone(),
+            estate_view.setter(),
+        );
+        Callback::from(move |text: String| {
+            let on_answer = {
+                let (dispatch, side, saver, view) =
+                    (dispatch.clone(), side.clone(), saver.clone(), view.clone());
+                Callback::from(move |answer: Result<Answer, String>| match answer {
+                    Ok(a) => {
+                        let mut s = side.borrow_mut();
+                        saver.borrow_mut().schedule_text(a.text.clone());
+                        s.text = Some(a.text);
+                        let notice = a.meta.notice.clone();
+                        if let Some((i, plan)) = a.plan {
+                            let plan = Rc::new(plan);
+                            s.base = Some(plan.clone());
+                            s.opening = false;
+                            drop(s);
+                            dispatch.dispatch(Action::OpenCluster(plan, i, notice));
+                        } else if let Some(n) = notice {
+                            drop(s);
+                            dispatch.dispatch(Action::Notice(n, false));
+                        }
+                        view.set(Some((Rc::new(a.meta), a.html)));
+                    }
+                    Err(e) => {
+                        side.borrow_mut().opening = false;
+                        dispatch.dispatch(Action::Notice(e, true));
+                    }
+                })
+            };
+            let mut client = link.0.borrow_mut();
+            if client.is_none() {
+                match Client::start(on_answer) {
+                    Ok(c) => *client = Some(c),
+                    Err(e) => return dispatch.dispatch(Action::Notice(e, true)),
+                }
+            }
+            side.borrow_mut().opening = true;
+            if let Some(c) = &*client {
+                c.open(text);
+            }
+        })
+    };
 
     // Mark the moment the planner is on screen and usable (read by the browser benchmarks), open
     // a share link, and listen for the keyboard patterns ([`crate::keys`]).
     {
         let dispatch = state.dispatcher();
+        let open_estate = open_estate.clone();
         use_effect_with((), move |()| {
             if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
                 let _ = p.mark("byocni-interactive");
             }
-            open_shared_link(dispatch);
+            if let Some(text) = autosave::load_estate() {
+                open_estate.emit(text);
+            }
+            open_shared_link(dispatch, open_estate);
             crate::keys::listen();
         });
     }
@@ -93,25 +180,62 @@ pub fn app() -> Html {
         );
     }
 
-    // Autosave every new plan.
-    let saver = use_mut_ref(Autosave::default);
+    // Autosave every new plan; in an estate, send it to the estate worker instead (which
+    // answers the estate's text, autosaved then); leaving the estate stops the worker.
     {
-        let saver = saver.clone();
+        let (saver, side, link, view) = (
+            saver.clone(),
+            side.clone(),
+            (*link).clone(),
+            estate_view.clone(),
+        );
+        let (estate, connected) = (state.estate, state.connected.clone());
         use_effect_with(SamePlan(state.plan.clone()), move |plan| {
-            saver.borrow_mut().schedule(plan.0.clone());
+            let mut s = side.borrow_mut();
+            match estate {
+                Some(i) => {
+                    let echo = s.base.as_ref().is_some_and(|b| Rc::ptr_eq(b, &plan.0));
+                    let moved = s
+                        .connected
+                        .as_ref()
+                        .is_some_and(|c| !Rc::ptr_eq(c, &connected));
+                    if !echo {
+                        if let Some(c) = &*link.0.borrow() {
+                            c.edit(i, plan.0.clone(), moved);
+                        }
+                    }
+                    s.connected = Some(connected);
+                }
+                None if s.opening => {}
+                None => {
+                    if link.0.borrow_mut().take().is_some() {
+                        *s = Side::default();
+                        view.set(None);
+                    }
+                    saver.borrow_mut().schedule(plan.0.clone());
+                }
+            }
         });
     }
 
     let suggest = {
-        let s = state.clone();
-        Callback::from(move |_| s.dispatch(Action::Suggest))
+        let (s, link) = (state.clone(), (*link).clone());
+        Callback::from(move |_| match (s.estate, &*link.0.borrow()) {
+            (Some(i), Some(c)) => c.suggest(i),
+            _ => s.dispatch(Action::Suggest),
+        })
     };
     let share_link = {
-        let s = state.clone();
+        let (s, side) = (state.clone(), side.clone());
         Callback::from(move |_| {
             let s = s.clone();
+            let estate = s.estate.and_then(|_| side.borrow().text.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                let frag = match share::encode(&s.plan).await {
+                let encoded = match estate {
+                    Some(text) => share::encode_text(&text).await,
+                    None => share::encode(&s.plan).await,
+                };
+                let frag = match encoded {
                     Ok(frag) => frag,
                     Err(e) => return s.dispatch(Action::Notice(e, true)),
                 };
@@ -137,25 +261,25 @@ pub fn app() -> Html {
         })
     };
     let save_plan = {
-        let s = state.clone();
+        let (s, side) = (state.clone(), side.clone());
         Callback::from(move |_| {
-            download(
-                "byocni-plan.json",
-                &plan_file_text(&s.plan),
-                "application/json",
-            );
+            let text = match (s.estate, &side.borrow().text) {
+                (Some(_), Some(text)) => super::pretty_json(text),
+                _ => plan_file_text(&s.plan),
+            };
+            download("byocni-plan.json", &text, "application/json");
         })
     };
     let reader = use_mut_ref(|| None::<gloo::file::callbacks::FileReader>);
     let upload = {
-        let (s, reader) = (state.clone(), reader.clone());
+        let (s, reader, open_estate) = (state.clone(), reader.clone(), open_estate.clone());
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
             let Some(file) = input.files().and_then(|f| f.get(0)) else {
                 return;
             };
             let name = file.name();
-            let s = s.clone();
+            let (s, open_estate) = (s.clone(), open_estate.clone());
             let task =
                 gloo::file::callbacks::read_as_text(&gloo::file::Blob::from(file), move |res| {
                     let text = match res {
@@ -166,10 +290,11 @@ pub fn app() -> Html {
                         }
                     };
                     wasm_bindgen_futures::spawn_local(async move {
-                        s.dispatch(match read_plan(&text).await {
-                            Ok(plan) => {
+                        s.dispatch(match read_file(text).await {
+                            Ok(Read::Plan(plan)) => {
                                 Action::Replace(Box::new(plan), Some(format!("Loaded {name}.")))
                             }
+                            Ok(Read::Estate(text)) => return open_estate.emit(text),
                             Err(e) => Action::Notice(
                                 format!("{name} was not loaded, the plan is unchanged: {e}"),
                                 true,
@@ -229,6 +354,9 @@ pub fn app() -> Html {
                     <div class={classes!("notice", err.then_some("error"))} role={if *err { "alert" } else { "status" }} id="notice">
                         <span>{ msg }</span><button onclick={on(Action::Dismiss)} aria-label="Dismiss">{ "×" }</button>
                     </div>
+                }
+                if let (Some((meta, html)), Some(current)) = (&*estate_view, state.estate) {
+                    <EstatePanel meta={meta.clone()} html={html.clone()} current={current} link={(*link).clone()} />
                 }
             <div class="layout">
                 <div class="col-left">

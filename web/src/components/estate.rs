@@ -1,0 +1,96 @@
+//! The estate panel (plan version 2, issue 13), shown while an estate is open: the cluster
+//! picker (a native `<select>`, keyboard operable as such) and "Add cluster", rendered here;
+//! and the estate's findings grouped by cluster (every v1 rule at estate paths and the estate
+//! rules: peerings, VNet overlaps, node subnets, the ClusterMesh) and the estate map (one lane
+//! group per cluster, the VNets no cluster uses, the peerings drawn as their two VNets' ranges
+//! joined by a line), rendered as HTML by the estate worker ([`crate::estate`]) so that their
+//! code stays out of the page's first load. Its "Edit NAME" buttons are handled here, by one
+//! click listener on the panel. A component of its own whose props compare by identity: an
+//! edit the worker has not answered yet does not render it again.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use crate::estate::{Client, Meta};
+
+/// The page's estate worker, shared with the app (compared by identity).
+#[derive(Clone)]
+pub struct Link(pub Rc<RefCell<Option<Client>>>);
+
+impl PartialEq for Link {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// The panel's props: what the worker last answered, and the worker.
+#[derive(Properties, Clone, PartialEq)]
+pub struct Props {
+    /// The picker's clusters, the name and summary.
+    pub meta: Rc<Meta>,
+    /// The findings by cluster and the map, as the worker rendered them.
+    pub html: AttrValue,
+    /// The cluster being edited.
+    pub current: usize,
+    /// The worker.
+    pub link: Link,
+}
+
+/// The estate panel.
+#[function_component(EstatePanel)]
+pub fn estate_panel(props: &Props) -> Html {
+    let ask = |link: &Link, what: &dyn Fn(&Client)| {
+        if let Some(client) = &*link.0.borrow() {
+            what(client);
+        }
+    };
+    let pick = {
+        let link = props.link.clone();
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            if let Ok(i) = select.value().parse::<usize>() {
+                ask(&link, &|c| c.cluster(i));
+            }
+        })
+    };
+    let add = {
+        let (link, current) = (props.link.clone(), props.current);
+        Callback::from(move |_: MouseEvent| ask(&link, &|c| c.add(current)))
+    };
+    // The worker's "Edit NAME" buttons carry the cluster's position.
+    let open = {
+        let link = props.link.clone();
+        Callback::from(move |e: MouseEvent| {
+            let at = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|t| t.closest("[data-cluster-index]").ok().flatten())
+                .and_then(|b| b.get_attribute("data-cluster-index"))
+                .and_then(|i| i.parse::<usize>().ok());
+            if let Some(i) = at {
+                ask(&link, &|c| c.cluster(i));
+            }
+        })
+    };
+    let meta = &props.meta;
+    html! {
+        <section class="panel estate" aria-labelledby="estate-h" id="estate">
+            <h2 id="estate-h">{ format!("Estate {}", meta.name) }</h2>
+            <div class="estate-bar">
+                <label for="cluster-picker">{ "Cluster" }</label>
+                <select id="cluster-picker" onchange={pick}>
+                    { for meta.clusters.iter().enumerate().map(|(i, c)| html! {
+                        <option value={i.to_string()} selected={i == props.current}>{ c }</option>
+                    }) }
+                </select>
+                <button id="add-cluster" onclick={add}>{ "Add cluster" }</button>
+            </div>
+            <p id="estate-summary">{ &meta.summary }</p>
+            <p class="hint">{ "The editor below edits the cluster picked here; Suggest fills the whole estate. The estate is checked in the background after each edit." }</p>
+            <div onclick={open}>{ Html::from_html_unchecked(props.html.clone()) }</div>
+        </section>
+    }
+}
