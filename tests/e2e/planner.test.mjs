@@ -792,6 +792,10 @@ test('an estate opens by upload: the cluster picker by keyboard, the map of ever
   // A v1 plan uploaded over it closes the estate.
   await page.setInputFiles('#upload-plan', fixture('seed.json'));
   await page.waitForFunction(() => !document.querySelector('#estate'));
+  await page.waitForTimeout(500);
+  await page.reload();
+  await page.waitForSelector('#summary');
+  assert.equal(await page.locator('#estate').count(), 0, 'a closed estate stays closed after a reload');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -34,13 +34,21 @@ pub fn load() -> Option<Plan> {
     load_key(STORAGE_KEY)
 }
 
-/// The saved estate's text (a version 2 plan file), if the saved plan is one: the page opens it
-/// through the estate worker ([`crate::estate`]).
+/// The localStorage key of the open estate's text (a version 2 plan file, [`crate::estate`]),
+/// removed when the estate is closed; the last v1 plan stays under [`STORAGE_KEY`].
+pub const ESTATE_KEY: &str = "byocni.estate.v2";
+
+/// The saved estate's text, if an estate was open: the page opens it again through the estate
+/// worker ([`crate::estate`]). Not read here: the worker reads it (and says why it does not).
 pub fn load_estate() -> Option<String> {
-    storage()?
-        .get_item(STORAGE_KEY)
-        .ok()?
-        .filter(|t| crate::estate::is_estate(t))
+    storage()?.get_item(ESTATE_KEY).ok()?
+}
+
+/// Forgets the saved estate (the estate was closed).
+pub fn forget_estate() {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(ESTATE_KEY);
+    }
 }
 
 /// The saved previous plan ([`PREVIOUS_KEY`]), if there is one that parses.
@@ -95,7 +103,7 @@ fn flush(pending: &RefCell<Option<Pending>>) {
         Some(Pending::Plan(plan)) => save(&plan),
         Some(Pending::Text(text)) => {
             if let Some(s) = storage() {
-                let _ = s.set_item(STORAGE_KEY, &text);
+                let _ = s.set_item(ESTATE_KEY, &text);
             }
         }
         None => {}

@@ -12,7 +12,6 @@
 //! replaces it (each carries the cluster's whole plan), so the worker never falls behind typing.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 use byocni_core::{Plan, PlanError};
@@ -85,11 +84,6 @@ pub async fn read_file(text: String) -> Result<Read, String> {
     }
 }
 
-/// Whether a text is an estate (a v2 plan file), without reading a v1 plan twice.
-pub fn is_estate(text: &str) -> bool {
-    matches!(Plan::from_json(text), Err(PlanError::Version { found, .. }) if found == "2")
-}
-
 enum Request {
     Open(String),
     Cluster(usize),
@@ -146,35 +140,34 @@ struct Channel {
     worker: Worker,
     ready: bool,
     busy: bool,
-    queue: VecDeque<Request>,
+    queue: Vec<Request>,
     id: u32,
 }
 
 impl Channel {
     fn push(&mut self, request: Request) {
         if let (Request::Edit(i, _, c), Some(Request::Edit(j, _, d))) =
-            (&request, self.queue.back())
+            (&request, self.queue.last())
         {
             if i == j {
                 let connected = *c || *d;
                 let Request::Edit(i, plan, _) = request else {
                     return;
                 };
-                self.queue.pop_back();
-                self.queue.push_back(Request::Edit(i, plan, connected));
+                self.queue.pop();
+                self.queue.push(Request::Edit(i, plan, connected));
                 return self.pump();
             }
         }
-        self.queue.push_back(request);
+        self.queue.push(request);
         self.pump();
     }
 
     fn pump(&mut self) {
-        if self.ready && !self.busy {
-            if let Some(request) = self.queue.pop_front() {
-                self.id += 1;
-                self.busy = self.worker.post_message(&request.message(self.id)).is_ok();
-            }
+        if self.ready && !self.busy && !self.queue.is_empty() {
+            let request = self.queue.remove(0);
+            self.id += 1;
+            self.busy = self.worker.post_message(&request.message(self.id)).is_ok();
         }
     }
 }
@@ -199,7 +192,7 @@ impl Client {
             worker: worker.clone(),
             ready: false,
             busy: false,
-            queue: VecDeque::new(),
+            queue: Vec::new(),
             id: 0,
         }));
         let on_message = {
@@ -290,13 +283,6 @@ fn read_answer(data: &js_sys::Array) -> Result<Answer, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_estate_is_told_from_a_plan() {
-        assert!(is_estate(r#"{"version":2,"name":"e"}"#));
-        assert!(!is_estate(&Plan::example().to_json_compact()));
-        assert!(!is_estate("{"));
-    }
 
     #[test]
     fn meta_lines() {

@@ -58,7 +58,9 @@ pub const HISTORY: usize = 50;
 pub enum Action {
     /// Set one field (a form input or a finding's fix).
     Edit(Edit),
-    /// Replace the plan (upload, share link, autosave).
+    /// Replace the plan: with a message, a plan from elsewhere (an upload), which closes an open
+    /// estate; without, the JSON editor's text, an edit of the plan on screen (in an estate, of
+    /// its cluster).
     Replace(Box<Plan>, Option<String>),
     /// The advanced JSON editor holds text that is not a plan, and why
     /// ([`crate::exports::read_plan`]); a text that is a plan comes as [`Action::Replace`].
@@ -284,11 +286,11 @@ impl Reducible for State {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        // A plan from elsewhere (an upload, the JSON editor, a link, the example, a restore)
-        // closes the estate.
+        // A plan from elsewhere (an upload, a link, the example, a restore) closes the estate;
+        // the JSON editor's text is an edit of the cluster on screen.
         let leaves_estate = matches!(
             action,
-            Action::Replace(..) | Action::Offer(..) | Action::Accept | Action::Restore
+            Action::Replace(_, Some(_)) | Action::Offer(..) | Action::Accept | Action::Restore
         );
         let mut next = match action {
             Action::Edit(edit) => match apply_edit(&self.plan, &edit) {
@@ -645,6 +647,18 @@ mod tests {
         assert_eq!(s.estate, Some(1), "an edit keeps the estate");
         let s = s.reduce(Action::Undo);
         assert_eq!(s.estate, Some(1));
+        assert_eq!(s.plan.cluster.name, "blue");
+        let mut typed = (*s.plan).clone();
+        typed.pod_cidr = Some("10.40.0.0/16".into());
+        let s = s.reduce(Action::Replace(Box::new(typed), None));
+        assert_eq!(
+            s.estate,
+            Some(1),
+            "the JSON editor's text edits the cluster"
+        );
+        let s = s.reduce(Action::Replace(Box::new(mine()), Some("Loaded x.".into())));
+        assert_eq!(s.estate, None, "an upload closes the estate");
+        let s = s.reduce(Action::Undo);
         assert_eq!(s.plan.cluster.name, "blue");
         let s = s.reduce(Action::Restore);
         assert_eq!(s.estate, None, "a restored v1 plan closes the estate");

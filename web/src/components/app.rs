@@ -15,7 +15,7 @@ use yew::prelude::*;
 
 use super::capacity::capacity;
 use super::editor::editor;
-use super::estate::{EstatePanel, Link};
+use super::estate::{estate_panel, Link};
 use super::export::{download, use_export};
 use super::findings::findings;
 use super::json::json_editor;
@@ -211,6 +211,7 @@ pub fn app() -> Html {
                     if link.0.borrow_mut().take().is_some() {
                         *s = Side::default();
                         view.set(None);
+                        autosave::forget_estate();
                     }
                     saver.borrow_mut().schedule(plan.0.clone());
                 }
@@ -356,7 +357,7 @@ pub fn app() -> Html {
                     </div>
                 }
                 if let (Some((meta, html)), Some(current)) = (&*estate_view, state.estate) {
-                    <EstatePanel meta={meta.clone()} html={html.clone()} current={current} link={(*link).clone()} />
+                    { estate_panel(meta, html, current, &link) }
                 }
             <div class="layout">
                 <div class="col-left">

@@ -5,8 +5,9 @@
 //! group per cluster, the VNets no cluster uses, the peerings drawn as their two VNets' ranges
 //! joined by a line), rendered as HTML by the estate worker ([`crate::estate`]) so that their
 //! code stays out of the page's first load. Its "Edit NAME" buttons are handled here, by one
-//! click listener on the panel. A component of its own whose props compare by identity: an
-//! edit the worker has not answered yet does not render it again.
+//! click listener on the panel. A function, not a component (a component type costs the first
+//! load its own machinery): an edit the worker has not answered yet renders the same HTML text
+//! again, which Yew leaves in place without touching the DOM.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -16,39 +17,20 @@ use yew::prelude::*;
 
 use crate::estate::{Client, Meta};
 
-/// The page's estate worker, shared with the app (compared by identity).
+/// The page's estate worker, shared with the app (none while no estate is open).
 #[derive(Clone)]
 pub struct Link(pub Rc<RefCell<Option<Client>>>);
 
-impl PartialEq for Link {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-/// The panel's props: what the worker last answered, and the worker.
-#[derive(Properties, Clone, PartialEq)]
-pub struct Props {
-    /// The picker's clusters, the name and summary.
-    pub meta: Rc<Meta>,
-    /// The findings by cluster and the map, as the worker rendered them.
-    pub html: AttrValue,
-    /// The cluster being edited.
-    pub current: usize,
-    /// The worker.
-    pub link: Link,
-}
-
-/// The estate panel.
-#[function_component(EstatePanel)]
-pub fn estate_panel(props: &Props) -> Html {
+/// The estate panel: `meta` and `html` as the worker last answered, `current` the cluster being
+/// edited, `link` the worker.
+pub fn estate_panel(meta: &Meta, html: &AttrValue, current: usize, link: &Link) -> Html {
     let ask = |link: &Link, what: &dyn Fn(&Client)| {
         if let Some(client) = &*link.0.borrow() {
             what(client);
         }
     };
     let pick = {
-        let link = props.link.clone();
+        let link = link.clone();
         Callback::from(move |e: Event| {
             let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
             if let Ok(i) = select.value().parse::<usize>() {
@@ -57,12 +39,12 @@ pub fn estate_panel(props: &Props) -> Html {
         })
     };
     let add = {
-        let (link, current) = (props.link.clone(), props.current);
+        let link = link.clone();
         Callback::from(move |_: MouseEvent| ask(&link, &|c| c.add(current)))
     };
     // The worker's "Edit NAME" buttons carry the cluster's position.
     let open = {
-        let link = props.link.clone();
+        let link = link.clone();
         Callback::from(move |e: MouseEvent| {
             let at = e
                 .target()
@@ -75,7 +57,6 @@ pub fn estate_panel(props: &Props) -> Html {
             }
         })
     };
-    let meta = &props.meta;
     html! {
         <section class="panel estate" aria-labelledby="estate-h" id="estate">
             <h2 id="estate-h">{ format!("Estate {}", meta.name) }</h2>
@@ -83,14 +64,14 @@ pub fn estate_panel(props: &Props) -> Html {
                 <label for="cluster-picker">{ "Cluster" }</label>
                 <select id="cluster-picker" onchange={pick}>
                     { for meta.clusters.iter().enumerate().map(|(i, c)| html! {
-                        <option value={i.to_string()} selected={i == props.current}>{ c }</option>
+                        <option value={i.to_string()} selected={i == current}>{ c }</option>
                     }) }
                 </select>
                 <button id="add-cluster" onclick={add}>{ "Add cluster" }</button>
             </div>
             <p id="estate-summary">{ &meta.summary }</p>
             <p class="hint">{ "The editor below edits the cluster picked here; Suggest fills the whole estate. The estate is checked in the background after each edit." }</p>
-            <div onclick={open}>{ Html::from_html_unchecked(props.html.clone()) }</div>
+            <div onclick={open}>{ Html::from_html_unchecked(html.clone()) }</div>
         </section>
     }
 }
