@@ -832,6 +832,23 @@ test('a mesh estate: a pod CIDR overlap is an estate finding in its cluster\'s g
   await other.page.waitForFunction(() => document.querySelector('#estate-findings').textContent.includes('mesh-pod-cidr-overlap'));
   assert.deepEqual(other.errors, []);
   await other.context.close();
+  // Over other work (here, the estate itself saved), a link to an estate asks first.
+  await page.selectOption('#cluster-picker', { label: 'mesh-a' });
+  await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'mesh-a');
+  await setField(page, 'cluster-name', 'mesh-a2');
+  await page.waitForTimeout(500);
+  await page.goto(url);
+  await page.waitForSelector('#offer');
+  assert.match(await page.textContent('#offer'), /Open the shared estate\?/);
+  await page.waitForFunction(() => document.querySelector('#cluster-name')?.value === 'mesh-a2');
+  await page.click('#offer-keep');
+  assert.equal(await page.locator('#offer').count(), 0);
+  assert.equal(await page.inputValue('#cluster-name'), 'mesh-a2');
+  await page.goto(url);
+  await page.waitForSelector('#offer');
+  await page.click('#offer-open');
+  await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'mesh-a');
+  assert.deepEqual(await pickerOptions(page), ['mesh-a', 'mesh-b', 'mesh-c']);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -154,17 +154,34 @@ pub fn app() -> Html {
 
     // Mark the moment the planner is on screen and usable (read by the browser benchmarks), open
     // a share link, and listen for the keyboard patterns ([`crate::keys`]).
+    // An estate from a link over other work (a plan other than the example, or a saved estate)
+    // waits for the user's yes, as a plan does ([`Action::Offer`]).
+    let offered = use_state(|| None::<Rc<String>>);
     {
         let dispatch = state.dispatcher();
         let open_estate = open_estate.clone();
+        let fresh = *state.plan == Plan::example();
+        let offered = offered.setter();
         use_effect_with((), move |()| {
             if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
                 let _ = p.mark("byocni-interactive");
             }
-            if let Some(text) = autosave::load_estate() {
+            let saved = autosave::load_estate();
+            let fresh = fresh && saved.is_none();
+            if let Some(text) = saved {
                 open_estate.emit(text);
             }
-            open_shared_link(dispatch, open_estate);
+            let on_estate = {
+                let open_estate = open_estate.clone();
+                Callback::from(move |text: String| {
+                    if fresh {
+                        open_estate.emit(text);
+                    } else {
+                        offered.set(Some(Rc::new(text)));
+                    }
+                })
+            };
+            open_shared_link(dispatch, on_estate);
             crate::keys::listen();
         });
     }
@@ -342,6 +359,21 @@ pub fn app() -> Html {
                 </nav>
             </header>
             <main id="main" tabindex="-1">
+                if let Some(text) = &*offered {
+                    <div class="notice offer" role="status" id="offer">
+                        <span>{ "Open the shared estate? It replaces the plan on screen (a version 1 plan stays restorable)." }</span>
+                        <span>
+                            <button id="offer-open" onclick={
+                                let (offered, open_estate, text) = (offered.clone(), open_estate.clone(), text.clone());
+                                Callback::from(move |_| { offered.set(None); open_estate.emit((*text).clone()); })
+                            }>{ "Open it" }</button>
+                            <button id="offer-keep" onclick={
+                                let (offered, s) = (offered.clone(), state.dispatcher());
+                                Callback::from(move |_| { offered.set(None); s.dispatch(Action::Notice("Kept your plan.".into(), false)); })
+                            }>{ "Keep mine" }</button>
+                        </span>
+                    </div>
+                }
                 if let Some((_, what)) = &state.offer {
                     <div class="notice offer" role="status" id="offer">
                         <span>{ format!("Open {what}? It replaces your plan \"{}\"; yours stays restorable.", state.plan.cluster.name) }</span>
