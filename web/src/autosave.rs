@@ -34,23 +34,6 @@ pub fn load() -> Option<Plan> {
     load_key(STORAGE_KEY)
 }
 
-/// The localStorage key of the open estate's text (a version 2 plan file, [`crate::estate`]),
-/// removed when the estate is closed; the last v1 plan stays under [`STORAGE_KEY`].
-pub const ESTATE_KEY: &str = "byocni.estate.v2";
-
-/// The saved estate's text, if an estate was open: the page opens it again through the estate
-/// worker ([`crate::estate`]). Not read here: the worker reads it (and says why it does not).
-pub fn load_estate() -> Option<String> {
-    storage()?.get_item(ESTATE_KEY).ok()?
-}
-
-/// Forgets the saved estate (the estate was closed).
-pub fn forget_estate() {
-    if let Some(s) = storage() {
-        let _ = s.remove_item(ESTATE_KEY);
-    }
-}
-
 /// The saved previous plan ([`PREVIOUS_KEY`]), if there is one that parses.
 pub fn load_previous() -> Option<Plan> {
     load_key(PREVIOUS_KEY)
@@ -84,48 +67,27 @@ pub fn save(plan: &Plan) {
     }
 }
 
-/// What is waiting to be written: a plan, or an estate file's text.
-enum Pending {
-    Plan(Rc<Plan>),
-    Text(Rc<String>),
-}
-
 /// Plans waiting to be written, a timer, and the page-hide listeners that flush them.
 #[derive(Default)]
 pub struct Autosave {
-    pending: Rc<RefCell<Option<Pending>>>,
+    pending: Rc<RefCell<Option<Rc<Plan>>>>,
     timer: Option<Timeout>,
     listeners: Vec<EventListener>,
 }
 
-fn flush(pending: &RefCell<Option<Pending>>) {
-    match pending.borrow_mut().take() {
-        Some(Pending::Plan(plan)) => save(&plan),
-        Some(Pending::Text(text)) => {
-            if let Some(s) = storage() {
-                let _ = s.set_item(ESTATE_KEY, &text);
-            }
-        }
-        None => {}
+fn flush(pending: &RefCell<Option<Rc<Plan>>>) {
+    if let Some(plan) = pending.borrow_mut().take() {
+        save(&plan);
     }
 }
 
 impl Autosave {
     /// Schedules `plan` to be written (replacing any plan still waiting).
     pub fn schedule(&mut self, plan: Rc<Plan>) {
-        self.wait(Pending::Plan(plan));
-    }
-
-    /// Schedules an estate file's text to be written (an open estate, [`crate::estate`]).
-    pub fn schedule_text(&mut self, text: Rc<String>) {
-        self.wait(Pending::Text(text));
-    }
-
-    fn wait(&mut self, what: Pending) {
         if self.listeners.is_empty() {
             self.listen();
         }
-        *self.pending.borrow_mut() = Some(what);
+        *self.pending.borrow_mut() = Some(plan);
         let pending = self.pending.clone();
         // Dropping the previous timer cancels it: only the newest plan is written.
         self.timer = Some(Timeout::new(DELAY_MS, move || flush(&pending)));

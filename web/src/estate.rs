@@ -5,113 +5,173 @@
 //! peered VNets' prefixes), with its own fast check, exactly as it edits a v1 plan; every new
 //! plan of the cluster goes to the worker ([`Client::edit`]), which writes it back into the
 //! estate, checks the whole estate (the estate rules: peerings, VNet overlaps, node subnets,
-//! the ClusterMesh) and answers the picker's [`Meta`], the findings by cluster and the map as
-//! HTML it renders, and the estate file's text (autosave, share links, download).
+//! the ClusterMesh) and answers the estate panel as HTML (the cluster picker, Add cluster, the
+//! findings by cluster, the estate map), a cluster's projection to open, and the estate file's
+//! text (autosave, share links, download).
 //!
-//! Requests go one at a time in order; an edit waiting behind another edit of the same cluster
-//! replaces it (each carries the cluster's whole plan), so the worker never falls behind typing.
-
-use std::cell::RefCell;
-use std::rc::Rc;
+//! The client is a few lines of JavaScript (smaller on the wire than the same in Rust): it
+//! queues requests, one at a time and in order (an edit waiting behind another edit of the same
+//! cluster is replaced: each carries the cluster's whole plan, so the worker never falls behind
+//! typing), writes the panel's HTML into `#estate` (focus kept on the control that had it),
+//! sends what its picker and buttons ask for, and autosaves the estate's text; the rest of each
+//! answer comes here.
 
 use byocni_core::{Plan, PlanError};
 use wasm_bindgen::prelude::*;
-use web_sys::{MessageEvent, Worker};
 use yew::Callback;
 
-/// What the page itself shows of the estate (the worker's meta lines): the rest of the panel,
-/// the findings by cluster and the map, comes as HTML ([`Answer::html`]).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Meta {
-    /// The cluster shown.
-    pub current: usize,
+/// A worker's answer, as the page uses it (the panel's HTML is already on screen: the
+/// JavaScript client puts it there).
+pub struct Answer {
     /// What the request did ("Filled: ...", "Added cluster ...").
     pub notice: Option<String>,
-    /// The estate's name.
-    pub name: String,
-    /// Clusters, VNets, peerings and the estate's error and warning counts, in a sentence.
-    pub summary: String,
-    /// The picker's label of each cluster.
-    pub clusters: Vec<String>,
-}
-
-impl Meta {
-    /// Reads the worker's meta lines: the cluster shown, the notice, the name, the summary,
-    /// then one line per cluster.
-    pub fn read(text: &str) -> Option<Meta> {
-        let mut lines = text.lines();
-        let current = lines.next()?.parse().ok()?;
-        let notice = lines.next()?;
-        Some(Meta {
-            current,
-            notice: (!notice.is_empty()).then(|| notice.to_owned()),
-            name: lines.next()?.to_owned(),
-            summary: lines.next()?.to_owned(),
-            clusters: lines.map(str::to_owned).collect(),
-        })
-    }
-}
-
-/// A worker's answer.
-pub struct Answer {
-    /// What the page shows of the estate.
-    pub meta: Meta,
-    /// The findings by cluster and the map, as HTML (user text escaped by the worker).
-    pub html: yew::AttrValue,
     /// The projection of the cluster to edit now (open, switch, add, suggest), with its index.
     pub plan: Option<(usize, Plan)>,
-    /// The estate file's compact JSON.
-    pub text: Rc<String>,
 }
 
-/// A plan file's text as the page opens it.
-// Made once per file read and taken apart at once: a box would only add an indirection.
-#[allow(clippy::large_enum_variant)]
-pub enum Read {
-    /// A version 1 plan: edited as always.
-    Plan(Plan),
-    /// A version 2 estate: opened in the worker ([`Client::open`]).
-    Estate(String),
+/// Whether the page's reader refused a text for being an estate (a version 2 plan file), which
+/// the page then opens through the worker ([`Client::open`]).
+pub fn is_estate(e: &PlanError) -> bool {
+    matches!(e, PlanError::Version { found, .. } if found == "2")
 }
 
-/// Reads a plan file of either version: a v1 plan here, a v2 estate is handed on as text (the
-/// page's core does not read estates). Why a text is neither comes from the export worker.
-pub async fn read_file(text: String) -> Result<Read, String> {
-    match Plan::from_json(&text) {
-        Ok(plan) => Ok(Read::Plan(plan)),
-        Err(PlanError::Version { found, .. }) if found == "2" => Ok(Read::Estate(text)),
-        Err(_) => crate::exports::read_plan(&text).await.map(Read::Plan),
+#[wasm_bindgen(inline_js = r#"
+let w = null, q = [], busy = false, ready = false, current = 0, cb = null, listening = false;
+let last = '', timer = 0;
+const KEY = 'byocni.estate.v2';
+const panel = () => document.getElementById('estate');
+function save() {
+  if (timer) { clearTimeout(timer); timer = 0; try { localStorage.setItem(KEY, last); } catch {} }
+}
+export function estate_saved() { try { return localStorage.getItem(KEY) ?? undefined; } catch { return undefined; } }
+export function estate_text() { return last; }
+function pump() {
+  if (w && ready && !busy && q.length) { busy = true; w.postMessage([0, ...q.shift()]); }
+}
+export function estate_start(url, on) {
+  cb = on;
+  if (!listening) {
+    listening = true;
+    addEventListener('pagehide', save);
+    document.addEventListener('visibilitychange', () => { if (document.hidden) save(); });
+    document.addEventListener('change', (e) => {
+      if (e.target.id === 'cluster-picker') estate_send('estate-cluster', e.target.value);
+    });
+    document.addEventListener('click', (e) => {
+      const b = e.target.closest?.('#add-cluster, [data-cluster-index]');
+      if (!b) return;
+      if (b.id === 'add-cluster') estate_send('estate-add', String(current));
+      else estate_send('estate-cluster', b.dataset.clusterIndex);
+    });
+  }
+  if (w) return true;
+  try { w = new Worker(url); } catch { return false; }
+  w.onmessage = (e) => {
+    if (e.data === 'ready') { ready = true; return pump(); }
+    busy = false;
+    const [, meta, plan, text, html] = e.data;
+    const p = panel();
+    if (meta && p && p.innerHTML !== html) {
+      const focused = document.activeElement?.id;
+      p.innerHTML = html;
+      if (focused && p.querySelector('#' + focused)) document.getElementById(focused).focus();
+    }
+    if (meta) {
+      current = Number(meta.split('\n')[0]);
+      last = text;
+      clearTimeout(timer);
+      timer = setTimeout(save, 300);
+    }
+    pump();
+    cb(meta, plan, text);
+  };
+  w.onerror = () => cb('', '', 'The estate worker did not load: reload the page to try again.');
+  return true;
+}
+export function estate_send(kind, payload) {
+  const last = q[q.length - 1];
+  const key = (t) => t.slice(0, t.indexOf('\n') + 2);
+  if (kind === 'estate-edit' && last?.[0] === kind && key(last[1]).split('\n')[0] === key(payload).split('\n')[0]
+      && (key(last[1]).endsWith('0') || key(payload).endsWith('1'))) q.pop();
+  q.push([kind, payload]);
+  pump();
+}
+export function estate_stop() {
+  w?.terminate();
+  w = null; q = []; busy = false; ready = false; last = '';
+  clearTimeout(timer); timer = 0;
+  try { localStorage.removeItem(KEY); } catch {}
+  const p = panel();
+  if (p) p.innerHTML = '';
+}
+"#)]
+extern "C" {
+    /// Starts the estate worker (once) and the panel's listeners; false when the browser
+    /// cannot start a worker.
+    fn estate_start(url: &str, on_answer: &Closure<dyn Fn(String, String, String)>) -> bool;
+    /// Queues a request (an edit waiting behind an edit of the same cluster is replaced).
+    fn estate_send(kind: &str, payload: &str);
+    /// Stops the worker, empties the panel and forgets the saved estate.
+    fn estate_stop();
+    /// The saved estate's text (localStorage `byocni.estate.v2`, written 300 ms after the
+    /// worker's last answer and when the page is hidden), if an estate was open.
+    pub fn estate_saved() -> Option<String>;
+    /// The estate file's compact JSON as the worker last wrote it (share links, download).
+    pub fn estate_text() -> String;
+}
+
+/// The page's estate worker: requests and answers go through a small JavaScript client (the
+/// request queue, the panel's HTML and its picker, Add cluster and "Edit NAME" buttons), which
+/// costs the first load less than the same in Rust.
+pub struct Client {
+    _on_answer: Closure<dyn Fn(String, String, String)>,
+}
+
+impl Client {
+    /// Starts the worker; `on_answer` gets each answer, or why there is none.
+    pub fn start(on_answer: Callback<Result<Answer, String>>) -> Result<Client, String> {
+        let url = crate::exports::worker_url().ok_or_else(|| {
+            "This page was built without the export worker, which opens estates: build it with scripts/build-web.sh.".to_owned()
+        })?;
+        let on = Closure::<dyn Fn(String, String, String)>::new(
+            move |meta: String, plan: String, text: String| {
+                on_answer.emit(read_answer(&meta, &plan, text));
+            },
+        );
+        if !estate_start(&url, &on) {
+            return Err("This browser cannot start the estate worker (a Web Worker).".into());
+        }
+        Ok(Client { _on_answer: on })
+    }
+
+    /// Opens an estate file's text.
+    pub fn open(&self, text: &str) {
+        estate_send("estate-open", text);
+    }
+
+    /// Sends cluster `i`'s edited projection (`connected`: its connected networks changed; else
+    /// they are left out, and the worker keeps the estate's).
+    pub fn edit(&self, i: usize, plan: &Plan, connected: bool) {
+        let json = if connected {
+            plan.to_json_compact()
+        } else {
+            without_networks(plan).to_json_compact()
+        };
+        estate_send(
+            "estate-edit",
+            &format!("{i}\n{}\n{json}", u8::from(connected)),
+        );
+    }
+
+    /// Fills the estate's gaps, then reopens cluster `i`.
+    pub fn suggest(&self, i: usize) {
+        estate_send("estate-suggest", &i.to_string());
     }
 }
 
-enum Request {
-    Open(String),
-    Cluster(usize),
-    Edit(usize, Rc<Plan>, bool),
-    Add(usize),
-    Suggest(usize),
-}
-
-impl Request {
-    fn message(&self, id: u32) -> js_sys::Array {
-        let (kind, payload) = match self {
-            Request::Open(text) => ("estate-open", text.clone()),
-            Request::Cluster(i) => ("estate-cluster", i.to_string()),
-            Request::Add(i) => ("estate-add", i.to_string()),
-            Request::Suggest(i) => ("estate-suggest", i.to_string()),
-            Request::Edit(i, plan, connected) => {
-                let json = if *connected {
-                    plan.to_json_compact()
-                } else {
-                    without_networks(plan).to_json_compact()
-                };
-                (
-                    "estate-edit",
-                    format!("{i}\n{}\n{json}", u8::from(*connected)),
-                )
-            }
-        };
-        js_sys::Array::of3(&id.into(), &kind.into(), &payload.into())
+impl Drop for Client {
+    fn drop(&mut self) {
+        estate_stop();
     }
 }
 
@@ -136,148 +196,20 @@ fn without_networks(plan: &Plan) -> Plan {
     }
 }
 
-struct Channel {
-    worker: Worker,
-    ready: bool,
-    busy: bool,
-    queue: Vec<Request>,
-    id: u32,
-}
-
-impl Channel {
-    fn push(&mut self, request: Request) {
-        if let (Request::Edit(i, _, c), Some(Request::Edit(j, _, d))) =
-            (&request, self.queue.last())
-        {
-            if i == j {
-                let connected = *c || *d;
-                let Request::Edit(i, plan, _) = request else {
-                    return;
-                };
-                self.queue.pop();
-                self.queue.push(Request::Edit(i, plan, connected));
-                return self.pump();
-            }
-        }
-        self.queue.push(request);
-        self.pump();
-    }
-
-    fn pump(&mut self) {
-        if self.ready && !self.busy && !self.queue.is_empty() {
-            let request = self.queue.remove(0);
-            self.id += 1;
-            self.busy = self.worker.post_message(&request.message(self.id)).is_ok();
-        }
-    }
-}
-
-/// The page's estate worker.
-pub struct Client {
-    channel: Rc<RefCell<Channel>>,
-    _on_message: Closure<dyn Fn(MessageEvent)>,
-    _on_error: Closure<dyn Fn(web_sys::Event)>,
-}
-
-impl Client {
-    /// Starts a worker; `on_answer` gets each answer, or why the worker did not start.
-    pub fn start(on_answer: Callback<Result<Answer, String>>) -> Result<Client, String> {
-        let url = crate::exports::worker_url().ok_or_else(|| {
-            "This page was built without the export worker, which opens estates: build it with scripts/build-web.sh.".to_owned()
-        })?;
-        let worker = Worker::new(&url).map_err(|_| {
-            "This browser cannot start the estate worker (a Web Worker).".to_owned()
-        })?;
-        let channel = Rc::new(RefCell::new(Channel {
-            worker: worker.clone(),
-            ready: false,
-            busy: false,
-            queue: Vec::new(),
-            id: 0,
-        }));
-        let on_message = {
-            let (channel, on_answer) = (channel.clone(), on_answer.clone());
-            Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
-                let data = e.data();
-                let answer = if data.as_string().as_deref() == Some("ready") {
-                    channel.borrow_mut().ready = true;
-                    None
-                } else {
-                    channel.borrow_mut().busy = false;
-                    Some(read_answer(&js_sys::Array::from(&data)))
-                };
-                channel.borrow_mut().pump();
-                if let Some(answer) = answer {
-                    on_answer.emit(answer);
-                }
-            })
-        };
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        let on_error = Closure::<dyn Fn(web_sys::Event)>::new(move |_| {
-            on_answer.emit(Err(format!(
-                "The estate worker did not load ({url}): reload the page to try again."
-            )));
-        });
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        Ok(Client {
-            channel,
-            _on_message: on_message,
-            _on_error: on_error,
-        })
-    }
-
-    /// Opens an estate file's text.
-    pub fn open(&self, text: String) {
-        self.channel.borrow_mut().push(Request::Open(text));
-    }
-
-    /// Asks for cluster `i`'s projection.
-    pub fn cluster(&self, i: usize) {
-        self.channel.borrow_mut().push(Request::Cluster(i));
-    }
-
-    /// Sends cluster `i`'s edited projection (`connected`: its connected networks changed).
-    pub fn edit(&self, i: usize, plan: Rc<Plan>, connected: bool) {
-        self.channel
-            .borrow_mut()
-            .push(Request::Edit(i, plan, connected));
-    }
-
-    /// Adds a cluster like cluster `i`.
-    pub fn add(&self, i: usize) {
-        self.channel.borrow_mut().push(Request::Add(i));
-    }
-
-    /// Fills the estate's gaps, then reopens cluster `i`.
-    pub fn suggest(&self, i: usize) {
-        self.channel.borrow_mut().push(Request::Suggest(i));
-    }
-}
-
-impl Drop for Client {
-    fn drop(&mut self) {
-        self.channel.borrow().worker.terminate();
-    }
-}
-
-fn read_answer(data: &js_sys::Array) -> Result<Answer, String> {
-    let text = |k: u32| data.get(k).as_string().unwrap_or_default();
-    let meta = Meta::read(&text(1)).ok_or_else(|| text(3))?;
-    let plan = text(2);
+fn read_answer(meta: &str, plan: &str, text: String) -> Result<Answer, String> {
+    // On error the worker sends no meta lines and why in place of the text.
+    let mut lines = meta.lines();
+    let current: usize = lines
+        .next()
+        .and_then(|l| l.parse().ok())
+        .ok_or_else(|| text.clone())?;
+    let notice = lines.next().filter(|n| !n.is_empty()).map(str::to_owned);
     let plan = if plan.is_empty() {
         None
     } else {
-        Some((
-            meta.current,
-            Plan::from_json(&plan).map_err(|e| e.to_string())?,
-        ))
+        Some((current, Plan::from_json(plan).map_err(|e| e.to_string())?))
     };
-    Ok(Answer {
-        meta,
-        html: text(4).into(),
-        plan,
-        text: Rc::new(text(3)),
-    })
+    Ok(Answer { notice, plan })
 }
 
 #[cfg(test)]
@@ -285,12 +217,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn meta_lines() {
-        let m = Meta::read("1\n\ncontoso\n2 clusters\ngreen (existing)\nblue").unwrap();
-        assert_eq!(m.current, 1);
-        assert_eq!(m.notice, None);
-        assert_eq!(m.clusters, ["green (existing)", "blue"]);
-        assert!(Meta::read("").is_none());
-        assert!(Meta::read("x\n").is_none());
+    fn answers_read() {
+        let a = read_answer("1\nFilled: x\ncontoso\n2 clusters\nblue", "", "{}".into()).unwrap();
+        assert_eq!(a.notice.as_deref(), Some("Filled: x"));
+        assert!(a.plan.is_none());
+        let b = read_answer("0\n\ne", &Plan::example().to_json_compact(), String::new()).unwrap();
+        assert_eq!(b.plan.unwrap().0, 0);
+        assert!(b.notice.is_none());
+        assert_eq!(
+            read_answer("", "", "why".into()).err().as_deref(),
+            Some("why")
+        );
+    }
+
+    #[test]
+    fn an_estate_is_told_from_a_plan() {
+        let e = Plan::from_json(r#"{"version":2,"name":"e"}"#).unwrap_err();
+        assert!(is_estate(&e));
+        let e = Plan::from_json(r#"{"version":3}"#).unwrap_err();
+        assert!(!is_estate(&e));
+    }
+
+    #[test]
+    fn a_plan_leaves_its_networks_behind() {
+        let p = without_networks(&Plan::example());
+        assert!(p.connected_networks.is_empty());
+        assert_eq!(p.pod_cidr, Plan::example().pod_cidr);
     }
 }

@@ -188,21 +188,11 @@ fn grouped(n: u64) -> String {
 /// name are shown as spaces).
 fn meta(estate: &Estate, report: &EstateReport, current: usize, notice: Option<String>) -> String {
     let one = |t: &str| t.replace(['\n', '\r'], " ");
-    let (errors, warnings) = report.findings.iter().fold((0, 0), |(e, w), f| {
-        if f.severity == Severity::Error {
-            (e + 1, w)
-        } else {
-            (e, w + 1)
-        }
-    });
     let mut out = format!(
-        "{current}\n{}\n{}\n{} clusters, {} VNets, {} peerings, {} connected networks: {errors} errors, {warnings} warnings in the estate",
+        "{current}\n{}\n{}\n{}",
         one(notice.as_deref().unwrap_or_default()),
         one(&estate.name),
-        estate.clusters.len(),
-        estate.vnets.len(),
-        estate.peered_pairs().len(),
-        grouped(estate.connected_networks.len() as u64),
+        summary(estate, report),
     );
     for c in &estate.clusters {
         out.push('\n');
@@ -212,6 +202,24 @@ fn meta(estate: &Estate, report: &EstateReport, current: usize, notice: Option<S
         }
     }
     out
+}
+
+/// Clusters, VNets, peerings, connected networks and the estate's counts, in a sentence.
+fn summary(estate: &Estate, report: &EstateReport) -> String {
+    let (errors, warnings) = report.findings.iter().fold((0, 0), |(e, w), f| {
+        if f.severity == Severity::Error {
+            (e + 1, w)
+        } else {
+            (e, w + 1)
+        }
+    });
+    format!(
+        "{} clusters, {} VNets, {} peerings, {} connected networks: {errors} errors, {warnings} warnings in the estate",
+        estate.clusters.len(),
+        estate.vnets.len(),
+        estate.peered_pairs().len(),
+        grouped(estate.connected_networks.len() as u64),
+    )
 }
 
 /// The address block a range is drawn in (the address map's bands).
@@ -357,14 +365,31 @@ fn groups(estate: &Estate) -> Vec<(String, Vec<Row>)> {
     out
 }
 
-/// The estate panel's findings by cluster and its map, as HTML (the page shows it as it is).
+/// The estate panel as HTML (the page shows it as it is): the name, the cluster picker, Add
+/// cluster, the summary, the findings by cluster and the map.
 fn html(estate: &Estate, report: &EstateReport, current: usize) -> String {
     let n = estate.clusters.len();
     let mut by: Vec<Vec<&byocni_core::Finding>> = vec![Vec::new(); n + 1];
     for f in &report.findings {
         by[cluster_of(estate, &f.field).unwrap_or(n)].push(f);
     }
-    let mut out = String::from(r#"<div id="estate-findings">"#);
+    // The head: the name, the cluster picker (a native select), Add cluster, the summary.
+    let mut out = format!(
+        r#"<h2 id="estate-h">Estate {}</h2><div class="estate-bar"><label for="cluster-picker">Cluster</label><select id="cluster-picker">"#,
+        esc(&estate.name)
+    );
+    for (k, c) in estate.clusters.iter().enumerate() {
+        out += &format!(
+            r#"<option value="{k}"{}>{}{}</option>"#,
+            if k == current { " selected" } else { "" },
+            esc(&c.name),
+            if c.existing { " (existing)" } else { "" }
+        );
+    }
+    out += &format!(
+        r#"</select><button id="add-cluster" type="button">Add cluster</button></div><p id="estate-summary">{}</p><p class="hint">The editor below edits the cluster picked here; Suggest fills the whole estate. The estate is checked in the background after each edit.</p><div id="estate-findings">"#,
+        summary(estate, report)
+    );
     for (g, found) in by.iter().enumerate() {
         if found.is_empty() {
             continue;
@@ -378,7 +403,7 @@ fn html(estate: &Estate, report: &EstateReport, current: usize) -> String {
             );
             if g != current {
                 out += &format!(
-                    r#" <button class="open-cluster" data-cluster-index="{g}">Edit {name}</button>"#
+                    r#" <button class="open-cluster" type="button" data-cluster-index="{g}">Edit {name}</button>"#
                 );
             }
             out += "</h3>";

@@ -15,14 +15,14 @@ use yew::prelude::*;
 
 use super::capacity::capacity;
 use super::editor::editor;
-use super::estate::{estate_panel, Link};
 use super::export::{download, use_export};
 use super::findings::findings;
 use super::json::json_editor;
 use super::map::address_map;
 use super::{plan_file_text, write_clipboard, SamePlan};
 use crate::autosave::{self, Autosave};
-use crate::estate::{read_file, Answer, Client, Meta, Read};
+use crate::estate::{estate_saved, estate_text, is_estate, Answer, Client};
+use crate::exports::read_plan;
 use crate::share;
 use crate::state::{Action, State};
 use wasm_bindgen::JsValue;
@@ -62,14 +62,17 @@ fn open_shared_link(state: UseReducerDispatcher<State>, on_estate: Callback<Stri
     }
     wasm_bindgen_futures::spawn_local(async move {
         let read = match share::decode_text(&hash).await {
-            Ok(text) => read_file(text)
-                .await
-                .map_err(|e| format!("the shared plan cannot be read: {e}")),
+            Ok(text) => match Plan::from_json(&text) {
+                Ok(plan) => Ok(plan),
+                Err(e) if is_estate(&e) => return on_estate.emit(text),
+                Err(_) => read_plan(&text)
+                    .await
+                    .map_err(|e| format!("the shared plan cannot be read: {e}")),
+            },
             Err(e) => Err(e),
         };
         state.dispatch(match read {
-            Ok(Read::Plan(plan)) => Action::Offer(Box::new(plan), "the shared plan".into()),
-            Ok(Read::Estate(text)) => return on_estate.emit(text),
+            Ok(plan) => Action::Offer(Box::new(plan), "the shared plan".into()),
             Err(e) => Action::Notice(format!("{e}. Your saved plan is unchanged."), true),
         });
     });
@@ -84,8 +87,6 @@ struct Side {
     connected: Option<Rc<byocni_core::ConnectedIndex>>,
     /// An estate is being opened (the v1 plan on screen is not autosaved meanwhile).
     opening: bool,
-    /// The estate file's text, as the worker last wrote it.
-    text: Option<Rc<String>>,
 }
 
 /// The whole planner.
@@ -93,33 +94,21 @@ struct Side {
 pub fn app() -> Html {
     let state = use_reducer(initial);
     let saver = use_mut_ref(Autosave::default);
-    let link = use_memo((), |()| {
-        Link(Rc::new(std::cell::RefCell::new(None::<Client>)))
-    });
+    let link = use_mut_ref(|| None::<Client>);
     let side = use_mut_ref(|| Side {
-        opening: autosave::load_estate().is_some(),
+        opening: estate_saved().is_some(),
         ..Side::default()
     });
-    let estate_view = use_state(|| None::<(Rc<Meta>, AttrValue)>);
     // Opens an estate's text in a worker started for it (one estate at a time).
     let open_estate = {
-        let (dispatch, link, side, saver, view) = (
-            state.dispatcher(),
-            (*link).clone(),
-            side.clone(),
-            saver.clone(),
-            estate_view.setter(),
-        );
+        let (dispatch, link, side) = (state.dispatcher(), link.clone(), side.clone());
         Callback::from(move |text: String| {
             let on_answer = {
-                let (dispatch, side, saver, view) =
-                    (dispatch.clone(), side.clone(), saver.clone(), view.clone());
+                let (dispatch, side) = (dispatch.clone(), side.clone());
                 Callback::from(move |answer: Result<Answer, String>| match answer {
                     Ok(a) => {
                         let mut s = side.borrow_mut();
-                        saver.borrow_mut().schedule_text(a.text.clone());
-                        s.text = Some(a.text);
-                        let notice = a.meta.notice.clone();
+                        let notice = a.notice;
                         if let Some((i, plan)) = a.plan {
                             let plan = Rc::new(plan);
                             s.base = Some(plan.clone());
@@ -130,7 +119,6 @@ pub fn app() -> Html {
                             drop(s);
                             dispatch.dispatch(Action::Notice(n, false));
                         }
-                        view.set(Some((Rc::new(a.meta), a.html)));
                     }
                     Err(e) => {
                         side.borrow_mut().opening = false;
@@ -138,7 +126,7 @@ pub fn app() -> Html {
                     }
                 })
             };
-            let mut client = link.0.borrow_mut();
+            let mut client = link.borrow_mut();
             if client.is_none() {
                 match Client::start(on_answer) {
                     Ok(c) => *client = Some(c),
@@ -147,7 +135,7 @@ pub fn app() -> Html {
             }
             side.borrow_mut().opening = true;
             if let Some(c) = &*client {
-                c.open(text);
+                c.open(&text);
             }
         })
     };
@@ -155,29 +143,32 @@ pub fn app() -> Html {
     // Mark the moment the planner is on screen and usable (read by the browser benchmarks), open
     // a share link, and listen for the keyboard patterns ([`crate::keys`]).
     // An estate from a link over other work (a plan other than the example, or a saved estate)
-    // waits for the user's yes, as a plan does ([`Action::Offer`]).
-    let offered = use_state(|| None::<Rc<String>>);
+    // asks first (the browser's confirm dialog: a banner of its own cost the first load more).
     {
         let dispatch = state.dispatcher();
         let open_estate = open_estate.clone();
         let fresh = *state.plan == Plan::example();
-        let offered = offered.setter();
         use_effect_with((), move |()| {
             if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
                 let _ = p.mark("byocni-interactive");
             }
-            let saved = autosave::load_estate();
+            let saved = estate_saved();
             let fresh = fresh && saved.is_none();
             if let Some(text) = saved {
                 open_estate.emit(text);
             }
             let on_estate = {
-                let open_estate = open_estate.clone();
+                let (open_estate, dispatch) = (open_estate.clone(), dispatch.clone());
                 Callback::from(move |text: String| {
-                    if fresh {
+                    const ASK: &str = "Open the shared estate? It replaces the plan on screen (a version 1 plan stays restorable).";
+                    let yes = fresh
+                        || web_sys::window()
+                            .and_then(|w| w.confirm_with_message(ASK).ok())
+                            .unwrap_or(false);
+                    if yes {
                         open_estate.emit(text);
                     } else {
-                        offered.set(Some(Rc::new(text)));
+                        dispatch.dispatch(Action::Notice("Kept your plan.".into(), false));
                     }
                 })
             };
@@ -200,12 +191,7 @@ pub fn app() -> Html {
     // Autosave every new plan; in an estate, send it to the estate worker instead (which
     // answers the estate's text, autosaved then); leaving the estate stops the worker.
     {
-        let (saver, side, link, view) = (
-            saver.clone(),
-            side.clone(),
-            (*link).clone(),
-            estate_view.clone(),
-        );
+        let (saver, side, link) = (saver.clone(), side.clone(), link.clone());
         let (estate, connected) = (state.estate, state.connected.clone());
         use_effect_with(SamePlan(state.plan.clone()), move |plan| {
             let mut s = side.borrow_mut();
@@ -217,18 +203,16 @@ pub fn app() -> Html {
                         .as_ref()
                         .is_some_and(|c| !Rc::ptr_eq(c, &connected));
                     if !echo {
-                        if let Some(c) = &*link.0.borrow() {
-                            c.edit(i, plan.0.clone(), moved);
+                        if let Some(c) = &*link.borrow() {
+                            c.edit(i, &plan.0, moved);
                         }
                     }
                     s.connected = Some(connected);
                 }
                 None if s.opening => {}
                 None => {
-                    if link.0.borrow_mut().take().is_some() {
+                    if link.borrow_mut().take().is_some() {
                         *s = Side::default();
-                        view.set(None);
-                        autosave::forget_estate();
                     }
                     saver.borrow_mut().schedule(plan.0.clone());
                 }
@@ -237,23 +221,23 @@ pub fn app() -> Html {
     }
 
     let suggest = {
-        let (s, link) = (state.clone(), (*link).clone());
-        Callback::from(move |_| match (s.estate, &*link.0.borrow()) {
+        let (s, link) = (state.clone(), link.clone());
+        Callback::from(move |_| match (s.estate, &*link.borrow()) {
             (Some(i), Some(c)) => c.suggest(i),
             _ => s.dispatch(Action::Suggest),
         })
     };
     let share_link = {
-        let (s, side) = (state.clone(), side.clone());
+        let s = state.clone();
         Callback::from(move |_| {
             let s = s.clone();
-            let estate = s.estate.and_then(|_| side.borrow().text.clone());
+            // An estate's file as the worker last wrote it, else the plan's.
+            let text = match s.estate {
+                Some(_) => estate_text(),
+                None => s.plan.to_json_compact(),
+            };
             wasm_bindgen_futures::spawn_local(async move {
-                let encoded = match estate {
-                    Some(text) => share::encode_text(&text).await,
-                    None => share::encode(&s.plan).await,
-                };
-                let frag = match encoded {
+                let frag = match share::encode_text(&text).await {
                     Ok(frag) => frag,
                     Err(e) => return s.dispatch(Action::Notice(e, true)),
                 };
@@ -279,11 +263,11 @@ pub fn app() -> Html {
         })
     };
     let save_plan = {
-        let (s, side) = (state.clone(), side.clone());
+        let s = state.clone();
         Callback::from(move |_| {
-            let text = match (s.estate, &side.borrow().text) {
-                (Some(_), Some(text)) => super::pretty_json(text),
-                _ => plan_file_text(&s.plan),
+            let text = match s.estate {
+                Some(_) => super::pretty_json(&estate_text()),
+                None => plan_file_text(&s.plan),
             };
             download("byocni-plan.json", &text, "application/json");
         })
@@ -308,11 +292,15 @@ pub fn app() -> Html {
                         }
                     };
                     wasm_bindgen_futures::spawn_local(async move {
-                        s.dispatch(match read_file(text).await {
-                            Ok(Read::Plan(plan)) => {
+                        let read = match Plan::from_json(&text) {
+                            Ok(plan) => Ok(plan),
+                            Err(e) if is_estate(&e) => return open_estate.emit(text),
+                            Err(_) => read_plan(&text).await,
+                        };
+                        s.dispatch(match read {
+                            Ok(plan) => {
                                 Action::Replace(Box::new(plan), Some(format!("Loaded {name}.")))
                             }
-                            Ok(Read::Estate(text)) => return open_estate.emit(text),
                             Err(e) => Action::Notice(
                                 format!("{name} was not loaded, the plan is unchanged: {e}"),
                                 true,
@@ -359,21 +347,6 @@ pub fn app() -> Html {
                 </nav>
             </header>
             <main id="main" tabindex="-1">
-                if let Some(text) = &*offered {
-                    <div class="notice offer" role="status" id="offer">
-                        <span>{ "Open the shared estate? It replaces the plan on screen (a version 1 plan stays restorable)." }</span>
-                        <span>
-                            <button id="offer-open" onclick={
-                                let (offered, open_estate, text) = (offered.clone(), open_estate.clone(), text.clone());
-                                Callback::from(move |_| { offered.set(None); open_estate.emit((*text).clone()); })
-                            }>{ "Open it" }</button>
-                            <button id="offer-keep" onclick={
-                                let (offered, s) = (offered.clone(), state.dispatcher());
-                                Callback::from(move |_| { offered.set(None); s.dispatch(Action::Notice("Kept your plan.".into(), false)); })
-                            }>{ "Keep mine" }</button>
-                        </span>
-                    </div>
-                }
                 if let Some((_, what)) = &state.offer {
                     <div class="notice offer" role="status" id="offer">
                         <span>{ format!("Open {what}? It replaces your plan \"{}\"; yours stays restorable.", state.plan.cluster.name) }</span>
@@ -388,9 +361,9 @@ pub fn app() -> Html {
                         <span>{ msg }</span><button onclick={on(Action::Dismiss)} aria-label="Dismiss">{ "×" }</button>
                     </div>
                 }
-                if let (Some((meta, html)), Some(current)) = (&*estate_view, state.estate) {
-                    { estate_panel(meta, html, current, &link) }
-                }
+                // The estate panel: picker, Add cluster, findings by cluster and the estate map,
+                // written into it by the estate worker's client ([`crate::estate`]).
+                <section id="estate" class="panel estate" aria-labelledby="estate-h" hidden={state.estate.is_none()}></section>
             <div class="layout">
                 <div class="col-left">
                     { editor(&state) }

@@ -5,7 +5,6 @@
 pub mod app;
 pub mod capacity;
 pub mod editor;
-pub mod estate;
 pub mod export;
 pub mod findings;
 pub mod json;
