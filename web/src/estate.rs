@@ -177,7 +177,7 @@ impl Drop for Client {
 
 /// The plan without its connected networks (the worker keeps the estate's when an edit left
 /// them): a cluster of an estate with 10,000 of them is sent in a few hundred bytes.
-fn without_networks(plan: &Plan) -> Plan {
+pub(crate) fn without_networks(plan: &Plan) -> Plan {
     Plan {
         schema: None,
         version: plan.version,

@@ -46,9 +46,6 @@ pub struct State {
     /// The user's plan that an accepted offer replaced: "Restore my previous plan" brings it
     /// back (kept in localStorage too, [`crate::autosave::PREVIOUS_KEY`]).
     pub previous: Option<Rc<Plan>>,
-    /// The free blocks of the subnet table the user split ([`Action::Cut`]): a view, not a
-    /// change of the plan (a free block is not in the plan), so no undo step.
-    pub cuts: Vec<Cidr>,
     /// The cluster of the open estate (plan version 2) whose projection `plan` is, edited as a
     /// v1 plan and written back by the estate worker ([`crate::estate`]); none for a v1 plan.
     pub estate: Option<usize>,
@@ -100,9 +97,6 @@ pub enum Action {
     /// Apply every mechanical fix, in dependency order, until the plan is clean or no fix is
     /// left ([`fix_all`]); one undo step.
     FixAll,
-    /// Show a free block of the subnet table as its two halves (true), or its halves as one
-    /// block again (false): [`State::cuts`].
-    Cut(Cidr, bool),
     /// Open cluster `i` of an estate, as its projection (from the estate worker), with a
     /// message: undo starts afresh (it stays within one cluster), and a v1 plan it replaces
     /// other than the example stays restorable ([`State::previous`]).
@@ -208,7 +202,6 @@ impl State {
             redo: Vec::new(),
             offer: None,
             previous: None,
-            cuts: Vec::new(),
             estate: None,
         }
     }
@@ -236,7 +229,6 @@ impl State {
             redo: self.redo.clone(),
             offer: self.offer.clone(),
             previous: self.previous.clone(),
-            cuts: self.cuts.clone(),
             estate: self.estate,
         }
     }
@@ -301,7 +293,6 @@ impl PartialEq for State {
                 other.offer.as_ref().map(|o| &o.0),
             )
             && same(self.previous.as_ref(), other.previous.as_ref())
-            && self.cuts == other.cuts
             && self.estate == other.estate
     }
 }
@@ -457,14 +448,6 @@ impl Reducible for State {
                     format!("{errors} errors and {warnings} warnings need a decision of yours.")
                 };
                 next.notice = Some((format!("Fix all applied {n} fixes; {left}"), false));
-                next
-            }
-            Action::Cut(block, split) => {
-                let mut next = (*self).clone();
-                next.cuts.retain(|c| *c != block);
-                if split {
-                    next.cuts.push(block);
-                }
                 next
             }
             Action::Decline => State {
@@ -784,20 +767,13 @@ mod tests {
     }
 
     #[test]
-    fn a_subnet_split_is_an_undoable_edit_and_a_free_split_only_a_view() {
+    fn a_subnet_split_is_an_undoable_edit() {
         let s = Rc::new(State::default());
         let split = byocni_core::subnets::split_subnet(&s.plan, 0).unwrap();
         let s = s.reduce(Action::Edit(split));
         assert_eq!(s.plan.vnet.as_ref().unwrap().subnets[1].name, "nodes-2");
         assert_eq!(s.undo.len(), 1);
-        let free = Cidr::parse("10.232.0.0/13").unwrap();
-        let t = s.clone().reduce(Action::Cut(free, true));
-        assert!(Rc::ptr_eq(&s.plan, &t.plan) && t.undo.len() == 1);
-        assert_eq!(t.cuts, [free]);
-        assert!(t != s, "the view changed");
-        let t = t.reduce(Action::Cut(free, false));
-        assert!(t.cuts.is_empty());
-        let t = t.reduce(Action::Undo);
+        let t = s.reduce(Action::Undo);
         assert_eq!(*t.plan, Plan::example());
     }
 

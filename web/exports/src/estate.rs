@@ -155,7 +155,7 @@ fn cluster_of(estate: &Estate, field: &str) -> Option<usize> {
 }
 
 /// Text for HTML: `&`, `<`, `>`, `"` and `'` escaped (names are the user's text).
-fn esc(text: &str) -> String {
+pub(crate) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -171,7 +171,7 @@ fn esc(text: &str) -> String {
 }
 
 /// `12345` as `12,345`.
-fn grouped(n: u64) -> String {
+pub(crate) fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (k, c) in digits.chars().enumerate() {

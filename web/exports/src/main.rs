@@ -13,6 +13,8 @@
 //!   `path-errors`; the planner's page does not), or nothing when it is one.
 //! - `explain`, `text` a rule's id: the rule's explanation (whose texts stay out of the page's
 //!   wasm).
+//! - `table`, `table-edit`: the planner's subnet table as HTML, and a table button's edit of the
+//!   plan ([`table`]).
 //! - `estate-*`: the planner's open estate (plan version 2), held and edited here ([`estate`]),
 //!   answered `[id, meta, plan, text, html]`.
 //!
@@ -29,6 +31,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, OffscreenCanvas};
 
 mod estate;
+mod table;
 
 /// The request for why a text is not a plan.
 const PLAN_ERROR: &str = "plan-error";
@@ -209,6 +212,13 @@ fn main() {
                 };
                 reply(&replies, &answer);
             });
+            return;
+        }
+        if kind == table::TABLE || kind == table::TABLE_EDIT {
+            reply(
+                &replies,
+                &Answer(id, table::handle(&kind, &text).into(), None),
+            );
             return;
         }
         let (body, file) = render(&kind, &text);

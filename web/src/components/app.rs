@@ -19,7 +19,7 @@ use super::export::{download, use_export};
 use super::findings::findings;
 use super::json::json_editor;
 use super::map::address_map;
-use super::table::subnet_table;
+use super::table::{subnet_table, Table};
 use super::{plan_file_text, write_clipboard, SamePlan};
 use crate::autosave::{self, Autosave};
 use crate::estate::{estate_saved, estate_text, is_estate, Answer, Client};
@@ -175,6 +175,29 @@ pub fn app() -> Html {
             };
             open_shared_link(dispatch, on_estate);
             crate::keys::listen();
+        });
+    }
+
+    // The subnet table: its rows come from the export worker, started when the section first
+    // comes near the viewport ([`super::table`]); every new plan is handed to its client.
+    {
+        let table = use_mut_ref(Table::default);
+        {
+            let table = table.clone();
+            use_effect_with(SamePlan(state.plan.clone()), move |plan| {
+                table.borrow_mut().show(plan.0.clone());
+            });
+        }
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |()| {
+            let watch = gloo::utils::document()
+                .get_element_by_id("subnet-table")
+                .and_then(|el| {
+                    crate::exports::when_near_view(&el, move || {
+                        table.borrow_mut().start(dispatch.clone());
+                    })
+                });
+            move || drop(watch)
         });
     }
 
