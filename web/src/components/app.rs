@@ -105,7 +105,7 @@ pub fn app() -> Html {
 
     let suggest = {
         let s = state.clone();
-        Callback::from(move |_| s.dispatch(Action::Suggest))
+        Callback::from(move |_| crate::exports::work("suggest", &s))
     };
     let share_link = {
         let s = state.clone();
