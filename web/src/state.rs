@@ -53,7 +53,7 @@ pub struct State {
 pub const HISTORY: usize = 50;
 
 /// What can happen to the state.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Action {
     /// Set one field (a form input or a finding's fix).
     Edit(Edit),
@@ -307,7 +307,7 @@ impl Reducible for State {
             },
             Action::Undo | Action::Redo => {
                 let mut next = (*self).clone();
-                let (from, to) = if action == Action::Undo {
+                let (from, to) = if matches!(action, Action::Undo) {
                     (&mut next.undo, &mut next.redo)
                 } else {
                     (&mut next.redo, &mut next.undo)
@@ -339,7 +339,7 @@ impl Reducible for State {
                 }
             }
             Action::Accept | Action::Restore => {
-                let (plan, msg) = if action == Action::Accept {
+                let (plan, msg) = if matches!(action, Action::Accept) {
                     let Some((plan, what)) = self.offer.clone() else {
                         return self;
                     };
