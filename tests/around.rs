@@ -3,7 +3,9 @@
 //! shows the API server subnet), `explain` of the new rules; and `apply`, `status` and
 //! `destroy` against the simulated az (`tests/src/bin/byocni-sim/around.rs`): UDR with a route
 //! table of ours and with an existing one (with and without a default route), a private
-//! cluster, API server VNet integration with a NAT gateway, and an NSG that blocks VXLAN.
+//! cluster, API server VNet integration with a NAT gateway, and an NSG that blocks VXLAN; a
+//! private cluster's CNI through `az aks command invoke` (apply, `cni install` and the bash
+//! export, each stopping on a command that fails in the cluster).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -702,5 +704,59 @@ fn kube_proxy_free_cilium_on_a_private_cluster_gets_the_private_fqdn_in_the_clus
     assert_eq!(
         state["helm_set_string"][0].as_str().unwrap(),
         command.rsplit(' ').next().unwrap()
+    );
+}
+
+/// The bash export of the private plan runs against the simulated tools as apply does: the
+/// CNI through `az aks command invoke`, the wait in the cluster; a command that fails in the
+/// cluster stops the script (az itself exits 0).
+#[test]
+fn the_private_clusters_bash_export_installs_through_command_invoke_and_checks_it() {
+    // A script runs each command once: a fresh simulator for each run.
+    let run = |fail: bool| {
+        let sim = Sim::new(&plan("udr-private.json"));
+        if fail {
+            std::fs::write(sim.path("state/invoke-fail"), "1").unwrap();
+        }
+        let o = sim.byocni(&["export", "plan.json", "--format", "bash", "-o", "create.sh"]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        let o = Command::new("/bin/bash")
+            .arg(sim.path("create.sh"))
+            .current_dir(sim.dir.path())
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", sim.path("bin").display()),
+            )
+            .env("BYOCNI_SIM_DIR", sim.path("state"))
+            .output()
+            .unwrap();
+        (sim, o)
+    };
+    let (sim, o) = run(false);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let state = sim_state(&sim);
+    let commands: Vec<&str> = state["invoked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["command"].as_str().unwrap())
+        .collect();
+    assert_eq!(commands.len(), 2, "{commands:?}");
+    assert!(commands[0].contains("helm upgrade --install cilium"));
+    assert!(commands[1].starts_with("kubectl wait --for=condition=Ready nodes"));
+    assert!(!sim
+        .calls()
+        .iter()
+        .any(|c| c.starts_with("helm ") || c.starts_with("kubectl ")));
+    // The command fails in the cluster: the script stops there.
+    let (sim, o) = run(true);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("step 14 failed in the cluster"), "{out}");
+    assert!(out.contains("INSTALLATION FAILED"), "{out}");
+    assert!(
+        !sim.calls().iter().any(|c| c.contains("nodepool update")),
+        "nothing after the failed step: {:#?}",
+        sim.calls()
     );
 }

@@ -33,8 +33,9 @@ const PLAN_ERROR: &str = "plan-error";
 /// The request for the plan's ranges as CSV (the worker's `RANGES_CSV`).
 const RANGES_CSV: &str = "ranges-csv";
 
-/// The worker's loader, as the page names it.
-fn worker_url() -> Option<String> {
+/// The worker's loader, as the page names it (the estate worker, [`crate::estate`], is an
+/// instance of the same worker).
+pub fn worker_url() -> Option<String> {
     web_sys::window()?
         .document()?
         .query_selector(&format!("meta[name={WORKER_META}]"))

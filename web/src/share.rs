@@ -1,5 +1,6 @@
 //! The plan in a URL fragment: `#v1=` + base64url (unpadded) of the plan's compact JSON,
-//! raw-deflated.
+//! raw-deflated. `v1` names the link's encoding, not the plan's version: an estate (a version 2
+//! plan file) travels the same way ([`encode_text`], [`decode_text`]).
 //!
 //! The browser does the bytes: `CompressionStream` / `DecompressionStream` (`"deflate-raw"`),
 //! `btoa`/`atob` for base64url and a strict `TextDecoder` for UTF-8, so the wasm carries no
@@ -73,7 +74,12 @@ extern "C" {
 
 /// Encodes a plan as a fragment (without the `#`).
 pub async fn encode(plan: &Plan) -> Result<String, String> {
-    let packed = pack(&plan.to_json_compact()).await.map_err(|_| {
+    encode_text(&plan.to_json_compact()).await
+}
+
+/// Encodes a plan file's text (either version: an estate's too) as a fragment.
+pub async fn encode_text(text: &str) -> Result<String, String> {
+    let packed = pack(text).await.map_err(|_| {
         "this browser cannot compress a share link (no CompressionStream)".to_owned()
     })?;
     Ok(format!(
@@ -89,6 +95,19 @@ pub async fn decode(fragment: &str) -> Result<Plan, String> {
 
 /// [`decode`], refusing a link whose plan JSON is over `limit` bytes.
 pub async fn decode_within(fragment: &str, limit: u32) -> Result<Plan, String> {
+    let text = decode_text_within(fragment, limit).await?;
+    crate::exports::read_plan(&text)
+        .await
+        .map_err(|e| format!("the shared plan cannot be read: {e}"))
+}
+
+/// The plan file's text a fragment carries (either version: the page reads an estate through
+/// the worker, [`crate::estate`]).
+pub async fn decode_text(fragment: &str) -> Result<String, String> {
+    decode_text_within(fragment, MAX_INFLATED).await
+}
+
+async fn decode_text_within(fragment: &str, limit: u32) -> Result<String, String> {
     let text =
         unpack(payload(fragment)?, limit)
             .await
@@ -100,9 +119,7 @@ pub async fn decode_within(fragment: &str, limit: u32) -> Result<Plan, String> {
                 Some("utf8") => "the shared link is damaged (not UTF-8)".to_owned(),
                 _ => "the shared link is damaged (its data does not decompress)".to_owned(),
             })?;
-    crate::exports::read_plan(&text.as_string().unwrap_or_default())
-        .await
-        .map_err(|e| format!("the shared plan cannot be read: {e}"))
+    Ok(text.as_string().unwrap_or_default())
 }
 
 /// The base64url data of a fragment (with or without the `#`), or why it is not a link of ours.

@@ -47,6 +47,9 @@ pub struct State {
     /// The free blocks of the subnet table the user split ([`Action::Cut`]): a view, not a
     /// change of the plan (a free block is not in the plan), so no undo step.
     pub cuts: Vec<Cidr>,
+    /// The cluster of the open estate (plan version 2) whose projection `plan` is, edited as a
+    /// v1 plan and written back by the estate worker ([`crate::estate`]); none for a v1 plan.
+    pub estate: Option<usize>,
 }
 
 /// How many plans undo keeps. A plan of 10,000 connected networks is about 1 MB in memory.
@@ -57,7 +60,9 @@ pub const HISTORY: usize = 50;
 pub enum Action {
     /// Set one field (a form input or a finding's fix).
     Edit(Edit),
-    /// Replace the plan (upload, share link, autosave).
+    /// Replace the plan: with a message, a plan from elsewhere (an upload), which closes an open
+    /// estate; without, the JSON editor's text, an edit of the plan on screen (in an estate, of
+    /// its cluster).
     Replace(Box<Plan>, Option<String>),
     /// The advanced JSON editor holds text that is not a plan, and why
     /// ([`crate::exports::read_plan`]); a text that is a plan comes as [`Action::Replace`].
@@ -95,6 +100,10 @@ pub enum Action {
     /// Show a free block of the subnet table as its two halves (true), or its halves as one
     /// block again (false): [`State::cuts`].
     Cut(Cidr, bool),
+    /// Open cluster `i` of an estate, as its projection (from the estate worker), with a
+    /// message: undo starts afresh (it stays within one cluster), and a v1 plan it replaces
+    /// other than the example stays restorable ([`State::previous`]).
+    OpenCluster(Rc<Plan>, usize, Option<String>),
 }
 
 /// After an edit of the blocks around the cluster (`outbound`, `apiServer`), what now says
@@ -144,6 +153,7 @@ impl State {
             offer: None,
             previous: None,
             cuts: Vec::new(),
+            estate: None,
         }
     }
 
@@ -171,6 +181,7 @@ impl State {
             offer: self.offer.clone(),
             previous: self.previous.clone(),
             cuts: self.cuts.clone(),
+            estate: self.estate,
         }
     }
 
@@ -235,6 +246,7 @@ impl PartialEq for State {
             )
             && same(self.previous.as_ref(), other.previous.as_ref())
             && self.cuts == other.cuts
+            && self.estate == other.estate
     }
 }
 
@@ -255,7 +267,13 @@ impl Reducible for State {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let next = match action {
+        // A plan from elsewhere (an upload, a link, the example, a restore) closes the estate;
+        // the JSON editor's text is an edit of the cluster on screen.
+        let leaves_estate = matches!(
+            action,
+            Action::Replace(_, Some(_)) | Action::Offer(..) | Action::Accept | Action::Restore
+        );
+        let mut next = match action {
             Action::Edit(edit) => match apply_edit(&self.plan, &edit) {
                 Ok(plan) => self.commit(tidy_around(plan, &edit.path), None),
                 Err(e) => State {
@@ -375,7 +393,21 @@ impl Reducible for State {
                 notice: Some(("Kept your plan.".into(), false)),
                 ..(*self).clone()
             },
+            Action::OpenCluster(plan, i, msg) => {
+                let mut next = self.with_plan(plan, msg.map(|m| (m, false)));
+                next.undo.clear();
+                next.redo.clear();
+                next.offer = None;
+                next.estate = Some(i);
+                if self.estate.is_none() && *self.plan != Plan::example() {
+                    next.previous = Some(self.plan.clone());
+                }
+                next
+            }
         };
+        if leaves_estate && !Rc::ptr_eq(&next.plan, &self.plan) {
+            next.estate = None;
+        }
         Rc::new(next)
     }
 }
@@ -715,5 +747,36 @@ mod tests {
         assert!(t.cuts.is_empty());
         let t = t.reduce(Action::Undo);
         assert_eq!(*t.plan, Plan::example());
+    }
+
+    #[test]
+    fn an_estate_cluster_opens_with_its_own_history_and_a_plan_from_elsewhere_closes_it() {
+        let s = Rc::new(State::new(mine())).reduce(edit("podCidr", "10.20.0.0/16"));
+        let mut cluster = Plan::example();
+        cluster.cluster.name = "blue".into();
+        let s = s.reduce(Action::OpenCluster(Rc::new(cluster), 1, None));
+        assert_eq!(s.estate, Some(1));
+        assert!(s.undo.is_empty(), "undo stays within the cluster");
+        assert_eq!(s.previous.as_ref().unwrap().cluster.name, "bob-cluster-v2");
+        let s = s.reduce(edit("podCidr", "10.30.0.0/16"));
+        assert_eq!(s.estate, Some(1), "an edit keeps the estate");
+        let s = s.reduce(Action::Undo);
+        assert_eq!(s.estate, Some(1));
+        assert_eq!(s.plan.cluster.name, "blue");
+        let mut typed = (*s.plan).clone();
+        typed.pod_cidr = Some("10.40.0.0/16".into());
+        let s = s.reduce(Action::Replace(Box::new(typed), None));
+        assert_eq!(
+            s.estate,
+            Some(1),
+            "the JSON editor's text edits the cluster"
+        );
+        let s = s.reduce(Action::Replace(Box::new(mine()), Some("Loaded x.".into())));
+        assert_eq!(s.estate, None, "an upload closes the estate");
+        let s = s.reduce(Action::Undo);
+        assert_eq!(s.plan.cluster.name, "blue");
+        let s = s.reduce(Action::Restore);
+        assert_eq!(s.estate, None, "a restored v1 plan closes the estate");
+        assert_eq!(s.plan.cluster.name, "bob-cluster-v2");
     }
 }

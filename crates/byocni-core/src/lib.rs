@@ -19,6 +19,7 @@ pub mod check;
 pub mod cidr;
 pub mod cni_values;
 pub mod estate;
+pub mod estate_edit;
 pub mod estate_suggest;
 pub mod finding;
 pub mod locate;

@@ -15,6 +15,8 @@
 //!   with the notice to show ([`fix`], which gives the answer's form).
 //! - `explain`, `text` a rule's id: the rule's explanation (whose texts stay out of the page's
 //!   wasm).
+//! - `estate-*`: the planner's open estate (plan version 2), held and edited here ([`estate`]),
+//!   answered `[id, meta, plan, text, html]`.
 //!
 //! The renderers are a tenth of the planner's wasm and nothing needs them to plan; in a worker
 //! they load only when the export panel first comes into view, and rendering never holds up an
@@ -29,6 +31,8 @@ use byocni_core::{check, Plan, Rule};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, OffscreenCanvas};
+
+mod estate;
 
 /// The request for why a text is not a plan.
 const PLAN_ERROR: &str = "plan-error";
@@ -188,6 +192,14 @@ fn main() {
         let Ok(Request(id, kind, text)) = serde_wasm_bindgen::from_value(e.data()) else {
             return;
         };
+        // The planner's estate session (plan version 2): `[id, meta, plan, text, html]`.
+        if kind.starts_with("estate-") {
+            let a = estate::handle(&kind, &text);
+            if let Ok(v) = serde_wasm_bindgen::to_value(&(id, a.meta, a.plan, a.text, a.html)) {
+                let _ = replies.post_message(&v);
+            }
+            return;
+        }
         if kind == MAP_PNG {
             let replies = replies.clone();
             wasm_bindgen_futures::spawn_local(async move {

@@ -2,7 +2,10 @@
 //! example, restore), the notice area, and the panels. Owns the state reducer, hands it to the
 //! panels (functions of the state, and the export panel's hook; no context), autosaves the plan to localStorage ([`crate::autosave`]) and loads the saved plan on
 //! start, then a shared link (`#v1=...`) once: the fragment leaves the address bar as it is
-//! read, and a link that would replace other work asks first ([`Action::Offer`]).
+//! read, and a link that would replace other work asks first ([`Action::Offer`]). An estate
+//! (plan version 2: upload, link or autosave) opens in the estate worker ([`crate::estate`]):
+//! the app then sends every new plan of the cluster on screen to it, shows its answer in the
+//! estate panel ([`super::estate`]), and autosaves, shares and downloads the estate's text.
 
 use std::rc::Rc;
 
@@ -19,6 +22,7 @@ use super::map::address_map;
 use super::table::subnet_table;
 use super::{plan_file_text, write_clipboard, SamePlan};
 use crate::autosave::{self, Autosave};
+use crate::estate::{estate_saved, estate_text, is_estate, Answer, Client};
 use crate::exports::read_plan;
 use crate::share;
 use crate::state::{Action, State};
@@ -44,7 +48,7 @@ fn address_without_fragment(location: &web_sys::Location) -> String {
 /// the address bar at once: a reload then opens the autosaved plan, never the link again.
 /// Decoding is asynchronous (the browser inflates it); a broken link is reported and does not
 /// replace the saved plan. Fragments without `=` (the skip link's `#main`) are not links.
-fn open_shared_link(state: UseReducerDispatcher<State>) {
+fn open_shared_link(state: UseReducerDispatcher<State>, on_estate: Callback<String>) {
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -58,27 +62,118 @@ fn open_shared_link(state: UseReducerDispatcher<State>) {
         let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
     }
     wasm_bindgen_futures::spawn_local(async move {
-        state.dispatch(match share::decode(&hash).await {
+        let read = match share::decode_text(&hash).await {
+            Ok(text) => match Plan::from_json(&text) {
+                Ok(plan) => Ok(plan),
+                Err(e) if is_estate(&e) => return on_estate.emit(text),
+                Err(_) => read_plan(&text)
+                    .await
+                    .map_err(|e| format!("the shared plan cannot be read: {e}")),
+            },
+            Err(e) => Err(e),
+        };
+        state.dispatch(match read {
             Ok(plan) => Action::Offer(Box::new(plan), "the shared plan".into()),
             Err(e) => Action::Notice(format!("{e}. Your saved plan is unchanged."), true),
         });
     });
 }
 
+/// The app's side of an open estate ([`crate::estate`]).
+#[derive(Default)]
+struct Side {
+    /// The projection the worker last opened (not sent back as an edit).
+    base: Option<Rc<Plan>>,
+    /// The connected-network index of the plan last seen (a new one: the networks changed).
+    connected: Option<Rc<byocni_core::ConnectedIndex>>,
+    /// An estate is being opened (the v1 plan on screen is not autosaved meanwhile).
+    opening: bool,
+}
+
 /// The whole planner.
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(initial);
+    let saver = use_mut_ref(Autosave::default);
+    let link = use_mut_ref(|| None::<Client>);
+    let side = use_mut_ref(|| Side {
+        opening: estate_saved().is_some(),
+        ..Side::default()
+    });
+    // Opens an estate's text in a worker started for it (one estate at a time).
+    let open_estate = {
+        let (dispatch, link, side) = (state.dispatcher(), link.clone(), side.clone());
+        Callback::from(move |text: String| {
+            let on_answer = {
+                let (dispatch, side) = (dispatch.clone(), side.clone());
+                Callback::from(move |answer: Result<Answer, String>| match answer {
+                    Ok(a) => {
+                        let mut s = side.borrow_mut();
+                        let notice = a.notice;
+                        if let Some((i, plan)) = a.plan {
+                            let plan = Rc::new(plan);
+                            s.base = Some(plan.clone());
+                            s.opening = false;
+                            drop(s);
+                            dispatch.dispatch(Action::OpenCluster(plan, i, notice));
+                        } else if let Some(n) = notice {
+                            drop(s);
+                            dispatch.dispatch(Action::Notice(n, false));
+                        }
+                    }
+                    Err(e) => {
+                        side.borrow_mut().opening = false;
+                        dispatch.dispatch(Action::Notice(e, true));
+                    }
+                })
+            };
+            let mut client = link.borrow_mut();
+            if client.is_none() {
+                match Client::start(on_answer) {
+                    Ok(c) => *client = Some(c),
+                    Err(e) => return dispatch.dispatch(Action::Notice(e, true)),
+                }
+            }
+            side.borrow_mut().opening = true;
+            if let Some(c) = &*client {
+                c.open(&text);
+            }
+        })
+    };
 
     // Mark the moment the planner is on screen and usable (read by the browser benchmarks), open
     // a share link, and listen for the keyboard patterns ([`crate::keys`]).
+    // An estate from a link over other work (a plan other than the example, or a saved estate)
+    // asks first (the browser's confirm dialog: a banner of its own cost the first load more).
     {
         let dispatch = state.dispatcher();
+        let open_estate = open_estate.clone();
+        let fresh = *state.plan == Plan::example();
         use_effect_with((), move |()| {
             if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
                 let _ = p.mark("byocni-interactive");
             }
-            open_shared_link(dispatch);
+            let saved = estate_saved();
+            let fresh = fresh && saved.is_none();
+            if let Some(text) = saved {
+                open_estate.emit(text);
+            }
+            let on_estate = {
+                let (open_estate, dispatch) = (open_estate.clone(), dispatch.clone());
+                Callback::from(move |text: String| {
+                    const ASK: &str = "Open the shared estate? It replaces the plan on screen (a version 1 plan stays restorable).";
+                    let yes = fresh
+                        || web_sys::window()
+                            .and_then(|w| w.confirm_with_message(ASK).ok())
+                            .unwrap_or(false);
+                    if yes {
+                        open_estate.emit(text);
+                    } else {
+                        dispatch.dispatch(Action::Notice("Kept your plan.".into(), false));
+                    }
+                })
+            };
+            open_shared_link(dispatch, on_estate);
             crate::keys::listen();
         });
     }
@@ -94,25 +189,56 @@ pub fn app() -> Html {
         );
     }
 
-    // Autosave every new plan.
-    let saver = use_mut_ref(Autosave::default);
+    // Autosave every new plan; in an estate, send it to the estate worker instead (which
+    // answers the estate's text, autosaved then); leaving the estate stops the worker.
     {
-        let saver = saver.clone();
+        let (saver, side, link) = (saver.clone(), side.clone(), link.clone());
+        let (estate, connected) = (state.estate, state.connected.clone());
         use_effect_with(SamePlan(state.plan.clone()), move |plan| {
-            saver.borrow_mut().schedule(plan.0.clone());
+            let mut s = side.borrow_mut();
+            match estate {
+                Some(i) => {
+                    let echo = s.base.as_ref().is_some_and(|b| Rc::ptr_eq(b, &plan.0));
+                    let moved = s
+                        .connected
+                        .as_ref()
+                        .is_some_and(|c| !Rc::ptr_eq(c, &connected));
+                    if !echo {
+                        if let Some(c) = &*link.borrow() {
+                            c.edit(i, &plan.0, moved);
+                        }
+                    }
+                    s.connected = Some(connected);
+                }
+                None if s.opening => {}
+                None => {
+                    if link.borrow_mut().take().is_some() {
+                        *s = Side::default();
+                    }
+                    saver.borrow_mut().schedule(plan.0.clone());
+                }
+            }
         });
     }
 
     let suggest = {
-        let s = state.clone();
-        Callback::from(move |_| crate::exports::work("suggest", &s))
+        let (s, link) = (state.clone(), link.clone());
+        Callback::from(move |_| match (s.estate, &*link.borrow()) {
+            (Some(i), Some(c)) => c.suggest(i),
+            _ => crate::exports::work("suggest", &s),
+        })
     };
     let share_link = {
         let s = state.clone();
         Callback::from(move |_| {
             let s = s.clone();
+            // An estate's file as the worker last wrote it, else the plan's.
+            let text = match s.estate {
+                Some(_) => estate_text(),
+                None => s.plan.to_json_compact(),
+            };
             wasm_bindgen_futures::spawn_local(async move {
-                let frag = match share::encode(&s.plan).await {
+                let frag = match share::encode_text(&text).await {
                     Ok(frag) => frag,
                     Err(e) => return s.dispatch(Action::Notice(e, true)),
                 };
@@ -140,23 +266,23 @@ pub fn app() -> Html {
     let save_plan = {
         let s = state.clone();
         Callback::from(move |_| {
-            download(
-                "byocni-plan.json",
-                &plan_file_text(&s.plan),
-                "application/json",
-            );
+            let text = match s.estate {
+                Some(_) => super::pretty_json(&estate_text()),
+                None => plan_file_text(&s.plan),
+            };
+            download("byocni-plan.json", &text, "application/json");
         })
     };
     let reader = use_mut_ref(|| None::<gloo::file::callbacks::FileReader>);
     let upload = {
-        let (s, reader) = (state.clone(), reader.clone());
+        let (s, reader, open_estate) = (state.clone(), reader.clone(), open_estate.clone());
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
             let Some(file) = input.files().and_then(|f| f.get(0)) else {
                 return;
             };
             let name = file.name();
-            let s = s.clone();
+            let (s, open_estate) = (s.clone(), open_estate.clone());
             let task =
                 gloo::file::callbacks::read_as_text(&gloo::file::Blob::from(file), move |res| {
                     let text = match res {
@@ -167,7 +293,12 @@ pub fn app() -> Html {
                         }
                     };
                     wasm_bindgen_futures::spawn_local(async move {
-                        s.dispatch(match read_plan(&text).await {
+                        let read = match Plan::from_json(&text) {
+                            Ok(plan) => Ok(plan),
+                            Err(e) if is_estate(&e) => return open_estate.emit(text),
+                            Err(_) => read_plan(&text).await,
+                        };
+                        s.dispatch(match read {
                             Ok(plan) => {
                                 Action::Replace(Box::new(plan), Some(format!("Loaded {name}.")))
                             }
@@ -231,6 +362,9 @@ pub fn app() -> Html {
                         <span>{ msg }</span><button onclick={on(Action::Dismiss)} aria-label="Dismiss">{ "×" }</button>
                     </div>
                 }
+                // The estate panel: picker, Add cluster, findings by cluster and the estate map,
+                // written into it by the estate worker's client ([`crate::estate`]).
+                <section id="estate" class="panel estate" aria-labelledby="estate-h" hidden={state.estate.is_none()}></section>
             <div class="layout">
                 <div class="col-left">
                     { editor(&state) }

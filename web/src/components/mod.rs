@@ -52,12 +52,16 @@ pub fn hundredths(v: u64) -> String {
 /// browser's `JSON.stringify` from the core's compact JSON: the same text as the core's
 /// `Plan::to_json`, without a second JSON printer in the wasm.
 pub fn plan_file_text(plan: &Plan) -> String {
-    let compact = plan.to_json_compact();
-    let pretty = js_sys::JSON::parse(&compact)
+    pretty_json(&plan.to_json_compact())
+}
+
+/// A compact JSON text (a plan file of either version) indented as [`plan_file_text`].
+pub fn pretty_json(compact: &str) -> String {
+    let pretty = js_sys::JSON::parse(compact)
         .and_then(|v| {
             js_sys::JSON::stringify_with_replacer_and_space(&v, &JsValue::NULL, &2.into())
         })
         .ok()
         .and_then(|s| s.as_string());
-    pretty.map_or(compact, |s| s + "\n")
+    pretty.map_or_else(|| compact.to_owned(), |s| s + "\n")
 }

@@ -1,0 +1,580 @@
+//! The estate session of the planner (plan version 2, issue 13), kept in this worker so that the
+//! page's wasm carries no estate code: the page edits one cluster at a time as a v1 plan (its
+//! projection, [`Estate::project`]) with its own fast check; this worker holds the estate,
+//! writes each edit back ([`Estate::absorb`]), checks the whole estate (every v1 rule per
+//! cluster and the estate rules: peerings, VNet overlaps, node subnets, the ClusterMesh), and
+//! answers what the page shows of the estate: its clusters (the picker), findings grouped by
+//! cluster and the map of every VNet, cluster and peering, a cluster's projection when the page
+//! switches to it, and the estate file's text (autosave, share links, download).
+//!
+//! The panel's findings and map are rendered here, as HTML the page shows as it is (every user
+//! text escaped), so that neither their code nor an estate reader is in the page's first load.
+//!
+//! Requests (`[id, kind, payload]`, kind starting with `estate-`), answered `[id, meta, plan,
+//! text, html]` (`plan` empty when the page keeps its own; on error `meta` is empty and `text`
+//! says why):
+//! - `estate-open`, a plan file's text: reads it as version 2 and opens the first new cluster;
+//! - `estate-cluster`, `i`: the projection of cluster `i`;
+//! - `estate-edit`, `i`, a line `1` or `0` (whether the plan carries its connected networks),
+//!   then cluster `i`'s edited projection as JSON: absorbed, checked;
+//! - `estate-add`, `i`: a new cluster like cluster `i`, opened;
+//! - `estate-suggest`, `i`: the estate's gaps filled (VNets, subnets, mesh ids, ranges), cluster
+//!   `i` reopened.
+
+use std::cell::RefCell;
+
+use byocni_core::check::estate::{check_estate_with, EstateReport};
+use byocni_core::estate::{Estate, PlanFile};
+use byocni_core::estate_suggest::suggest_estate;
+use byocni_core::{Cidr, ConnectedIndex, Plan, Severity};
+
+/// The open estate and its connected networks, indexed once.
+struct Session {
+    estate: Estate,
+    connected: ConnectedIndex,
+}
+
+thread_local! {
+    static SESSION: RefCell<Option<Session>> = const { RefCell::new(None) };
+}
+
+/// What the page gets back: the meta lines ([`meta`]; empty on error), a projection to show
+/// (or empty), the estate file's text (or, on error, why), the panel's HTML ([`html`]).
+pub(crate) struct Answer {
+    pub(crate) meta: String,
+    pub(crate) plan: String,
+    pub(crate) text: String,
+    pub(crate) html: String,
+}
+
+fn error(why: String) -> Answer {
+    Answer {
+        meta: String::new(),
+        plan: String::new(),
+        text: why,
+        html: String::new(),
+    }
+}
+
+/// Answers an `estate-*` request.
+pub(crate) fn handle(kind: &str, payload: &str) -> Answer {
+    SESSION.with(|s| {
+        let mut session = s.borrow_mut();
+        if kind == "estate-open" {
+            return match PlanFile::from_json(payload) {
+                Ok(PlanFile::V2(estate)) => {
+                    let connected = ConnectedIndex::new(&estate.connected_networks);
+                    let first = estate.clusters.iter().position(|c| !c.existing);
+                    let sess = session.insert(Session { estate, connected });
+                    answer(sess, first.unwrap_or(0), true, None)
+                }
+                Ok(PlanFile::V1(_)) => error("this is a version 1 plan".into()),
+                Err(e) => error(e.to_string()),
+            };
+        }
+        let Some(sess) = session.as_mut() else {
+            return error("no estate is open".into());
+        };
+        let (head, rest) = payload.split_once('\n').unwrap_or((payload, ""));
+        let i: usize = head.trim().parse().unwrap_or(0);
+        match kind {
+            "estate-cluster" => answer(sess, i, true, None),
+            "estate-edit" => {
+                let (flag, plan) = rest.split_once('\n').unwrap_or(("0", rest));
+                let plan = match Plan::from_json(plan) {
+                    Ok(p) => p,
+                    Err(e) => return error(e.to_string()),
+                };
+                let connected = flag == "1";
+                sess.estate.absorb(i, &plan, connected);
+                if connected {
+                    sess.connected = ConnectedIndex::new(&sess.estate.connected_networks);
+                }
+                answer(sess, i, false, None)
+            }
+            "estate-add" => {
+                let n = sess.estate.add_cluster(i);
+                let name = sess.estate.clusters[n].name.clone();
+                let msg = format!("Added cluster {name} on a new VNet: Suggest fills its ranges.");
+                answer(sess, n, true, Some(msg))
+            }
+            "estate-suggest" => match suggest_estate(&sess.estate) {
+                Ok(s) if s.filled.is_empty() => answer(
+                    sess,
+                    i,
+                    true,
+                    Some("Nothing to fill: the estate names every range.".into()),
+                ),
+                Ok(s) => {
+                    let msg = s
+                        .filled
+                        .iter()
+                        .map(|f| format!("{} = {}", f.field, f.value))
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    sess.estate = s.estate;
+                    answer(sess, i, true, Some(format!("Filled: {msg}")))
+                }
+                Err(e) => error(e.to_string()),
+            },
+            _ => error(format!("byocni has no request `{kind}`")),
+        }
+    })
+}
+
+/// The answer for cluster `i` (the projection too when `open`).
+fn answer(sess: &Session, i: usize, open: bool, notice: Option<String>) -> Answer {
+    let i = i.min(sess.estate.clusters.len().saturating_sub(1));
+    let report = check_estate_with(&sess.estate, &sess.connected, None);
+    let plan = if open {
+        sess.estate
+            .project(i)
+            .map(|p| p.to_json_compact())
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let mut text = serde_json::to_string(&sess.estate).unwrap_or_default();
+    text.push('\n');
+    Answer {
+        meta: meta(&sess.estate, &report, i, notice),
+        html: html(&sess.estate, &report, i),
+        plan,
+        text,
+    }
+}
+
+/// The cluster a finding is about: `clusters[i]...`, or the first cluster on `vnets[v]...`.
+fn cluster_of(estate: &Estate, field: &str) -> Option<usize> {
+    let index = |rest: &str| rest.split(']').next()?.parse::<usize>().ok();
+    if let Some(rest) = field.strip_prefix("clusters[") {
+        return index(rest);
+    }
+    let v = index(field.strip_prefix("vnets[")?)?;
+    (0..estate.clusters.len()).find(|&c| estate.vnet_of(c) == Some(v))
+}
+
+/// Text for HTML: `&`, `<`, `>`, `"` and `'` escaped (names are the user's text).
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `12345` as `12,345`.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (k, c) in digits.chars().enumerate() {
+        if k > 0 && (digits.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The page's meta lines: the cluster shown, the notice, the estate's name, the summary, then
+/// one label per cluster (the picker's options). Names are on one line each (line breaks in a
+/// name are shown as spaces).
+fn meta(estate: &Estate, report: &EstateReport, current: usize, notice: Option<String>) -> String {
+    let one = |t: &str| t.replace(['\n', '\r'], " ");
+    let mut out = format!(
+        "{current}\n{}\n{}\n{}",
+        one(notice.as_deref().unwrap_or_default()),
+        one(&estate.name),
+        summary(estate, report),
+    );
+    for c in &estate.clusters {
+        out.push('\n');
+        out += &one(&c.name);
+        if c.existing {
+            out += " (existing)";
+        }
+    }
+    out
+}
+
+/// Clusters, VNets, peerings, connected networks and the estate's counts, in a sentence.
+fn summary(estate: &Estate, report: &EstateReport) -> String {
+    let (errors, warnings) = report.findings.iter().fold((0, 0), |(e, w), f| {
+        if f.severity == Severity::Error {
+            (e + 1, w)
+        } else {
+            (e, w + 1)
+        }
+    });
+    format!(
+        "{} clusters, {} VNets, {} peerings, {} connected networks: {errors} errors, {warnings} warnings in the estate",
+        estate.clusters.len(),
+        estate.vnets.len(),
+        estate.peered_pairs().len(),
+        grouped(estate.connected_networks.len() as u64),
+    )
+}
+
+/// The address block a range is drawn in (the address map's bands).
+fn band_of(c: Cidr) -> Cidr {
+    [
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+    ]
+    .iter()
+    .filter_map(|b| Cidr::parse(b).ok())
+    .find(|b| b.contains(c))
+    .or_else(|| c.supernet(8))
+    .unwrap_or(c)
+}
+
+/// Where a range sits in its band, in hundredths of a percent (as the address map).
+fn place(band: Cidr, c: Cidr) -> (u64, u64) {
+    let span = u128::from(band.size());
+    let from = u128::from(c.start().max(band.start()) - band.start());
+    let to = u128::from(u64::from(c.end().min(band.end())) + 1 - u64::from(band.start()));
+    (
+        (from * 10_000 / span) as u64,
+        ((to - from) * 10_000 / span) as u64,
+    )
+}
+
+fn pct(v: u64) -> String {
+    format!("{}.{:02}%", v / 100, v % 100)
+}
+
+/// A row of the estate map: lane (the address map's colours), label, ranges, estate field.
+struct Row {
+    lane: usize,
+    label: String,
+    cidrs: Vec<Cidr>,
+    field: String,
+}
+
+const LANES: [&str; 5] = ["VNet", "Subnet", "Pods", "Services", "Peering"];
+/// Above this many peerings, the rest are counted, not drawn.
+const PEERINGS_DRAWN: usize = 60;
+
+/// The map's lane groups: one per cluster (its VNet, subnets, pods, services; a VNet shared by
+/// clusters is drawn in the first one's group), one per VNet no cluster uses, and the peerings.
+fn groups(estate: &Estate) -> Vec<(String, Vec<Row>)> {
+    let parse = |t: &str| Cidr::parse_lenient(t);
+    let vnet_rows = |v: usize, rows: &mut Vec<Row>| {
+        let vn = &estate.vnets[v];
+        rows.push(Row {
+            lane: 0,
+            label: format!("VNet {} {}", vn.name, vn.address_space.join(", ")),
+            cidrs: vn.address_space.iter().filter_map(|s| parse(s)).collect(),
+            field: format!("vnets[{v}].addressSpace"),
+        });
+        for (k, sub) in vn.subnets.iter().enumerate() {
+            rows.push(Row {
+                lane: 1,
+                label: format!("{} {}", sub.name, sub.cidr),
+                cidrs: parse(&sub.cidr).into_iter().collect(),
+                field: format!("vnets[{v}].subnets[{k}]"),
+            });
+        }
+    };
+    let mut used = vec![false; estate.vnets.len()];
+    let mut out = Vec::new();
+    for (i, c) in estate.clusters.iter().enumerate() {
+        let mut rows = Vec::new();
+        let v = estate.vnet_of(i);
+        match v {
+            Some(v) if !used[v] => {
+                used[v] = true;
+                vnet_rows(v, &mut rows);
+            }
+            Some(_) => {}
+            None => rows.push(Row {
+                lane: 0,
+                label: "managed VNet 10.224.0.0/12".into(),
+                cidrs: parse("10.224.0.0/12").into_iter().collect(),
+                field: String::new(),
+            }),
+        }
+        if let Some(p) = &c.pod_cidr {
+            rows.push(Row {
+                lane: 2,
+                label: format!("pods {p}"),
+                cidrs: parse(p).into_iter().collect(),
+                field: format!("clusters[{i}].podCidr"),
+            });
+        }
+        let svc = c.service_cidr.as_deref().unwrap_or("10.0.0.0/16");
+        rows.push(Row {
+            lane: 3,
+            label: format!("services {svc}"),
+            cidrs: parse(svc).into_iter().collect(),
+            field: format!("clusters[{i}].serviceCidr"),
+        });
+        let mut title = format!("Cluster {}", c.name);
+        if let Some(v) = v {
+            title += &format!(" on VNet {}", estate.vnets[v].name);
+        }
+        if c.existing {
+            title += " (existing)";
+        }
+        if let Some(m) = c.cluster_mesh {
+            title += &m.id.map_or_else(
+                || ", ClusterMesh (no id)".to_owned(),
+                |id| format!(", ClusterMesh id {id}"),
+            );
+        }
+        out.push((title, rows));
+    }
+    for (v, _) in used.iter().enumerate().filter(|(_, u)| !**u) {
+        let mut rows = Vec::new();
+        vnet_rows(v, &mut rows);
+        let vn = &estate.vnets[v];
+        let existing = if vn.existing { " (existing)" } else { "" };
+        out.push((format!("VNet {}{existing}, no cluster", vn.name), rows));
+    }
+    let peered = estate.peered_pairs();
+    let peerings: Vec<Row> = peered
+        .iter()
+        .take(PEERINGS_DRAWN)
+        .map(|&(a, b)| {
+            let (va, vb) = (&estate.vnets[a], &estate.vnets[b]);
+            Row {
+                lane: 4,
+                label: format!("{} ↔ {}", va.name, vb.name),
+                cidrs: va
+                    .address_space
+                    .iter()
+                    .chain(&vb.address_space)
+                    .filter_map(|s| parse(s))
+                    .collect(),
+                field: String::new(),
+            }
+        })
+        .collect();
+    if !peerings.is_empty() {
+        out.push((format!("Peerings ({})", peered.len()), peerings));
+    }
+    out
+}
+
+/// The estate panel as HTML (the page shows it as it is): the name, the cluster picker, Add
+/// cluster, the summary, the findings by cluster and the map.
+fn html(estate: &Estate, report: &EstateReport, current: usize) -> String {
+    let n = estate.clusters.len();
+    let mut by: Vec<Vec<&byocni_core::Finding>> = vec![Vec::new(); n + 1];
+    for f in &report.findings {
+        by[cluster_of(estate, &f.field).unwrap_or(n)].push(f);
+    }
+    // The head: the name, the cluster picker (a native select), Add cluster, the summary.
+    let mut out = format!(
+        r#"<h2 id="estate-h">Estate {}</h2><div class="estate-bar"><label for="cluster-picker">Cluster</label><select id="cluster-picker">"#,
+        esc(&estate.name)
+    );
+    for (k, c) in estate.clusters.iter().enumerate() {
+        out += &format!(
+            r#"<option value="{k}"{}>{}{}</option>"#,
+            if k == current { " selected" } else { "" },
+            esc(&c.name),
+            if c.existing { " (existing)" } else { "" }
+        );
+    }
+    out += &format!(
+        r#"</select><button id="add-cluster" type="button">Add cluster</button></div><p id="estate-summary">{}</p><p class="hint">The editor below edits the cluster picked here; Suggest fills the whole estate. The estate is checked in the background after each edit.</p><div id="estate-findings">"#,
+        summary(estate, report)
+    );
+    for (g, found) in by.iter().enumerate() {
+        if found.is_empty() {
+            continue;
+        }
+        let s = if found.len() == 1 { "" } else { "s" };
+        if g < n {
+            let name = esc(&estate.clusters[g].name);
+            out += &format!(
+                r#"<section class="estate-group" data-cluster="{name}"><h3>Cluster {name}: {} finding{s}"#,
+                found.len()
+            );
+            if g != current {
+                out += &format!(
+                    r#" <button class="open-cluster" type="button" data-cluster-index="{g}">Edit {name}</button>"#
+                );
+            }
+            out += "</h3>";
+        } else {
+            out += &format!(
+                r#"<section class="estate-group" data-cluster=""><h3>The estate (VNets, peerings, mesh): {} finding{s}</h3>"#,
+                found.len()
+            );
+        }
+        out += r#"<ol class="finding-list">"#;
+        for f in found.iter().take(50) {
+            let kind = if f.severity == Severity::Error {
+                "error"
+            } else {
+                "warning"
+            };
+            out += &format!(
+                r#"<li class="finding {kind}"><div class="finding-head"><span class="badge">{kind}</span><code class="rule">{}</code><code>{}</code></div><p class="message">{}</p></li>"#,
+                f.rule.id(),
+                esc(&f.field),
+                esc(&f.message)
+            );
+        }
+        if found.len() > 50 {
+            out += &format!("<li>... and {} more.</li>", found.len() - 50);
+        }
+        out += "</ol></section>";
+    }
+    out += "</div>";
+
+    // The map.
+    let groups = groups(estate);
+    let mut bands: Vec<Cidr> = groups
+        .iter()
+        .flat_map(|(_, rows)| {
+            rows.iter()
+                .flat_map(|r| r.cidrs.iter().map(|c| band_of(*c)))
+        })
+        .collect();
+    bands.sort_unstable();
+    bands.dedup();
+    let mut overlapping: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule.id().contains("overlap"))
+        .flat_map(|f| std::iter::once(f.field.as_str()).chain(f.related.iter().map(String::as_str)))
+        .collect();
+    overlapping.sort_unstable();
+    let overlaps =
+        |field: &str| !field.is_empty() && overlapping.iter().any(|f| f.starts_with(field));
+    out += r#"<h3 id="estate-map-h">Estate map</h3><div class="estate-rows" id="estate-map" role="list" aria-labelledby="estate-map-h">"#;
+    out += r#"<div class="map-row map-head" role="presentation"><span class="row-label">Range</span><div class="track">"#;
+    for b in &bands {
+        out += &format!(r#"<span class="band band-name">{b}</span>"#);
+    }
+    out += "</div></div>";
+    for (title, rows) in &groups {
+        out += &format!(
+            r#"<div class="lane-group" role="listitem" aria-label="{t}"><h4 class="lane-title">{t}</h4>"#,
+            t = esc(title)
+        );
+        for r in rows {
+            let bad = overlaps(&r.field);
+            out += &format!(
+                r#"<div class="map-row lane{}{}"><span class="row-label">{}<span class="visually-hidden">, {}{}</span></span><div class="track">"#,
+                r.lane,
+                if r.lane == 4 { " peering" } else { "" },
+                esc(&r.label),
+                LANES[r.lane],
+                if bad { ", overlaps" } else { "" }
+            );
+            for b in &bands {
+                out += r#"<span class="band">"#;
+                let inside: Vec<Cidr> =
+                    r.cidrs.iter().copied().filter(|c| b.overlaps(*c)).collect();
+                if r.lane == 4 && inside.len() > 1 {
+                    let from = inside.iter().map(|c| place(*b, *c).0).min().unwrap_or(0);
+                    let to = inside
+                        .iter()
+                        .map(|c| {
+                            let (x, w) = place(*b, *c);
+                            x + w
+                        })
+                        .max()
+                        .unwrap_or(0);
+                    out += &format!(
+                        r#"<span class="peer-line" style="left:{};width:{}"></span>"#,
+                        pct(from),
+                        pct(to - from)
+                    );
+                }
+                for c in inside {
+                    let (x, w) = place(*b, c);
+                    out += &format!(
+                        r#"<span class="range{}" title="{c}, {} addresses" style="left:{};width:{}"></span>"#,
+                        if bad { " overlap" } else { "" },
+                        grouped(c.size()),
+                        pct(x),
+                        pct(w)
+                    );
+                }
+                out += "</span>";
+            }
+            out += "</div></div>";
+        }
+        out += "</div>";
+    }
+    let peered = estate.peered_pairs().len();
+    if peered > PEERINGS_DRAWN {
+        out += &format!("<p>... and {} more peerings.</p>", peered - PEERINGS_DRAWN);
+    }
+    out += "</div>";
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MESH3: &str = include_str!("../../../tests/fixtures/estate-mesh3.json");
+
+    #[test]
+    fn open_edit_add_suggest() {
+        let opened = handle("estate-open", MESH3);
+        let meta: Vec<&str> = opened.meta.lines().collect();
+        assert_eq!(meta[0], "0");
+        assert_eq!(&meta[4..], ["mesh-a", "mesh-b", "mesh-c"]);
+        assert!(meta[3].contains(": 0 errors"), "{}", meta[3]);
+        let plan = Plan::from_json(&opened.plan).unwrap();
+        assert_eq!(plan.cluster.name, "mesh-a");
+        assert!(Estate::from_json(&opened.text).is_ok());
+        assert!(opened
+            .html
+            .contains("Cluster mesh-b on VNet aks-b, ClusterMesh id 2"));
+        assert!(opened.html.contains("aks-a ↔ aks-b"));
+        // Cluster 1's pod CIDR onto cluster 0's: the mesh rule fires, grouped by cluster.
+        let second = handle("estate-cluster", "1");
+        let mut p = Plan::from_json(&second.plan).unwrap();
+        p.pod_cidr = Some("10.100.0.0/16".into());
+        let edited = handle("estate-edit", &format!("1\n0\n{}", p.to_json_compact()));
+        assert!(
+            edited.html.contains("mesh-pod-cidr-overlap"),
+            "{}",
+            edited.html
+        );
+        assert!(edited.html.contains("range overlap"));
+        assert!(edited.plan.is_empty());
+        let added = handle("estate-add", "0");
+        assert!(
+            added.meta.starts_with("3\nAdded cluster cluster-4"),
+            "{}",
+            added.meta
+        );
+        assert_eq!(
+            Plan::from_json(&added.plan).unwrap().cluster.name,
+            "cluster-4"
+        );
+        let filled = handle("estate-suggest", "3");
+        let p = Plan::from_json(&filled.plan).unwrap();
+        assert!(p.pod_cidr.is_some());
+        assert!(filled.meta.lines().nth(1).unwrap().starts_with("Filled:"));
+        let bad = handle("estate-open", "{");
+        assert!(bad.meta.is_empty() && !bad.text.is_empty());
+    }
+
+    #[test]
+    fn user_text_is_escaped() {
+        assert_eq!(esc(r#"<b a="1">&'"#), "&lt;b a=&quot;1&quot;&gt;&amp;&#39;");
+        let text = MESH3.replace("\"name\": \"mesh3\"", "\"name\": \"<script>x\\n</script>\"");
+        let a = handle("estate-open", &text);
+        assert_eq!(a.meta.lines().nth(2), Some("<script>x </script>"));
+        assert_eq!(grouped(1_234_567), "1,234,567");
+    }
+}
