@@ -1,8 +1,9 @@
 //! Exports of an estate (plan version 2): one file per new cluster, rendered from its v1
 //! projection by the v1 renderers (Cilium values of a meshed cluster carry its mesh identity),
 //! plus the shared network as a bash script (`network.sh`) or a PowerShell one (`network.ps1`,
-//! the same az commands): the new VNets that no cluster file creates, and every peering created
-//! both ways with `az network vnet peering create`.
+//! the same az commands), or a Terraform root module (`network.tf`, written by
+//! `render/terraform/network.rs`): the new VNets that no cluster file creates, and every peering
+//! created both ways (`az network vnet peering create`, `azurerm_virtual_network_peering`).
 //!
 //! A cluster's own file creates its VNet as a v1 plan does, in the cluster's resource group and
 //! region; a new cluster on an `existing` VNet, or on a VNet of another resource group or region,
@@ -23,6 +24,8 @@ use super::{render_checked, Format, RenderError, RenderOptions};
 pub const NETWORK_FILE: &str = "network.sh";
 /// The shared network's file name in PowerShell.
 pub const NETWORK_PS_FILE: &str = "network.ps1";
+/// The shared network's file name in Terraform (a root module of its own).
+pub const NETWORK_TF_FILE: &str = "network.tf";
 
 /// One file of an estate export.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -338,7 +341,7 @@ pub fn cluster_plan(
 pub use crate::steps::estate::peering_name;
 
 /// Renders an estate: one file per new cluster (or only cluster `only`) in `format`, plus
-/// `network.sh` with bash. Errors of `check_estate` refuse the export unless forced.
+/// `network.sh` with bash, `network.ps1` with PowerShell, `network.tf` with Terraform. Errors of `check_estate` refuse the export unless forced.
 pub fn render_estate(
     estate: &Estate,
     format: Format,
@@ -417,6 +420,19 @@ pub fn render_estate(
         files.push(EstateFile {
             name: NETWORK_PS_FILE.into(),
             text: network_powershell(estate, &created),
+            executable: false,
+        });
+    }
+    if format == Format::Terraform && only.is_none() {
+        let groups: Vec<&str> = estate
+            .clusters
+            .iter()
+            .filter(|c| !c.existing)
+            .map(|c| c.resource_group.as_str())
+            .collect();
+        files.push(EstateFile {
+            name: NETWORK_TF_FILE.into(),
+            text: super::terraform::network::network_config(estate, &created, &groups),
             executable: false,
         });
     }

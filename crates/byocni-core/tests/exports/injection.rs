@@ -794,7 +794,7 @@ fn arm_literal(v: &serde_json::Value) -> String {
 /// The code of a Bicep or HCL text with comments dropped, string literals emptied and runs of
 /// whitespace made one space; an interpolation (`${` in Bicep and HCL, `%{` in HCL) that is not
 /// escaped is kept, so it shows as a difference.
-fn code_skeleton(text: &str, hcl: bool) -> String {
+pub(crate) fn code_skeleton(text: &str, hcl: bool) -> String {
     let (quote, line_comment): (char, &[&str]) = if hcl {
         ('"', &["#", "//"])
     } else {
