@@ -62,6 +62,20 @@ fn az(words: &[&str]) -> Command {
     }
 }
 
+/// `--tags` as `byocni apply` tags the network's groups and VNets
+/// ([`crate::steps::estate::estate_id`]).
+fn tags(estate: &Estate) -> [Arg; 3] {
+    [
+        lit("--tags"),
+        lit(&format!("{}=managed", crate::steps::TAG_MANAGED)),
+        lit(&format!(
+            "{}={}",
+            crate::steps::TAG_PLAN,
+            crate::steps::estate::estate_id(estate)
+        )),
+    ]
+}
+
 /// Whether cluster `i`'s file creates its VNet: a new VNet in the cluster's resource group and
 /// region (as a v1 plan's VNet is). `Err` names what the export cannot do.
 fn cluster_creates_vnet(estate: &Estate, i: usize) -> Result<Option<usize>, String> {
@@ -116,6 +130,7 @@ fn network_lines(estate: &Estate, created_by_clusters: &[usize]) -> Vec<(String,
             c.args.push(lit(&vn.resource_group));
             c.args.push(lit("--location"));
             c.args.push(lit(&vn.location));
+            c.args.extend(tags(estate));
             c.args.extend([lit("--output"), lit("json")]);
             c
         })];
@@ -130,6 +145,7 @@ fn network_lines(estate: &Estate, created_by_clusters: &[usize]) -> Vec<(String,
         c.args.push(lit("--address-prefixes"));
         c.args
             .extend(vn.address_space.iter().map(|p| lit(p.trim())));
+        c.args.extend(tags(estate));
         c.args.extend([lit("--output"), lit("json")]);
         lines.push(Line::Run(c));
         for s in &vn.subnets {
@@ -437,4 +453,43 @@ pub fn render_estate(
         });
     }
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BLUEGREEN: &str = include_str!("../../../../tests/fixtures/estate-bluegreen.json");
+
+    /// The network's new groups and VNets carry the tags apply gives them, in bash and
+    /// PowerShell alike.
+    #[test]
+    fn the_network_scripts_tag_what_they_create_as_apply_does() {
+        let mut e = Estate::from_json(BLUEGREEN).unwrap();
+        e.vnets.push(crate::estate::EstateVnet {
+            name: "spoke".into(),
+            resource_group: "spoke-rg".into(),
+            location: "westeurope".into(),
+            address_space: vec!["10.30.0.0/16".into()],
+            ..e.vnets[2].clone()
+        });
+        let sh = network_script(&e, &[2]);
+        let tagged = "--tags 'byocni=managed' 'byocni-plan=estate.contoso-prod' --output json";
+        assert!(
+            sh.contains(&format!(
+                "az group create --name spoke-rg --location westeurope {tagged}"
+            )),
+            "{sh}"
+        );
+        assert!(
+            sh.contains(&format!("--address-prefixes 10.30.0.0/16 {tagged}")),
+            "{sh}"
+        );
+        let ps = network_powershell(&e, &[2]);
+        assert_eq!(
+            ps.matches("byocni-plan=estate.contoso-prod").count(),
+            2,
+            "{ps}"
+        );
+    }
 }
