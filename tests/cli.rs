@@ -666,6 +666,22 @@ fn estates_export_into_a_directory() {
     );
     let blue = std::fs::read_to_string(dir.path().join("out/blue.sh")).unwrap();
     assert!(blue.contains("--pod-cidr 10.100.0.0/16"));
+    // Terraform: the network as a root module of its own; ARM says what it leaves out.
+    let o = byocni(
+        &["export", src, "--format", "terraform", "-o", "tf"],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let tf = std::fs::read_to_string(dir.path().join("tf/network.tf")).unwrap();
+    assert!(tf.contains("resource \"azurerm_virtual_network_peering\" \"peering_0_to_2\""));
+    assert!(dir.path().join("tf/blue.tf").is_file());
+    let o = byocni(&["export", src, "--format", "arm", "-o", "arm"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the shared network (1 peering(s), each both ways) is not exported as"),
+        "{}",
+        stderr(&o)
+    );
     let o = byocni(&["export", src, "--format", "bash"], dir.path());
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("-o DIR"), "{}", stderr(&o));

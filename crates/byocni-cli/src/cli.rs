@@ -78,7 +78,7 @@ pub(crate) enum Command {
         force: bool,
         /// Write here instead of stdout. A version 2 estate is several files: a directory, which
         /// gets one file per new cluster (and the shared network: `network.sh` with `--format
-        /// bash`, `network.ps1` with `--format powershell`).
+        /// bash`, `network.ps1` with `--format powershell`, `network.tf` with `--format terraform`).
         #[arg(short, long)]
         output: Option<PathBuf>,
         /// In a version 2 estate: export only this cluster.

@@ -1,8 +1,9 @@
 //! Exports of an estate (plan version 2): one file per new cluster, rendered from its v1
 //! projection by the v1 renderers (Cilium values of a meshed cluster carry its mesh identity),
 //! plus the shared network as a bash script (`network.sh`) or a PowerShell one (`network.ps1`,
-//! the same az commands): the new VNets that no cluster file creates, and every peering created
-//! both ways with `az network vnet peering create`.
+//! the same az commands), or a Terraform root module (`network.tf`, written by
+//! `render/terraform/network.rs`): the new VNets that no cluster file creates, and every peering
+//! created both ways (`az network vnet peering create`, `azurerm_virtual_network_peering`).
 //!
 //! A cluster's own file creates its VNet as a v1 plan does, in the cluster's resource group and
 //! region; a new cluster on an `existing` VNet, or on a VNet of another resource group or region,
@@ -23,6 +24,8 @@ use super::{render_checked, Format, RenderError, RenderOptions};
 pub const NETWORK_FILE: &str = "network.sh";
 /// The shared network's file name in PowerShell.
 pub const NETWORK_PS_FILE: &str = "network.ps1";
+/// The shared network's file name in Terraform (a root module of its own).
+pub const NETWORK_TF_FILE: &str = "network.tf";
 
 /// One file of an estate export.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +60,20 @@ fn az(words: &[&str]) -> Command {
         program: Program::Az,
         args: words.iter().map(|w| lit(w)).collect(),
     }
+}
+
+/// `--tags` as `byocni apply` tags the network's groups and VNets
+/// ([`crate::steps::estate::estate_id`]).
+fn tags(estate: &Estate) -> [Arg; 3] {
+    [
+        lit("--tags"),
+        lit(&format!("{}=managed", crate::steps::TAG_MANAGED)),
+        lit(&format!(
+            "{}={}",
+            crate::steps::TAG_PLAN,
+            crate::steps::estate::estate_id(estate)
+        )),
+    ]
 }
 
 /// Whether cluster `i`'s file creates its VNet: a new VNet in the cluster's resource group and
@@ -113,6 +130,7 @@ fn network_lines(estate: &Estate, created_by_clusters: &[usize]) -> Vec<(String,
             c.args.push(lit(&vn.resource_group));
             c.args.push(lit("--location"));
             c.args.push(lit(&vn.location));
+            c.args.extend(tags(estate));
             c.args.extend([lit("--output"), lit("json")]);
             c
         })];
@@ -127,6 +145,7 @@ fn network_lines(estate: &Estate, created_by_clusters: &[usize]) -> Vec<(String,
         c.args.push(lit("--address-prefixes"));
         c.args
             .extend(vn.address_space.iter().map(|p| lit(p.trim())));
+        c.args.extend(tags(estate));
         c.args.extend([lit("--output"), lit("json")]);
         lines.push(Line::Run(c));
         for s in &vn.subnets {
@@ -338,7 +357,7 @@ pub fn cluster_plan(
 pub use crate::steps::estate::peering_name;
 
 /// Renders an estate: one file per new cluster (or only cluster `only`) in `format`, plus
-/// `network.sh` with bash. Errors of `check_estate` refuse the export unless forced.
+/// `network.sh` with bash, `network.ps1` with PowerShell, `network.tf` with Terraform. Errors of `check_estate` refuse the export unless forced.
 pub fn render_estate(
     estate: &Estate,
     format: Format,
@@ -420,5 +439,57 @@ pub fn render_estate(
             executable: false,
         });
     }
+    if format == Format::Terraform && only.is_none() {
+        let groups: Vec<&str> = estate
+            .clusters
+            .iter()
+            .filter(|c| !c.existing)
+            .map(|c| c.resource_group.as_str())
+            .collect();
+        files.push(EstateFile {
+            name: NETWORK_TF_FILE.into(),
+            text: super::terraform::network::network_config(estate, &created, &groups),
+            executable: false,
+        });
+    }
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BLUEGREEN: &str = include_str!("../../../../tests/fixtures/estate-bluegreen.json");
+
+    /// The network's new groups and VNets carry the tags apply gives them, in bash and
+    /// PowerShell alike.
+    #[test]
+    fn the_network_scripts_tag_what_they_create_as_apply_does() {
+        let mut e = Estate::from_json(BLUEGREEN).unwrap();
+        e.vnets.push(crate::estate::EstateVnet {
+            name: "spoke".into(),
+            resource_group: "spoke-rg".into(),
+            location: "westeurope".into(),
+            address_space: vec!["10.30.0.0/16".into()],
+            ..e.vnets[2].clone()
+        });
+        let sh = network_script(&e, &[2]);
+        let tagged = "--tags 'byocni=managed' 'byocni-plan=estate.contoso-prod' --output json";
+        assert!(
+            sh.contains(&format!(
+                "az group create --name spoke-rg --location westeurope {tagged}"
+            )),
+            "{sh}"
+        );
+        assert!(
+            sh.contains(&format!("--address-prefixes 10.30.0.0/16 {tagged}")),
+            "{sh}"
+        );
+        let ps = network_powershell(&e, &[2]);
+        assert_eq!(
+            ps.matches("byocni-plan=estate.contoso-prod").count(),
+            2,
+            "{ps}"
+        );
+    }
 }

@@ -8,6 +8,7 @@ use crate::plan::Plan;
 use crate::steps::{identity_name, NETWORK_CONTRIBUTOR};
 
 mod around;
+pub(crate) mod network;
 
 /// An HCL quoted string: `"`, `\`, control characters, and the template sequences `${` / `%{`.
 fn q(s: &str) -> String {

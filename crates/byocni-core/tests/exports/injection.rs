@@ -562,6 +562,10 @@ fn ps_inert(h: &str, toks: &[PsTok], src: &str) {
 fn without_here_strings(ps: &str) -> String {
     let mut out = String::new();
     let mut inside = false;
+    // Where the scan is outside here-strings: inside a quoted string (which may span lines) or
+    // a comment, `@'` is text, not a here-string's opener (found by
+    // `random_hostile_text_stays_inert` with `z@'` in a header comment).
+    let (mut single, mut double) = (false, false);
     // `split` on '\n' alone, not `lines()`: `lines()` would also drop a '\r' that a hostile value
     // puts at the end of a line inside a quoted string, and the test would then compare an
     // argument PowerShell never sees.
@@ -576,7 +580,28 @@ fn without_here_strings(ps: &str) -> String {
             continue;
         }
         out.push_str(line);
-        if line.ends_with("@'") {
+        let chars: Vec<char> = line.chars().collect();
+        let mut opens = false;
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            match c {
+                '\'' if !double => single = !single,
+                '"' if !single => double = !double,
+                '`' if double => i += 1,
+                '#' if !single && !double => break,
+                '@' if !single && !double => {
+                    let at_token_start = i == 0 || " \t(=|,".contains(chars[i - 1]);
+                    if at_token_start && chars.get(i + 1) == Some(&'\'') && i + 2 == chars.len() {
+                        opens = true;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        if opens {
             inside = true;
         } else {
             out.push('\n');
@@ -794,7 +819,7 @@ fn arm_literal(v: &serde_json::Value) -> String {
 /// The code of a Bicep or HCL text with comments dropped, string literals emptied and runs of
 /// whitespace made one space; an interpolation (`${` in Bicep and HCL, `%{` in HCL) that is not
 /// escaped is kept, so it shows as a difference.
-fn code_skeleton(text: &str, hcl: bool) -> String {
+pub(crate) fn code_skeleton(text: &str, hcl: bool) -> String {
     let (quote, line_comment): (char, &[&str]) = if hcl {
         ('"', &["#", "//"])
     } else {
@@ -961,5 +986,22 @@ proptest! {
         }
         let arm = |p: &Plan| arm_template_shape(&serde_json::from_str(&forced(p, Format::Arm)).unwrap());
         prop_assert_eq!(arm(&bad), arm(&good));
+    }
+}
+
+/// A single quote after `@` (`z@'`): found by `random_hostile_text_stays_inert`; a PowerShell
+/// here-string opener inside user text must stay text.
+#[test]
+fn an_at_sign_before_a_quote_stays_inert_in_powershell() {
+    for calico in [false, true] {
+        let plugin = if calico {
+            CniPlugin::Calico
+        } else {
+            CniPlugin::Cilium
+        };
+        for h in ["z@'", "z@'\n", "'@", "z\n'@\n", "@'"] {
+            let (bad, _good) = pair(h, plugin);
+            check_powershell(h, &bad);
+        }
     }
 }

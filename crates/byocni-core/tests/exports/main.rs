@@ -8,6 +8,7 @@
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 
 mod documents;
+mod estate_network;
 mod gen;
 mod injection;
 mod references;

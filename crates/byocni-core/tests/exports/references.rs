@@ -609,6 +609,8 @@ struct TfItem {
     /// A quoted literal value, decoded, when it is one.
     literal: Option<String>,
     line: usize,
+    /// Which top-level block it is in (counted from 0).
+    top: usize,
 }
 
 /// Reads the export's HCL line by line (it writes one item a line, `terraform fmt` style).
@@ -617,6 +619,7 @@ fn terraform_items(text: &str) -> Vec<TfItem> {
     let mut stack: Vec<String> = Vec::new();
     let mut owner = String::new();
     let mut skip_depth = 0usize;
+    let mut top = 0usize;
     for (n, raw) in text.lines().enumerate() {
         let l = raw.trim();
         if l.is_empty() || l.starts_with('#') || l.starts_with("//") {
@@ -636,12 +639,15 @@ fn terraform_items(text: &str) -> Vec<TfItem> {
             let header = header.strip_suffix("{}").unwrap_or(header).trim();
             owner = if let Some(rest) = header.strip_prefix("resource ") {
                 format!("resource.{}", rest.split('"').nth(1).unwrap())
+            } else if let Some(rest) = header.strip_prefix("data ") {
+                format!("data.{}", rest.split('"').nth(1).unwrap())
             } else {
                 header.split(' ').next().unwrap().to_owned()
             };
             if l.ends_with('{') {
                 stack.push(owner.clone());
             }
+            top += 1;
             continue;
         }
         let blocks: Vec<String> = stack[1..].to_vec();
@@ -657,6 +663,7 @@ fn terraform_items(text: &str) -> Vec<TfItem> {
                     .and_then(|v| v.strip_suffix('"'))
                     .map(str::to_owned),
                 line: n + 1,
+                top,
             });
             if value == "{" {
                 skip_depth = 1;
@@ -674,6 +681,7 @@ fn terraform_items(text: &str) -> Vec<TfItem> {
                 is_block: true,
                 literal: None,
                 line: n + 1,
+                top,
             });
             if l.ends_with('{') {
                 stack.push(name);
@@ -693,6 +701,56 @@ const META_ARGUMENTS: [&str; 6] = [
     "ignore_changes",
 ];
 
+/// The azurerm data sources the exports read, with their arguments (`true`: required) as the
+/// provider documents them in `website/docs/d/<name without azurerm_>.html.markdown`
+/// (hashicorp/terraform-provider-azurerm @ `033f40eb3a2627a28964a85eafc6910dd77149ae`, after
+/// v4.81.0; `../shared/iac-refs/terraform/` holds the resources' pages only). The estate's
+/// `network.tf` reads the VNets it peers but does not create with `data "azurerm_virtual_network"`.
+const AZURERM_DATA_SOURCES: &[(&str, &[(&str, bool)])] = &[(
+    "azurerm_virtual_network",
+    &[("name", true), ("resource_group_name", true)],
+)];
+
+/// Every problem of the data blocks of `items`: a data source not in [`AZURERM_DATA_SOURCES`],
+/// an argument it does not document, a nested block, or a required argument left out.
+fn terraform_data_problems(items: &[TfItem]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut tops: Vec<usize> = items.iter().map(|it| it.top).collect();
+    tops.dedup();
+    for top in tops {
+        let block: Vec<&TfItem> = items.iter().filter(|it| it.top == top).collect();
+        let Some(kind) = block[0].owner.strip_prefix("data.") else {
+            continue;
+        };
+        let line = block[0].line;
+        let Some((_, args)) = AZURERM_DATA_SOURCES.iter().find(|(k, _)| *k == kind) else {
+            problems.push(format!(
+                "line {line}: data source {kind}: not one the exports may read"
+            ));
+            continue;
+        };
+        for item in &block {
+            if item.is_block
+                || !item.blocks.is_empty()
+                || !args.iter().any(|(a, _)| *a == item.name)
+            {
+                problems.push(format!(
+                    "line {}: data.{kind} {}: not an argument of the data source",
+                    item.line, item.name
+                ));
+            }
+        }
+        for (a, required) in *args {
+            if *required && !block.iter().any(|it| it.name == *a) {
+                problems.push(format!(
+                    "line {line}: data.{kind}: required argument {a} missing"
+                ));
+            }
+        }
+    }
+    problems
+}
+
 /// The lowest azurerm release the export's `version = "~> X.Y"` admits, as (X, Y).
 fn provider_floor(text: &str) -> (u64, u64) {
     let constraint = text
@@ -710,7 +768,7 @@ fn provider_floor(text: &str) -> (u64, u64) {
 /// Every argument or block of the export that one of the held azurerm releases its provider
 /// constraint admits lacks (a plan with API server VNet integration asks for `~> 4.81`: the
 /// arguments came back after 4.0).
-fn terraform_problems(text: &str) -> Vec<String> {
+pub(crate) fn terraform_problems(text: &str) -> Vec<String> {
     let mut problems = Vec::new();
     let floor = provider_floor(text);
     let admitted = |release: &Value| {
@@ -722,7 +780,12 @@ fn terraform_problems(text: &str) -> Vec<String> {
         azurerm().iter().any(admitted),
         "Terraform: no held azurerm release satisfies the export's constraint {floor:?}"
     );
-    for item in terraform_items(text) {
+    let items = terraform_items(text);
+    problems.extend(terraform_data_problems(&items));
+    for item in items {
+        if item.owner.starts_with("data.") {
+            continue;
+        }
         let at = format!("line {}: {} {}", item.line, item.owner, {
             let mut p = item.blocks.clone();
             p.push(item.name.clone());
