@@ -19,6 +19,9 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Element, IntersectionObserver, IntersectionObserverEntry, MessageEvent, Worker};
 use yew::Callback;
 
+use crate::components::StateHandle;
+use crate::state::Action;
+
 /// The name of the `<meta>` that names the worker's loader, which the build writes next to the
 /// page under a content-hashed name (`scripts/post-build.mjs`, Trunk's post-build hook).
 pub const WORKER_META: &str = "byocni-exports-worker";
@@ -178,6 +181,33 @@ pub async fn read_plan(text: &str) -> Result<Plan, String> {
             .await
             .unwrap_or_else(|| here.to_string())),
     }
+}
+
+/// What the worker's answer to `kind` is: **Suggest** (`suggest`) or **Fix all** (`fix-all`).
+/// The core's suggestion and its free-space search are worked out by the worker, so they are
+/// not in the page's wasm; the answer is dispatched as [`Action::Worked`], the notice and the
+/// plan to put on screen (`web/exports/src/fix.rs` gives the answer's form).
+pub fn work(kind: &'static str, state: &StateHandle) {
+    let state = state.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let asked = state.plan.clone();
+        let answer = ask(kind, &asked.to_json_compact()).await;
+        let read = answer.as_deref().and_then(|a| {
+            let (head, json) = a.split_once('\n')?;
+            let plan = match json {
+                "" => None,
+                json => Some(Box::new(Plan::from_json(json).ok()?)),
+            };
+            Some((plan, head.get(1..)?.to_owned(), head.starts_with('E')))
+        });
+        state.dispatch(match read {
+            Some((plan, notice, error)) => Action::Worked(asked, plan, notice, error),
+            None => Action::Notice(
+                "This browser could not start byocni's worker: reload the page.".into(),
+                true,
+            ),
+        });
+    });
 }
 
 /// The plan's ranges as CSV, from the export worker.

@@ -5,9 +5,7 @@
 use std::rc::Rc;
 
 use byocni_core::plan::{ApiServer, LoadBalancerOutbound, NatGateway, Outbound, RouteTable};
-use byocni_core::{
-    apply_edit, check, check_with, suggest, Cidr, ConnectedIndex, Edit, Format, Plan, Report, Rule,
-};
+use byocni_core::{apply_edit, check_with, Cidr, ConnectedIndex, Edit, Format, Plan, Report};
 use yew::Reducible;
 
 /// Everything the page shows.
@@ -58,7 +56,7 @@ pub struct State {
 pub const HISTORY: usize = 50;
 
 /// What can happen to the state.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Action {
     /// Set one field (a form input or a finding's fix).
     Edit(Edit),
@@ -69,8 +67,10 @@ pub enum Action {
     /// The advanced JSON editor holds text that is not a plan, and why
     /// ([`crate::exports::read_plan`]); a text that is a plan comes as [`Action::Replace`].
     JsonRefused(String, String),
-    /// Fill the gaps with the core's suggestions.
-    Suggest,
+    /// What the export worker answered to **Suggest** or **Fix all** ([`crate::exports::work`]),
+    /// asked about the plan given first: the plan to put on screen (none: it stays) and the
+    /// notice (true: an error). Dropped when the plan on screen is no longer the one asked about.
+    Worked(Rc<Plan>, Option<Box<Plan>>, String, bool),
     /// Show an export format.
     Tab(Format),
     /// Zoom the map into a range, or (none) out one level.
@@ -97,9 +97,6 @@ pub enum Action {
     Restore,
     /// A field's text is no value for it: the field's path and why ([`State::input_error`]).
     InputError(String, String),
-    /// Apply every mechanical fix, in dependency order, until the plan is clean or no fix is
-    /// left ([`fix_all`]); one undo step.
-    FixAll,
     /// Show a free block of the subnet table as its two halves (true), or its halves as one
     /// block again (false): [`State::cuts`].
     Cut(Cidr, bool),
@@ -107,59 +104,6 @@ pub enum Action {
     /// message: undo starts afresh (it stays within one cluster), and a v1 plan it replaces
     /// other than the example stays restorable ([`State::previous`]).
     OpenCluster(Rc<Plan>, usize, Option<String>),
-}
-
-/// The order in which fixes are applied: ranges others are placed in or checked against first
-/// (the service CIDR before the DNS IP in it), then everything else in the report's order.
-const FIX_ORDER: [&str; 5] = [
-    "vnet.addressSpace",
-    "vnet.subnets",
-    "podCidr",
-    "serviceCidr",
-    "dnsServiceIP",
-];
-
-fn fix_rank(field: &str) -> usize {
-    FIX_ORDER
-        .iter()
-        .position(|p| field.starts_with(p))
-        .unwrap_or(FIX_ORDER.len())
-}
-
-/// Applies fixes one at a time, re-checking after each: the first fix in [`FIX_ORDER`], or, when
-/// only a missing pod CIDR is left to fill, the core's suggestion. Stops when no fix is left, a
-/// fix changes nothing or brings back an earlier plan (fixes that undo each other), or after 32
-/// fixes. Returns the plan and how many fixes it took.
-pub fn fix_all(plan: &Plan) -> (Plan, usize) {
-    let mut plan = plan.clone();
-    let mut seen: Vec<Plan> = Vec::new();
-    while seen.len() < 32 {
-        let report = check(&plan);
-        let edit = report
-            .findings
-            .iter()
-            .filter_map(|f| Some((fix_rank(&f.field), f.fix.as_ref()?.edit.as_ref()?)))
-            .min_by_key(|(rank, _)| *rank);
-        let next = match edit {
-            Some((_, e)) => apply_edit(&plan, e).ok(),
-            None if report
-                .findings
-                .iter()
-                .any(|f| f.rule == Rule::PodCidrMissing) =>
-            {
-                suggest(&plan).ok().map(|s| s.plan)
-            }
-            None => None,
-        };
-        match next {
-            Some(p) if p != plan && !seen.contains(&p) => {
-                seen.push(std::mem::replace(&mut plan, p));
-            }
-            _ => break,
-        }
-    }
-    let n = seen.len();
-    (plan, n)
 }
 
 /// After an edit of the blocks around the cluster (`outbound`, `apiServer`), what now says
@@ -346,22 +290,11 @@ impl Reducible for State {
                 json_error: Some(why),
                 ..(*self).clone()
             },
-            Action::Suggest => match suggest(&self.plan) {
-                Ok(s) if s.filled.is_empty() => State {
-                    notice: Some(("Nothing to fill: the plan names every range.".into(), false)),
-                    ..(*self).clone()
-                },
-                Ok(s) => {
-                    let msg = s
-                        .filled
-                        .iter()
-                        .map(|f| format!("{} = {}", f.field, f.value))
-                        .collect::<Vec<_>>()
-                        .join("; ");
-                    self.commit(s.plan, Some((format!("Filled: {msg}"), false)))
-                }
-                Err(e) => State {
-                    notice: Some((e.to_string(), true)),
+            Action::Worked(asked, _, _, _) if !Rc::ptr_eq(&asked, &self.plan) => return self,
+            Action::Worked(_, plan, notice, error) => match plan {
+                Some(plan) => self.commit(*plan, Some((notice, error))),
+                None => State {
+                    notice: Some((notice, error)),
                     ..(*self).clone()
                 },
             },
@@ -392,7 +325,7 @@ impl Reducible for State {
             },
             Action::Undo | Action::Redo => {
                 let mut next = (*self).clone();
-                let (from, to) = if action == Action::Undo {
+                let (from, to) = if matches!(action, Action::Undo) {
                     (&mut next.undo, &mut next.redo)
                 } else {
                     (&mut next.redo, &mut next.undo)
@@ -424,7 +357,7 @@ impl Reducible for State {
                 }
             }
             Action::Accept | Action::Restore => {
-                let (plan, msg) = if action == Action::Accept {
+                let (plan, msg) = if matches!(action, Action::Accept) {
                     let Some((plan, what)) = self.offer.clone() else {
                         return self;
                     };
@@ -447,18 +380,6 @@ impl Reducible for State {
                 input_error: Some((path, why)),
                 ..(*self).clone()
             },
-            Action::FixAll => {
-                let (plan, n) = fix_all(&self.plan);
-                let mut next = self.commit(plan, None);
-                let (errors, warnings) = next.report.counts();
-                let left = if errors + warnings == 0 {
-                    "no problems left.".to_owned()
-                } else {
-                    format!("{errors} errors and {warnings} warnings need a decision of yours.")
-                };
-                next.notice = Some((format!("Fix all applied {n} fixes; {left}"), false));
-                next
-            }
             Action::Cut(block, split) => {
                 let mut next = (*self).clone();
                 next.cuts.retain(|c| *c != block);
@@ -560,13 +481,39 @@ mod tests {
         assert!(fields("vn").is_empty());
     }
 
+    /// What the export worker answers to **Suggest** (`web/exports/src/fix.rs`, whose tests
+    /// cover its words), as the page dispatches it.
+    fn suggested(s: &State) -> Action {
+        let plan = byocni_core::suggest(&s.plan).unwrap().plan;
+        let changed = plan != *s.plan;
+        Action::Worked(
+            s.plan.clone(),
+            changed.then(|| Box::new(plan)),
+            "Filled".into(),
+            false,
+        )
+    }
+
     #[test]
-    fn suggest_fills_and_says_what() {
+    fn the_workers_answer_is_one_step_for_the_plan_it_was_asked_about() {
         let mut p = Plan::example();
         p.pod_cidr = None;
-        let s = Rc::new(State::new(p)).reduce(Action::Suggest);
+        let s = Rc::new(State::new(p));
+        let asked = suggested(&s);
+        let s = s.reduce(asked.clone());
         assert_eq!(s.plan.pod_cidr.as_deref(), Some("10.244.0.0/16"));
-        assert!(s.notice.as_ref().unwrap().0.contains("podCidr"));
+        assert_eq!(s.notice, Some(("Filled".into(), false)));
+        assert_eq!(s.undo.len(), 1);
+        // An answer about an older plan (the user edited meanwhile) changes nothing.
+        let later = s.clone().reduce(asked);
+        assert!(Rc::ptr_eq(&later, &s));
+        // A notice alone (nothing to fill, or an error) keeps the plan.
+        let t = s
+            .clone()
+            .reduce(Action::Worked(s.plan.clone(), None, "no room".into(), true));
+        assert!(Rc::ptr_eq(&t.plan, &s.plan));
+        assert_eq!(t.notice, Some(("no room".into(), true)));
+        assert_eq!(t.undo.len(), 1);
     }
 
     #[test]
@@ -575,7 +522,8 @@ mod tests {
         let example = s.plan.clone();
         let s = s.reduce(edit("podCidr", "10.0.0.0/16"));
         let fix = s.report.findings[0].fix.clone().unwrap().edit.unwrap();
-        let s = s.reduce(Action::Edit(fix)).reduce(Action::Suggest);
+        let s = s.reduce(Action::Edit(fix));
+        let s = s.clone().reduce(suggested(&s));
         assert_eq!(s.undo.len(), 2, "the suggestion filled nothing: no step");
         let fixed = s.plan.clone();
         let s = s.reduce(Action::Undo);
@@ -830,30 +778,5 @@ mod tests {
         let s = s.reduce(Action::Restore);
         assert_eq!(s.estate, None, "a restored v1 plan closes the estate");
         assert_eq!(s.plan.cluster.name, "bob-cluster-v2");
-    }
-
-    #[test]
-    fn fix_all_fixes_in_dependency_order_until_clean_as_one_undo_step() {
-        let mut p = Plan::example();
-        p.pod_cidr = None;
-        p.service_cidr = Some("10.224.0.0/16".into());
-        p.dns_service_ip = Some("10.96.0.10".into());
-        p.cluster.name = "bad name!".into();
-        let s = Rc::new(State::new(p));
-        assert!(s.report.counts().0 >= 4, "{:?}", s.report.findings);
-        let s = s.reduce(Action::FixAll);
-        assert_eq!(s.report.counts().0, 0, "{:?}", s.report.findings);
-        assert!(s.plan.pod_cidr.is_some(), "the missing pod CIDR filled");
-        assert!(s.notice.as_ref().unwrap().0.contains("no problems left"));
-        assert_eq!(s.undo.len(), 1);
-        // A clean plan: nothing to do, no step.
-        let t = s.clone().reduce(Action::FixAll);
-        assert_eq!(t.undo.len(), 1);
-        assert!(t
-            .notice
-            .as_ref()
-            .unwrap()
-            .0
-            .starts_with("Fix all applied 0 fixes"));
     }
 }

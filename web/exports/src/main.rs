@@ -11,6 +11,8 @@
 //!   drawing code.
 //! - `plan-error`: why the text is not a plan, naming the field (this build of the core has
 //!   `path-errors`; the planner's page does not), or nothing when it is one.
+//! - `suggest`, `fix-all`: the plan after the core's suggestion or after every mechanical fix,
+//!   with the notice to show ([`fix`], which gives the answer's form).
 //! - `explain`, `text` a rule's id: the rule's explanation (whose texts stay out of the page's
 //!   wasm).
 //! - `estate-*`: the planner's open estate (plan version 2), held and edited here ([`estate`]),
@@ -19,6 +21,8 @@
 //! The renderers are a tenth of the planner's wasm and nothing needs them to plan; in a worker
 //! they load only when the export panel first comes into view, and rendering never holds up an
 //! edit's frame (see `web/src/exports.rs`, the planner's side).
+
+mod fix;
 
 use byocni_core::check::explain::explain;
 use byocni_core::render::map_svg::{layout, Shape, INK, OVERLAP};
@@ -72,6 +76,9 @@ fn render(kind: &str, text: &str) -> (String, Option<File>) {
             |r| explain(r).to_owned(),
         );
         return (why, None);
+    }
+    if kind == fix::SUGGEST || kind == fix::FIX_ALL {
+        return (fix::work(kind, text), None);
     }
     if kind == PLAN_ERROR {
         let why = Plan::from_json(text)

@@ -225,7 +225,7 @@ pub fn app() -> Html {
         let (s, link) = (state.clone(), link.clone());
         Callback::from(move |_| match (s.estate, &*link.borrow()) {
             (Some(i), Some(c)) => c.suggest(i),
-            _ => s.dispatch(Action::Suggest),
+            _ => crate::exports::work("suggest", &s),
         })
     };
     let share_link = {

@@ -11,11 +11,14 @@ use crate::state::State;
 /// One bar: `used` of `total`, a label and a detail line. A function, not a component: the
 /// capacity panel re-renders with the state anyway.
 fn bar(label: String, used: u64, total: u64, detail: String) -> Html {
-    // The fill in hundredths of a percent, in integers (no float formatting in the wasm).
-    let bp = if total == 0 {
+    // The fill in hundredths of a percent, in integers (no float formatting in the wasm), and
+    // in u64 (u128 division would bring its own routine into the wasm): `used * 10_000` only
+    // overflows past 1.8e15, where `total / 10_000` is exact enough.
+    let bp = if used >= total {
         10_000
     } else {
-        (u128::from(used) * 10_000 / u128::from(total)).min(10_000) as u64
+        used.checked_mul(10_000)
+            .map_or_else(|| used / (total / 10_000), |x| x / total)
     };
     let over = used > total;
     html! {

@@ -88,6 +88,10 @@ pub fn findings(state: &StateHandle) -> Html {
     let fixable = state.report.findings.iter().any(|f| {
         f.rule == Rule::PodCidrMissing || f.fix.as_ref().is_some_and(|x| x.edit.is_some())
     });
+    let work = |kind: &'static str| {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| crate::exports::work(kind, &state))
+    };
     let on = |action: Action| {
         let state = state.clone();
         Callback::from(move |_: MouseEvent| state.dispatch(action.clone()))
@@ -97,7 +101,7 @@ pub fn findings(state: &StateHandle) -> Html {
             <h2 id="findings-h">{ "Findings" }</h2>
             <div class="summary-row">
                 <p role="status" class={if errors > 0 { "summary bad" } else { "summary good" }} id="summary">{ summary }</p>
-                if fixable { <button id="fix-all" onclick={on(Action::FixAll)}>{ "Fix all" }</button> }
+                if fixable { <button id="fix-all" onclick={work("fix-all")}>{ "Fix all" }</button> }
             </div>
             <ol class="finding-list">
                 { for state.report.findings.iter().take(200).enumerate().map(|(i, f)| {
@@ -118,7 +122,7 @@ pub fn findings(state: &StateHandle) -> Html {
                                     <button class="fix" onclick={cb} data-field={field}>{ format!("Fix: {}", words(f, &fx.summary)) }</button>
                                 },
                                 _ if f.rule == Rule::PodCidrMissing => html! {
-                                    <button class="fix" onclick={on(Action::Suggest)} data-field="podCidr">{ "Fix: fill Pod CIDR with a free range" }</button>
+                                    <button class="fix" onclick={work("suggest")} data-field="podCidr">{ "Fix: fill Pod CIDR with a free range" }</button>
                                 },
                                 (Some(fx), None) => html! { <p class="advice">{ words(f, &fx.summary) }</p> },
                                 _ => html! {},

@@ -310,15 +310,12 @@ pub fn address_map(state: &StateHandle) -> Html {
         })
     };
     // Where a range sits in its band, in hundredths of a percent of the band (integers: the
-    // wasm carries no float formatting).
+    // wasm carries no float formatting). At most 2^32 addresses times 10,000 fits a u64.
     let place = |band: Cidr, (a, b): (u32, u32)| -> (u64, u64) {
-        let span = u128::from(band.size());
-        let from = u128::from(a.max(band.start()) - band.start());
-        let to = u128::from(u64::from(b.min(band.end())) + 1 - u64::from(band.start()));
-        (
-            (from * 10_000 / span) as u64,
-            ((to - from) * 10_000 / span) as u64,
-        )
+        let span = band.size();
+        let from = u64::from(a.max(band.start()) - band.start());
+        let to = u64::from(b.min(band.end())) + 1 - u64::from(band.start());
+        (from * 10_000 / span, (to - from) * 10_000 / span)
     };
     html! {
         <section class="panel map" id="address-map" aria-labelledby="map-h">
