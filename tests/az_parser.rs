@@ -387,11 +387,12 @@ fn the_powershell_network_runs_the_bash_networks_commands() {
 #[test]
 fn estate_exports_parse_with_the_real_az() {
     use byocni_core::estate::Estate;
-    use byocni_core::render::estate::{render_estate, NETWORK_FILE};
+    use byocni_core::render::estate::{render_estate, NETWORK_DEPLOY_FILE, NETWORK_FILE};
     let az = az_binary();
     let dir = tempfile::tempdir().unwrap();
     let mut all: BTreeSet<Vec<String>> = BTreeSet::new();
     let mut peerings = 0;
+    let mut deployments = 0;
     for name in ["estate-bluegreen.json", "estate-mesh3.json"] {
         let estate = Estate::from_json(&std::fs::read_to_string(fixture(name)).unwrap()).unwrap();
         let files = render_estate(&estate, Format::Bash, None, RenderOptions::default()).unwrap();
@@ -417,9 +418,46 @@ fn estate_exports_parse_with_the_real_az() {
                 String::from_utf8_lossy(&out.stdout)
             );
         }
+        // ARM: network.deploy.sh (shellcheck clean) deploys each template written beside it;
+        // the real az reads the template file before it asks for a login, so it is given the
+        // written file's path.
+        let arm_dir = dir.path().join(format!("{name}-arm"));
+        std::fs::create_dir(&arm_dir).unwrap();
+        let files = render_estate(&estate, Format::Arm, None, RenderOptions::default()).unwrap();
+        for f in &files {
+            std::fs::write(arm_dir.join(&f.name), &f.text).unwrap();
+        }
+        let deploy = files
+            .iter()
+            .find(|f| f.name == NETWORK_DEPLOY_FILE)
+            .unwrap();
+        let out = Command::new("shellcheck")
+            .arg("--severity=style")
+            .arg(arm_dir.join(NETWORK_DEPLOY_FILE))
+            .output()
+            .expect("shellcheck is installed");
+        assert!(
+            out.status.success(),
+            "{name}: shellcheck found:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let commands = bash_az_commands(&deploy.text);
+        deployments += commands
+            .iter()
+            .filter(|c| c.starts_with(&["deployment".into(), "group".into(), "create".into()]))
+            .count();
+        for mut c in commands {
+            if let Some(i) = c.iter().position(|w| w == "--template-file") {
+                assert!(arm_dir.join(&c[i + 1]).is_file(), "{name}: {c:?}");
+                c[i + 1] = arm_dir.join(&c[i + 1]).to_string_lossy().into_owned();
+            }
+            all.insert(c);
+        }
     }
     // bluegreen: hub-blue both ways (hub-green are both existing); mesh3: three pairs both ways.
     assert_eq!(peerings, 2 + 6);
+    // bluegreen: net-rg's and blue-rg's peerings; mesh3: mesh-rg's.
+    assert_eq!(deployments, 2 + 1);
     let queue = Mutex::new(all.into_iter().collect::<Vec<_>>());
     let failures = Mutex::new(Vec::new());
     std::thread::scope(|s| {

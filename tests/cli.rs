@@ -666,7 +666,7 @@ fn estates_export_into_a_directory() {
     );
     let blue = std::fs::read_to_string(dir.path().join("out/blue.sh")).unwrap();
     assert!(blue.contains("--pod-cidr 10.100.0.0/16"));
-    // Terraform: the network as a root module of its own; ARM says what it leaves out.
+    // Terraform: the network as a root module of its own.
     let o = byocni(
         &["export", src, "--format", "terraform", "-o", "tf"],
         dir.path(),
@@ -675,13 +675,35 @@ fn estates_export_into_a_directory() {
     let tf = std::fs::read_to_string(dir.path().join("tf/network.tf")).unwrap();
     assert!(tf.contains("resource \"azurerm_virtual_network_peering\" \"peering_0_to_2\""));
     assert!(dir.path().join("tf/blue.tf").is_file());
-    let o = byocni(&["export", src, "--format", "arm", "-o", "arm"], dir.path());
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("the shared network (1 peering(s), each both ways) is not exported as"),
-        "{}",
-        stderr(&o)
-    );
+    // ARM and Bicep: one template per resource group and kind, and the script that deploys them.
+    for (format, ext) in [("arm", "json"), ("bicep", "bicep")] {
+        let o = byocni(
+            &["export", src, "--format", format, "-o", format],
+            dir.path(),
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(!stderr(&o).contains("not exported"), "{}", stderr(&o));
+        let mut names: Vec<String> = std::fs::read_dir(dir.path().join(format))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                format!("blue.{ext}"),
+                format!("network.blue-rg.peerings.{ext}"),
+                "network.deploy.sh".into(),
+                format!("network.net-rg.peerings.{ext}"),
+            ]
+        );
+        let deploy =
+            std::fs::read_to_string(dir.path().join(format).join("network.deploy.sh")).unwrap();
+        assert!(deploy.contains(&format!(
+            "az deployment group create --resource-group net-rg --name byocni-network-peerings --template-file network.net-rg.peerings.{ext}"
+        )));
+        assert!(stderr(&o).contains("network.deploy.sh"), "{}", stderr(&o));
+    }
     let o = byocni(&["export", src, "--format", "bash"], dir.path());
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("-o DIR"), "{}", stderr(&o));

@@ -78,7 +78,8 @@ pub(crate) enum Command {
         force: bool,
         /// Write here instead of stdout. A version 2 estate is several files: a directory, which
         /// gets one file per new cluster (and the shared network: `network.sh` with `--format
-        /// bash`, `network.ps1` with `--format powershell`, `network.tf` with `--format terraform`).
+        /// bash`, `network.ps1` with `--format powershell`, `network.tf` with `--format terraform`,
+        /// with `--format arm` or `bicep` a template per resource group and `network.deploy.sh`).
         #[arg(short, long)]
         output: Option<PathBuf>,
         /// In a version 2 estate: export only this cluster.

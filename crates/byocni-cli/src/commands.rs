@@ -370,14 +370,6 @@ fn export_estate(
             if files.is_empty() {
                 eprintln!("nothing to export: the estate has no new cluster");
             }
-            if only.is_none() && matches!(format, Format::Arm | Format::Bicep) {
-                if let Some(what) = unexported_network(estate) {
-                    eprintln!(
-                        "note: the shared network ({what}) is not exported as {} yet: export it with --format bash, powershell or terraform (network.sh, network.ps1, network.tf)",
-                        format.label()
-                    );
-                }
-            }
             Ok(ExitCode::SUCCESS)
         }
         Err(EstateRenderError::Findings(findings)) => {
@@ -396,27 +388,6 @@ fn export_estate(
         }
         Err(e) => Err(BadInput(escape_control(&e.to_string())).into()),
     }
-}
-
-/// What the shared network of an estate holds that no cluster file creates (its peerings, the
-/// new VNets no new cluster is on), said in words; `None` when nothing.
-fn unexported_network(estate: &Estate) -> Option<String> {
-    let peerings = byocni_core::steps::estate::peering_pairs(estate).len();
-    let hosted: Vec<usize> = (0..estate.clusters.len())
-        .filter(|&i| !estate.clusters[i].existing)
-        .filter_map(|i| estate.vnet_of(i))
-        .collect();
-    let vnets = (0..estate.vnets.len())
-        .filter(|&v| !estate.vnets[v].existing && !hosted.contains(&v))
-        .count();
-    let mut parts = Vec::new();
-    if peerings > 0 {
-        parts.push(format!("{peerings} peering(s), each both ways"));
-    }
-    if vnets > 0 {
-        parts.push(format!("{vnets} new VNet(s) no cluster file creates"));
-    }
-    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// `byocni upgrade`: v1 -> v2; a v2 file is refused (nothing to do).

@@ -2,8 +2,10 @@
 //! projection by the v1 renderers (Cilium values of a meshed cluster carry its mesh identity),
 //! plus the shared network as a bash script (`network.sh`) or a PowerShell one (`network.ps1`,
 //! the same az commands), or a Terraform root module (`network.tf`, written by
-//! `render/terraform/network.rs`): the new VNets that no cluster file creates, and every peering
-//! created both ways (`az network vnet peering create`, `azurerm_virtual_network_peering`).
+//! `render/terraform/network.rs`), or ARM or Bicep templates, one per resource group and kind,
+//! with `network.deploy.sh` (written by `render/estate_templates.rs`): the new VNets that no
+//! cluster file creates, and every peering created both ways (`az network vnet peering create`,
+//! `azurerm_virtual_network_peering`, `virtualNetworkPeerings`).
 //!
 //! A cluster's own file creates its VNet as a v1 plan does, in the cluster's resource group and
 //! region; a new cluster on an `existing` VNet, or on a VNet of another resource group or region,
@@ -354,10 +356,14 @@ pub fn cluster_plan(
         .ok_or_else(|| EstateRenderError::Unsupported(format!("the estate has no cluster {i}")))
 }
 
+pub use super::estate_templates::NETWORK_DEPLOY_FILE;
 pub use crate::steps::estate::peering_name;
 
 /// Renders an estate: one file per new cluster (or only cluster `only`) in `format`, plus
-/// `network.sh` with bash, `network.ps1` with PowerShell, `network.tf` with Terraform. Errors of `check_estate` refuse the export unless forced.
+/// `network.sh` with bash, `network.ps1` with PowerShell, `network.tf` with Terraform, and
+/// with ARM or Bicep one template per resource group and kind (`network.<group>.vnets.json`,
+/// `network.<group>.peerings.json`) and `network.deploy.sh` that deploys them in order
+/// (`render/estate_templates.rs`). Errors of `check_estate` refuse the export unless forced.
 pub fn render_estate(
     estate: &Estate,
     format: Format,
@@ -438,6 +444,13 @@ pub fn render_estate(
             text: network_powershell(estate, &created),
             executable: false,
         });
+    }
+    if matches!(format, Format::Arm | Format::Bicep) && only.is_none() {
+        files.extend(super::estate_templates::network_templates(
+            estate,
+            &created,
+            format == Format::Bicep,
+        ));
     }
     if format == Format::Terraform && only.is_none() {
         let groups: Vec<&str> = estate

@@ -15,6 +15,7 @@ mod around;
 mod bicep;
 pub mod design;
 pub mod estate;
+mod estate_templates;
 pub mod map_svg;
 pub mod ranges;
 mod script;

@@ -760,7 +760,7 @@ fn arm_shape(v: &serde_json::Value) -> String {
 }
 
 /// The shape of what ARM evaluates: resources, parameters and outputs (the metadata is text).
-fn arm_template_shape(t: &serde_json::Value) -> String {
+pub(crate) fn arm_template_shape(t: &serde_json::Value) -> String {
     ["resources", "parameters", "outputs"]
         .iter()
         .map(|k| arm_shape(&t[k]))

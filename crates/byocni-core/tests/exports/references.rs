@@ -388,7 +388,7 @@ fn arm_resource_problems(resource: &Value) -> Vec<String> {
 }
 
 /// Every problem of an ARM template: the envelope, then each resource.
-fn arm_problems(template: &Value) -> Vec<String> {
+pub(crate) fn arm_problems(template: &Value) -> Vec<String> {
     static ENVELOPE: OnceLock<jsonschema::Validator> = OnceLock::new();
     let envelope = ENVELOPE.get_or_init(|| {
         arm_validator(
@@ -411,7 +411,7 @@ fn arm_problems(template: &Value) -> Vec<String> {
 /// with objects, arrays, strings, numbers, booleans and expressions (kept as `[expr]`, as ARM
 /// writes them). Returns each resource as an ARM-like object (`type`, `apiVersion`, `existing`,
 /// and its body's keys).
-fn bicep_resources(text: &str) -> Vec<Value> {
+pub(crate) fn bicep_resources(text: &str) -> Vec<Value> {
     let lines: Vec<&str> = text
         .lines()
         .map(str::trim)
@@ -525,7 +525,7 @@ fn bicep_string(s: &str) -> String {
 }
 
 /// The key tree of a value, with literal strings, numbers and booleans (expressions as `expr`).
-fn tree(v: &Value) -> Value {
+pub(crate) fn tree(v: &Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(
             m.iter()
