@@ -51,12 +51,15 @@ let html = fs.readFileSync(at('index.html'), 'utf8');
 
 // 1. The export worker: content-hashed names, its loader, and the <meta> that names the loader.
 const worker = 'byocni-web-exports';
-const hash = sha('sha256', Buffer.concat([fs.readFileSync(at(`${worker}.js`)), fs.readFileSync(at(`${worker}_bg.wasm`))]))
+// The panels' client (web/panels.js, copied by Trunk) goes with the worker that renders them,
+// under the same hash: the page's stubs import it on first use (web/src/estate.rs).
+const hash = sha('sha256', Buffer.concat([fs.readFileSync(at(`${worker}.js`)), fs.readFileSync(at(`${worker}_bg.wasm`)), fs.readFileSync(at('panels.js'))]))
   .toString('hex')
   .slice(0, 16);
 const hashed = `${worker}-${hash}`;
 fs.renameSync(at(`${worker}.js`), at(`${hashed}.js`));
 fs.renameSync(at(`${worker}_bg.wasm`), at(`${hashed}_bg.wasm`));
+fs.renameSync(at('panels.js'), at(`byocni-panels-${hash}.js`));
 fs.writeFileSync(at(`${hashed}-loader.js`), `importScripts("./${hashed}.js");wasm_bindgen("./${hashed}_bg.wasm");\n`);
 if (!html.includes('</head>')) throw new Error('post-build: index.html has no </head>');
 html = html.replace('</head>', `<meta name="byocni-exports-worker" content="./${hashed}-loader.js"></head>`);

@@ -344,9 +344,10 @@ test('first-load transfer (Brotli) is recorded; the export worker loads when its
   await page.goto(base);
   await page.waitForSelector('#summary');
   await page.waitForLoadState('networkidle');
-  // The page's own files: the export worker may start for the subnet table once the page is
-  // on screen (when the table is near the viewport), which is not part of the first load.
-  const worker = (r) => new URL(r.url()).pathname.includes('byocni-web-exports');
+  // The page's own files: the export worker and the panels' client (web/panels.js) may load
+  // for the subnet table once the page is on screen (when the table is near the viewport),
+  // which is not part of the first load.
+  const worker = (r) => /byocni-web-exports|byocni-panels-/.test(new URL(r.url()).pathname);
   const firstLoad = responses.filter((r) => !worker(r));
   const sizes = await transferred(firstLoad);
   const total = Object.values(sizes).reduce((a, b) => a + b, 0);
@@ -363,6 +364,8 @@ test('first-load transfer (Brotli) is recorded; the export worker loads when its
   const later = await transferred(responses.filter((r) => !firstLoad.includes(r)));
   // Its files carry a content hash in their names, so no browser runs a cached earlier build.
   assert.ok(Object.keys(later).some((p) => /^\/byocni-web-exports-[0-9a-f]{16}_bg\.wasm$/.test(p)), `the worker loaded: ${Object.keys(later)}`);
+  assert.ok(Object.keys(later).some((p) => /^\/byocni-panels-[0-9a-f]{16}\.js$/.test(p)), `the panels' client loaded on demand: ${Object.keys(later)}`);
+  assert.ok(!Object.keys(sizes).some((p) => p.includes('panels')), 'the panels\' client is not in the first load');
   await context.close();
   fs.writeFileSync(path.join(artifacts, 'transfer.json'), JSON.stringify({
     totalBrotliBytes: total,

@@ -9,7 +9,9 @@
 //! findings by cluster, the estate map), a cluster's projection to open, and the estate file's
 //! text (autosave, share links, download).
 //!
-//! The client is a few lines of JavaScript (smaller on the wire than the same in Rust): it
+//! The client is a few lines of JavaScript (smaller on the wire than the same in Rust), in
+//! `web/panels.js`, which the stub below imports when an estate is first opened (not part of
+//! the first load): it
 //! queues requests, one at a time and in order (an edit waiting behind another edit of the same
 //! cluster is replaced: each carries the cluster's whole plan, so the worker never falls behind
 //! typing), writes the panel's HTML into `#estate` (focus kept on the control that had it),
@@ -36,73 +38,22 @@ pub fn is_estate(e: &PlanError) -> bool {
 }
 
 #[wasm_bindgen(inline_js = r#"
-let w = null, q = [], busy = false, ready = false, current = 0, cb = null, listening = false;
-let last = '', timer = 0;
-const KEY = 'byocni.estate.v2';
-const panel = () => document.getElementById('estate');
-function save() {
-  if (timer) { clearTimeout(timer); timer = 0; try { localStorage.setItem(KEY, last); } catch {} }
-}
-export function estate_saved() { try { return localStorage.getItem(KEY) ?? undefined; } catch { return undefined; } }
-export function estate_text() { return last; }
-function pump() {
-  if (w && ready && !busy && q.length) { busy = true; w.postMessage([0, ...q.shift()]); }
-}
+// The panels' module (web/panels.js), imported on first use: named after the export worker's hash.
+const panels = async () => import(document.querySelector('meta[name=byocni-exports-worker]').content.replace(/byocni-web-exports-(\w+)-loader\.js$/, 'byocni-panels-$1.js'));
+let m = null, p = null;
+const load = () => p ??= panels().then((x) => m = x);
+export function estate_saved() { try { return localStorage.getItem('byocni.estate.v2') ?? undefined; } catch { return undefined; } }
+export function estate_text() { return m?.estate_text() ?? ''; }
 export function estate_start(url, on) {
-  cb = on;
-  if (!listening) {
-    listening = true;
-    addEventListener('pagehide', save);
-    document.addEventListener('visibilitychange', () => { if (document.hidden) save(); });
-    document.addEventListener('change', (e) => {
-      if (e.target.id === 'cluster-picker') estate_send('estate-cluster', e.target.value);
-    });
-    document.addEventListener('click', (e) => {
-      const b = e.target.closest?.('#add-cluster, [data-cluster-index]');
-      if (!b) return;
-      if (b.id === 'add-cluster') estate_send('estate-add', String(current));
-      else estate_send('estate-cluster', b.dataset.clusterIndex);
-    });
-  }
-  if (w) return true;
-  try { w = new Worker(url); } catch { return false; }
-  w.onmessage = (e) => {
-    if (e.data === 'ready') { ready = true; return pump(); }
-    busy = false;
-    const [, meta, plan, text, html] = e.data;
-    const p = panel();
-    if (meta && p && p.innerHTML !== html) {
-      const focused = document.activeElement?.id;
-      p.innerHTML = html;
-      if (focused && p.querySelector('#' + focused)) document.getElementById(focused).focus();
-    }
-    if (meta) {
-      current = Number(meta.split('\n')[0]);
-      last = text;
-      clearTimeout(timer);
-      timer = setTimeout(save, 300);
-    }
-    pump();
-    cb(meta, plan, text);
-  };
-  w.onerror = () => cb('', '', 'The estate worker did not load: reload the page to try again.');
+  if (typeof Worker != 'function') return false;
+  load().then((x) => x.estate_start(url, on) || on('', '', 'This browser cannot start the estate worker (a Web Worker).'),
+    () => on('', '', 'The estate worker did not load: reload the page to try again.'));
   return true;
 }
-export function estate_send(kind, payload) {
-  const last = q[q.length - 1];
-  const key = (t) => t.slice(0, t.indexOf('\n') + 2);
-  if (kind === 'estate-edit' && last?.[0] === kind && key(last[1]).split('\n')[0] === key(payload).split('\n')[0]
-      && (key(last[1]).endsWith('0') || key(payload).endsWith('1'))) q.pop();
-  q.push([kind, payload]);
-  pump();
-}
+export function estate_send(kind, payload) { load().then((x) => x.estate_send(kind, payload)); }
 export function estate_stop() {
-  w?.terminate();
-  w = null; q = []; busy = false; ready = false; last = '';
-  clearTimeout(timer); timer = 0;
-  try { localStorage.removeItem(KEY); } catch {}
-  const p = panel();
-  if (p) p.innerHTML = '';
+  try { localStorage.removeItem('byocni.estate.v2'); } catch {}
+  if (m) m.estate_stop(); else p?.then((x) => x.estate_stop());
 }
 "#)]
 extern "C" {

@@ -5,7 +5,8 @@
 //!
 //! Its code is not in the page's wasm: the export worker renders the rows as HTML
 //! (`web/exports/src/table.rs`) in an instance of its own, started when the table's section
-//! first comes near the viewport. The client is a few lines of JavaScript: it keeps the latest
+//! first comes near the viewport. The client is a few lines of JavaScript in `web/panels.js`,
+//! imported on first use by the stub below (not part of the first load): it keeps the latest
 //! plan the page handed it ([`Table::show`]), asks for the rows 100 ms after the plan changed
 //! (as the export panel; one request in flight, the latest waiting in place of older ones, an
 //! answer for a plan older than a waiting one dropped), writes them into `#subnet-rows` (the
@@ -17,7 +18,7 @@
 //! block is not in the plan, so splitting one only shows its halves: the client keeps those
 //! blocks (the *cuts*, a view) and sends them with each request; the user then makes a subnet
 //! of a half, which is the edit. (The table in the page's wasm cost the first load 2.2 KB of
-//! Brotli; the client costs 0.4 KB of JavaScript.)
+//! Brotli; its client is loaded on demand with the estate's, 1.1 KB together.)
 
 use std::rc::Rc;
 
@@ -29,57 +30,10 @@ use super::StateHandle;
 use crate::state::{Action, State};
 
 #[wasm_bindgen(inline_js = r#"
-let w = null, ready = false, busy = false, dirty = false, plan = '', cuts = [], timer = 0, cb = null, edits = [];
-function pump() {
-  if (!w || !ready || busy) return;
-  const r = edits.shift() ?? (dirty ? ['table', cuts.join(' ') + '\n' + plan] : null);
-  if (!r) return;
-  if (r[0] === 'table') dirty = false;
-  busy = true;
-  w.postMessage([r[0] === 'table' ? 1 : 2, ...r]);
-}
-function draw(html) {
-  const rows = document.getElementById('subnet-rows');
-  if (!rows || rows.innerHTML === html) return;
-  const f = document.activeElement, at = rows.contains(f) && f.dataset.at, cls = at && f.className;
-  rows.innerHTML = html;
-  if (at) (rows.querySelector(`button.${cls}[data-at="${at}"]`) ?? rows.querySelector(`button[data-at="${at}"]`))?.focus();
-}
-function ask() { clearTimeout(timer); dirty = true; pump(); }
-export function table_show(p, url, on) {
-  plan = p;
-  clearTimeout(timer);
-  timer = setTimeout(ask, 100);
-  if (w || !url) return;
-  cb = on;
-  try { w = new Worker(url); } catch { return; }
-  w.onmessage = (e) => {
-    if (e.data === 'ready') { ready = true; return ask(); }
-    busy = false;
-    const [kind, body] = e.data;
-    if (kind === 2) {
-      const i = body.indexOf('\n', body.indexOf('\n') + 1);
-      // The rows of the edited plan: newer than any refresh waiting (the page's plan comes next).
-      if (i > 0) { dirty = false; draw(body.slice(i + 1)); }
-      cb(i > 0 ? body.slice(0, i) : body);
-    }
-    else if (!dirty) draw(body);
-    pump();
-  };
-  document.addEventListener('click', (e) => {
-    const b = e.target.closest?.('#subnet-rows button[data-op]');
-    if (!b) return;
-    const { op, arg } = b.dataset;
-    if (op === 'cut' || op === 'uncut') {
-      cuts = cuts.filter((c) => c !== arg);
-      if (op === 'cut') cuts.push(arg);
-      ask();
-    } else {
-      edits.push(['table-edit', op + '\n' + arg + '\n' + cuts.join(' ') + '\n' + plan]);
-      pump();
-    }
-  });
-}
+// The panels' module (web/panels.js), imported on first use: named after the export worker's hash.
+const panels = async () => import(document.querySelector('meta[name=byocni-exports-worker]').content.replace(/byocni-web-exports-(\w+)-loader\.js$/, 'byocni-panels-$1.js'));
+let p = null;
+export function table_show(plan, url, on) { (p ??= panels()).then((x) => x.table_show(plan, url, on)); }
 "#)]
 extern "C" {
     /// Hands the client the plan (JSON, without connected networks); the first call with a
