@@ -184,50 +184,6 @@ async fn the_map_draws_the_ranges() {
     root.remove();
 }
 
-/// Clicks the first element matching `selector` and lets Yew render.
-async fn click(root: &Element, selector: &str) {
-    let el: HtmlElement = root
-        .query_selector(selector)
-        .unwrap()
-        .unwrap_or_else(|| panic!("nothing matches {selector}"))
-        .dyn_into()
-        .unwrap();
-    el.click();
-    settle().await;
-}
-
-#[wasm_bindgen_test]
-async fn the_subnet_table_splits_and_joins_as_undoable_edits() {
-    let root = mount().await;
-    let cidrs = |root: &Element| texts(root, "#subnet-table .cidr");
-    assert_eq!(
-        cidrs(&root),
-        [
-            "10.224.0.0/16",
-            "10.225.0.0/16",
-            "10.226.0.0/15",
-            "10.228.0.0/14",
-            "10.232.0.0/13"
-        ]
-    );
-    assert_eq!(texts(&root, "#subnet-table .usable")[0], "65,531 usable");
-    click(&root, "#subnet-table button.split").await;
-    assert_eq!(cidrs(&root)[..2], ["10.224.0.0/17", "10.224.128.0/17"]);
-    assert_eq!(texts(&root, "#subnet-table .name")[1], "nodes-2");
-    click(&root, "#subnet-table button.join").await;
-    assert_eq!(cidrs(&root)[0], "10.224.0.0/16");
-    click(&root, "#undo").await;
-    assert_eq!(cidrs(&root)[0], "10.224.0.0/17");
-    click(&root, "#undo").await;
-    assert_eq!(cidrs(&root)[0], "10.224.0.0/16");
-    // A free block shows its halves; nothing to undo.
-    click(&root, "#subnet-table tr.free button.split").await;
-    assert_eq!(cidrs(&root)[1..3], ["10.225.0.0/17", "10.225.128.0/17"]);
-    let undo = root.query_selector("#undo").unwrap().unwrap();
-    assert!(undo.has_attribute("disabled"));
-    root.remove();
-}
-
 /// The stored plan's pod CIDR, if a plan is stored.
 fn stored_pod_cidr() -> Option<String> {
     let storage = web_sys::window()?.local_storage().ok()??;
