@@ -131,19 +131,7 @@ impl Drop for Client {
 pub(crate) fn without_networks(plan: &Plan) -> Plan {
     Plan {
         schema: None,
-        version: plan.version,
-        cluster: plan.cluster.clone(),
-        vnet: plan.vnet.clone(),
-        pod_cidr: plan.pod_cidr.clone(),
-        service_cidr: plan.service_cidr.clone(),
-        dns_service_ip: plan.dns_service_ip.clone(),
-        node_pools: plan.node_pools.clone(),
-        internal_load_balancers: plan.internal_load_balancers,
-        cni: plan.cni.clone(),
-        connected_networks: Vec::new(),
-        outbound: plan.outbound.clone(),
-        api_server: plan.api_server.clone(),
-        nsg: plan.nsg.clone(),
+        ..plan.without_connected_networks()
     }
 }
 

@@ -382,22 +382,7 @@ pub fn apply_edit(plan: &Plan, edit: &Edit) -> Result<Plan, EditError> {
     // The edit goes through the plan's JSON form. Connected networks (possibly 10,000s) make no
     // round trip unless the edit is about them: an edit in the web planner stays cheap.
     if !edit.path.starts_with("connectedNetworks") && !plan.connected_networks.is_empty() {
-        let light = Plan {
-            schema: plan.schema.clone(),
-            version: plan.version,
-            cluster: plan.cluster.clone(),
-            vnet: plan.vnet.clone(),
-            pod_cidr: plan.pod_cidr.clone(),
-            service_cidr: plan.service_cidr.clone(),
-            dns_service_ip: plan.dns_service_ip.clone(),
-            node_pools: plan.node_pools.clone(),
-            internal_load_balancers: plan.internal_load_balancers,
-            cni: plan.cni.clone(),
-            connected_networks: Vec::new(),
-            outbound: plan.outbound.clone(),
-            api_server: plan.api_server.clone(),
-            nsg: plan.nsg.clone(),
-        };
+        let light = plan.without_connected_networks();
         let mut edited = apply_edit(&light, edit)?;
         edited.connected_networks = plan.connected_networks.clone();
         return Ok(edited);
