@@ -26,6 +26,16 @@ function estate_start(url, on) {
     document.addEventListener('change', (e) => {
       if (e.target.id === 'cluster-picker') estate_send('estate-cluster', e.target.value);
     });
+    // The Fix for a missing pod CIDR, in an estate: the estate worker fills it, clear of the
+    // other clusters' pods (the page's own Fix knows the cluster alone). Capturing, so the page's
+    // handler does not run.
+    document.addEventListener('click', (e) => {
+      const f = e.target.closest?.('.finding-list button.fix');
+      if (w && f?.closest('li').querySelector('.rule')?.textContent === 'pod-cidr-missing' && !panel()?.hidden) {
+        e.stopPropagation();
+        estate_send('estate-fill', String(current));
+      }
+    }, true);
     document.addEventListener('click', (e) => {
       const b = e.target.closest?.('#add-cluster, [data-cluster-index]');
       if (!b) return;

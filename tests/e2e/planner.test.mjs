@@ -1118,7 +1118,7 @@ test('an estate opens by upload: the cluster picker by keyboard, the map of ever
   assert.equal(await page.inputValue('#podCidr'), '10.244.0.0/16');
   await page.keyboard.press('ArrowDown');
   await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'blue');
-  // An edit of the cluster goes into the estate: undo stays within the cluster.
+  // An edit of the cluster goes into the estate.
   await setField(page, 'podCidr', '10.101.0.0/16');
   await page.waitForFunction(() => document.querySelector('#estate-map').textContent.includes('pods 10.101.0.0/16'));
   // Add cluster: a new cluster on a new VNet, without ranges; Suggest fills them (estate-wide).
@@ -1206,6 +1206,137 @@ test('a mesh estate: a pod CIDR overlap is an estate finding in its cluster\'s g
   await page.goto(url);
   await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'mesh-a');
   assert.deepEqual(await pickerOptions(page), ['mesh-a', 'mesh-b', 'mesh-c']);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// An IPv4 CIDR's first and last address, as numbers.
+function cidrSpan(cidr) {
+  const [ip, len] = cidr.split('/');
+  const first = ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+  return [first, first + 2 ** (32 - Number(len)) - 1];
+}
+const cidrsOverlap = (a, b) => {
+  const [a0, a1] = cidrSpan(a), [b0, b1] = cidrSpan(b);
+  return a0 <= b1 && b0 <= a1;
+};
+
+test('an estate: the Fix for a missing pod CIDR fills one clear of the other clusters\' pods and VNets', async () => {
+  const { page, context, errors } = await newPage();
+  // mesh-a's pods in 10.244.0.0/16, the range v1's suggest picks for a cluster on its own; mesh-b has none.
+  const estate = JSON.parse(fs.readFileSync(fixture('estate-mesh3.json'), 'utf8'));
+  estate.clusters[0].podCidr = '10.244.0.0/16';
+  delete estate.clusters[1].podCidr;
+  const file = path.join(tempDir(), 'estate.json');
+  fs.writeFileSync(file, JSON.stringify(estate));
+  await uploadEstate(page, file);
+  await page.selectOption('#cluster-picker', { label: 'mesh-b' });
+  await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'mesh-b');
+  assert.equal(await page.inputValue('#podCidr'), '');
+  const missing = page.locator('.findings .finding-list li', { has: page.locator('.rule', { hasText: 'pod-cidr-missing' }) });
+  await missing.locator('button.fix').click();
+  await page.waitForFunction(() => document.querySelector('#podCidr').value !== '');
+  const pods = await page.inputValue('#podCidr');
+  for (const other of ['10.244.0.0/16', '10.102.0.0/16', '10.10.0.0/16', '10.11.0.0/16', '10.12.0.0/16', '172.16.0.0/16']) {
+    assert.ok(!cidrsOverlap(pods, other), `the filled pod CIDR ${pods} overlaps ${other}`);
+  }
+  await page.waitForFunction((p) => document.querySelector('#estate-map').textContent.includes(`pods ${p}`), pods);
+  assert.doesNotMatch(await page.textContent('#estate-findings'), /mesh-pod-cidr-overlap/);
+  assert.match(await page.textContent('#estate-summary'), /: 0 errors/);
+  assert.match(await page.textContent('#notice'), /Filled: clusters\[1\]\.podCidr = /);
+  // An edit like any other: undo takes it back.
+  await page.click('#undo');
+  await page.waitForFunction(() => document.querySelector('#podCidr').value === '');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a replaced estate is restorable (by a plan, the example, another estate), across reloads', async () => {
+  const { page, context, errors } = await newPage();
+  await uploadEstate(page, fixture('estate-mesh3.json'));
+  await setField(page, 'cluster-name', 'mesh-a2');
+  await page.waitForFunction(() => document.querySelector('#estate-map').textContent.includes('Cluster mesh-a2'));
+  const options = (want) => page.waitForFunction((w) => [...document.querySelectorAll('#cluster-picker option')]
+    .map((o) => o.textContent).join() === w, want.join());
+  // A v1 plan uploaded over it: the estate is kept, and comes back after a reload.
+  await page.setInputFiles('#upload-plan', fixture('seed.json'));
+  await page.waitForFunction(() => !document.querySelector('#cluster-picker') && document.querySelector('#estate').hidden);
+  await page.waitForSelector('#restore');
+  await page.waitForTimeout(500);
+  await page.reload();
+  await page.waitForSelector('#restore');
+  await page.click('#restore');
+  await options(['mesh-a2', 'mesh-b', 'mesh-c']);
+  assert.equal(await page.inputValue('#cluster-name'), 'mesh-a2');
+  assert.equal(await page.isHidden('#estate'), false, 'the estate panel is open again');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-plan')]);
+  assert.equal(JSON.parse(fs.readFileSync(await download.path(), 'utf8')).version, 2);
+  // The example over it (asked first), then Restore.
+  await page.click('#reset');
+  await page.click('#offer-open');
+  await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'myAKSCluster' && document.querySelector('#estate').hidden);
+  await page.click('#restore');
+  await options(['mesh-a2', 'mesh-b', 'mesh-c']);
+  // Another estate over it: Restore brings this one back, and that one in turn.
+  await page.setInputFiles('#upload-plan', fixture('estate-bluegreen.json'));
+  await options(['green (existing)', 'blue']);
+  await page.waitForTimeout(500);
+  await page.reload();
+  await options(['green (existing)', 'blue']);
+  await page.click('#restore');
+  await options(['mesh-a2', 'mesh-b', 'mesh-c']);
+  await page.click('#restore');
+  await options(['green (existing)', 'blue']);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('undo and redo across an estate: each cluster\'s edits, switching back to the cluster', async () => {
+  const { page, context, errors } = await newPage();
+  await uploadEstate(page, fixture('estate-mesh3.json'));
+  const on = (cluster, pods) => page.waitForFunction(([c, p]) => document.querySelector('#cluster-name').value === c
+    && document.querySelector('#podCidr').value === p, [cluster, pods]);
+  const mapHas = (text, yes = true) => page.waitForFunction(([t, y]) => document.querySelector('#estate-map').textContent.includes(t) === y, [text, yes]);
+  await setField(page, 'podCidr', '10.110.0.0/16');
+  await mapHas('pods 10.110.0.0/16');
+  await page.selectOption('#cluster-picker', { label: 'mesh-b' });
+  await on('mesh-b', '10.101.0.0/16');
+  await setField(page, 'podCidr', '10.111.0.0/16');
+  await mapHas('pods 10.111.0.0/16');
+  // Undo: mesh-b's edit, then mesh-a's, back in mesh-a (said so); the estate follows.
+  await page.keyboard.press('Control+z');
+  await on('mesh-b', '10.101.0.0/16');
+  await mapHas('pods 10.111.0.0/16', false);
+  await page.keyboard.press('Control+z');
+  await on('mesh-a', '10.100.0.0/16');
+  assert.match(await page.textContent('#notice'), /Undid a change in cluster mesh-a/);
+  await mapHas('pods 10.110.0.0/16', false);
+  await page.waitForFunction(() => document.querySelector('#cluster-picker').value === '0');
+  assert.equal(await page.isDisabled('#undo'), true);
+  // Redo: mesh-a's edit, then mesh-b's.
+  await page.keyboard.press('Control+Shift+z');
+  await on('mesh-a', '10.110.0.0/16');
+  await page.keyboard.press('Control+Shift+z');
+  await on('mesh-b', '10.111.0.0/16');
+  assert.match(await page.textContent('#notice'), /Redid a change in cluster mesh-b/);
+  await mapHas('pods 10.110.0.0/16');
+  await mapHas('pods 10.111.0.0/16');
+  // History survives switching back and forth.
+  await page.selectOption('#cluster-picker', { label: 'mesh-a' });
+  await on('mesh-a', '10.110.0.0/16');
+  await page.selectOption('#cluster-picker', { label: 'mesh-b' });
+  await on('mesh-b', '10.111.0.0/16');
+  await page.click('#undo');
+  await on('mesh-b', '10.101.0.0/16');
+  await page.click('#undo');
+  await on('mesh-a', '10.100.0.0/16');
+  // What the estate holds is what undo left: a reload opens it so.
+  await mapHas('pods 10.101.0.0/16');
+  await page.waitForTimeout(500);
+  await page.reload();
+  await page.waitForSelector('#estate #cluster-picker');
+  await mapHas('pods 10.100.0.0/16');
+  await mapHas('pods 10.101.0.0/16');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -4,67 +4,74 @@
 //! JSON; writing it on every keystroke would cost each edit several frames.
 //!
 //! The plan is stored as its compact JSON text under [`STORAGE_KEY`]. Earlier builds stored it
-//! JSON-encoded a second time (a JSON string holding the plan's text); [`load`] reads both.
+//! JSON-encoded a second time (a JSON string holding the plan's text); [`load`] reads both
+//! (with the browser's `JSON.parse`).
 //!
-//! Storage is reached through `web_sys` rather than `gloo::storage`: gloo's `LocalStorage::raw`
-//! panics where storage is refused (sandboxed frames, some private modes), and the planner must
-//! keep working there, just without autosave.
+//! Storage is reached through a few lines of JavaScript (smaller in the first load than
+//! `web_sys`'s bindings) rather than `gloo::storage`: gloo's `LocalStorage::raw` panics where
+//! storage is refused (sandboxed frames, some private modes), and the planner must keep working
+//! there, just without autosave.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use byocni_core::Plan;
 use gloo::events::EventListener;
+
+use crate::estate::is_estate;
+use crate::state::Kept;
 use gloo::timers::callback::Timeout;
 
 /// The localStorage key of the autosaved plan.
 pub const STORAGE_KEY: &str = "byocni.plan.v1";
-/// The localStorage key of the plan an opened link or the example replaced (see
-/// [`crate::state::State::previous`]), so that it survives a reload too.
+/// The localStorage key of the plan (or an estate's text) an opened link, the example or an
+/// opened estate replaced (see [`crate::state::State::previous`]), so that it survives a reload
+/// too.
 pub const PREVIOUS_KEY: &str = "byocni.previous.v1";
 /// How long after the last change the plan is written.
 pub const DELAY_MS: u32 = 300;
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
-
 /// The saved plan, if there is one that parses.
 pub fn load() -> Option<Plan> {
-    load_key(STORAGE_KEY)
+    Plan::from_json(&load_text(STORAGE_KEY)?).ok()
 }
 
-/// The saved previous plan ([`PREVIOUS_KEY`]), if there is one that parses.
-pub fn load_previous() -> Option<Plan> {
-    load_key(PREVIOUS_KEY)
-}
-
-/// Keeps `plan` as the previous plan, or forgets it.
-pub fn save_previous(plan: Option<&Plan>) {
-    if let Some(s) = storage() {
-        let _ = match plan {
-            Some(p) => s.set_item(PREVIOUS_KEY, &p.to_json_compact()),
-            None => s.remove_item(PREVIOUS_KEY),
-        };
+/// The saved previous plan ([`PREVIOUS_KEY`]), if there is one that parses: a plan, or an
+/// estate's text (read by the estate worker when restored).
+pub fn load_previous() -> Option<Kept> {
+    let text = load_text(PREVIOUS_KEY)?;
+    match Plan::from_json(&text) {
+        Ok(p) => Some(Kept::Plan(Rc::new(p))),
+        Err(e) => is_estate(&e).then(|| Kept::Estate(Rc::new(text))),
     }
 }
 
-fn load_key(key: &str) -> Option<Plan> {
-    let text = storage()?.get_item(key).ok()??;
-    let text = if text.starts_with('"') {
-        serde_json::from_str::<String>(&text).ok()?
-    } else {
-        text
-    };
-    Plan::from_json(&text).ok()
+/// Keeps a plan or an estate as the previous one, or forgets it.
+pub fn save_previous(kept: Option<&Kept>) {
+    match kept {
+        Some(Kept::Plan(p)) => save_text(PREVIOUS_KEY, Some(&p.to_json_compact())),
+        Some(Kept::Estate(t)) => save_text(PREVIOUS_KEY, Some(t)),
+        None => save_text(PREVIOUS_KEY, None),
+    }
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+export function load_text(k) { try { const t = localStorage.getItem(k); return t?.[0] == '"' ? JSON.parse(t) : t ?? undefined; } catch {} }
+export function save_text(k, t) { try { t == null ? localStorage.removeItem(k) : localStorage.setItem(k, t); } catch {} }
+"#)]
+extern "C" {
+    /// The text stored under a key (a text stored JSON-encoded, by earlier builds, decoded), if
+    /// there is one and storage is allowed: JavaScript's own JSON reader, not serde's in the
+    /// page's wasm.
+    pub(crate) fn load_text(key: &str) -> Option<String>;
+    /// Stores a text under a key (none: removes it); a full or refused storage is ignored.
+    fn save_text(key: &str, text: Option<&str>);
 }
 
 /// Writes a plan now. A full or refused storage is ignored: the plan on screen is unchanged
 /// and the user can still download it.
 pub fn save(plan: &Plan) {
-    if let Some(s) = storage() {
-        let _ = s.set_item(STORAGE_KEY, &plan.to_json_compact());
-    }
+    save_text(STORAGE_KEY, Some(&plan.to_json_compact()));
 }
 
 /// Plans waiting to be written, a timer, and the page-hide listeners that flush them.

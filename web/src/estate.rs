@@ -15,8 +15,9 @@
 //! queues requests, one at a time and in order (an edit waiting behind another edit of the same
 //! cluster is replaced: each carries the cluster's whole plan, so the worker never falls behind
 //! typing), writes the panel's HTML into `#estate` (focus kept on the control that had it),
-//! sends what its picker and buttons ask for, and autosaves the estate's text; the rest of each
-//! answer comes here.
+//! sends what its picker and buttons ask for (and the findings list's Fix for
+//! `pod-cidr-missing`, which in an estate fills the pod CIDR clear of the other clusters'),
+//! and autosaves the estate's text; the rest of each answer comes here.
 
 use byocni_core::{Plan, PlanError};
 use wasm_bindgen::prelude::*;
@@ -42,7 +43,6 @@ pub fn is_estate(e: &PlanError) -> bool {
 const panels = async () => import(document.querySelector('meta[name=byocni-exports-worker]').content.replace(/byocni-web-exports-(\w+)-loader\.js$/, 'byocni-panels-$1.js'));
 let m = null, p = null;
 const load = () => p ??= panels().then((x) => m = x);
-export function estate_saved() { try { return localStorage.getItem('byocni.estate.v2') ?? undefined; } catch { return undefined; } }
 export function estate_text() { return m?.estate_text() ?? ''; }
 export function estate_start(url, on) {
   if (typeof Worker != 'function') return false;
@@ -64,11 +64,14 @@ extern "C" {
     fn estate_send(kind: &str, payload: &str);
     /// Stops the worker, empties the panel and forgets the saved estate.
     fn estate_stop();
-    /// The saved estate's text (localStorage `byocni.estate.v2`, written 300 ms after the
-    /// worker's last answer and when the page is hidden), if an estate was open.
-    pub fn estate_saved() -> Option<String>;
     /// The estate file's compact JSON as the worker last wrote it (share links, download).
     pub fn estate_text() -> String;
+}
+
+/// The saved estate's text (localStorage `byocni.estate.v2`, written 300 ms after the worker's
+/// last answer and when the page is hidden), if an estate was open.
+pub fn estate_saved() -> Option<String> {
+    crate::autosave::load_text("byocni.estate.v2")
 }
 
 /// The page's estate worker: requests and answers go through a small JavaScript client (the

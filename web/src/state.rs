@@ -35,18 +35,45 @@ pub struct State {
     /// The JSON editor is open (its text is built only then).
     pub json_open: bool,
     /// The plans before this one, newest last ([`Action::Undo`]); at most [`HISTORY`].
-    pub undo: Vec<Rc<Plan>>,
+    pub undo: Vec<Step>,
     /// The plans undone, newest last ([`Action::Redo`]); any new edit clears them.
-    pub redo: Vec<Rc<Plan>>,
+    pub redo: Vec<Step>,
     /// A plan waiting for the user's yes before it replaces theirs (a share link, the example),
     /// and what it is ("the shared plan").
     pub offer: Option<(Rc<Plan>, String)>,
-    /// The user's plan that an accepted offer replaced: "Restore my previous plan" brings it
-    /// back (kept in localStorage too, [`crate::autosave::PREVIOUS_KEY`]).
-    pub previous: Option<Rc<Plan>>,
+    /// The user's plan (or estate) that an accepted offer or an opened estate replaced:
+    /// "Restore my previous plan" brings it back (kept in localStorage too,
+    /// [`crate::autosave::PREVIOUS_KEY`]).
+    pub previous: Option<Kept>,
     /// The cluster of the open estate (plan version 2) whose projection `plan` is, edited as a
     /// v1 plan and written back by the estate worker ([`crate::estate`]); none for a v1 plan.
     pub estate: Option<usize>,
+}
+
+/// A step of the history: the cluster of the estate the plan is a projection of (none: a v1
+/// plan) and the plan. Two steps of different clusters are a switch between clusters, not an
+/// edit: undo and redo go across switches to the next edit, so that undo works across the
+/// estate, one cluster's edit at a time.
+pub type Step = (Option<usize>, Rc<Plan>);
+
+/// What "Restore my previous plan" brings back: a plan, or an estate's file text (plan version
+/// 2), which the app opens in the estate worker ([`crate::estate`]).
+#[derive(Debug, Clone)]
+pub enum Kept {
+    /// A version 1 plan.
+    Plan(Rc<Plan>),
+    /// An estate, as its file's text.
+    Estate(Rc<String>),
+}
+
+impl Kept {
+    /// Its address, which tells one kept plan from another without comparing them.
+    pub fn key(&self) -> usize {
+        match self {
+            Kept::Plan(p) => Rc::as_ptr(p) as usize,
+            Kept::Estate(t) => Rc::as_ptr(t) as usize,
+        }
+    }
 }
 
 /// How many plans undo keeps. A plan of 10,000 connected networks is about 1 MB in memory.
@@ -90,14 +117,20 @@ pub enum Action {
     Accept,
     /// Keep the plan on screen, drop the offer.
     Decline,
-    /// Swap the plan on screen with [`State::previous`].
+    /// Swap the plan on screen with [`State::previous`] (a kept estate is opened by the app,
+    /// through the estate worker).
     Restore,
+    /// An estate is being opened over what is on screen, which becomes [`State::previous`]: the
+    /// open estate (its file's text), or (none) the v1 plan on screen unless it is the example.
+    /// Also sent with the text of an open estate a plan replaced.
+    Keep(Option<Rc<String>>),
     /// A field's text is no value for it: the field's path and why ([`State::input_error`]).
     InputError(String, String),
-    /// Open cluster `i` of an estate, as its projection (from the estate worker), with a
-    /// message: undo starts afresh (it stays within one cluster), and a v1 plan it replaces
-    /// other than the example stays restorable ([`State::previous`]).
-    OpenCluster(Rc<Plan>, usize, Option<String>),
+    /// Cluster `i` of an estate, as its projection (from the estate worker), with a message.
+    /// Opening an estate (true) starts undo afresh (what it replaced is kept by
+    /// [`Action::Keep`]); another cluster is a switch (a step undo goes across); the cluster on
+    /// screen (Suggest, a Fix) an edit.
+    OpenCluster(Rc<Plan>, usize, Option<String>, bool),
 }
 
 /// After an edit of the blocks around the cluster (`outbound`, `apiServer`), what now says
@@ -189,12 +222,17 @@ impl State {
             };
         }
         let mut next = self.with_plan(Rc::new(plan), notice);
-        if next.undo.len() == HISTORY {
-            next.undo.remove(0);
-        }
-        next.undo.push(self.plan.clone());
+        next.step(self);
         next.redo.clear();
         next
+    }
+
+    /// Puts `from`'s plan on the undo list (the oldest goes at [`HISTORY`]).
+    fn step(&mut self, from: &State) {
+        if self.undo.len() == HISTORY {
+            self.undo.remove(0);
+        }
+        self.undo.push((from.estate, from.plan.clone()));
     }
 
     /// The findings about one field (and the fields below it), as the finding's field or as the
@@ -236,7 +274,7 @@ impl PartialEq for State {
                 self.offer.as_ref().map(|o| &o.0),
                 other.offer.as_ref().map(|o| &o.0),
             )
-            && same(self.previous.as_ref(), other.previous.as_ref())
+            && self.previous.as_ref().map(Kept::key) == other.previous.as_ref().map(Kept::key)
             && self.estate == other.estate
     }
 }
@@ -315,20 +353,37 @@ impl Reducible for State {
                 ..(*self).clone()
             },
             Action::Undo | Action::Redo => {
+                let back = matches!(action, Action::Undo);
                 let mut next = (*self).clone();
-                let (from, to) = if matches!(action, Action::Undo) {
+                let (from, to) = if back {
                     (&mut next.undo, &mut next.redo)
                 } else {
                     (&mut next.redo, &mut next.undo)
                 };
-                let Some(plan) = from.pop() else {
+                // One edit back (or forward), across the switches between clusters before it.
+                let mut at = (self.estate, self.plan.clone());
+                while let Some(step) = from.pop() {
+                    let edit = step.0 == at.0;
+                    to.push(std::mem::replace(&mut at, step));
+                    if edit {
+                        break;
+                    }
+                }
+                if Rc::ptr_eq(&at.1, &self.plan) {
                     return self;
-                };
-                to.push(self.plan.clone());
+                }
+                let notice = (at.0 != self.estate).then(|| {
+                    let did = if back { "Undid" } else { "Redid" };
+                    (
+                        format!("{did} a change in cluster {}.", at.1.cluster.name),
+                        false,
+                    )
+                });
                 State {
                     undo: next.undo,
                     redo: next.redo,
-                    ..self.with_plan(plan, None)
+                    estate: at.0,
+                    ..self.with_plan(at.1, notice)
                 }
             }
             Action::Offer(plan, what) => {
@@ -355,17 +410,38 @@ impl Reducible for State {
                     let msg = format!("Opened {what}. Your plan is kept: \"Restore my previous plan\" brings it back.");
                     (plan, msg)
                 } else {
-                    let Some(plan) = self.previous.clone() else {
-                        return self;
+                    let plan = match self.previous.clone() {
+                        Some(Kept::Plan(plan)) => plan,
+                        // A kept estate is opened by the app: it is no longer kept.
+                        Some(Kept::Estate(_)) => {
+                            return Rc::new(State {
+                                previous: None,
+                                ..(*self).clone()
+                            })
+                        }
+                        None => return self,
                     };
                     let msg =
                         "Restored your previous plan; the one it replaced can be restored in turn.";
                     (plan, msg.to_owned())
                 };
                 let mut next = self.commit((*plan).clone(), Some((msg, false)));
-                next.previous = Some(self.plan.clone());
+                next.previous = Some(Kept::Plan(self.plan.clone()));
                 next.offer = None;
                 next
+            }
+            Action::Keep(text) => {
+                let previous = match text {
+                    Some(t) => Some(Kept::Estate(t)),
+                    None if self.estate.is_none() && *self.plan != Plan::example() => {
+                        Some(Kept::Plan(self.plan.clone()))
+                    }
+                    None => return self,
+                };
+                State {
+                    previous,
+                    ..(*self).clone()
+                }
             }
             Action::InputError(path, why) => State {
                 input_error: Some((path, why)),
@@ -376,20 +452,29 @@ impl Reducible for State {
                 notice: Some(("Kept your plan.".into(), false)),
                 ..(*self).clone()
             },
-            Action::OpenCluster(plan, i, msg) => {
-                let mut next = self.with_plan(plan, msg.map(|m| (m, false)));
-                next.undo.clear();
+            Action::OpenCluster(plan, i, msg, open) => {
+                let msg = msg.map(|m| (m, false));
+                if !open && self.estate == Some(i) {
+                    return Rc::new(self.commit(Rc::unwrap_or_clone(plan), msg));
+                }
+                let mut next = self.with_plan(plan, msg);
                 next.redo.clear();
                 next.offer = None;
                 next.estate = Some(i);
-                if self.estate.is_none() && *self.plan != Plan::example() {
-                    next.previous = Some(self.plan.clone());
+                if open {
+                    next.undo.clear();
+                } else if !next.undo.is_empty() {
+                    next.step(&self);
                 }
                 next
             }
         };
         if leaves_estate && !Rc::ptr_eq(&next.plan, &self.plan) {
+            // The estate's steps are plans of their own now.
             next.estate = None;
+            for step in next.undo.iter_mut().chain(&mut next.redo) {
+                step.0 = None;
+            }
         }
         Rc::new(next)
     }
@@ -641,6 +726,14 @@ mod tests {
         assert_eq!(s.undo.len(), HISTORY);
     }
 
+    /// The kept plan ([`State::previous`]), which must be a plan.
+    fn kept(s: &State) -> &Plan {
+        match s.previous.as_ref() {
+            Some(Kept::Plan(p)) => p,
+            other => panic!("no kept plan: {other:?}"),
+        }
+    }
+
     fn mine() -> Plan {
         let mut p = Plan::example();
         p.cluster.name = "bob-cluster-v2".into();
@@ -676,10 +769,10 @@ mod tests {
         let s = s.reduce(Action::Accept);
         assert_eq!(*s.plan, Plan::example());
         assert!(s.offer.is_none());
-        assert_eq!(s.previous.as_ref().unwrap().cluster.name, "bob-cluster-v2");
+        assert_eq!(kept(&s).cluster.name, "bob-cluster-v2");
         let s = s.reduce(Action::Restore);
         assert_eq!(s.plan.cluster.name, "bob-cluster-v2");
-        assert_eq!(**s.previous.as_ref().unwrap(), Plan::example());
+        assert_eq!(*kept(&s), Plan::example());
         // Undo also goes back across an accepted offer and a restore.
         let s = s.reduce(Action::Undo);
         assert_eq!(*s.plan, Plan::example());
@@ -730,10 +823,15 @@ mod tests {
         let s = Rc::new(State::new(mine())).reduce(edit("podCidr", "10.20.0.0/16"));
         let mut cluster = Plan::example();
         cluster.cluster.name = "blue".into();
-        let s = s.reduce(Action::OpenCluster(Rc::new(cluster), 1, None));
+        let s = s.reduce(Action::Keep(None)).reduce(Action::OpenCluster(
+            Rc::new(cluster),
+            1,
+            None,
+            true,
+        ));
         assert_eq!(s.estate, Some(1));
-        assert!(s.undo.is_empty(), "undo stays within the cluster");
-        assert_eq!(s.previous.as_ref().unwrap().cluster.name, "bob-cluster-v2");
+        assert!(s.undo.is_empty(), "an opened estate starts its own history");
+        assert_eq!(kept(&s).cluster.name, "bob-cluster-v2");
         let s = s.reduce(edit("podCidr", "10.30.0.0/16"));
         assert_eq!(s.estate, Some(1), "an edit keeps the estate");
         let s = s.reduce(Action::Undo);
@@ -754,5 +852,111 @@ mod tests {
         let s = s.reduce(Action::Restore);
         assert_eq!(s.estate, None, "a restored v1 plan closes the estate");
         assert_eq!(s.plan.cluster.name, "bob-cluster-v2");
+    }
+
+    /// Cluster `name`'s projection, as the estate worker would send it.
+    fn cluster(name: &str) -> Rc<Plan> {
+        let mut p = Plan::example();
+        p.cluster.name = name.into();
+        Rc::new(p)
+    }
+
+    #[test]
+    fn undo_goes_across_the_estate_one_clusters_edit_at_a_time() {
+        let s = Rc::new(State::default()).reduce(Action::OpenCluster(cluster("a"), 0, None, true));
+        // Switching before any edit leaves nothing to undo.
+        let s = s
+            .reduce(Action::OpenCluster(cluster("b"), 1, None, false))
+            .reduce(Action::OpenCluster(cluster("a"), 0, None, false));
+        assert!(s.undo.is_empty());
+        let s = s.reduce(edit("podCidr", "10.20.0.0/16"));
+        let s = s.reduce(Action::OpenCluster(cluster("b"), 1, None, false));
+        assert_eq!((s.estate, s.plan.cluster.name.as_str()), (Some(1), "b"));
+        let s = s.reduce(edit("podCidr", "10.30.0.0/16"));
+        // Undo: b's edit, then a's (back in cluster a, said so).
+        let s = s.reduce(Action::Undo);
+        assert_eq!(s.estate, Some(1));
+        assert_eq!(s.plan.pod_cidr.as_deref(), Some("10.10.0.0/16"));
+        assert!(s.notice.is_none());
+        let s = s.reduce(Action::Undo);
+        assert_eq!((s.estate, s.plan.cluster.name.as_str()), (Some(0), "a"));
+        assert_eq!(s.plan.pod_cidr.as_deref(), Some("10.10.0.0/16"));
+        assert_eq!(
+            s.notice,
+            Some(("Undid a change in cluster a.".into(), false))
+        );
+        assert!(s.undo.is_empty());
+        // Redo: a's edit (in a), then b's (back in b).
+        let s = s.reduce(Action::Redo);
+        assert_eq!(s.estate, Some(0));
+        assert_eq!(s.plan.pod_cidr.as_deref(), Some("10.20.0.0/16"));
+        let s = s.reduce(Action::Redo);
+        assert_eq!((s.estate, s.plan.cluster.name.as_str()), (Some(1), "b"));
+        assert_eq!(s.plan.pod_cidr.as_deref(), Some("10.30.0.0/16"));
+        assert_eq!(
+            s.notice,
+            Some(("Redid a change in cluster b.".into(), false))
+        );
+        assert!(s.redo.is_empty());
+        // History survives switching back and forth.
+        let s = s
+            .reduce(Action::OpenCluster(cluster("a"), 0, None, false))
+            .reduce(Action::OpenCluster(cluster("b"), 1, None, false))
+            .reduce(Action::Undo);
+        assert_eq!(s.estate, Some(1));
+        assert_eq!(s.plan.pod_cidr.as_deref(), Some("10.10.0.0/16"));
+        // The estate worker's answer for the cluster on screen (a Fix, Suggest) is an edit.
+        let mut filled = (*s.plan).clone();
+        filled.pod_cidr = Some("10.40.0.0/16".into());
+        let n = s.undo.len();
+        let s = s.reduce(Action::OpenCluster(
+            Rc::new(filled),
+            1,
+            Some("Filled".into()),
+            false,
+        ));
+        assert_eq!(s.undo.len(), n + 1);
+        assert_eq!(s.plan.pod_cidr.as_deref(), Some("10.40.0.0/16"));
+        let s = s.reduce(Action::Undo);
+        assert_eq!(s.plan.pod_cidr.as_deref(), Some("10.10.0.0/16"));
+        // A plan from elsewhere closes the estate: its steps are plans of their own.
+        let s = s.reduce(Action::Replace(Box::new(mine()), Some("Loaded".into())));
+        assert_eq!(s.estate, None);
+        assert!(s.undo.iter().chain(&s.redo).all(|step| step.0.is_none()));
+        let s = s.reduce(Action::Undo).reduce(Action::Undo);
+        assert_eq!(s.estate, None);
+    }
+
+    #[test]
+    fn a_replaced_estate_is_kept_and_restored_by_the_app() {
+        let s = Rc::new(State::new(mine()))
+            .reduce(Action::OpenCluster(cluster("a"), 0, None, true))
+            .reduce(Action::Offer(
+                Box::new(Plan::example()),
+                "the example plan".into(),
+            ))
+            .reduce(Action::Accept);
+        assert_eq!(s.estate, None);
+        // The app keeps the closed estate's text.
+        let s = s.reduce(Action::Keep(Some(Rc::new("{\"version\":2}".into()))));
+        assert!(matches!(&s.previous, Some(Kept::Estate(t)) if t.contains("version")));
+        // Restore of an estate is the app's (it opens it in the worker): it is no longer kept.
+        let s = s.reduce(Action::Restore);
+        assert!(s.previous.is_none());
+        assert_eq!(*s.plan, Plan::example());
+        // Opened over the example: nothing to keep.
+        let s = s.reduce(Action::Keep(None));
+        assert!(s.previous.is_none());
+        // Opened over a plan of the user's: that plan is kept; over an estate, the app keeps it.
+        let s = Rc::new(State::new(mine())).reduce(Action::Keep(None));
+        assert_eq!(kept(&s).cluster.name, "bob-cluster-v2");
+        let s = s
+            .reduce(Action::OpenCluster(cluster("a"), 0, None, true))
+            .reduce(Action::Keep(None));
+        assert_eq!(
+            kept(&s).cluster.name,
+            "bob-cluster-v2",
+            "no plan of its own"
+        );
     }
 }

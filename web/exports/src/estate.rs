@@ -19,7 +19,11 @@
 //!   then cluster `i`'s edited projection as JSON: absorbed, checked;
 //! - `estate-add`, `i`: a new cluster like cluster `i`, opened;
 //! - `estate-suggest`, `i`: the estate's gaps filled (VNets, subnets, mesh ids, ranges), cluster
-//!   `i` reopened.
+//!   `i` reopened;
+//! - `estate-fill`, `i`: cluster `i`'s missing pod CIDR filled as the estate's suggest fills it
+//!   (clear of every VNet, every other cluster's pod CIDR and the estate's networks), nothing
+//!   else; cluster `i` reopened. The page's Fix for `pod-cidr-missing` in an estate: v1's
+//!   suggest on the projection alone knows no other cluster's pods.
 
 use std::cell::RefCell;
 
@@ -117,9 +121,48 @@ pub(crate) fn handle(kind: &str, payload: &str) -> Answer {
                 }
                 Err(e) => error(e.to_string()),
             },
+            "estate-fill" => match fill_pods(&sess.estate, i) {
+                Ok(Some((field, value))) => {
+                    let msg = format!("Filled: {field} = {value}");
+                    if let Some(c) = sess.estate.clusters.get_mut(i) {
+                        c.pod_cidr = Some(value);
+                    }
+                    answer(sess, i, true, Some(msg))
+                }
+                Ok(None) => answer(
+                    sess,
+                    i,
+                    true,
+                    Some("Nothing to fill: the cluster has a pod CIDR.".into()),
+                ),
+                Err(e) => error(e.to_string()),
+            },
             _ => error(format!("byocni has no request `{kind}`")),
         }
     })
+}
+
+/// Cluster `i`'s pod CIDR as the estate's suggest picks it, and its estate path; none when the
+/// cluster has one (or is an existing one). The suggest is run on the estate with every other
+/// cluster and every VNet marked existing, so that it fills cluster `i` alone and never fails
+/// for want of room elsewhere.
+fn fill_pods(
+    estate: &Estate,
+    i: usize,
+) -> Result<Option<(String, String)>, byocni_core::SuggestError> {
+    let mut only = estate.clone();
+    for (k, c) in only.clusters.iter_mut().enumerate() {
+        c.existing |= k != i;
+    }
+    for v in &mut only.vnets {
+        v.existing = true;
+    }
+    let s = suggest_estate(&only)?;
+    let field = format!("clusters[{i}].podCidr");
+    Ok(s.filled
+        .into_iter()
+        .find(|f| f.field == field)
+        .map(|f| (field, f.value)))
 }
 
 /// The answer for cluster `i` (the projection too when `open`).
@@ -567,6 +610,61 @@ mod tests {
         assert!(filled.meta.lines().nth(1).unwrap().starts_with("Filled:"));
         let bad = handle("estate-open", "{");
         assert!(bad.meta.is_empty() && !bad.text.is_empty());
+    }
+
+    /// The Fix for a missing pod CIDR in an estate: clear of the other clusters' pods (here one
+    /// has v1's own pick, 10.244.0.0/16), so the mesh gets no overlap; nothing else filled.
+    #[test]
+    fn fill_takes_a_pod_cidr_clear_of_the_mesh() {
+        let text = MESH3
+            .replace("10.100.0.0/16", "10.244.0.0/16")
+            .replace("\"podCidr\": \"10.101.0.0/16\",", "");
+        let opened = handle("estate-open", &text);
+        assert!(!opened.meta.is_empty(), "{}", opened.text);
+        // v1's suggest on the projection alone would collide with mesh-a's pods.
+        let alone = byocni_core::suggest(&Estate::from_json(&text).unwrap().project(1).unwrap());
+        assert_eq!(
+            alone.unwrap().plan.pod_cidr.as_deref(),
+            Some("10.244.0.0/16")
+        );
+        let filled = handle("estate-fill", "1");
+        let p = Plan::from_json(&filled.plan).unwrap();
+        let pods = Cidr::parse(p.pod_cidr.as_deref().unwrap()).unwrap();
+        for other in [
+            "10.244.0.0/16",
+            "10.102.0.0/16",
+            "10.10.0.0/16",
+            "10.11.0.0/16",
+            "10.12.0.0/16",
+        ] {
+            assert!(
+                !pods.overlaps(Cidr::parse(other).unwrap()),
+                "{pods} overlaps {other}"
+            );
+        }
+        assert!(
+            !filled.html.contains("mesh-pod-cidr-overlap"),
+            "{}",
+            filled.html
+        );
+        assert!(
+            filled
+                .meta
+                .lines()
+                .nth(1)
+                .unwrap()
+                .starts_with("Filled: clusters[1].podCidr = "),
+            "{}",
+            filled.meta
+        );
+        let e = Estate::from_json(&filled.text).unwrap();
+        assert_eq!(e.clusters[1].pod_cidr, p.pod_cidr);
+        assert_eq!(
+            e.clusters[0].cluster_mesh,
+            Estate::from_json(&text).unwrap().clusters[0].cluster_mesh
+        );
+        let again = handle("estate-fill", "1");
+        assert!(again.meta.contains("Nothing to fill"), "{}", again.meta);
     }
 
     #[test]

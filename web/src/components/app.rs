@@ -25,7 +25,7 @@ use crate::autosave::{self, Autosave};
 use crate::estate::{estate_saved, estate_text, is_estate, Answer, Client};
 use crate::exports::read_plan;
 use crate::share;
-use crate::state::{Action, State};
+use crate::state::{Action, Kept, State};
 use wasm_bindgen::JsValue;
 
 /// The starting state: the autosaved plan, else the seed example, and the previous plan an
@@ -33,9 +33,8 @@ use wasm_bindgen::JsValue;
 /// ([`open_shared_link`]).
 fn initial() -> State {
     let mut state = State::new(autosave::load().unwrap_or_else(Plan::example));
-    state.previous = autosave::load_previous()
-        .filter(|p| *p != *state.plan)
-        .map(Rc::new);
+    state.previous =
+        autosave::load_previous().filter(|k| !matches!(k, Kept::Plan(p) if **p == *state.plan));
     state
 }
 
@@ -90,6 +89,15 @@ struct Side {
     opening: bool,
 }
 
+/// Keeps what a plan or an estate replaces restorable ([`Action::Keep`]): the open estate's
+/// text, or else (`plan`) the v1 plan on screen.
+fn keep(dispatch: &UseReducerDispatcher<State>, plan: bool) {
+    let text = estate_text();
+    if plan || !text.is_empty() {
+        dispatch.dispatch(Action::Keep((!text.is_empty()).then(|| Rc::new(text))));
+    }
+}
+
 /// The whole planner.
 #[function_component(App)]
 pub fn app() -> Html {
@@ -113,9 +121,9 @@ pub fn app() -> Html {
                         if let Some((i, plan)) = a.plan {
                             let plan = Rc::new(plan);
                             s.base = Some(plan.clone());
-                            s.opening = false;
+                            let open = std::mem::take(&mut s.opening);
                             drop(s);
-                            dispatch.dispatch(Action::OpenCluster(plan, i, notice));
+                            dispatch.dispatch(Action::OpenCluster(plan, i, notice, open));
                         } else if let Some(n) = notice {
                             drop(s);
                             dispatch.dispatch(Action::Notice(n, false));
@@ -134,7 +142,10 @@ pub fn app() -> Html {
                     Err(e) => return dispatch.dispatch(Action::Notice(e, true)),
                 }
             }
-            side.borrow_mut().opening = true;
+            // What this estate replaces stays restorable (not when a reload reopens the saved one).
+            if !std::mem::replace(&mut side.borrow_mut().opening, true) {
+                keep(&dispatch, true);
+            }
             if let Some(c) = &*client {
                 c.open(&text);
             }
@@ -204,24 +215,23 @@ pub fn app() -> Html {
     // Keep the previous plan across reloads.
     {
         let previous = state.previous.clone();
-        use_effect_with(
-            previous.as_ref().map(|p| Rc::as_ptr(p) as usize),
-            move |_| {
-                autosave::save_previous(previous.as_deref());
-            },
-        );
+        use_effect_with(previous.as_ref().map(Kept::key), move |_| {
+            autosave::save_previous(previous.as_ref());
+        });
     }
 
     // Autosave every new plan; in an estate, send it to the estate worker instead (which
     // answers the estate's text, autosaved then); leaving the estate stops the worker.
     {
         let (saver, side, link) = (saver.clone(), side.clone(), link.clone());
-        let (estate, connected) = (state.estate, state.connected.clone());
+        let (estate, connected, dispatch) =
+            (state.estate, state.connected.clone(), state.dispatcher());
         use_effect_with(SamePlan(state.plan.clone()), move |plan| {
             let mut s = side.borrow_mut();
             match estate {
                 Some(i) => {
-                    let echo = s.base.as_ref().is_some_and(|b| Rc::ptr_eq(b, &plan.0));
+                    // Once only: undo may bring the same plan back, to be written back then.
+                    let echo = s.base.take().is_some_and(|b| Rc::ptr_eq(&b, &plan.0));
                     let moved = s
                         .connected
                         .as_ref()
@@ -235,7 +245,10 @@ pub fn app() -> Html {
                 }
                 None if s.opening => {}
                 None => {
-                    if link.borrow_mut().take().is_some() {
+                    // The estate closed (a plan replaced it): it stays restorable.
+                    if link.borrow().is_some() {
+                        keep(&dispatch, false);
+                        *link.borrow_mut() = None;
                         *s = Side::default();
                     }
                     saver.borrow_mut().schedule(plan.0.clone());
@@ -341,6 +354,16 @@ pub fn app() -> Html {
         let s = state.dispatcher();
         Callback::from(move |_: MouseEvent| s.dispatch(action.clone()))
     };
+    // A kept estate reopens through the estate worker; a kept plan swaps with the one on screen.
+    let restore = {
+        let (s, open_estate) = (state.clone(), open_estate.clone());
+        Callback::from(move |_| {
+            s.dispatch(Action::Restore);
+            if let Some(Kept::Estate(text)) = &s.previous {
+                open_estate.emit((**text).clone());
+            }
+        })
+    };
     let reset = {
         let s = state.dispatcher();
         Callback::from(move |_| {
@@ -366,7 +389,7 @@ pub fn app() -> Html {
                     <label class="button" for="upload-plan">{ "Upload plan" }</label>
                     <button id="reset" onclick={reset}>{ "Example" }</button>
                     if state.previous.is_some() {
-                        <button id="restore" onclick={on(Action::Restore)}>{ "Restore my previous plan" }</button>
+                        <button id="restore" onclick={restore}>{ "Restore my previous plan" }</button>
                     }
                 </nav>
             </header>
