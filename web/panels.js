@@ -27,10 +27,12 @@ function estate_start(url, on) {
       if (e.target.id === 'cluster-picker') estate_send('estate-cluster', e.target.value);
     });
     document.addEventListener('click', (e) => {
-      const b = e.target.closest?.('#add-cluster, [data-cluster-index]');
+      const b = e.target.closest?.('#add-cluster, [data-cluster-index], #estate button[data-vnet]');
       if (!b) return;
+      const d = b.dataset;
       if (b.id === 'add-cluster') estate_send('estate-add', String(current));
-      else estate_send('estate-cluster', b.dataset.clusterIndex);
+      else if (d.vnet) estate_send('estate-subnets', [current, d.vnet, d.op, d.arg].join('\n'));
+      else estate_send('estate-cluster', d.clusterIndex);
     });
   }
   if (w) return true;
@@ -41,9 +43,12 @@ function estate_start(url, on) {
     const [, meta, plan, text, html] = e.data;
     const p = panel();
     if (meta && p && p.innerHTML !== html) {
-      const focused = document.activeElement?.id;
+      const f = document.activeElement, focused = f?.id, { vnet, at } = f?.dataset ?? {}, cls = f?.className;
       p.innerHTML = html;
       if (focused && p.querySelector('#' + focused)) document.getElementById(focused).focus();
+      // A table's button: the same button of the same row, else the row's first.
+      else if (vnet) (p.querySelector(`button.${cls}[data-vnet="${vnet}"][data-at="${at}"]`)
+        ?? p.querySelector(`[data-vnet="${vnet}"] button[data-at="${at}"]`))?.focus();
     }
     if (meta) {
       current = Number(meta.split('\n')[0]);

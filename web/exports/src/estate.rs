@@ -19,19 +19,30 @@
 //!   then cluster `i`'s edited projection as JSON: absorbed, checked;
 //! - `estate-add`, `i`: a new cluster like cluster `i`, opened;
 //! - `estate-suggest`, `i`: the estate's gaps filled (VNets, subnets, mesh ids, ranges), cluster
-//!   `i` reopened.
+//!   `i` reopened;
+//! - `estate-subnets`, `i`, a line with a VNet's position, one with a table button's `data-op`
+//!   and one with its `data-arg`: a subnet of that (new) VNet split, joined or added, checked
+//!   (a refusal is the answer's notice), or a free block split or joined back in the view.
+//!
+//! The panel shows every VNet's subnet table (the rows of `crate::table`): read-only for an
+//! `existing` VNet, with Split, Join and Add for a new one; the edited cluster's VNet is edited
+//! in the page's own table. These edits are the estate's, not the page's: no undo step.
 
 use std::cell::RefCell;
 
 use byocni_core::check::estate::{check_estate_with, EstateReport};
 use byocni_core::estate::{Estate, PlanFile};
 use byocni_core::estate_suggest::suggest_estate;
+use byocni_core::estate_table::TableEdit;
+use byocni_core::plan::SubnetRole;
 use byocni_core::{Cidr, ConnectedIndex, Plan, Severity};
 
-/// The open estate and its connected networks, indexed once.
+/// The open estate and its connected networks, indexed once, and the free blocks the user
+/// split in the VNets' tables (a view: VNet position and block).
 struct Session {
     estate: Estate,
     connected: ConnectedIndex,
+    cuts: Vec<(usize, Cidr)>,
 }
 
 thread_local! {
@@ -65,7 +76,11 @@ pub(crate) fn handle(kind: &str, payload: &str) -> Answer {
                 Ok(PlanFile::V2(estate)) => {
                     let connected = ConnectedIndex::new(&estate.connected_networks);
                     let first = estate.clusters.iter().position(|c| !c.existing);
-                    let sess = session.insert(Session { estate, connected });
+                    let sess = session.insert(Session {
+                        estate,
+                        connected,
+                        cuts: Vec::new(),
+                    });
                     answer(sess, first.unwrap_or(0), true, None)
                 }
                 Ok(PlanFile::V1(_)) => error("this is a version 1 plan".into()),
@@ -117,9 +132,45 @@ pub(crate) fn handle(kind: &str, payload: &str) -> Answer {
                 }
                 Err(e) => error(e.to_string()),
             },
+            "estate-subnets" => {
+                let notice = subnets(sess, rest).err();
+                answer(sess, i, false, notice)
+            }
             _ => error(format!("byocni has no request `{kind}`")),
         }
     })
+}
+
+/// A button of a VNet's table (`estate-subnets`: a line with the VNet's position, one with
+/// the button's `data-op`, one with its `data-arg`): a free block split or joined back in the
+/// view, or a subnet split, joined or added in the estate ([`Estate::edit_vnet_subnets`]);
+/// `Err` says why not.
+fn subnets(sess: &mut Session, request: &str) -> Result<(), String> {
+    let mut lines = request.lines();
+    let mut next = || lines.next().unwrap_or_default().trim();
+    let (v, op, arg) = (next().parse().unwrap_or(usize::MAX), next(), next());
+    let cidr =
+        |s: &str| Cidr::parse(s).map_err(|_| format!("the subnet table sent `{s}`, not a CIDR"));
+    let edit = match op {
+        "cut" | "uncut" => {
+            let c = cidr(arg)?;
+            sess.cuts.retain(|&x| x != (v, c));
+            if op == "cut" {
+                sess.cuts.push((v, c));
+            }
+            return Ok(());
+        }
+        "split" => TableEdit::Split(arg.parse().unwrap_or(usize::MAX)),
+        "join" => {
+            let (a, b) = arg.split_once(' ').unwrap_or((arg, ""));
+            TableEdit::Join(cidr(a)?, cidr(b)?)
+        }
+        "add" => TableEdit::Add(cidr(arg)?),
+        _ => return Err(format!("the subnet table has no button `{op}`")),
+    };
+    sess.estate
+        .edit_vnet_subnets(v, edit)
+        .map_err(|e| e.to_string())
 }
 
 /// The answer for cluster `i` (the projection too when `open`).
@@ -138,7 +189,7 @@ fn answer(sess: &Session, i: usize, open: bool, notice: Option<String>) -> Answe
     text.push('\n');
     Answer {
         meta: meta(&sess.estate, &report, i, notice),
-        html: html(&sess.estate, &report, i),
+        html: html(sess, &report, i),
         plan,
         text,
     }
@@ -367,7 +418,8 @@ fn groups(estate: &Estate) -> Vec<(String, Vec<Row>)> {
 
 /// The estate panel as HTML (the page shows it as it is): the name, the cluster picker, Add
 /// cluster, the summary, the findings by cluster and the map.
-fn html(estate: &Estate, report: &EstateReport, current: usize) -> String {
+fn html(sess: &Session, report: &EstateReport, current: usize) -> String {
+    let estate = &sess.estate;
     let n = estate.clusters.len();
     let mut by: Vec<Vec<&byocni_core::Finding>> = vec![Vec::new(); n + 1];
     for f in &report.findings {
@@ -433,6 +485,7 @@ fn html(estate: &Estate, report: &EstateReport, current: usize) -> String {
         out += "</ol></section>";
     }
     out += "</div>";
+    out += &vnet_tables(sess, current);
 
     // The map.
     let groups = groups(estate);
@@ -519,6 +572,75 @@ fn html(estate: &Estate, report: &EstateReport, current: usize) -> String {
     out
 }
 
+/// The subnet table of every VNet (issue 12): the edited cluster's new VNet is edited in the
+/// page's own table (a link to it here); an `existing` VNet's table is read-only; every other
+/// new VNet's has Split, Join and Add, whose buttons carry `data-vnet` and go to the worker as
+/// `estate-subnets` (an edit of the estate, re-checked and autosaved like any).
+fn vnet_tables(sess: &Session, current: usize) -> String {
+    let estate = &sess.estate;
+    let here = estate.vnet_of(current);
+    let mut out = String::from(
+        r#"<h3 id="estate-vnets-h">Subnets of every VNet</h3><p class="hint">byocni never changes an existing VNet: its table is read-only.</p>"#,
+    );
+    for (v, vn) in estate.vnets.iter().enumerate() {
+        let Some(plan) = estate.vnet_plan(v) else {
+            continue;
+        };
+        let on: Vec<String> = (0..estate.clusters.len())
+            .filter(|&c| estate.vnet_of(c) == Some(v))
+            .map(|c| esc(&estate.clusters[c].name))
+            .collect();
+        let clusters = match on.len() {
+            0 => "no cluster".to_owned(),
+            1 => format!("cluster {}", on[0]),
+            _ => format!("clusters {}", on.join(", ")),
+        };
+        out += &format!(
+            r#"<section class="subnet-table vnet-table" data-vnet="{v}" aria-labelledby="vnet-h{v}"><h4 id="vnet-h{v}" class="lane-title">VNet {} ({}, resource group {}; {clusters})</h4>"#,
+            esc(&vn.name),
+            if vn.existing { "existing" } else { "new" },
+            esc(&vn.resource_group),
+        );
+        if here == Some(v) && !vn.existing {
+            out += &format!(
+                r##"<p class="hint">The cluster being edited is on it: its table, with Split, Join and Add, is <a href="#subnet-table">Subnets of {}</a>.</p></section>"##,
+                esc(&vn.name)
+            );
+            continue;
+        }
+        if vn.address_space.is_empty() {
+            out += r#"<p class="hint">No address space yet: Suggest fills it.</p></section>"#;
+            continue;
+        }
+        let cuts: Vec<Cidr> = sess
+            .cuts
+            .iter()
+            .filter(|(w, _)| *w == v)
+            .map(|(_, c)| *c)
+            .collect();
+        let notes = |s: usize, _: Cidr| {
+            let mut said: Vec<String> = estate
+                .clusters_on_subnet(v, s)
+                .into_iter()
+                .map(|c| format!("node subnet of cluster {}", estate.clusters[c].name))
+                .collect();
+            if vn.subnets[s].role == SubnetRole::ApiServer {
+                said.push("API server subnet".into());
+            }
+            said
+        };
+        let attrs = format!(r#" data-vnet="{v}""#);
+        out += &crate::table::table_html(
+            &plan,
+            &cuts,
+            &notes,
+            (!vn.existing).then_some(attrs.as_str()),
+        );
+        out += "</section>";
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -567,6 +689,99 @@ mod tests {
         assert!(filled.meta.lines().nth(1).unwrap().starts_with("Filled:"));
         let bad = handle("estate-open", "{");
         assert!(bad.meta.is_empty() && !bad.text.is_empty());
+    }
+
+    const BLUEGREEN: &str = include_str!("../../../tests/fixtures/estate-bluegreen.json");
+
+    /// The `<section>` of VNet `v`'s table in the panel.
+    fn vnet_section(html: &str, v: usize) -> &str {
+        let from = html
+            .find(&format!(
+                r#"<section class="subnet-table vnet-table" data-vnet="{v}""#
+            ))
+            .unwrap_or_else(|| panic!("VNet {v}'s table in {html}"));
+        let rest = &html[from..];
+        &rest[..rest.find("</section>").unwrap()]
+    }
+
+    #[test]
+    fn every_vnet_has_its_table_existing_ones_read_only() {
+        let opened = handle("estate-open", BLUEGREEN);
+        let hub = vnet_section(&opened.html, 0);
+        assert!(
+            hub.contains("VNet hub (existing, resource group net-rg; no cluster)"),
+            "{hub}"
+        );
+        assert!(hub.contains("<code class=\"cidr\">10.0.0.0/27</code>"));
+        assert!(hub.contains("<code class=\"cidr\">10.0.2.0/23</code>"));
+        assert!(hub.contains("<span class=\"usable\">27 usable</span>"));
+        assert!(!hub.contains("<button"), "read-only: {hub}");
+        let green = vnet_section(&opened.html, 1);
+        assert!(green.contains("(existing, resource group green-rg; cluster green)"));
+        assert!(green.contains("node subnet of cluster green"), "{green}");
+        assert!(!green.contains("<button"));
+        // Blue is being edited: its table is the page's.
+        let blue = vnet_section(&opened.html, 2);
+        assert!(blue.contains("href=\"#subnet-table\""), "{blue}");
+        assert!(!blue.contains("<table"));
+        // Blue's table moves here when another cluster is opened.
+        let other = handle("estate-cluster", "0");
+        let blue = vnet_section(&other.html, 2);
+        assert!(
+            blue.contains(r#"data-op="split" data-arg="0" data-at="10.224.0.0" data-vnet="2""#),
+            "{blue}"
+        );
+        assert!(blue.contains("node subnet of cluster blue"));
+    }
+
+    #[test]
+    fn a_new_vnets_table_edits_the_estate_which_is_rechecked() {
+        handle("estate-open", BLUEGREEN);
+        let added = handle("estate-add", "1");
+        let filled = handle("estate-suggest", "2");
+        assert!(filled.meta.contains("Filled:"), "{}", filled.meta);
+        // Cluster 2 (new, on a new VNet) open; blue's VNet is edited from the panel.
+        let split = handle("estate-subnets", "2\n2\nsplit\n0");
+        assert!(split.meta.starts_with("2\n\n"), "no notice: {}", split.meta);
+        let e = Estate::from_json(&split.text).unwrap();
+        assert_eq!(e.vnets[2].subnets[1].name, "nodes-2");
+        assert_eq!(e.vnets[2].subnets[1].cidr, "10.224.8.0/21");
+        assert!(vnet_section(&split.html, 2).contains("nodes-2"));
+        assert!(split.plan.is_empty(), "the page keeps its cluster");
+        // Splitting blue's node subnet down to a /27 leaves too few addresses: re-checked.
+        assert!(split.meta.contains(": 0 errors"), "{}", split.meta);
+        let mut last = handle("estate-cluster", "2");
+        for _ in 0..6 {
+            last = handle("estate-subnets", "2\n2\nsplit\n0");
+        }
+        assert_eq!(
+            Estate::from_json(&last.text).unwrap().vnets[2].subnets[0].cidr,
+            "10.224.0.0/27"
+        );
+        assert!(!last.meta.contains(": 0 errors"), "{}", last.meta);
+        assert!(last.html.contains("node-subnet-too-small"), "{}", last.html);
+        let joined = handle("estate-subnets", "2\n2\njoin\n10.224.0.0/27 10.224.0.32/27");
+        assert!(joined.meta.contains(": 0 errors"), "{}", joined.html);
+        let split = handle("estate-cluster", "2");
+        // A free block split in the view, then a subnet made of a half; an overlap is found.
+        let cut = handle("estate-subnets", "2\n2\ncut\n10.224.128.0/17");
+        assert!(vnet_section(&cut.html, 2).contains("10.224.192.0/18"));
+        assert_eq!(cut.text, split.text, "a view, not an edit");
+        let refused = handle("estate-subnets", "2\n0\nsplit\n0");
+        assert!(
+            refused
+                .meta
+                .lines()
+                .nth(1)
+                .unwrap()
+                .contains("never changes"),
+            "{}",
+            refused.meta
+        );
+        assert_eq!(refused.text, split.text);
+        let bad = handle("estate-subnets", "2\n2\nadd\nnope");
+        assert!(bad.meta.contains("the subnet table sent `nope`"));
+        assert!(!added.html.is_empty());
     }
 
     #[test]
