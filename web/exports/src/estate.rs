@@ -31,6 +31,7 @@
 use std::cell::RefCell;
 
 use byocni_core::check::estate::{check_estate_with, EstateReport};
+use byocni_core::check::{AKS_RESERVED, VNET_FORBIDDEN};
 use byocni_core::estate::{Estate, PlanFile};
 use byocni_core::estate_suggest::suggest_estate;
 use byocni_core::estate_table::TableEdit;
@@ -290,13 +291,62 @@ fn band_of(c: Cidr) -> Cidr {
 
 /// Where a range sits in its band, in hundredths of a percent (as the address map).
 fn place(band: Cidr, c: Cidr) -> (u64, u64) {
+    place_span(band, (u64::from(c.start()), u64::from(c.end())))
+}
+
+/// [`place`] for the addresses `a..=z` (a free gap is no CIDR).
+fn place_span(band: Cidr, (a, z): (u64, u64)) -> (u64, u64) {
     let span = u128::from(band.size());
-    let from = u128::from(c.start().max(band.start()) - band.start());
-    let to = u128::from(u64::from(c.end().min(band.end())) + 1 - u64::from(band.start()));
+    let start = u64::from(band.start());
+    let from = u128::from(a.max(start) - start);
+    let to = u128::from(z.min(u64::from(band.end())) + 1 - start);
     (
         (from * 10_000 / span) as u64,
         ((to - from) * 10_000 / span) as u64,
     )
+}
+
+/// A free gap of a band is drawn when it is at least 1/GAP_MIN of the band (the page's map
+/// draws the same): the rest are slivers between the ranges drawn.
+const GAP_MIN: u64 = 64;
+
+/// The free gaps of `band` (inclusive runs of addresses), in address order: what none of
+/// `taken` (inclusive runs, in any order) covers, at least 1/[`GAP_MIN`] of the band.
+fn gaps(band: Cidr, taken: &[(u64, u64)]) -> Vec<(u64, u64)> {
+    let (first, last) = (u64::from(band.start()), u64::from(band.end()));
+    let mut inside: Vec<(u64, u64)> = taken
+        .iter()
+        .filter(|(s, e)| *s <= last && first <= *e)
+        .map(|&(s, e)| (s.max(first), e.min(last)))
+        .collect();
+    inside.sort_unstable();
+    let mut out = Vec::new();
+    let mut at = first;
+    for (s, e) in inside.into_iter().chain([(last + 1, last + 1)]) {
+        if s > at && (s - at) * GAP_MIN >= band.size() {
+            out.push((at, s - 1));
+        }
+        at = at.max(e + 1);
+    }
+    out
+}
+
+/// A gap's label: its CIDR when it is one block, else its first and last address.
+fn gap_label((a, z): (u64, u64)) -> String {
+    let ip = |n: u64| std::net::Ipv4Addr::from(n as u32);
+    match Cidr::from_u32(a as u32, 32 - (z + 1 - a).trailing_zeros().min(32) as u8) {
+        Some(c) if u64::from(c.start()) == a && u64::from(c.end()) == z => format!("free {c}"),
+        _ => format!("free {} - {}", ip(a), ip(z)),
+    }
+}
+
+/// The ranges AKS and Azure reserve (no cluster may use them), as the address map has them.
+fn reserved() -> Vec<Cidr> {
+    AKS_RESERVED
+        .iter()
+        .chain(VNET_FORBIDDEN)
+        .filter_map(|r| Cidr::parse(r).ok())
+        .collect()
 }
 
 fn pct(v: u64) -> String {
@@ -564,6 +614,43 @@ fn html(sess: &Session, report: &EstateReport, current: usize) -> String {
         }
         out += "</div>";
     }
+    // The free gaps of each band: what no VNet, subnet, pod or service range, connected
+    // network or reserved range takes.
+    let mut taken: Vec<(u64, u64)> = groups
+        .iter()
+        .flat_map(|(_, rows)| rows.iter().flat_map(|r| &r.cidrs))
+        .chain(&reserved())
+        .map(|c| (u64::from(c.start()), u64::from(c.end())))
+        .collect();
+    taken.extend_from_slice(sess.connected.taken().intervals());
+    let free: Vec<(Cidr, (u64, u64))> = bands
+        .iter()
+        .flat_map(|b| gaps(*b, &taken).into_iter().map(|g| (*b, g)))
+        .collect();
+    if !free.is_empty() {
+        out += r#"<div class="lane-group" role="listitem" aria-label="Free address space"><h4 class="lane-title">Free address space</h4>"#;
+        for (band, g) in free {
+            let label = gap_label(g);
+            let (x, w) = place_span(band, g);
+            out += &format!(
+                r#"<div class="map-row lane6"><span class="row-label">{label}<span class="visually-hidden">, Free</span></span><div class="track">"#
+            );
+            for b in &bands {
+                out += r#"<span class="band">"#;
+                if *b == band {
+                    out += &format!(
+                        r#"<span class="range" title="{label}, {} addresses" style="left:{};width:{}"></span>"#,
+                        grouped(g.1 + 1 - g.0),
+                        pct(x),
+                        pct(w)
+                    );
+                }
+                out += "</span>";
+            }
+            out += "</div></div>";
+        }
+        out += "</div>";
+    }
     let peered = estate.peered_pairs().len();
     if peered > PEERINGS_DRAWN {
         out += &format!("<p>... and {} more peerings.</p>", peered - PEERINGS_DRAWN);
@@ -782,6 +869,52 @@ mod tests {
         let bad = handle("estate-subnets", "2\n2\nadd\nnope");
         assert!(bad.meta.contains("the subnet table sent `nope`"));
         assert!(!added.html.is_empty());
+    }
+
+    #[test]
+    fn free_gaps_per_band_on_the_estate_map() {
+        let band = Cidr::parse("192.168.0.0/16").unwrap();
+        let at = |s: &str| u64::from(u32::from(s.parse::<std::net::Ipv4Addr>().unwrap()));
+        // 192.168.0.0/24 taken: one gap, the rest of the band; a sliver under 1/64 is left out.
+        let taken = [(at("192.168.0.0"), at("192.168.0.255"))];
+        assert_eq!(
+            gaps(band, &taken),
+            [(at("192.168.1.0"), at("192.168.255.255"))]
+        );
+        let sliver = [
+            (at("192.168.0.0"), at("192.168.0.255")),
+            (at("192.168.2.0"), at("192.168.255.255")),
+        ];
+        assert_eq!(gaps(band, &sliver), []);
+        assert_eq!(
+            gaps(band, &[]),
+            [(at("192.168.0.0"), at("192.168.255.255"))]
+        );
+        assert_eq!(
+            gap_label((at("192.168.1.0"), at("192.168.255.255"))),
+            "free 192.168.1.0 - 192.168.255.255"
+        );
+        assert_eq!(
+            gap_label((at("192.168.128.0"), at("192.168.255.255"))),
+            "free 192.168.128.0/17"
+        );
+        assert_eq!(
+            gap_label((at("192.168.64.0"), at("192.168.191.255"))),
+            "free 192.168.64.0 - 192.168.191.255"
+        );
+        let opened = handle("estate-open", BLUEGREEN);
+        let map = &opened.html[opened.html.find("id=\"estate-map\"").unwrap()..];
+        let free = &map[map.find("aria-label=\"Free address space\"").expect(map)..];
+        for want in [
+            "free 10.3.0.0 - 10.99.255.255",
+            "free 10.101.0.0 - 10.223.255.255",
+            "free 10.245.0.0 - 10.255.255.255",
+        ] {
+            assert!(
+                free.contains(&format!("<span class=\"row-label\">{want}<")),
+                "{want}: {free}"
+            );
+        }
     }
 
     #[test]
