@@ -1247,6 +1247,13 @@ test('every VNet of an estate has its subnet table: existing ones read-only, a n
   await page.click('#estate .vnet-table[data-vnet="2"] button.add[data-arg="10.224.192.0/18"]');
   await page.waitForFunction(() => [...document.querySelectorAll('#estate .vnet-table[data-vnet="2"] .name')].some((n) => n.textContent === 'subnet-2'));
   await assertAxeClean(page, 'an estate, a new VNet\'s table in the panel');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await assertAxeClean(page, 'an estate, a new VNet\'s table in the panel, dark theme');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 375, height: 800 });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), 'no sideways scroll at 375 px with the tables');
+  await page.locator('#estate .vnet-table[data-vnet="2"]').screenshot({ path: path.join(artifacts, 'estate-vnet-table-375.png') });
+  await page.setViewportSize({ width: 1440, height: 1000 });
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-plan')]);
   const file = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
   assert.ok(file.vnets.find((v) => v.name === 'aks-blue').subnets.some((s) => s.name === 'subnet-2' && s.cidr === '10.224.192.0/18'));
