@@ -42,6 +42,9 @@ function estate_start(url, on) {
     busy = false;
     const [, meta, plan, text, html] = e.data;
     const p = panel();
+    // The edited cluster's VNet exists: its table in the panel is read-only, the page's is hidden.
+    const t = document.getElementById('subnet-table');
+    if (meta && t) t.style.display = /data-vnet="\d+" data-edited /.test(html) ? 'none' : '';
     if (meta && p && p.innerHTML !== html) {
       const f = document.activeElement, focused = f?.id, { vnet, at } = f?.dataset ?? {}, cls = f?.className;
       p.innerHTML = html;
@@ -75,8 +78,9 @@ function estate_stop() {
   w = null; q = []; busy = false; ready = false; last = '';
   clearTimeout(timer); timer = 0;
   try { localStorage.removeItem(KEY); } catch {}
-  const p = panel();
+  const p = panel(), t = document.getElementById('subnet-table');
   if (p) p.innerHTML = '';
+  if (t) t.style.display = '';
 }
 return { estate_text, estate_start, estate_send, estate_stop };
 })();

@@ -1212,6 +1212,15 @@ test('every VNet of an estate has its subnet table: existing ones read-only, a n
   const labels = await page.locator('#estate-map .lane-group[aria-label="Free address space"] .row-label').allTextContents();
   assert.ok(labels.some((l) => l.startsWith('free 10.3.0.0 - 10.99.255.255')), labels.join(' | '));
   await assertAxeClean(page, 'an estate with every VNet\'s table');
+  // Green (existing) picked: its table is the panel's read-only one; the page's is hidden.
+  await page.selectOption('#cluster-picker', '0');
+  await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'green');
+  await page.waitForFunction(() => getComputedStyle(document.querySelector('#subnet-table')).display === 'none');
+  assert.equal(await page.locator('#estate .vnet-table[data-vnet="1"] button').count(), 0);
+  assert.equal(await page.locator('#estate .vnet-table[data-vnet="2"] button.split[data-op="split"]').count(), 1, 'blue\'s table is in the panel now');
+  await page.selectOption('#cluster-picker', '1');
+  await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'blue');
+  await page.waitForFunction(() => getComputedStyle(document.querySelector('#subnet-table')).display !== 'none');
   // A second new cluster: blue's VNet is now edited from the estate panel, an edit of the estate.
   await page.click('#add-cluster');
   await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'cluster-3');

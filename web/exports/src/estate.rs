@@ -660,7 +660,8 @@ fn html(sess: &Session, report: &EstateReport, current: usize) -> String {
 }
 
 /// The subnet table of every VNet (issue 12): the edited cluster's new VNet is edited in the
-/// page's own table (a link to it here); an `existing` VNet's table is read-only; every other
+/// page's own table (a link to it here); an `existing` VNet's table is read-only (the edited
+/// cluster's marked `data-edited`: the page's client then hides the page's table); every other
 /// new VNet's has Split, Join and Add, whose buttons carry `data-vnet` and go to the worker as
 /// `estate-subnets` (an edit of the estate, re-checked and autosaved like any).
 fn vnet_tables(sess: &Session, current: usize) -> String {
@@ -682,8 +683,14 @@ fn vnet_tables(sess: &Session, current: usize) -> String {
             1 => format!("cluster {}", on[0]),
             _ => format!("clusters {}", on.join(", ")),
         };
+        // The edited cluster's existing VNet: the page hides its own (editable) table.
+        let edited = if here == Some(v) && vn.existing {
+            " data-edited"
+        } else {
+            ""
+        };
         out += &format!(
-            r#"<section class="subnet-table vnet-table" data-vnet="{v}" aria-labelledby="vnet-h{v}"><h4 id="vnet-h{v}" class="lane-title">VNet {} ({}, resource group {}; {clusters})</h4>"#,
+            r#"<section class="subnet-table vnet-table" data-vnet="{v}"{edited} aria-labelledby="vnet-h{v}"><h4 id="vnet-h{v}" class="lane-title">VNet {} ({}, resource group {}; {clusters})</h4>"#,
             esc(&vn.name),
             if vn.existing { "existing" } else { "new" },
             esc(&vn.resource_group),
@@ -803,6 +810,7 @@ mod tests {
         assert!(hub.contains("<code class=\"cidr\">10.0.2.0/23</code>"));
         assert!(hub.contains("<span class=\"usable\">27 usable</span>"));
         assert!(!hub.contains("<button"), "read-only: {hub}");
+        assert!(!opened.html.contains(" data-edited "), "blue's VNet is new");
         let green = vnet_section(&opened.html, 1);
         assert!(green.contains("(existing, resource group green-rg; cluster green)"));
         assert!(green.contains("node subnet of cluster green"), "{green}");
@@ -811,8 +819,9 @@ mod tests {
         let blue = vnet_section(&opened.html, 2);
         assert!(blue.contains("href=\"#subnet-table\""), "{blue}");
         assert!(!blue.contains("<table"));
-        // Blue's table moves here when another cluster is opened.
+        // Blue's table moves here when another cluster is opened; green's is marked edited.
         let other = handle("estate-cluster", "0");
+        assert!(vnet_section(&other.html, 1).contains(r#"data-vnet="1" data-edited "#));
         let blue = vnet_section(&other.html, 2);
         assert!(
             blue.contains(r#"data-op="split" data-arg="0" data-at="10.224.0.0" data-vnet="2""#),
