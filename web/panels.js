@@ -14,6 +14,15 @@ function save() {
   if (timer) { clearTimeout(timer); timer = 0; try { localStorage.setItem(KEY, last); } catch {} }
 }
 function estate_text() { return last; }
+// The panel's new HTML, only its top-level blocks that changed replaced: an edit of a cluster
+// leaves the other VNets' tables as they are (no style and layout work for them).
+function patch(p, html) {
+  const t = document.createElement('template');
+  t.innerHTML = html;
+  const next = [...t.content.childNodes], old = [...p.childNodes];
+  if (next.length !== old.length) return p.replaceChildren(...next);
+  next.forEach((n, i) => { if (!n.isEqualNode(old[i])) old[i].replaceWith(n); });
+}
 function pump() {
   if (w && ready && !busy && q.length) { busy = true; w.postMessage([0, ...q.shift()]); }
 }
@@ -47,7 +56,7 @@ function estate_start(url, on) {
     if (meta && t) t.style.display = /data-vnet="\d+" data-edited /.test(html) ? 'none' : '';
     if (meta && p && p.innerHTML !== html) {
       const f = document.activeElement, focused = f?.id, { vnet, at } = f?.dataset ?? {}, cls = f?.className;
-      p.innerHTML = html;
+      patch(p, html);
       if (focused && p.querySelector('#' + focused)) document.getElementById(focused).focus();
       // A table's button: the same button of the same row, else the row's first.
       else if (vnet) (p.querySelector(`button.${cls}[data-vnet="${vnet}"][data-at="${at}"]`)

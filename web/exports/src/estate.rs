@@ -362,6 +362,8 @@ struct Row {
 }
 
 const LANES: [&str; 5] = ["VNet", "Subnet", "Pods", "Services", "Peering"];
+/// Above this many VNets (a discovered estate may hold thousands), the rest get no table.
+const VNETS_TABLED: usize = 60;
 /// Above this many peerings, the rest are counted, not drawn.
 const PEERINGS_DRAWN: usize = 60;
 
@@ -671,6 +673,13 @@ fn vnet_tables(sess: &Session, current: usize) -> String {
         r#"<h3 id="estate-vnets-h">Subnets of every VNet</h3><p class="hint">byocni never changes an existing VNet: its table is read-only.</p>"#,
     );
     for (v, vn) in estate.vnets.iter().enumerate() {
+        if v == VNETS_TABLED {
+            out += &format!(
+                "<p>... and {} more VNets, whose tables are left out here.</p>",
+                estate.vnets.len() - v
+            );
+            break;
+        }
         let Some(plan) = estate.vnet_plan(v) else {
             continue;
         };
@@ -690,7 +699,7 @@ fn vnet_tables(sess: &Session, current: usize) -> String {
             ""
         };
         out += &format!(
-            r#"<section class="subnet-table vnet-table" data-vnet="{v}"{edited} aria-labelledby="vnet-h{v}"><h4 id="vnet-h{v}" class="lane-title">VNet {} ({}, resource group {}; {clusters})</h4>"#,
+            r#"<section class="subnet-table vnet-table" data-vnet="{v}"{edited} aria-labelledby="vnet-h{v}" style="content-visibility:auto;contain-intrinsic-size:auto 20rem"><h4 id="vnet-h{v}" class="lane-title">VNet {} ({}, resource group {}; {clusters})</h4>"#,
             esc(&vn.name),
             if vn.existing { "existing" } else { "new" },
             esc(&vn.resource_group),
@@ -828,6 +837,29 @@ mod tests {
             "{blue}"
         );
         assert!(blue.contains("node subnet of cluster blue"));
+    }
+
+    #[test]
+    fn a_large_estate_tables_its_first_vnets() {
+        let mut e = Estate::from_json(BLUEGREEN).unwrap();
+        for k in 0..70 {
+            let mut v = e.vnets[0].clone();
+            v.name = format!("spoke-{k}");
+            v.address_space = vec![format!("172.16.{k}.0/24")];
+            v.subnets.clear();
+            e.vnets.push(v);
+        }
+        let opened = handle("estate-open", &e.to_json());
+        assert_eq!(
+            opened
+                .html
+                .matches("<section class=\"subnet-table vnet-table\"")
+                .count(),
+            VNETS_TABLED
+        );
+        assert!(opened
+            .html
+            .contains("... and 13 more VNets, whose tables are left out here."));
     }
 
     #[test]

@@ -191,7 +191,9 @@ pub(crate) fn table_html(
                 esc(&label)
             ));
         };
-        if let Some((l, _)) = halves(row.cidr).filter(|(l, _)| l.prefix_len() <= SMALLEST_SUBNET) {
+        if let Some((l, _)) =
+            halves(row.cidr).filter(|(l, _)| buttons.is_some() && l.prefix_len() <= SMALLEST_SUBNET)
+        {
             let label = format!("Split {what} into two /{}", l.prefix_len());
             match row.subnet {
                 Some(i) => button("split", "split", i.to_string(), label, "Split"),
@@ -200,6 +202,7 @@ pub(crate) fn table_html(
         }
         if let Some((n, parent)) = rows
             .get(k + 1)
+            .filter(|_| buttons.is_some())
             .and_then(|n| Some((n, parent_of(row.cidr, n.cidr)?)))
         {
             let label = format!("Join {what} and {} {} into {parent}", name_of(n), n.cidr);
@@ -215,7 +218,7 @@ pub(crate) fn table_html(
                 );
             }
         }
-        if row.subnet.is_none() {
+        if row.subnet.is_none() && buttons.is_some() {
             let label = format!("Add subnet on free {}", row.cidr);
             button("add", "add", row.cidr.to_string(), label, "Add");
         }
