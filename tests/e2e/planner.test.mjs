@@ -1267,6 +1267,12 @@ test('every VNet of an estate has its subnet table: existing ones read-only, a n
   const file = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
   assert.ok(file.vnets.find((v) => v.name === 'aks-blue').subnets.some((s) => s.name === 'subnet-2' && s.cidr === '10.224.192.0/18'));
   assert.deepEqual(file.vnets.find((v) => v.name === 'hub').subnets.map((x) => [x.name, x.cidr]), [['GatewaySubnet', '10.0.0.0/27']], 'the hub is untouched');
+  // The panel's Undo takes the last table edit back (the estate's, not the page's Ctrl+Z).
+  await page.click('#undo-subnets');
+  await page.waitForFunction(() => ![...document.querySelectorAll('#estate .vnet-table[data-vnet="2"] .name')].some((n) => n.textContent === 'subnet-2'));
+  await page.waitForTimeout(500);
+  const undone = JSON.parse(await page.evaluate(() => localStorage.getItem('byocni.estate.v2')));
+  assert.ok(!undone.vnets.find((v) => v.name === 'aks-blue').subnets.some((x) => x.name === 'subnet-2'));
   assert.deepEqual(errors, []);
   await context.close();
 });

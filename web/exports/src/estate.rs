@@ -26,24 +26,39 @@
 //!
 //! The panel shows every VNet's subnet table (the rows of `crate::table`): read-only for an
 //! `existing` VNet, with Split, Join and Add for a new one; the edited cluster's VNet is edited
-//! in the page's own table. These edits are the estate's, not the page's: no undo step.
+//! in the page's own table. These edits are the estate's, not the page's: the panel's own Undo
+//! (`data-op="undo"`) takes them back, one at a time (the page's undo stays with its cluster);
+//! a step is dropped when the page opens or edits a cluster on that VNet, and all on Suggest.
 
 use std::cell::RefCell;
 
 use byocni_core::check::estate::{check_estate_with, EstateReport};
 use byocni_core::check::{AKS_RESERVED, VNET_FORBIDDEN};
-use byocni_core::estate::{Estate, PlanFile};
+use byocni_core::estate::{Estate, EstateSubnet, PlanFile};
 use byocni_core::estate_suggest::suggest_estate;
 use byocni_core::estate_table::TableEdit;
 use byocni_core::plan::SubnetRole;
 use byocni_core::{Cidr, ConnectedIndex, Plan, Severity};
 
-/// The open estate and its connected networks, indexed once, and the free blocks the user
-/// split in the VNets' tables (a view: VNet position and block).
+/// The open estate and its connected networks, indexed once; the free blocks the user split in
+/// the VNets' tables (a view: VNet position and block); and the VNets' subnets before each table
+/// edit, the last first out ([`Session::forget`] drops what another edit may have changed).
 struct Session {
     estate: Estate,
     connected: ConnectedIndex,
     cuts: Vec<(usize, Cidr)>,
+    undo: Vec<(usize, Vec<EstateSubnet>)>,
+}
+
+/// At most this many table edits are kept for undo.
+const UNDO_MAX: usize = 50;
+
+impl Session {
+    /// Drops the undo steps of VNet `v` (the VNet of the cluster the page opens or edits: the
+    /// page's edits change its subnets, which an older step would silently take back).
+    fn forget(&mut self, v: Option<usize>) {
+        self.undo.retain(|(w, _)| Some(*w) != v);
+    }
 }
 
 thread_local! {
@@ -81,6 +96,7 @@ pub(crate) fn handle(kind: &str, payload: &str) -> Answer {
                         estate,
                         connected,
                         cuts: Vec::new(),
+                        undo: Vec::new(),
                     });
                     answer(sess, first.unwrap_or(0), true, None)
                 }
@@ -94,7 +110,10 @@ pub(crate) fn handle(kind: &str, payload: &str) -> Answer {
         let (head, rest) = payload.split_once('\n').unwrap_or((payload, ""));
         let i: usize = head.trim().parse().unwrap_or(0);
         match kind {
-            "estate-cluster" => answer(sess, i, true, None),
+            "estate-cluster" => {
+                sess.forget(sess.estate.vnet_of(i));
+                answer(sess, i, true, None)
+            }
             "estate-edit" => {
                 let (flag, plan) = rest.split_once('\n').unwrap_or(("0", rest));
                 let plan = match Plan::from_json(plan) {
@@ -103,6 +122,7 @@ pub(crate) fn handle(kind: &str, payload: &str) -> Answer {
                 };
                 let connected = flag == "1";
                 sess.estate.absorb(i, &plan, connected);
+                sess.forget(sess.estate.vnet_of(i));
                 if connected {
                     sess.connected = ConnectedIndex::new(&sess.estate.connected_networks);
                 }
@@ -129,6 +149,7 @@ pub(crate) fn handle(kind: &str, payload: &str) -> Answer {
                         .collect::<Vec<_>>()
                         .join("; ");
                     sess.estate = s.estate;
+                    sess.undo.clear();
                     answer(sess, i, true, Some(format!("Filled: {msg}")))
                 }
                 Err(e) => error(e.to_string()),
@@ -167,11 +188,23 @@ fn subnets(sess: &mut Session, request: &str) -> Result<(), String> {
             TableEdit::Join(cidr(a)?, cidr(b)?)
         }
         "add" => TableEdit::Add(cidr(arg)?),
+        "undo" => {
+            if let Some((w, subnets)) = sess.undo.pop() {
+                sess.estate.vnets[w].subnets = subnets;
+            }
+            return Ok(());
+        }
         _ => return Err(format!("the subnet table has no button `{op}`")),
     };
+    let before = sess.estate.vnets.get(v).map(|x| x.subnets.clone());
     sess.estate
         .edit_vnet_subnets(v, edit)
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    if sess.undo.len() == UNDO_MAX {
+        sess.undo.remove(0);
+    }
+    sess.undo.extend(before.map(|b| (v, b)));
+    Ok(())
 }
 
 /// The answer for cluster `i` (the projection too when `open`).
@@ -672,6 +705,12 @@ fn vnet_tables(sess: &Session, current: usize) -> String {
     let mut out = String::from(
         r#"<h3 id="estate-vnets-h">Subnets of every VNet</h3><p class="hint">byocni never changes an existing VNet: its table is read-only.</p>"#,
     );
+    if let Some((v, _)) = sess.undo.last() {
+        out += &format!(
+            r#"<button type="button" id="undo-subnets" data-vnet="{v}" data-op="undo" data-arg="">Undo the last table edit (VNet {})</button>"#,
+            esc(&estate.vnets[*v].name)
+        );
+    }
     for (v, vn) in estate.vnets.iter().enumerate() {
         if v == VNETS_TABLED {
             out += &format!(
@@ -907,6 +946,19 @@ mod tests {
             refused.meta
         );
         assert_eq!(refused.text, split.text);
+        // Undo takes the last table edit back.
+        let made = handle("estate-subnets", "2\n2\nadd\n10.224.192.0/18");
+        assert!(made
+            .html
+            .contains(r#"id="undo-subnets" data-vnet="2" data-op="undo""#));
+        assert!(made
+            .html
+            .contains("Undo the last table edit (VNet aks-blue)"));
+        let undone = handle("estate-subnets", "2\n2\nundo\n");
+        assert_eq!(undone.text, split.text);
+        // Opening blue's cluster drops blue's steps: the page edits that VNet from then on.
+        let opened = handle("estate-cluster", "1");
+        assert!(!opened.html.contains("undo-subnets"), "{}", opened.html);
         let bad = handle("estate-subnets", "2\n2\nadd\nnope");
         assert!(bad.meta.contains("the subnet table sent `nope`"));
         assert!(!added.html.is_empty());
