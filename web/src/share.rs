@@ -60,8 +60,24 @@ export async function unpack(data, limit) {
     throw 'utf8';
   }
 }
+const here = () => location.pathname + location.search;
+export function take_link() {
+  const h = location.hash;
+  if (!h.includes('=')) return;
+  history.replaceState(null, '', here());
+  return h;
+}
+export function link_to(frag) { return location.origin + here() + '#' + frag; }
 "#)]
 extern "C" {
+    /// The share link in the address bar (its fragment, `#v1=...`), taken out of it at once (so
+    /// that a reload opens the autosaved plan, never the link again); none when the fragment is
+    /// no link (no `=`: the skip link's `#main`).
+    pub fn take_link() -> Option<String>;
+
+    /// The page's address with `frag` as its fragment: the share link to copy.
+    pub fn link_to(frag: &str) -> String;
+
     /// `text` as UTF-8, raw-deflated, in unpadded base64url.
     #[wasm_bindgen(catch)]
     async fn pack(text: &str) -> Result<JsValue, JsValue>;

@@ -26,7 +26,6 @@ use crate::estate::{estate_saved, estate_text, is_estate, Answer, Client};
 use crate::exports::read_plan;
 use crate::share;
 use crate::state::{Action, Kept, State};
-use wasm_bindgen::JsValue;
 
 /// The starting state: the autosaved plan, else the seed example, and the previous plan an
 /// opened link replaced. A share link in the URL (`#v1=...`) is offered once decoded
@@ -38,28 +37,14 @@ fn initial() -> State {
     state
 }
 
-/// The page's address without its fragment.
-fn address_without_fragment(location: &web_sys::Location) -> String {
-    location.pathname().unwrap_or_default() + &location.search().unwrap_or_default()
-}
-
 /// Offers the plan of a share link in the URL, if there is one, and takes the fragment out of
 /// the address bar at once: a reload then opens the autosaved plan, never the link again.
 /// Decoding is asynchronous (the browser inflates it); a broken link is reported and does not
 /// replace the saved plan. Fragments without `=` (the skip link's `#main`) are not links.
 fn open_shared_link(state: UseReducerDispatcher<State>, on_estate: Callback<String>) {
-    let Some(window) = web_sys::window() else {
+    let Some(hash) = share::take_link() else {
         return;
     };
-    let location = window.location();
-    let hash = location.hash().unwrap_or_default();
-    if !hash.contains('=') {
-        return;
-    }
-    if let Ok(history) = window.history() {
-        let url = address_without_fragment(&location);
-        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
-    }
     wasm_bindgen_futures::spawn_local(async move {
         let read = match share::decode_text(&hash).await {
             Ok(text) => match Plan::from_json(&text) {
@@ -280,14 +265,7 @@ pub fn app() -> Html {
                 };
                 // The link is copied; the address bar stays as it is (a fragment left there
                 // would open the link again on the next reload, over later edits).
-                let Some(location) = web_sys::window().map(|w| w.location()) else {
-                    return;
-                };
-                let url = format!(
-                    "{}{}#{frag}",
-                    location.origin().unwrap_or_default(),
-                    address_without_fragment(&location)
-                );
+                let url = share::link_to(&frag);
                 s.dispatch(Action::Notice(
                     if write_clipboard(&url).await {
                         "Share link copied: it holds the whole plan.".into()
