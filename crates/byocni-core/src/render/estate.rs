@@ -20,7 +20,7 @@ use crate::steps::{Arg, Command, Program};
 use crate::text::one_line;
 
 use super::script::{bash_line, ps_line};
-use super::{render_checked, Format, RenderError, RenderOptions};
+use super::{Format, RenderError, RenderOptions};
 
 /// The shared network's file name.
 pub const NETWORK_FILE: &str = "network.sh";
@@ -123,19 +123,30 @@ fn network_lines(estate: &Estate, created_by_clusters: &[usize]) -> Vec<(String,
     let step = |out: &mut Vec<(String, Vec<Line>)>, title: String, lines: Vec<Line>| {
         out.push((title, lines));
     };
+    // A new cluster's file creates its resource group (the network runs after the cluster
+    // files): `az group create` over it again would replace its tags.
+    let cluster_group = |rg: &str| {
+        estate
+            .clusters
+            .iter()
+            .any(|c| !c.existing && c.resource_group.eq_ignore_ascii_case(rg))
+    };
     for (v, vn) in estate.vnets.iter().enumerate() {
         if vn.existing || created_by_clusters.contains(&v) {
             continue;
         }
-        let mut lines = vec![Line::Run({
-            let mut c = az(&["group", "create", "--name"]);
-            c.args.push(lit(&vn.resource_group));
-            c.args.push(lit("--location"));
-            c.args.push(lit(&vn.location));
-            c.args.extend(tags(estate));
-            c.args.extend([lit("--output"), lit("json")]);
-            c
-        })];
+        let mut lines = Vec::new();
+        if !cluster_group(&vn.resource_group) {
+            lines.push(Line::Run({
+                let mut c = az(&["group", "create", "--name"]);
+                c.args.push(lit(&vn.resource_group));
+                c.args.push(lit("--location"));
+                c.args.push(lit(&vn.location));
+                c.args.extend(tags(estate));
+                c.args.extend([lit("--output"), lit("json")]);
+                c
+            }));
+        }
         let mut c = az(&["network", "vnet", "create", "--resource-group"]);
         c.args.push(lit(&vn.resource_group));
         c.args.extend([
@@ -386,9 +397,28 @@ pub fn render_estate(
         if c.existing || only.is_some_and(|o| o != i) {
             continue;
         }
-        created.extend(cluster_creates_vnet(estate, i).map_err(EstateRenderError::Unsupported)?);
-        let Some(plan) = estate.project(i) else {
-            continue;
+        let scripts = matches!(
+            format,
+            Format::Bash | Format::Powershell | Format::DesignMarkdown | Format::DesignHtml
+        );
+        if matches!(format, Format::Terraform | Format::Arm | Format::Bicep) {
+            created
+                .extend(cluster_creates_vnet(estate, i).map_err(EstateRenderError::Unsupported)?);
+        } else if let Some(v) = estate.vnet_of(i).filter(|&v| !estate.vnets[v].existing) {
+            // The cluster's script creates its new VNet, plainly or only when missing.
+            if !created.contains(&v) {
+                created.push(v);
+            }
+        }
+        // What creates resources refuses what apply refuses (an NSG, route table or NAT
+        // gateway on a node subnet of another group).
+        let plan = if scripts || matches!(format, Format::Terraform | Format::Arm | Format::Bicep) {
+            cluster_plan(estate, i, false)?
+        } else {
+            let Some(plan) = estate.project(i) else {
+                continue;
+            };
+            plan
         };
         // The estate's findings gate the export (above); the projection renders as is.
         let cluster_report = crate::check::check(&plan);
@@ -403,11 +433,12 @@ pub fn render_estate(
                     },
                 )
             }
-            _ => match render_checked(
+            _ => match super::render_steps(
                 &plan,
                 &cluster_report,
                 format,
                 RenderOptions { force: true },
+                scripts.then(|| crate::steps::estate::cluster_script_steps(estate, i, &plan)),
             ) {
                 Ok(t) => t,
                 Err(RenderError::Findings(f)) => return Err(EstateRenderError::Findings(f)),
@@ -503,6 +534,176 @@ mod tests {
             ps.matches("byocni-plan=estate.contoso-prod").count(),
             2,
             "{ps}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod foreign_tests {
+    use super::*;
+
+    const BLUEGREEN: &str = include_str!("../../../../tests/fixtures/estate-bluegreen.json");
+
+    /// blue on a new subnet of the existing hub (net-rg), as in
+    /// `steps::estate`'s `a_cluster_on_an_existing_vnet_looks_it_up_in_its_group_and_creates_only_its_subnet`.
+    pub(crate) fn on_hub() -> Estate {
+        let mut e = Estate::from_json(BLUEGREEN).unwrap();
+        e.vnets[0].subnets.push(crate::estate::EstateSubnet {
+            name: "blue-nodes".into(),
+            cidr: "10.0.2.0/23".into(),
+            role: crate::plan::SubnetRole::Nodes,
+        });
+        e.clusters[1].node_subnet = Some("hub/blue-nodes".into());
+        e
+    }
+
+    /// blue's VNet aks-blue is new, in resource group net-blue-rg (no cluster's) in
+    /// northeurope.
+    pub(crate) fn in_other_group() -> Estate {
+        let mut e = Estate::from_json(BLUEGREEN).unwrap();
+        e.vnets[2].resource_group = "net-blue-rg".into();
+        e.vnets[2].location = "northeurope".into();
+        e
+    }
+
+    /// A second new cluster, teal (blue-rg), on blue's new VNet aks-blue, on a node subnet of
+    /// its own.
+    pub(crate) fn shared() -> Estate {
+        let mut e = Estate::from_json(BLUEGREEN).unwrap();
+        e.vnets[2].subnets.push(crate::estate::EstateSubnet {
+            name: "teal-nodes".into(),
+            cidr: "10.224.16.0/20".into(),
+            role: crate::plan::SubnetRole::Nodes,
+        });
+        let mut teal = e.clusters[1].clone();
+        teal.name = "teal".into();
+        teal.dns_prefix = Some("teal".into());
+        teal.node_subnet = Some("aks-blue/teal-nodes".into());
+        teal.pod_cidr = Some("10.101.0.0/16".into());
+        e.clusters.push(teal);
+        e
+    }
+
+    fn file(e: &Estate, format: Format, name: &str) -> String {
+        render_estate(e, format, None, RenderOptions::default())
+            .unwrap()
+            .into_iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+            .text
+    }
+
+    /// The guarded block of a bash script that creates `create` (its first words) only when
+    /// missing: the lookup comes first, the create inside `if [ "$BYOCNI_RC" = 3 ]`.
+    fn guarded(sh: &str, show: &str, create: &str) -> bool {
+        let Some(at) = sh.find(&format!("BYOCNI_HAVE=$({show} ")) else {
+            return false;
+        };
+        sh[at..].contains(&format!(
+            "|| BYOCNI_RC=$?\nif [ \"$BYOCNI_RC\" = 3 ]; then\n  {create} "
+        ))
+    }
+
+    #[test]
+    fn a_new_cluster_on_an_existing_vnet_is_scripted_with_the_vnet_looked_up_and_its_subnets_guarded(
+    ) {
+        let e = on_hub();
+        let sh = file(&e, Format::Bash, "blue.sh");
+        assert!(
+            sh.contains(
+                "\naz network vnet show --resource-group net-rg --name hub --output json\n"
+            ),
+            "{sh}"
+        );
+        assert!(!sh.contains("az network vnet create"), "{sh}");
+        assert!(
+            !sh.contains("--name net-rg"),
+            "the hub's group is not touched\n{sh}"
+        );
+        assert!(guarded(
+            &sh,
+            "az network vnet subnet show --resource-group net-rg --vnet-name hub --name blue-nodes --query addressPrefix --output tsv",
+            "az network vnet subnet create --resource-group net-rg --vnet-name hub --name blue-nodes --address-prefixes 10.0.2.0/23"
+        ), "{sh}");
+        assert!(sh.contains("already exists with subnet address prefix '\"$BYOCNI_HAVE\"\", but the plan says 10.0.2.0/23"), "{sh}");
+        // Every subnet create of the file is guarded; the cluster stays in its group.
+        assert_eq!(
+            sh.matches("  az network vnet subnet create").count(),
+            sh.matches("az network vnet subnet create").count()
+        );
+        assert!(sh.contains("az aks create --resource-group blue-rg"));
+        let ps = file(&e, Format::Powershell, "blue.ps1");
+        assert!(ps.contains("$ErrorActionPreference = 'Continue'\n$BYOCNI_HAVE = az network vnet subnet show --resource-group net-rg --vnet-name hub --name blue-nodes --query addressPrefix --output tsv 2>$null\n$BYOCNI_RC = $LASTEXITCODE\n$ErrorActionPreference = 'Stop'\n"), "{ps}");
+        assert!(ps.contains("if ($BYOCNI_RC -eq 3) {\n    az network vnet subnet create --resource-group net-rg --vnet-name hub --name blue-nodes"), "{ps}");
+        assert!(!ps.contains("az network vnet create"), "{ps}");
+        // aks-blue now hosts no new cluster: the network creates it with its subnet, in
+        // blue-rg, which blue's file creates (no second `az group create`).
+        let net = file(&e, Format::Bash, NETWORK_FILE);
+        assert!(
+            net.contains("az network vnet create --resource-group blue-rg --name aks-blue"),
+            "{net}"
+        );
+        assert!(net.contains("az network vnet subnet create --resource-group blue-rg --vnet-name aks-blue --name nodes"), "{net}");
+        assert!(!net.contains("az group create"), "{net}");
+        assert!(!net.contains("--name hub --location"), "{net}");
+    }
+
+    #[test]
+    fn a_new_cluster_on_a_new_vnet_of_another_group_creates_it_and_the_group_only_when_missing() {
+        let e = in_other_group();
+        let sh = file(&e, Format::Bash, "blue.sh");
+        assert!(
+            guarded(
+                &sh,
+                "az group show --name net-blue-rg --query id --output tsv",
+                "az group create --name net-blue-rg --location northeurope"
+            ),
+            "{sh}"
+        );
+        assert!(guarded(&sh, "az network vnet show --resource-group net-blue-rg --name aks-blue --query addressSpace.addressPrefixes --output tsv", "az network vnet create --resource-group net-blue-rg --name aks-blue --location northeurope"), "{sh}");
+        assert!(guarded(&sh, "az network vnet subnet show --resource-group net-blue-rg --vnet-name aks-blue --name nodes --query addressPrefix --output tsv", "az network vnet subnet create --resource-group net-blue-rg --vnet-name aks-blue --name nodes"), "{sh}");
+        // The cluster's own group is its own: created plainly, as a v1 plan's.
+        assert!(
+            sh.contains("\naz group create --name blue-rg --location westeurope"),
+            "{sh}"
+        );
+        let net = file(&e, Format::Bash, NETWORK_FILE);
+        assert!(
+            !net.contains("vnet create"),
+            "the cluster's file creates aks-blue\n{net}"
+        );
+        assert!(net.contains("az network vnet peering create --resource-group net-blue-rg --name aks-blue-to-hub"), "{net}");
+    }
+
+    #[test]
+    fn two_new_clusters_on_one_new_vnet_each_create_it_only_when_missing() {
+        let e = shared();
+        for name in ["blue.sh", "teal.sh"] {
+            let sh = file(&e, Format::Bash, name);
+            assert_eq!(sh.matches("az network vnet create").count(), 1, "{sh}");
+            assert!(guarded(&sh, "az network vnet show --resource-group blue-rg --name aks-blue --query addressSpace.addressPrefixes --output tsv", "az network vnet create --resource-group blue-rg --name aks-blue"), "{name}\n{sh}");
+            assert!(
+                guarded(
+                    &sh,
+                    "az group show --name blue-rg --query id --output tsv",
+                    "az group create --name blue-rg"
+                ),
+                "{name}\n{sh}"
+            );
+            assert_eq!(
+                sh.matches("  az network vnet subnet create").count(),
+                2,
+                "{sh}"
+            );
+        }
+        // The original estate: blue alone on aks-blue creates it plainly, as before.
+        let e = Estate::from_json(BLUEGREEN).unwrap();
+        let sh = file(&e, Format::Bash, "blue.sh");
+        assert!(!sh.contains("BYOCNI_HAVE"), "{sh}");
+        let plan = e.project(1).unwrap();
+        assert_eq!(
+            sh,
+            crate::render::render(&plan, Format::Bash, RenderOptions::default()).unwrap()
         );
     }
 }

@@ -195,6 +195,19 @@ pub fn render_checked(
     format: Format,
     options: RenderOptions,
 ) -> Result<String, RenderError> {
+    render_steps(plan, report, format, options, None)
+}
+
+/// [`render_checked`], the scripts (and the designs' script) made of `steps` when given (an
+/// estate cluster's, placed on its estate VNet: [`crate::steps::estate::cluster_script_steps`])
+/// instead of the plan's own [`crate::steps::script_steps`].
+pub(crate) fn render_steps(
+    plan: &Plan,
+    report: &crate::check::Report,
+    format: Format,
+    options: RenderOptions,
+    steps: Option<Vec<crate::steps::Step>>,
+) -> Result<String, RenderError> {
     let errors: Vec<Finding> = report
         .findings
         .iter()
@@ -214,17 +227,23 @@ pub fn render_checked(
             );
         }
     }
+    // Only the scripts need the steps: made on demand.
+    let steps = move || steps.unwrap_or_else(|| crate::steps::script_steps(plan));
     Ok(match format {
-        Format::Bash => script::bash(plan, &notes),
-        Format::Powershell => script::powershell(plan, &notes),
+        Format::Bash => script::bash_steps(plan, steps(), &notes),
+        Format::Powershell => script::powershell_steps(plan, steps(), &notes),
         Format::Arm => arm::template(plan, &notes),
         Format::Bicep => bicep::template(plan, &notes),
         Format::Terraform => terraform::config(plan, &notes)?,
         Format::CiliumValues => with_notes("#", &notes, &crate::cni_values::cilium_values(plan)),
         Format::Calico => with_notes("#", &notes, &crate::cni_values::calico_installation(plan)),
         // The findings are a section of the document, the forced notes head its commands.
-        Format::DesignMarkdown => design::markdown(plan, report, &script::bash(plan, &notes)),
-        Format::DesignHtml => design::html(plan, report, &script::bash(plan, &notes)),
+        Format::DesignMarkdown => {
+            design::markdown(plan, report, &script::bash_steps(plan, steps(), &notes))
+        }
+        Format::DesignHtml => {
+            design::html(plan, report, &script::bash_steps(plan, steps(), &notes))
+        }
         Format::MapSvg => map_svg::map_svg(plan, report),
         Format::RangesCsv => ranges::csv(plan),
     })
