@@ -109,6 +109,52 @@ fn cluster_creates_vnet(estate: &Estate, i: usize) -> Result<Option<usize>, Stri
     Ok(Some(v))
 }
 
+/// The new cluster whose IaC file creates new VNet `v` (with all its subnets): the first in
+/// file order in the VNet's resource group. Any other new VNet is created by the shared
+/// network's file; the other clusters on it read it.
+fn vnet_owner(estate: &Estate, v: usize) -> Option<usize> {
+    let vn = &estate.vnets[v];
+    if vn.existing {
+        return None;
+    }
+    (0..estate.clusters.len()).find(|&i| {
+        let c = &estate.clusters[i];
+        !c.existing
+            && estate.vnet_of(i) == Some(v)
+            && c.resource_group.eq_ignore_ascii_case(&vn.resource_group)
+    })
+}
+
+/// Where cluster `i`'s IaC file finds its VNet, unless it creates it as a v1 plan's (new, in the
+/// cluster's group and region, `None`).
+fn placement(estate: &Estate, i: usize) -> Option<super::Placement> {
+    use super::{Made, Placement};
+    let v = estate.vnet_of(i)?;
+    let (c, vn) = (&estate.clusters[i], &estate.vnets[v]);
+    let owner = vnet_owner(estate, v);
+    let (made, made_by) = if vn.existing {
+        (Made::Existing, "nothing: it exists".to_owned())
+    } else if owner == Some(i) {
+        if vn.location.eq_ignore_ascii_case(&c.location) {
+            return None;
+        }
+        (Made::Own, "this file".to_owned())
+    } else if let Some(o) = owner {
+        (
+            Made::Elsewhere,
+            format!("cluster {}'s file", estate.clusters[o].name),
+        )
+    } else {
+        (Made::Elsewhere, "the shared network's file".to_owned())
+    };
+    Some(Placement {
+        group: vn.resource_group.clone(),
+        location: vn.location.clone(),
+        made,
+        made_by,
+    })
+}
+
 /// One line of the shared network's script: a command, or a value captured from one.
 enum Line {
     Run(Command),
@@ -401,9 +447,16 @@ pub fn render_estate(
             format,
             Format::Bash | Format::Powershell | Format::DesignMarkdown | Format::DesignHtml
         );
-        if matches!(format, Format::Terraform | Format::Arm | Format::Bicep) {
+        if matches!(format, Format::Arm | Format::Bicep) {
             created
                 .extend(cluster_creates_vnet(estate, i).map_err(EstateRenderError::Unsupported)?);
+        } else if format == Format::Terraform {
+            if let Some(v) = estate
+                .vnet_of(i)
+                .filter(|&v| vnet_owner(estate, v) == Some(i))
+            {
+                created.push(v);
+            }
         } else if let Some(v) = estate.vnet_of(i).filter(|&v| !estate.vnets[v].existing) {
             // The cluster's script creates its new VNet, plainly or only when missing.
             if !created.contains(&v) {
@@ -439,6 +492,7 @@ pub fn render_estate(
                 format,
                 RenderOptions { force: true },
                 scripts.then(|| crate::steps::estate::cluster_script_steps(estate, i, &plan)),
+                placement(estate, i).as_ref(),
             ) {
                 Ok(t) => t,
                 Err(RenderError::Findings(f)) => return Err(EstateRenderError::Findings(f)),

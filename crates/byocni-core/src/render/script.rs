@@ -233,7 +233,6 @@ const DIFFERS: &str =
 fn bash_guarded(step: &Step, n: usize) -> String {
     let what = guarded_what(step);
     let checks = guarded_checks(step);
-    let mut out = String::new();
     let lookup = |query: &str, array: bool| -> String {
         let cmd = guarded_query(step, query).map_or_else(String::new, |c| bash_line(&c));
         if array {
@@ -243,52 +242,40 @@ fn bash_guarded(step: &Step, n: usize) -> String {
         }
     };
     let (q0, _, w0) = &checks[0];
+    let mut out = format!(
+        "BYOCNI_RC=0\nBYOCNI_HAVE={} || BYOCNI_RC=$?\n",
+        lookup(q0, w0.as_ref().is_some_and(|w| w.1))
+    );
     out.push_str(&format!(
-        "BYOCNI_RC=0
-BYOCNI_HAVE={} || BYOCNI_RC=$?
-if [ \"$BYOCNI_RC\" = 3 ]; then
-  {}
-elif [ \"$BYOCNI_RC\" != 0 ]; then
-  echo {}\"$BYOCNI_RC\"{} >&2
-  exit 1
-else
-",
-        lookup(q0, w0.as_ref().is_some_and(|w| w.1)),
+        "if [ \"$BYOCNI_RC\" = 3 ]; then\n  {}\nelif [ \"$BYOCNI_RC\" != 0 ]; then\n  echo {}\"$BYOCNI_RC\"{} >&2\n  exit 1\nelse\n",
         bash_line(&step.create),
-        sh(&format!(
-            "error: step {n}: looking up {what} failed with exit code "
-        )),
+        sh(&format!("error: step {n}: looking up {what} failed with exit code ")),
         sh(": check the az login and your access, then run the script again"),
     ));
     for (k, (query, label, want)) in checks.iter().enumerate() {
         let Some((want, array)) = want else { continue };
         if k > 0 {
-            out.push_str(&format!(
-                "  BYOCNI_HAVE={}
-",
-                lookup(query, *array)
-            ));
+            out.push_str(&format!("  BYOCNI_HAVE={}\n", lookup(query, *array)));
         }
         out.push_str(&format!(
-            "  if [ \"$BYOCNI_HAVE\" != {} ]; then
-    echo {}\"$BYOCNI_HAVE\"{} >&2
-    exit 1
-  fi
-",
+            "  if [ \"$BYOCNI_HAVE\" != {} ]; then\n    echo {}\"$BYOCNI_HAVE\"{} >&2\n    exit 1\n  fi\n",
             sh(want),
             sh(&format!("error: {what} already exists with {label} ")),
-            sh(&format!(
-                ", but the plan says {}: {DIFFERS}",
-                one_line(want)
-            )),
+            sh(&format!(", but the plan says {}: {DIFFERS}", one_line(want))),
         ));
     }
-    out.push_str(&format!(
-        "  echo {}
-fi
-",
-        sh(&format!("{what}: exists, kept"))
-    ));
+    if w0.is_some() {
+        out.push_str(&format!(
+            "  echo {}\nfi\n",
+            sh(&format!("{what}: exists, kept"))
+        ));
+    } else {
+        // Nothing to compare: its id says what was found.
+        out.push_str(&format!(
+            "  echo {}\"$BYOCNI_HAVE\"\nfi\n",
+            sh(&format!("{what}: exists, kept: "))
+        ));
+    }
     out
 }
 
@@ -516,10 +503,17 @@ fn ps_guarded(step: &Step, n: usize) -> String {
             )),
         ));
     }
-    out.push_str(&format!(
-        "    Write-Output {}\n}}\n",
-        ps_quoted(&format!("{what}: exists, kept"))
-    ));
+    if checks[0].2.is_some() {
+        out.push_str(&format!(
+            "    Write-Output {}\n}}\n",
+            ps_quoted(&format!("{what}: exists, kept"))
+        ));
+    } else {
+        out.push_str(&format!(
+            "    Write-Output ({} + $BYOCNI_HAVE)\n}}\n",
+            ps_quoted(&format!("{what}: exists, kept: "))
+        ));
+    }
     out
 }
 

@@ -129,8 +129,18 @@ fn resource(kind: &str, name: &str) -> String {
 /// Why a plan without kube-proxy has no Terraform export.
 pub(crate) const NO_KUBE_PROXY: &str = "not exported: cni.kubeProxy is false, and Terraform's azurerm provider (4.x) has no argument that creates an AKS cluster without kube-proxy (networkProfile.kubeProxyConfig exists only in preview API versions of managedClusters). byocni does not write a configuration that would create the cluster with kube-proxy instead. Use the bash or PowerShell export or `byocni apply` (az aks create --kube-proxy-config, with the aks-preview extension), or the ARM or Bicep export (preview API 2026-05-02-preview); or keep kube-proxy (cni.kubeProxy: true) for Terraform.";
 
-/// The configuration; refused for a plan without kube-proxy (azurerm cannot say it).
-pub(crate) fn config(plan: &Plan, notes: &[String]) -> Result<String, super::RenderError> {
+/// The configuration; refused for a plan without kube-proxy (azurerm cannot say it). With
+/// `placement`, an estate cluster whose VNet is not a v1 plan's: an existing
+/// VNet, or one another file creates, is read by `data "azurerm_virtual_network"` and its
+/// subnets are named by id below it (`${data.azurerm_virtual_network.this.id}/subnets/<name>`);
+/// the subnets the file creates (an existing VNet's node and API server subnets) go in the
+/// VNet's resource group.
+pub(crate) fn config_placed(
+    plan: &Plan,
+    notes: &[String],
+    placement: Option<&super::Placement>,
+) -> Result<String, super::RenderError> {
+    use super::Made;
     if !plan.cni.kube_proxy {
         return Err(super::RenderError::Unsupported(NO_KUBE_PROXY.into()));
     }
@@ -141,6 +151,7 @@ pub(crate) fn config(plan: &Plan, notes: &[String]) -> Result<String, super::Ren
     top.extend(
         super::summary(plan)
             .into_iter()
+            .chain(placement.map(|p| p.notes(plan)).unwrap_or_default())
             .chain(notes.iter().cloned())
             .map(Item::Comment),
     );
@@ -175,45 +186,84 @@ pub(crate) fn config(plan: &Plan, notes: &[String]) -> Result<String, super::Ren
     let group = "azurerm_resource_group.this.name";
     let mut subnet_ref = None;
     let mut cluster_depends = Vec::new();
-    let subnet_label = |i: usize| {
-        plan.vnet
-            .as_ref()
-            .and_then(|v| v.subnets.get(i))
-            .map_or_else(String::new, |s| {
-                format!("azurerm_subnet.{}_{i}.id", label(&s.name))
+    // Whether the file reads the VNet instead of creating it.
+    let reads = placement.is_some_and(|p| p.made != Made::Own);
+    let creates_subnet = |i: usize| placement.is_none_or(|p| p.creates_subnet(plan, i));
+    // Each subnet's id expression (empty for a subnet of an existing VNet the file leaves alone).
+    let refs: Vec<String> = plan.vnet.as_ref().map_or_else(Vec::new, |v| {
+        v.subnets
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                if creates_subnet(i) {
+                    format!("azurerm_subnet.{}_{i}.id", label(&s.name))
+                } else if placement.is_some() && super::Placement::own_subnet(plan, i) {
+                    let quoted = q(&s.name);
+                    format!(
+                        "\"${{data.azurerm_virtual_network.this.id}}/subnets/{}\"",
+                        &quoted[1..quoted.len() - 1]
+                    )
+                } else {
+                    String::new()
+                }
             })
+            .collect()
+    });
+    let subnet_label = |i: usize| refs.get(i).cloned().unwrap_or_default();
+    let (vnet_name, vnet_group) = if reads {
+        (
+            "data.azurerm_virtual_network.this.name",
+            "data.azurerm_virtual_network.this.resource_group_name",
+        )
+    } else {
+        ("azurerm_virtual_network.this.name", group)
     };
     if let Some(v) = &plan.vnet {
         let prefixes: Vec<String> = v.address_space.iter().map(|p| q(p.trim())).collect();
         top.push(Item::Blank);
-        top.push(Item::Block(
-            resource("azurerm_virtual_network", "this"),
-            vec![
-                attr("name", q(&v.name)),
-                attr("location", location),
-                attr("resource_group_name", group),
-                attr("address_space", format!("[{}]", prefixes.join(", "))),
-            ],
-        ));
+        match placement {
+            Some(p) if reads => top.push(Item::Block(
+                "data \"azurerm_virtual_network\" \"this\"".to_owned(),
+                vec![
+                    attr("name", q(&v.name)),
+                    attr("resource_group_name", q(&p.group)),
+                ],
+            )),
+            _ => top.push(Item::Block(
+                resource("azurerm_virtual_network", "this"),
+                vec![
+                    attr("name", q(&v.name)),
+                    attr(
+                        "location",
+                        placement.map_or_else(|| location.to_owned(), |p| q(&p.location)),
+                    ),
+                    attr("resource_group_name", group),
+                    attr("address_space", format!("[{}]", prefixes.join(", "))),
+                ],
+            )),
+        }
         top.extend(around::network(
             plan,
             v.node_subnet().map(|s| s.cidr.trim()),
         ));
         let node = v.node_subnet_index();
         for (i, s) in v.subnets.iter().enumerate() {
+            if Some(i) == node {
+                subnet_ref = Some(subnet_label(i)).filter(|r| !r.is_empty());
+            }
+            if !creates_subnet(i) {
+                continue;
+            }
             let l = format!("{}_{i}", label(&s.name));
             let mut body = vec![
                 attr("name", q(&s.name)),
-                attr("resource_group_name", group),
-                attr("virtual_network_name", "azurerm_virtual_network.this.name"),
+                attr("resource_group_name", vnet_group),
+                attr("virtual_network_name", vnet_name),
                 attr("address_prefixes", format!("[{}]", q(s.cidr.trim()))),
             ];
             body.extend(around::subnet_body(plan, i));
             top.push(Item::Blank);
             top.push(Item::Block(resource("azurerm_subnet", &l), body));
-            if Some(i) == node {
-                subnet_ref = Some(format!("azurerm_subnet.{l}.id"));
-            }
         }
         if let Some(sref) = &subnet_ref {
             top.push(Item::Blank);

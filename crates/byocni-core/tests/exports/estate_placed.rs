@@ -1,0 +1,164 @@
+//! Issue 13: an estate's new cluster on a VNet that is not a new one of its own group and
+//! region — a new subnet of the existing hub (`on-hub`), a new VNet in another resource group
+//! and region (`other-group`), one new VNet shared by two new clusters (`shared`) — exported as
+//! Terraform: every file held to the azurerm reference and `terraform fmt`, the existing VNet
+//! never declared as a resource, each VNet created by exactly one file; snapshots.
+
+use byocni_core::estate::Estate;
+use byocni_core::render::estate::{render_estate, EstateFile, NETWORK_TF_FILE};
+use byocni_core::render::{Format, RenderOptions};
+use serde_json::{json, Value};
+
+use crate::references::terraform_problems;
+use crate::terraform_fmt::{fmt_diff, terraform};
+use crate::workspace_root;
+
+/// The blue/green fixture with blue moved, by name (as `tests/src/lib.rs`'s
+/// `foreign_vnet_estates`).
+pub(crate) fn foreign_vnet_estates() -> Vec<(&'static str, Value)> {
+    let base: Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace_root().join("tests/fixtures/estate-bluegreen.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let mut on_hub = base.clone();
+    on_hub["vnets"][0]["subnets"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "name": "blue-nodes", "cidr": "10.0.2.0/23", "role": "nodes" }));
+    on_hub["clusters"][1]["nodeSubnet"] = json!("hub/blue-nodes");
+    let mut other = base.clone();
+    other["vnets"][2]["resourceGroup"] = json!("net-blue-rg");
+    other["vnets"][2]["location"] = json!("northeurope");
+    let mut shared = base;
+    shared["vnets"][2]["subnets"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "name": "teal-nodes", "cidr": "10.224.16.0/20", "role": "nodes" }));
+    let mut teal = shared["clusters"][1].clone();
+    teal["name"] = json!("teal");
+    teal["dnsPrefix"] = json!("teal");
+    teal["nodeSubnet"] = json!("aks-blue/teal-nodes");
+    teal["podCidr"] = json!("10.101.0.0/16");
+    shared["clusters"].as_array_mut().unwrap().push(teal);
+    vec![
+        ("on-hub", on_hub),
+        ("other-group", other),
+        ("shared", shared),
+    ]
+}
+
+pub(crate) fn export(estate: &Value, format: Format) -> Vec<EstateFile> {
+    let estate = Estate::from_json(&estate.to_string()).unwrap();
+    render_estate(&estate, format, None, RenderOptions::default()).unwrap()
+}
+
+fn text<'a>(files: &'a [EstateFile], name: &str) -> &'a str {
+    &files
+        .iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("no {name}"))
+        .text
+}
+
+#[test]
+fn a_cluster_on_a_vnet_not_its_own_exports_as_terraform() {
+    let terraform = terraform();
+    let mut all = Vec::new();
+    for (name, estate) in foreign_vnet_estates() {
+        let files = export(&estate, Format::Terraform);
+        for f in &files {
+            let problems = terraform_problems(&f.text);
+            assert!(
+                problems.is_empty(),
+                "{name} {}: {problems:#?}\n{}",
+                f.name,
+                f.text
+            );
+            if let Some(t) = &terraform {
+                assert_eq!(fmt_diff(t, &f.text), None, "{name} {}", f.name);
+            }
+            insta::assert_snapshot!(format!("{name}.{}", f.name), f.text);
+        }
+        all.push((name, files));
+    }
+    let vnet = |v: &str| {
+        format!("resource \"azurerm_virtual_network\" \"this\" {{\n  name                = \"{v}\"")
+    };
+    // on-hub: the hub is read, blue's subnet created in net-rg; aks-blue (no cluster on it now)
+    // is the network's, with its subnet.
+    let files = &all[0].1;
+    let blue = text(files, "blue.tf");
+    assert!(
+        !blue.contains("resource \"azurerm_virtual_network\""),
+        "{blue}"
+    );
+    assert!(blue.contains("data \"azurerm_virtual_network\" \"this\" {\n  name                = \"hub\"\n  resource_group_name = \"net-rg\"\n}"), "{blue}");
+    assert!(blue.contains("resource \"azurerm_subnet\" \"blue_nodes_1\" {\n  name                 = \"blue-nodes\"\n  resource_group_name  = data.azurerm_virtual_network.this.resource_group_name\n"), "{blue}");
+    assert!(
+        !blue.contains("GatewaySubnet\"\n"),
+        "the hub's other subnets are not managed\n{blue}"
+    );
+    assert!(
+        blue.contains("assumed there and not managed here"),
+        "{blue}"
+    );
+    let net = text(files, NETWORK_TF_FILE);
+    assert!(net.contains("name                = \"aks-blue\""), "{net}");
+    assert!(
+        !net.contains("resource \"azurerm_resource_group\""),
+        "blue-rg is blue's\n{net}"
+    );
+    // other-group: the network creates net-blue-rg and aks-blue in northeurope with its subnet;
+    // blue reads it and names its node subnet by id.
+    let files = &all[1].1;
+    let blue = text(files, "blue.tf");
+    assert!(
+        !blue.contains("resource \"azurerm_virtual_network\""),
+        "{blue}"
+    );
+    assert!(!blue.contains("resource \"azurerm_subnet\""), "{blue}");
+    assert!(
+        blue.contains("vnet_subnet_id = \"${data.azurerm_virtual_network.this.id}/subnets/nodes\""),
+        "{blue}"
+    );
+    assert!(
+        blue.contains("created by the shared network's file"),
+        "{blue}"
+    );
+    let net = text(files, NETWORK_TF_FILE);
+    assert!(
+        net.contains("name     = \"net-blue-rg\"\n  location = \"northeurope\""),
+        "{net}"
+    );
+    assert!(
+        net.contains("resource \"azurerm_subnet\" \"vnet_2_subnet_0\""),
+        "{net}"
+    );
+    assert!(
+        net.contains("Apply it before the files of the clusters on VNet(s) aks-blue"),
+        "{net}"
+    );
+    // shared: blue (first in file order, in the VNet's group) creates aks-blue with both
+    // subnets; teal reads them.
+    let files = &all[2].1;
+    let blue = text(files, "blue.tf");
+    let teal = text(files, "teal.tf");
+    assert!(blue.contains(&vnet("aks-blue")), "{blue}");
+    assert_eq!(
+        blue.matches("resource \"azurerm_subnet\"").count(),
+        2,
+        "{blue}"
+    );
+    assert!(
+        !teal.contains("resource \"azurerm_virtual_network\""),
+        "{teal}"
+    );
+    assert!(!teal.contains("resource \"azurerm_subnet\""), "{teal}");
+    assert!(teal.contains("created by cluster blue's file"), "{teal}");
+    assert!(
+        teal.contains("\"${data.azurerm_virtual_network.this.id}/subnets/teal-nodes\""),
+        "{teal}"
+    );
+    assert!(!text(files, NETWORK_TF_FILE).contains("resource \"azurerm_virtual_network\""));
+}
