@@ -81,9 +81,17 @@ pub(crate) fn pool_profile(plan: &Plan, i: usize, subnet_id: Option<&str>) -> Va
     v
 }
 
-/// The deployment template.
-pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
+/// The deployment template. With `placement`, an estate cluster whose VNet is not a v1 plan's,
+/// in the cluster's resource group: an existing VNet, or one another file creates, is not a
+/// resource of the template (referenced by `resourceId`); an existing VNet's node and API
+/// server subnets are created as `Microsoft.Network/virtualNetworks/subnets`, one after another.
+pub(crate) fn template(
+    plan: &Plan,
+    notes: &[String],
+    placement: Option<&super::Placement>,
+) -> String {
     let c = &plan.cluster;
+    let reads = placement.is_some_and(|p| p.made != super::Made::Own);
     let mut resources = Vec::new();
     let mut cluster_depends = Vec::new();
     let mut subnet_id = None;
@@ -118,7 +126,46 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
         if !depends.is_empty() {
             vnet["dependsOn"] = Value::Array(depends);
         }
-        resources.push(vnet);
+        // The subnets the template creates when it reads the VNet, and their ids.
+        let mut made_subnets: Vec<Value> = Vec::new();
+        if let Some(p) = placement.filter(|_| reads) {
+            for (i, s) in v.subnets.iter().enumerate() {
+                if !p.creates_subnet(plan, i) {
+                    continue;
+                }
+                let mut props = json!({ "addressPrefix": lit(s.cidr.trim()) });
+                for (k, val) in super::around::subnet_properties(plan, i) {
+                    props[k] = val.arm();
+                }
+                // One subnet of a VNet at a time: Azure refuses concurrent subnet writes.
+                let mut depends = super::around::vnet_depends(plan);
+                depends.extend(made_subnets.last().cloned());
+                resources.push(json!({
+                    "type": "Microsoft.Network/virtualNetworks/subnets",
+                    "apiVersion": NETWORK_API_VERSION,
+                    "name": format!("[format('{{0}}/{{1}}', {}, {})]", arg(&v.name), arg(&s.name)),
+                    "dependsOn": depends,
+                    "properties": props,
+                }));
+                made_subnets.push(json!(format!(
+                    "[resourceId('Microsoft.Network/virtualNetworks/subnets', {}, {})]",
+                    arg(&v.name),
+                    arg(&s.name)
+                )));
+            }
+        } else {
+            if let Some(p) = placement {
+                vnet["location"] = lit(&p.location);
+            }
+            resources.push(vnet);
+        }
+        // What waits for the VNet waits for the subnets made here instead.
+        let on_vnet = |depends: &mut Value| {
+            if let Some(list) = depends.as_array_mut().filter(|_| reads) {
+                list.retain(|d| *d != json!(vnet_id));
+                list.extend(made_subnets.iter().cloned());
+            }
+        };
         if let Some(node) = v.node_subnet() {
             let sid = format!(
                 "[resourceId('Microsoft.Network/virtualNetworks/subnets', {}, {})]",
@@ -139,7 +186,7 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
                 "properties": {},
             }));
             let role_name = format!("{}-{}", c.name, node.name);
-            resources.push(json!({
+            let mut role = json!({
                 "type": "Microsoft.Authorization/roleAssignments",
                 "apiVersion": AUTHORIZATION_API_VERSION,
                 "scope": format!("[format('Microsoft.Network/virtualNetworks/{{0}}/subnets/{{1}}', {}, {})]", arg(&v.name), arg(&node.name)),
@@ -151,7 +198,9 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
                     "principalType": "ServicePrincipal",
                     "description": format!("byocni: Network Contributor for AKS cluster {role_name} on its node subnet"),
                 },
-            }));
+            });
+            on_vnet(&mut role["dependsOn"]);
+            resources.push(role);
             identity = json!({
                 "type": "UserAssigned",
                 "userAssignedIdentities": { identity_id.clone(): {} },
@@ -165,7 +214,15 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
             ));
             subnet_id = Some(sid);
             let (roles, arm_depends, _) = super::around::role_resources(plan);
-            resources.extend(roles.iter().filter_map(super::around::Res::arm));
+            resources.extend(
+                roles
+                    .iter()
+                    .filter_map(super::around::Res::arm)
+                    .map(|mut r| {
+                        on_vnet(&mut r["dependsOn"]);
+                        r
+                    }),
+            );
             cluster_depends.extend(arm_depends.into_iter().map(|d| format!("[{d}]")));
         }
     }
@@ -209,7 +266,9 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
         "identity": identity,
         "properties": properties,
     }));
-    let mut meta = json!({ "generator": "byocni", "summary": super::summary(plan) });
+    let mut summary = super::summary(plan);
+    summary.extend(placement.map(|p| p.notes(plan)).unwrap_or_default());
+    let mut meta = json!({ "generator": "byocni", "summary": summary });
     if !plan.cni.kube_proxy {
         meta["preview"] = json!(PREVIEW_NOTE);
     }

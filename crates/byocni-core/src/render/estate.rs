@@ -78,35 +78,26 @@ fn tags(estate: &Estate) -> [Arg; 3] {
     ]
 }
 
-/// Whether cluster `i`'s file creates its VNet: a new VNet in the cluster's resource group and
-/// region (as a v1 plan's VNet is). `Err` names what the export cannot do.
-fn cluster_creates_vnet(estate: &Estate, i: usize) -> Result<Option<usize>, String> {
+/// Why an ARM or Bicep export of cluster `i` is refused: a template deploys into the cluster's
+/// resource group, and a VNet of another group that the cluster's template does not create
+/// (existing, or created by another file) would need a nested deployment there for the
+/// cluster's subnets and the role assignment on its node subnet, which byocni does not write.
+fn template_refusal(estate: &Estate, i: usize) -> Option<String> {
+    let p = placement(estate, i)?;
     let c = &estate.clusters[i];
-    let Some(v) = estate.vnet_of(i) else {
-        return Ok(None);
-    };
-    let vn = &estate.vnets[v];
-    if vn.existing {
-        return Err(format!(
-            "cluster `{}` is on existing VNet `{}`: exporting a new cluster onto an existing VNet is not supported yet (export the cluster with a VNet of its own, or create it with az aks create --vnet-subnet-id)",
-            one_line(&c.name),
-            one_line(&vn.name)
-        ));
+    if p.made == super::Made::Own || p.group.eq_ignore_ascii_case(&c.resource_group) {
+        return None;
     }
-    if !vn.resource_group.eq_ignore_ascii_case(&c.resource_group)
-        || !vn.location.eq_ignore_ascii_case(&c.location)
-    {
-        return Err(format!(
-            "cluster `{}` is on VNet `{}` of resource group {} in {}, but the cluster is in {} in {}: a cluster's file creates its VNet beside it, so put both in one resource group and region",
-            one_line(&c.name),
-            one_line(&vn.name),
-            one_line(&vn.resource_group),
-            one_line(&vn.location),
-            one_line(&c.resource_group),
-            one_line(&c.location)
-        ));
-    }
-    Ok(Some(v))
+    let vn = &estate.vnets[estate.vnet_of(i)?];
+    Some(format!(
+        "cluster `{}` is on VNet `{}` of resource group {}, not the cluster's {}: an ARM or Bicep template deploys into one resource group, and its subnets and the role assignment on its node subnet would need a nested deployment in {}, which byocni does not write yet. Export this estate with --format bash, powershell or terraform, or run byocni apply; or put the cluster in resource group {} (clusters[{i}].resourceGroup)",
+        one_line(&c.name),
+        one_line(&vn.name),
+        one_line(&vn.resource_group),
+        one_line(&c.resource_group),
+        one_line(&vn.resource_group),
+        one_line(&vn.resource_group),
+    ))
 }
 
 /// The new cluster whose IaC file creates new VNet `v` (with all its subnets): the first in
@@ -448,9 +439,11 @@ pub fn render_estate(
             Format::Bash | Format::Powershell | Format::DesignMarkdown | Format::DesignHtml
         );
         if matches!(format, Format::Arm | Format::Bicep) {
-            created
-                .extend(cluster_creates_vnet(estate, i).map_err(EstateRenderError::Unsupported)?);
-        } else if format == Format::Terraform {
+            if let Some(why) = template_refusal(estate, i) {
+                return Err(EstateRenderError::Unsupported(why));
+            }
+        }
+        if matches!(format, Format::Terraform | Format::Arm | Format::Bicep) {
             if let Some(v) = estate
                 .vnet_of(i)
                 .filter(|&v| vnet_owner(estate, v) == Some(i))

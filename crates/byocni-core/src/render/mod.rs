@@ -305,8 +305,8 @@ pub(crate) fn render_steps(
     Ok(match format {
         Format::Bash => script::bash_steps(plan, steps(), &notes),
         Format::Powershell => script::powershell_steps(plan, steps(), &notes),
-        Format::Arm => arm::template(plan, &notes),
-        Format::Bicep => bicep::template(plan, &notes),
+        Format::Arm => arm::template(plan, &notes, placement),
+        Format::Bicep => bicep::template(plan, &notes, placement),
         Format::Terraform => terraform::config_placed(plan, &notes, placement)?,
         Format::CiliumValues => with_notes("#", &notes, &crate::cni_values::cilium_values(plan)),
         Format::Calico => with_notes("#", &notes, &crate::cni_values::calico_installation(plan)),

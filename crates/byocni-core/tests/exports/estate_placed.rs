@@ -162,3 +162,96 @@ fn a_cluster_on_a_vnet_not_its_own_exports_as_terraform() {
     );
     assert!(!text(files, NETWORK_TF_FILE).contains("resource \"azurerm_virtual_network\""));
 }
+
+/// The blue/green fixture with the existing hub in blue's own resource group and blue on a new
+/// subnet of it.
+fn hub_in_blues_group() -> Value {
+    let mut e = foreign_vnet_estates().remove(0).1;
+    e["vnets"][0]["resourceGroup"] = json!("blue-rg");
+    e
+}
+
+/// Each ARM template validates against the references; each Bicep file creates the same
+/// resources with the same properties, in the same order.
+fn check_templates(name: &str, arm: &[EstateFile], bicep: &[EstateFile]) {
+    use crate::references::{arm_problems, bicep_resources, tree};
+    assert_eq!(arm.len(), bicep.len(), "{name}");
+    for (a, b) in arm.iter().zip(bicep) {
+        if a.name == byocni_core::render::estate::NETWORK_DEPLOY_FILE {
+            continue;
+        }
+        let template: Value = serde_json::from_str(&a.text).unwrap();
+        let problems = arm_problems(&template);
+        assert!(
+            problems.is_empty(),
+            "{name} {}: {problems:#?}\n{}",
+            a.name,
+            a.text
+        );
+        let made: Vec<Value> = bicep_resources(&b.text)
+            .into_iter()
+            .filter(|r| r.get("existing").is_none())
+            .collect();
+        let resources = template["resources"].as_array().unwrap();
+        assert_eq!(made.len(), resources.len(), "{name} {}\n{}", b.name, b.text);
+        for (x, y) in resources.iter().zip(&made) {
+            for field in ["type", "apiVersion", "properties"] {
+                assert_eq!(
+                    tree(&x[field]),
+                    tree(&y[field]),
+                    "{name} {} {field}",
+                    b.name
+                );
+            }
+        }
+        insta::assert_snapshot!(format!("{name}.{}", a.name), a.text);
+        insta::assert_snapshot!(format!("{name}.{}", b.name), b.text);
+    }
+}
+
+#[test]
+fn a_cluster_on_a_vnet_not_its_own_exports_as_arm_and_bicep() {
+    // The hub in blue's group: no VNet resource, blue's subnet a child resource of the hub.
+    let e = hub_in_blues_group();
+    let (arm, bicep) = (export(&e, Format::Arm), export(&e, Format::Bicep));
+    check_templates("hub-in-blues-group", &arm, &bicep);
+    let blue: Value = serde_json::from_str(text(&arm, "blue.json")).unwrap();
+    let types: Vec<&str> = blue["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    assert!(
+        !types.contains(&"Microsoft.Network/virtualNetworks"),
+        "{types:?}"
+    );
+    let subnet = &blue["resources"][0];
+    assert_eq!(subnet["type"], "Microsoft.Network/virtualNetworks/subnets");
+    assert_eq!(subnet["name"], "[format('{0}/{1}', 'hub', 'blue-nodes')]");
+    assert_eq!(subnet["properties"]["addressPrefix"], "10.0.2.0/23");
+    let role = &blue["resources"][2];
+    assert_eq!(
+        role["dependsOn"][1],
+        "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'hub', 'blue-nodes')]",
+        "{role}"
+    );
+    let b = text(&bicep, "blue.bicep");
+    assert!(b.contains("resource vnet 'Microsoft.Network/virtualNetworks@2025-07-01' existing = {\n  name: 'hub'\n}"), "{b}");
+    assert!(b.contains("resource nodeSubnet 'Microsoft.Network/virtualNetworks/subnets@2025-07-01' = {\n  parent: vnet\n  name: 'blue-nodes'\n"), "{b}");
+    // shared: blue's template creates aks-blue with both subnets, teal's reads it.
+    let e = foreign_vnet_estates().remove(2).1;
+    let (arm, bicep) = (export(&e, Format::Arm), export(&e, Format::Bicep));
+    check_templates("shared", &arm, &bicep);
+    let teal = text(&arm, "teal.json");
+    assert!(
+        !teal.contains("\"Microsoft.Network/virtualNetworks\""),
+        "{teal}"
+    );
+    assert!(
+        !teal.contains("\"Microsoft.Network/virtualNetworks/subnets\""),
+        "{teal}"
+    );
+    assert!(teal.contains("created by cluster blue's file"), "{teal}");
+    assert!(text(&arm, "blue.json").contains("\"Microsoft.Network/virtualNetworks\""));
+}
