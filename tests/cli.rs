@@ -733,6 +733,29 @@ fn estates_export_into_a_directory() {
         std::fs::read_dir(dir.path().join("mesh")).unwrap().count(),
         1
     );
+    // `--cluster` naming an existing cluster is refused, naming the new ones (it was "nothing
+    // to export", exit 0).
+    let o = byocni(
+        &[
+            "export",
+            src,
+            "--format",
+            "bash",
+            "--cluster",
+            "green",
+            "-o",
+            "green",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--cluster green: cluster `green` is existing")
+            && stderr(&o).contains("the new clusters are blue"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.path().join("green").exists());
     // An estate with errors is not exported.
     let broken = std::fs::read_to_string(&mesh)
         .unwrap()

@@ -344,6 +344,25 @@ fn export_estate(
     cluster: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let only = pick_cluster(estate, cluster)?;
+    if let Some(i) = only.filter(|&i| estate.clusters[i].existing) {
+        let new: Vec<String> = estate
+            .clusters
+            .iter()
+            .filter(|c| !c.existing)
+            .map(|c| escape_control(&c.name))
+            .collect();
+        return Err(BadInput(format!(
+            "--cluster {}: cluster `{}` is existing: byocni exports only what it creates; {}",
+            escape_control(cluster.unwrap_or_default()),
+            escape_control(&estate.clusters[i].name),
+            if new.is_empty() {
+                "the estate has no new cluster (add one, or mark one not existing)".to_owned()
+            } else {
+                format!("the new clusters are {}", new.join(", "))
+            }
+        ))
+        .into());
+    }
     let Some(dir) = output_path else {
         return Err(BadInput(
             "an estate exports several files (one per cluster, and the shared network): pass -o DIR".into(),

@@ -142,7 +142,10 @@ pub(crate) fn show_value(s: &str) -> String {
 fn check_name(rule: &NameRule, field: &str, name: &str) -> Option<Finding> {
     let len = name.chars().count();
     let problem = if len < rule.min || len > rule.max {
-        Some(format!("is {len} characters long"))
+        Some(format!(
+            "is {len} character{} long",
+            if len == 1 { "" } else { "s" }
+        ))
     } else if let Some((i, c)) = name.char_indices().find(|&(_, c)| !(rule.allowed)(c)) {
         Some(format!("has {} at position {}", show_char(c), i + 1))
     } else if !name.chars().next().is_some_and(rule.first) {
@@ -408,6 +411,23 @@ mod tests {
         let f = check_name(&CLUSTER, "cluster.name", "a\nb").unwrap();
         assert!(f.message.contains("a newline"), "{}", f.message);
         assert!(!f.message.contains('\n'));
+    }
+
+    /// A one-character name is "1 character long", not "1 characters long".
+    #[test]
+    fn a_length_reads_in_the_singular_and_the_plural() {
+        let one = check_name(&VNET, "f", "a").unwrap();
+        assert!(
+            one.message.contains("is 1 character long"),
+            "{}",
+            one.message
+        );
+        let long = check_name(&CLUSTER, "f", &"a".repeat(64)).unwrap();
+        assert!(
+            long.message.contains("is 64 characters long"),
+            "{}",
+            long.message
+        );
     }
 
     #[test]
