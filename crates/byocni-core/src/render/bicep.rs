@@ -72,35 +72,12 @@ pub(crate) fn template(
         }
         // The subnets made here when the VNet is read: (index, symbol).
         let mut made: Vec<(usize, &str)> = Vec::new();
-        if let Some(p) = placement.filter(|_| reads) {
+        let cross = placement.filter(|p| reads && !p.group.eq_ignore_ascii_case(&c.resource_group));
+        if let Some(p) = cross {
+            let _ = writeln!(out, "resource vnet 'Microsoft.Network/virtualNetworks@{NETWORK_API_VERSION}' existing = {{\n  name: {}\n  scope: resourceGroup({})\n}}", q(&v.name), q(&p.group));
+        } else if let Some(p) = placement.filter(|_| reads) {
             let _ = writeln!(out, "resource vnet 'Microsoft.Network/virtualNetworks@{NETWORK_API_VERSION}' existing = {{\n  name: {}\n}}", q(&v.name));
-            for (i, s) in v.subnets.iter().enumerate() {
-                if !p.creates_subnet(plan, i) {
-                    continue;
-                }
-                let symbol = if v.node_subnet_index() == Some(i) {
-                    "nodeSubnet"
-                } else {
-                    "apiserverSubnet"
-                };
-                let _ = writeln!(out, "\nresource {symbol} 'Microsoft.Network/virtualNetworks/subnets@{NETWORK_API_VERSION}' = {{\n  parent: vnet\n  name: {}", q(&s.name));
-                // One subnet of a VNet at a time: Azure refuses concurrent subnet writes.
-                if let Some((_, prev)) = made.last() {
-                    let _ = writeln!(out, "  dependsOn: [\n    {prev}\n  ]");
-                }
-                let _ = writeln!(
-                    out,
-                    "  properties: {{\n    addressPrefix: {}",
-                    q(s.cidr.trim())
-                );
-                super::around::write_bicep_props(
-                    &mut out,
-                    &super::around::subnet_properties(plan, i),
-                    2,
-                );
-                out.push_str("  }\n}\n");
-                made.push((i, symbol));
-            }
+            made = write_subnets(&mut out, plan, p);
         } else {
             let _ = writeln!(out, "resource vnet 'Microsoft.Network/virtualNetworks@{NETWORK_API_VERSION}' = {{\n  name: {}\n  location: {}\n  properties: {{\n    addressSpace: {{\n      addressPrefixes: [", q(&v.name), placement.map_or_else(|| "location".to_owned(), |p| q(&p.location)));
             for p in &v.address_space {
@@ -128,7 +105,12 @@ pub(crate) fn template(
                 let _ = writeln!(out, "\nresource nodeSubnet 'Microsoft.Network/virtualNetworks/subnets@{NETWORK_API_VERSION}' existing = {{\n  parent: vnet\n  name: {}\n}}", q(&node.name));
             }
             let _ = writeln!(out, "\nresource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@{IDENTITY_API_VERSION}' = {{\n  name: {}\n  location: location\n  properties: {{}}\n}}", q(&identity_name(plan)));
-            let _ = writeln!(out, "\n// The cluster identity needs Network Contributor on the node subnet.\nresource networkContributor 'Microsoft.Authorization/roleAssignments@{AUTHORIZATION_API_VERSION}' = {{\n  name: guid(nodeSubnet.id, identity.id, '{NETWORK_CONTRIBUTOR_ROLE_ID}')\n  scope: nodeSubnet\n  properties: {{\n    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '{NETWORK_CONTRIBUTOR_ROLE_ID}')\n    principalId: identity.properties.principalId\n    principalType: 'ServicePrincipal'\n    description: {}\n  }}\n}}", q(&format!("byocni: Network Contributor for AKS cluster {}-{} on its node subnet", c.name, node.name)));
+            if let Some(p) = cross {
+                let name: String = format!("byocni-{}-vnet", c.name).chars().take(64).collect();
+                let _ = writeln!(out, "\n// In resource group {}: the subnets and the role on the node subnet.\nmodule vnetSide {} = {{\n  name: {}\n  scope: resourceGroup({})\n  params: {{\n    principalId: identity.properties.principalId\n  }}\n}}", crate::text::one_line(&p.group), q(&p.module_file), q(&name), q(&p.group));
+            } else {
+                let _ = writeln!(out, "\n// The cluster identity needs Network Contributor on the node subnet.\nresource networkContributor 'Microsoft.Authorization/roleAssignments@{AUTHORIZATION_API_VERSION}' = {{\n  name: guid(nodeSubnet.id, identity.id, '{NETWORK_CONTRIBUTOR_ROLE_ID}')\n  scope: nodeSubnet\n  properties: {{\n    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '{NETWORK_CONTRIBUTOR_ROLE_ID}')\n    principalId: identity.properties.principalId\n    principalType: 'ServicePrincipal'\n    description: {}\n  }}\n}}", q(&format!("byocni: Network Contributor for AKS cluster {}-{} on its node subnet", c.name, node.name)));
+            }
             identity_block = "  identity: {\n    type: 'UserAssigned'\n    userAssignedIdentities: {\n      '${identity.id}': {}\n    }\n  }\n".to_owned();
             if !made.iter().any(|(_, s)| *s == "apiserverSubnet") {
                 super::around::bicep_api_server_subnet(plan, &mut out);
@@ -137,7 +119,11 @@ pub(crate) fn template(
             for r in &roles {
                 r.bicep(&mut out);
             }
-            depends = "  dependsOn: [\n    networkContributor\n".to_owned();
+            depends = if cross.is_some() {
+                "  dependsOn: [\n    vnetSide\n".to_owned()
+            } else {
+                "  dependsOn: [\n    networkContributor\n".to_owned()
+            };
             for s in symbols {
                 let _ = writeln!(depends, "    {s}");
             }
@@ -199,6 +185,68 @@ pub(crate) fn template(
     out.push_str("    }\n");
     super::around::write_bicep_props(&mut out, &super::around::api_server_profile(plan), 2);
     out.push_str("  }\n}\n\noutput clusterName string = aks.name\n");
+    out
+}
+
+/// The subnets a template makes in a VNet it reads (`resource vnet ... existing` written
+/// before), one after another: `(index, symbol)` of each.
+fn write_subnets(
+    out: &mut String,
+    plan: &Plan,
+    p: &super::Placement,
+) -> Vec<(usize, &'static str)> {
+    let mut made: Vec<(usize, &'static str)> = Vec::new();
+    let Some(v) = &plan.vnet else {
+        return made;
+    };
+    for (i, s) in v.subnets.iter().enumerate() {
+        if !p.creates_subnet(plan, i) {
+            continue;
+        }
+        let symbol = if v.node_subnet_index() == Some(i) {
+            "nodeSubnet"
+        } else {
+            "apiserverSubnet"
+        };
+        let _ = writeln!(out, "\nresource {symbol} 'Microsoft.Network/virtualNetworks/subnets@{NETWORK_API_VERSION}' = {{\n  parent: vnet\n  name: {}", q(&s.name));
+        // One subnet of a VNet at a time: Azure refuses concurrent subnet writes.
+        if let Some((_, prev)) = made.last() {
+            let _ = writeln!(out, "  dependsOn: [\n    {prev}\n  ]");
+        }
+        let _ = writeln!(
+            out,
+            "  properties: {{\n    addressPrefix: {}",
+            q(s.cidr.trim())
+        );
+        super::around::write_bicep_props(out, &super::around::subnet_properties(plan, i), 2);
+        out.push_str("  }\n}\n");
+        made.push((i, symbol));
+    }
+    made
+}
+
+/// The module of an estate cluster whose VNet is in another resource group (`placement`'s):
+/// deployed there by the cluster's file (`module vnetSide`), it makes the cluster's subnets of
+/// an existing VNet and gives the cluster identity (`principalId`) Network Contributor on the
+/// node subnet; ARM's nested deployment alike.
+pub(crate) fn vnet_module(plan: &Plan, p: &super::Placement) -> String {
+    let mut out = format!(
+        "// Generated by byocni: AKS cluster {}'s side of VNet {} in resource group {}, deployed\n// there by the cluster's file as module vnetSide.\n\n@description('The cluster identity.')\nparam principalId string\n\n",
+        crate::text::one_line(&plan.cluster.name),
+        crate::text::one_line(plan.vnet.as_ref().map_or("", |v| v.name.as_str())),
+        crate::text::one_line(&p.group)
+    );
+    let Some(v) = &plan.vnet else {
+        return out;
+    };
+    let _ = writeln!(out, "resource vnet 'Microsoft.Network/virtualNetworks@{NETWORK_API_VERSION}' existing = {{\n  name: {}\n}}", q(&v.name));
+    let made = write_subnets(&mut out, plan, p);
+    if let Some(node) = v.node_subnet() {
+        if !made.iter().any(|(_, s)| *s == "nodeSubnet") {
+            let _ = writeln!(out, "\nresource nodeSubnet 'Microsoft.Network/virtualNetworks/subnets@{NETWORK_API_VERSION}' existing = {{\n  parent: vnet\n  name: {}\n}}", q(&node.name));
+        }
+        let _ = writeln!(out, "\n// The cluster identity needs Network Contributor on the node subnet.\nresource networkContributor 'Microsoft.Authorization/roleAssignments@{AUTHORIZATION_API_VERSION}' = {{\n  name: guid(nodeSubnet.id, principalId, '{NETWORK_CONTRIBUTOR_ROLE_ID}')\n  scope: nodeSubnet\n  properties: {{\n    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '{NETWORK_CONTRIBUTOR_ROLE_ID}')\n    principalId: principalId\n    principalType: 'ServicePrincipal'\n    description: {}\n  }}\n}}", q(&format!("byocni: Network Contributor for AKS cluster {}-{} on its node subnet", plan.cluster.name, node.name)));
+    }
     out
 }
 

@@ -78,24 +78,27 @@ fn tags(estate: &Estate) -> [Arg; 3] {
     ]
 }
 
-/// Why an ARM or Bicep export of cluster `i` is refused: a template deploys into the cluster's
-/// resource group, and a VNet of another group that the cluster's template does not create
-/// (existing, or created by another file) would need a nested deployment there for the
-/// cluster's subnets and the role assignment on its node subnet, which byocni does not write.
+/// Why an ARM or Bicep export of cluster `i` is refused: its VNet is in another resource group
+/// and the cluster integrates its API server into a subnet of it (the nested deployment that
+/// makes the cluster's side of such a VNet holds its subnets and the node subnet's role only).
 fn template_refusal(estate: &Estate, i: usize) -> Option<String> {
     let p = placement(estate, i)?;
     let c = &estate.clusters[i];
     if p.made == super::Made::Own || p.group.eq_ignore_ascii_case(&c.resource_group) {
         return None;
     }
+    let plan = estate.project(i)?;
+    let n = plan.vnet.as_ref().map_or(0, |v| v.subnets.len());
+    if !(0..n).any(|k| crate::steps::around::is_api_server_subnet(&plan, k)) {
+        return None;
+    }
     let vn = &estate.vnets[estate.vnet_of(i)?];
     Some(format!(
-        "cluster `{}` is on VNet `{}` of resource group {}, not the cluster's {}: an ARM or Bicep template deploys into one resource group, and its subnets and the role assignment on its node subnet would need a nested deployment in {}, which byocni does not write yet. Export this estate with --format bash, powershell or terraform, or run byocni apply; or put the cluster in resource group {} (clusters[{i}].resourceGroup)",
+        "cluster `{}` is on VNet `{}` of resource group {}, not the cluster's {}, and integrates its API server into a subnet of it: the ARM and Bicep exports do not write that role across resource groups yet. Export this estate with --format bash, powershell or terraform, or run byocni apply; or put the cluster in resource group {} (clusters[{i}].resourceGroup)",
         one_line(&c.name),
         one_line(&vn.name),
         one_line(&vn.resource_group),
         one_line(&c.resource_group),
-        one_line(&vn.resource_group),
         one_line(&vn.resource_group),
     ))
 }
@@ -143,6 +146,7 @@ fn placement(estate: &Estate, i: usize) -> Option<super::Placement> {
         location: vn.location.clone(),
         made,
         made_by,
+        module_file: format!("{}.vnet.bicep", file_stem(&c.name)),
     })
 }
 
@@ -508,6 +512,18 @@ pub fn render_estate(
             text,
             executable: format == Format::Bash,
         });
+        // Bicep: the cluster's side of a VNet in another group is a module of its own.
+        if let Some(p) = placement(estate, i).filter(|p| {
+            format == Format::Bicep
+                && p.made != super::Made::Own
+                && !p.group.eq_ignore_ascii_case(&c.resource_group)
+        }) {
+            files.push(EstateFile {
+                name: p.module_file.clone(),
+                text: super::bicep::vnet_module(&plan, &p),
+                executable: false,
+            });
+        }
     }
     if format == Format::Bash && only.is_none() {
         files.push(EstateFile {

@@ -198,6 +198,9 @@ pub(crate) struct Placement {
     pub made: Made,
     /// Who makes it, for the header (`the shared network file`, `cluster blue's file`).
     pub made_by: String,
+    /// The Bicep module file the cluster's file deploys into the VNet's group when that is not
+    /// the cluster's (`blue.vnet.bicep`).
+    pub module_file: String,
 }
 
 /// See [`Placement::made`].

@@ -171,12 +171,31 @@ fn hub_in_blues_group() -> Value {
     e
 }
 
-/// Each ARM template validates against the references; each Bicep file creates the same
-/// resources with the same properties, in the same order.
+/// Each ARM template validates against the references (a nested deployment's inner template
+/// too); each Bicep file creates the same resources with the same properties, in the same
+/// order, a nested deployment's as the cluster's `<cluster>.vnet.bicep` module does.
 fn check_templates(name: &str, arm: &[EstateFile], bicep: &[EstateFile]) {
     use crate::references::{arm_problems, bicep_resources, tree};
-    assert_eq!(arm.len(), bicep.len(), "{name}");
-    for (a, b) in arm.iter().zip(bicep) {
+    let same = |x: &[Value], b: &EstateFile| {
+        let made: Vec<Value> = bicep_resources(&b.text)
+            .into_iter()
+            .filter(|r| r.get("existing").is_none())
+            .collect();
+        assert_eq!(made.len(), x.len(), "{name} {}\n{}", b.name, b.text);
+        for (x, y) in x.iter().zip(&made) {
+            for field in ["type", "apiVersion", "properties"] {
+                assert_eq!(
+                    tree(&x[field]),
+                    tree(&y[field]),
+                    "{name} {} {field}",
+                    b.name
+                );
+            }
+        }
+        insta::assert_snapshot!(format!("{name}.{}", b.name), b.text);
+    };
+    let mut modules = 0;
+    for a in arm {
         if a.name == byocni_core::render::estate::NETWORK_DEPLOY_FILE {
             continue;
         }
@@ -188,25 +207,35 @@ fn check_templates(name: &str, arm: &[EstateFile], bicep: &[EstateFile]) {
             a.name,
             a.text
         );
-        let made: Vec<Value> = bicep_resources(&b.text)
-            .into_iter()
-            .filter(|r| r.get("existing").is_none())
-            .collect();
-        let resources = template["resources"].as_array().unwrap();
-        assert_eq!(made.len(), resources.len(), "{name} {}\n{}", b.name, b.text);
-        for (x, y) in resources.iter().zip(&made) {
-            for field in ["type", "apiVersion", "properties"] {
-                assert_eq!(
-                    tree(&x[field]),
-                    tree(&y[field]),
-                    "{name} {} {field}",
-                    b.name
-                );
-            }
+        let bicep_name = a.name.replace(".json", ".bicep");
+        let b = bicep.iter().find(|f| f.name == bicep_name).unwrap();
+        let (nested, top): (Vec<Value>, Vec<Value>) = template["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .cloned()
+            .partition(|r| r["type"] == "Microsoft.Resources/deployments");
+        same(&top, b);
+        for d in nested {
+            let module = a.name.replace(".json", ".vnet.bicep");
+            let m = bicep
+                .iter()
+                .find(|f| f.name == module)
+                .unwrap_or_else(|| panic!("{name}: no {module}"));
+            assert!(
+                b.text.contains(&format!("module vnetSide '{module}' = {{")),
+                "{}",
+                b.text
+            );
+            same(
+                d["properties"]["template"]["resources"].as_array().unwrap(),
+                m,
+            );
+            modules += 1;
         }
         insta::assert_snapshot!(format!("{name}.{}", a.name), a.text);
-        insta::assert_snapshot!(format!("{name}.{}", b.name), b.text);
     }
+    assert_eq!(arm.len() + modules, bicep.len(), "{name}");
 }
 
 #[test]
@@ -254,4 +283,52 @@ fn a_cluster_on_a_vnet_not_its_own_exports_as_arm_and_bicep() {
     );
     assert!(teal.contains("created by cluster blue's file"), "{teal}");
     assert!(text(&arm, "blue.json").contains("\"Microsoft.Network/virtualNetworks\""));
+
+    // on-hub: a nested deployment in net-rg makes blue's subnet of the hub and the role on it.
+    let e = foreign_vnet_estates().remove(0).1;
+    let (arm, bicep) = (export(&e, Format::Arm), export(&e, Format::Bicep));
+    check_templates("on-hub", &arm, &bicep);
+    let blue: Value = serde_json::from_str(text(&arm, "blue.json")).unwrap();
+    let d = blue["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "Microsoft.Resources/deployments")
+        .expect("a nested deployment");
+    assert_eq!(d["resourceGroup"], "net-rg");
+    let inner: Vec<&str> = d["properties"]["template"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        inner,
+        [
+            "Microsoft.Network/virtualNetworks/subnets",
+            "Microsoft.Authorization/roleAssignments"
+        ]
+    );
+    assert!(!text(&arm, "blue.json").contains("\"Microsoft.Network/virtualNetworks\""));
+    assert!(text(&arm, "blue.json").contains(
+        "\"vnetSubnetID\": \"[resourceId('net-rg', 'Microsoft.Network/virtualNetworks/subnets', 'hub', 'blue-nodes')]\""
+    ));
+    let m = text(&bicep, "blue.vnet.bicep");
+    assert!(m.contains("param principalId string"), "{m}");
+    assert!(text(&bicep, "blue.bicep").contains("  scope: resourceGroup('net-rg')\n"));
+
+    // other-group: the network's template makes aks-blue; blue's nested deployment only the role.
+    let e = foreign_vnet_estates().remove(1).1;
+    let (arm, bicep) = (export(&e, Format::Arm), export(&e, Format::Bicep));
+    check_templates("other-group", &arm, &bicep);
+    assert!(text(&arm, "network.net-blue-rg.vnets.json").contains("\"aks-blue\""));
+    let blue = text(&arm, "blue.json");
+    assert!(
+        blue.contains("created by the shared network's file"),
+        "{blue}"
+    );
+    assert!(
+        !blue.contains("\"Microsoft.Network/virtualNetworks/subnets\""),
+        "{blue}"
+    );
 }
