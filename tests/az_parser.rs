@@ -397,7 +397,7 @@ fn the_powershell_network_runs_the_bash_networks_commands() {
 
 /// Issue 13: an estate cluster on a VNet that is not its own (an existing VNet, a new one in
 /// another group and region, one shared by two new clusters): every az command of its bash and
-/// PowerShell exports parses with the real az, the PowerShell files run the bash files' az
+/// PowerShell exports and of its ARM export's `network.deploy.sh` parses with the real az, the PowerShell files run the bash files' az
 /// commands, every bash file passes shellcheck, and the hub is never created.
 #[test]
 fn foreign_vnet_estate_script_exports_parse_with_the_real_az() {
@@ -451,6 +451,28 @@ fn foreign_vnet_estate_script_exports_parse_with_the_real_az() {
     // on-hub: two hub subnets; other-group: group, VNet, subnet; shared: two files, each its
     // group, the VNet and two subnets.
     assert_eq!(guarded, 2 + 3 + 2 * 4);
+    // ARM: network.deploy.sh of each (the template files written beside it).
+    for (name, json) in byocni_tests::foreign_vnet_estates() {
+        use byocni_core::render::estate::NETWORK_DEPLOY_FILE;
+        let estate = Estate::from_json(&json.to_string()).unwrap();
+        let arm_dir = dir.path().join(format!("{name}-arm"));
+        std::fs::create_dir(&arm_dir).unwrap();
+        let files = render_estate(&estate, Format::Arm, None, RenderOptions::default()).unwrap();
+        for f in &files {
+            std::fs::write(arm_dir.join(&f.name), &f.text).unwrap();
+        }
+        let deploy = files
+            .iter()
+            .find(|f| f.name == NETWORK_DEPLOY_FILE)
+            .unwrap();
+        for mut c in bash_az_commands(&deploy.text) {
+            if let Some(i) = c.iter().position(|w| w == "--template-file") {
+                assert!(arm_dir.join(&c[i + 1]).is_file(), "{name}: {c:?}");
+                c[i + 1] = arm_dir.join(&c[i + 1]).to_string_lossy().into_owned();
+            }
+            all.insert(c);
+        }
+    }
     let queue = Mutex::new(all.into_iter().collect::<Vec<_>>());
     let failures = Mutex::new(Vec::new());
     std::thread::scope(|s| {

@@ -7,9 +7,18 @@
 //! cluster file creates, and every peering created both ways (`az network vnet peering create`,
 //! `azurerm_virtual_network_peering`, `virtualNetworkPeerings`).
 //!
-//! A cluster's own file creates its VNet as a v1 plan does, in the cluster's resource group and
-//! region; a new cluster on an `existing` VNet, or on a VNet of another resource group or region,
-//! is refused ([`EstateRenderError::Unsupported`]) rather than rendered wrong.
+//! A cluster's file agrees with `byocni apply` about its VNet. When the VNet is new, in the
+//! cluster's group and region and no other new cluster is on it, the file creates it as a v1
+//! plan's. Otherwise the scripts run the cluster's steps placed on the VNet
+//! ([`crate::steps::estate::cluster_script_steps`]): an existing VNet looked up, what may
+//! already be there created only when missing; the IaC formats get a [`super::Placement`]:
+//! an existing VNet read and only the cluster's node and API server subnets created in it, a
+//! new VNet created by the first new cluster of its group on it ([`vnet_owner`], in the VNet's
+//! region) or else by the network's file, the others reading it; across resource groups ARM
+//! nests a deployment and Bicep adds a module (`<cluster>.vnet.bicep`). Refused
+//! ([`EstateRenderError::Unsupported`]): what apply refuses (an NSG, route table or NAT gateway
+//! on a node subnet of another group, [`cluster_plan`]), and in ARM and Bicep an API server
+//! subnet in a VNet of another group.
 
 use crate::check::estate::check_estate;
 use crate::cni_values::{cilium_mesh_values, MeshValues};

@@ -11,6 +11,9 @@
 //! end) or as a cluster's VNet. The network's taggable resources carry the estate's id
 //! ([`estate_id`]) as their `byocni-plan` tag; peerings take no tags, so destroy trusts them by
 //! the journal's record and their Azure id, as for subnets.
+//!
+//! An exported script of a cluster runs [`cluster_script_steps`]: its script steps placed the
+//! same way, with what may already be there when it runs marked [`Step::only_if_missing`].
 
 use crate::estate::Estate;
 use crate::plan::Plan;
