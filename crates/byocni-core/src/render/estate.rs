@@ -11,9 +11,9 @@
 //! cluster's group and region and no other new cluster is on it, the file creates it as a v1
 //! plan's. Otherwise the scripts run the cluster's steps placed on the VNet
 //! ([`crate::steps::estate::cluster_script_steps`]): an existing VNet looked up, what may
-//! already be there created only when missing; the IaC formats get a [`super::Placement`]:
+//! already be there created only when missing; the IaC formats get a `Placement` (`render/mod.rs`):
 //! an existing VNet read and only the cluster's node and API server subnets created in it, a
-//! new VNet created by the first new cluster of its group on it ([`vnet_owner`], in the VNet's
+//! new VNet created by the first new cluster of its group on it (`vnet_owner`, in the VNet's
 //! region) or else by the network's file, the others reading it; across resource groups ARM
 //! nests a deployment and Bicep adds a module (`<cluster>.vnet.bicep`). Refused
 //! ([`EstateRenderError::Unsupported`]): what apply refuses (an NSG, route table or NAT gateway
