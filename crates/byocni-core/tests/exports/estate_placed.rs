@@ -332,3 +332,32 @@ fn a_cluster_on_a_vnet_not_its_own_exports_as_arm_and_bicep() {
         "{blue}"
     );
 }
+
+/// blue's new VNet in blue's group but in northeurope: blue's files create it there.
+#[test]
+fn a_cluster_creates_its_vnet_of_its_group_in_the_vnets_region() {
+    let mut e = foreign_vnet_estates().remove(1).1;
+    e["vnets"][2]["resourceGroup"] = json!("blue-rg");
+    let tf = export(&e, Format::Terraform);
+    let blue = text(&tf, "blue.tf");
+    assert!(terraform_problems(blue).is_empty(), "{blue}");
+    if let Some(t) = terraform() {
+        assert_eq!(fmt_diff(&t, blue), None);
+    }
+    assert!(
+        blue.contains("resource \"azurerm_virtual_network\" \"this\" {\n  name                = \"aks-blue\"\n  location            = \"northeurope\"\n"),
+        "{blue}"
+    );
+    assert!(!text(&tf, NETWORK_TF_FILE).contains("resource \"azurerm_virtual_network\""));
+    let (arm, bicep) = (export(&e, Format::Arm), export(&e, Format::Bicep));
+    check_templates("vnet-region", &arm, &bicep);
+    let t: Value = serde_json::from_str(text(&arm, "blue.json")).unwrap();
+    let vnet = t["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "Microsoft.Network/virtualNetworks")
+        .unwrap();
+    assert_eq!(vnet["location"], "northeurope");
+    assert!(text(&bicep, "blue.bicep").contains("  name: 'aks-blue'\n  location: 'northeurope'\n"));
+}
