@@ -2055,3 +2055,85 @@ fn an_estate_cluster_script_creates_a_subnet_of_an_existing_vnet_only_when_missi
         "10.0.2.0/23"
     );
 }
+
+/// Issue 13: the bash export of blue on its new VNet aks-blue in another resource group
+/// (net-blue-rg, northeurope), run against the simulated az: missing, the group, the VNet (in
+/// the VNet's region) and its subnet are created; there with the planned address space, the VNet
+/// is kept; with another one, the script stops naming both, before any create.
+#[test]
+fn an_estate_cluster_script_creates_a_vnet_of_another_group_only_when_missing() {
+    let run = |seed: Option<&str>| {
+        let sim = Sim::new("estate-bluegreen.json");
+        sim.edit_plan(|e| {
+            e["vnets"][2]["resourceGroup"] = serde_json::json!("net-blue-rg");
+            e["vnets"][2]["location"] = serde_json::json!("northeurope");
+        });
+        if let Some(prefix) = seed {
+            seed_vnet(
+                &sim,
+                "net-blue-rg",
+                "aks-blue",
+                &[prefix],
+                &[("nodes", "10.224.0.0/20")],
+            );
+        }
+        let o = sim.byocni(&["export", "plan.json", "--format", "bash", "-o", "out"]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        let o = Command::new("/bin/bash")
+            .arg(sim.path("out/blue.sh"))
+            .current_dir(sim.dir.path())
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", sim.path("bin").display()),
+            )
+            .env("BYOCNI_SIM_DIR", sim.path("state"))
+            .output()
+            .unwrap();
+        let calls = sim.calls();
+        (sim, o, calls)
+    };
+    let (sim, o, calls) = run(None);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for made in [
+        "group create --name net-blue-rg --location northeurope",
+        "network vnet create --resource-group net-blue-rg --name aks-blue --location northeurope",
+        "network vnet subnet create --resource-group net-blue-rg --vnet-name aks-blue --name nodes",
+    ] {
+        assert_eq!(
+            calls.iter().filter(|c| c.contains(made)).count(),
+            1,
+            "{made}: {calls:#?}"
+        );
+    }
+    assert!(sim
+        .resources()
+        .contains(&"vnet/net-blue-rg/aks-blue".to_owned()));
+
+    let (_sim, o, calls) = run(Some("10.224.0.0/16"));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("VNet aks-blue (resource group net-blue-rg): exists, kept"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.contains(" create --resource-group net-blue-rg")),
+        "{calls:#?}"
+    );
+
+    let (_sim, o, calls) = run(Some("10.99.0.0/16"));
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("error: VNet aks-blue (resource group net-blue-rg) already exists with VNet address prefixes 10.99.0.0/16, but the plan says 10.224.0.0/16"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.contains(" create ") && !c.contains("group create --name blue-rg")),
+        "{calls:#?}"
+    );
+}
