@@ -1,7 +1,8 @@
 //! Issue 13: an estate's new cluster on a VNet that is not a new one of its own group and
 //! region — a new subnet of the existing hub (`on-hub`), a new VNet in another resource group
 //! and region (`other-group`), one new VNet shared by two new clusters (`shared`) — exported as
-//! Terraform: every file held to the azurerm reference and `terraform fmt`, the existing VNet
+//! Terraform, ARM, Bicep, bash and PowerShell: every IaC file held to its references (azurerm and
+//! `terraform fmt`; deploymentTemplate and NRP, Bicep mirroring ARM), the existing VNet
 //! never declared as a resource, each VNet created by exactly one file; snapshots.
 
 use byocni_core::estate::Estate;
@@ -360,4 +361,26 @@ fn a_cluster_creates_its_vnet_of_its_group_in_the_vnets_region() {
         .unwrap();
     assert_eq!(vnet["location"], "northeurope");
     assert!(text(&bicep, "blue.bicep").contains("  name: 'aks-blue'\n  location: 'northeurope'\n"));
+}
+
+/// The bash and PowerShell files of each estate (the cluster files with their placed, guarded
+/// steps, and the network's), as snapshots; every guarded lookup of bash has its PowerShell
+/// twin.
+#[test]
+fn a_cluster_on_a_vnet_not_its_own_exports_as_scripts() {
+    for (name, estate) in foreign_vnet_estates() {
+        let sh = export(&estate, Format::Bash);
+        let ps = export(&estate, Format::Powershell);
+        assert_eq!(sh.len(), ps.len(), "{name}");
+        for (b, p) in sh.iter().zip(&ps) {
+            assert_eq!(
+                b.text.matches("|| BYOCNI_RC=$?").count(),
+                p.text.matches("$BYOCNI_RC = $LASTEXITCODE").count(),
+                "{name} {}",
+                p.name
+            );
+            insta::assert_snapshot!(format!("{name}.{}", b.name), b.text);
+            insta::assert_snapshot!(format!("{name}.{}", p.name), p.text);
+        }
+    }
 }
