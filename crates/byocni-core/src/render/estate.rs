@@ -499,6 +499,11 @@ pub fn render_estate(
                 RenderOptions { force: true },
                 scripts.then(|| crate::steps::estate::cluster_script_steps(estate, i, &plan)),
                 placement(estate, i).as_ref(),
+                // An earlier new cluster's file creates the group (Terraform would refuse to
+                // create it twice).
+                estate.clusters[..i].iter().any(|o| {
+                    !o.existing && o.resource_group.eq_ignore_ascii_case(&c.resource_group)
+                }),
             ) {
                 Ok(t) => t,
                 Err(RenderError::Findings(f)) => return Err(EstateRenderError::Findings(f)),

@@ -269,13 +269,14 @@ pub fn render_checked(
     format: Format,
     options: RenderOptions,
 ) -> Result<String, RenderError> {
-    render_steps(plan, report, format, options, None, None)
+    render_steps(plan, report, format, options, None, None, false)
 }
 
 /// [`render_checked`], the scripts (and the designs' script) made of `steps` when given (an
 /// estate cluster's, placed on its estate VNet: [`crate::steps::estate::cluster_script_steps`])
 /// instead of the plan's own [`crate::steps::script_steps`], and the IaC formats with the
-/// cluster's VNet where `placement` says (`None`: a v1 plan's VNet).
+/// cluster's VNet where `placement` says (`None`: a v1 plan's VNet); with `reads_group`
+/// Terraform reads the cluster's resource group (an earlier cluster's file creates it).
 pub(crate) fn render_steps(
     plan: &Plan,
     report: &crate::check::Report,
@@ -283,6 +284,7 @@ pub(crate) fn render_steps(
     options: RenderOptions,
     steps: Option<Vec<crate::steps::Step>>,
     placement: Option<&Placement>,
+    reads_group: bool,
 ) -> Result<String, RenderError> {
     let errors: Vec<Finding> = report
         .findings
@@ -310,7 +312,7 @@ pub(crate) fn render_steps(
         Format::Powershell => script::powershell_steps(plan, steps(), &notes),
         Format::Arm => arm::template(plan, &notes, placement),
         Format::Bicep => bicep::template(plan, &notes, placement),
-        Format::Terraform => terraform::config_placed(plan, &notes, placement)?,
+        Format::Terraform => terraform::config_placed(plan, &notes, placement, reads_group)?,
         Format::CiliumValues => with_notes("#", &notes, &crate::cni_values::cilium_values(plan)),
         Format::Calico => with_notes("#", &notes, &crate::cni_values::calico_installation(plan)),
         // The findings are a section of the document, the forced notes head its commands.

@@ -135,10 +135,15 @@ pub(crate) const NO_KUBE_PROXY: &str = "not exported: cni.kubeProxy is false, an
 /// subnets are named by id below it (`${data.azurerm_virtual_network.this.id}/subnets/<name>`);
 /// the subnets the file creates (an existing VNet's node and API server subnets) go in the
 /// VNet's resource group.
+///
+/// With `reads_group` (an estate cluster whose resource group an earlier new cluster's file
+/// creates) the group is read by `data "azurerm_resource_group"` instead of created a second
+/// time.
 pub(crate) fn config_placed(
     plan: &Plan,
     notes: &[String],
     placement: Option<&super::Placement>,
+    reads_group: bool,
 ) -> Result<String, super::RenderError> {
     use super::Made;
     if !plan.cni.kube_proxy {
@@ -405,9 +410,32 @@ pub(crate) fn config_placed(
             body,
         ));
     }
+    if reads_group {
+        read_group(&mut top);
+    }
     let mut out = String::new();
     write_body(&mut out, &top, 0);
     Ok(out)
+}
+
+/// Turns the cluster's `azurerm_resource_group.this` into a `data` block and every reference
+/// to it into one to the data source (the references are expressions the renderer wrote:
+/// `azurerm_resource_group.this.<attr>`, or a quoted id that starts with its interpolation).
+fn read_group(items: &mut [Item]) {
+    const RESOURCE: &str = "azurerm_resource_group.this.";
+    const ID: &str = "\"${azurerm_resource_group.this.id}";
+    for item in items {
+        match item {
+            Item::Block(header, body) if *header == resource("azurerm_resource_group", "this") => {
+                *header = "data \"azurerm_resource_group\" \"this\"".to_owned();
+                body.retain(|i| matches!(i, Item::Attr("name", _)));
+            }
+            Item::Attr(_, v) if v.starts_with(RESOURCE) => v.insert_str(0, "data."),
+            Item::Attr(_, v) if v.starts_with(ID) => v.insert_str(3, "data."),
+            Item::Block(_, body) | Item::Object(_, body) => read_group(body),
+            _ => {}
+        }
+    }
 }
 
 /// The attributes a pool has in both `default_node_pool` and `azurerm_kubernetes_cluster_node_pool`.

@@ -162,6 +162,53 @@ fn a_cluster_on_a_vnet_not_its_own_exports_as_terraform() {
         "{teal}"
     );
     assert!(!text(files, NETWORK_TF_FILE).contains("resource \"azurerm_virtual_network\""));
+    // teal shares blue's group, which blue's file creates: teal's reads it.
+    assert!(
+        teal.contains("data \"azurerm_resource_group\" \"this\" {\n  name = \"blue-rg\"\n}"),
+        "{teal}"
+    );
+    assert!(
+        !teal.contains("resource \"azurerm_resource_group\""),
+        "{teal}"
+    );
+    assert!(!teal.contains(" azurerm_resource_group.this."), "{teal}");
+    assert!(
+        teal.contains("resource_group_name = data.azurerm_resource_group.this.name"),
+        "{teal}"
+    );
+    assert!(
+        blue.contains("resource \"azurerm_resource_group\" \"this\""),
+        "{blue}"
+    );
+}
+
+/// The 3-cluster mesh shares one resource group: the first cluster's file creates it, the
+/// others read it (Terraform refuses to create it twice).
+#[test]
+fn clusters_sharing_a_group_create_it_once_in_terraform() {
+    let e: Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace_root().join("tests/fixtures/estate-mesh3.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let files = export(&e, Format::Terraform);
+    let made: Vec<&str> = files
+        .iter()
+        .filter(|f| {
+            f.text
+                .contains("resource \"azurerm_resource_group\" \"this\"")
+        })
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(made, ["mesh-a.tf"]);
+    let terraform = terraform();
+    for f in &files {
+        assert!(terraform_problems(&f.text).is_empty(), "{}", f.text);
+        if let Some(t) = &terraform {
+            assert_eq!(fmt_diff(t, &f.text), None, "{}", f.name);
+        }
+    }
+    assert!(text(&files, "mesh-b.tf").contains("data \"azurerm_resource_group\" \"this\""));
 }
 
 /// The blue/green fixture with the existing hub in blue's own resource group and blue on a new

@@ -787,11 +787,16 @@ const META_ARGUMENTS: [&str; 6] = [
 /// provider documents them in `website/docs/d/<name without azurerm_>.html.markdown`
 /// (hashicorp/terraform-provider-azurerm @ `033f40eb3a2627a28964a85eafc6910dd77149ae`, after
 /// v4.81.0; `../shared/iac-refs/terraform/` holds the resources' pages only). The estate's
-/// `network.tf` reads the VNets it peers but does not create with `data "azurerm_virtual_network"`.
-const AZURERM_DATA_SOURCES: &[(&str, &[(&str, bool)])] = &[(
-    "azurerm_virtual_network",
-    &[("name", true), ("resource_group_name", true)],
-)];
+/// `network.tf` reads the VNets it peers but does not create with `data "azurerm_virtual_network"`
+/// (so does a cluster's file its VNet when that is not its own).
+const AZURERM_DATA_SOURCES: &[(&str, &[(&str, bool)])] = &[
+    (
+        "azurerm_virtual_network",
+        &[("name", true), ("resource_group_name", true)],
+    ),
+    // An estate cluster whose resource group an earlier cluster's file creates reads it.
+    ("azurerm_resource_group", &[("name", true)]),
+];
 
 /// Every problem of the data blocks of `items`: a data source not in [`AZURERM_DATA_SOURCES`],
 /// an argument it does not document, a nested block, or a required argument left out.
