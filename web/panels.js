@@ -14,6 +14,15 @@ function save() {
   if (timer) { clearTimeout(timer); timer = 0; try { localStorage.setItem(KEY, last); } catch {} }
 }
 function estate_text() { return last; }
+// The panel's new HTML, only its top-level blocks that changed replaced: an edit of a cluster
+// leaves the other VNets' tables as they are (no style and layout work for them).
+function patch(p, html) {
+  const t = document.createElement('template');
+  t.innerHTML = html;
+  const next = [...t.content.childNodes], old = [...p.childNodes];
+  if (next.length !== old.length) return p.replaceChildren(...next);
+  next.forEach((n, i) => { if (!n.isEqualNode(old[i])) old[i].replaceWith(n); });
+}
 function pump() {
   if (w && ready && !busy && q.length) { busy = true; w.postMessage([0, ...q.shift()]); }
 }
@@ -27,10 +36,12 @@ function estate_start(url, on) {
       if (e.target.id === 'cluster-picker') estate_send('estate-cluster', e.target.value);
     });
     document.addEventListener('click', (e) => {
-      const b = e.target.closest?.('#add-cluster, [data-cluster-index]');
+      const b = e.target.closest?.('#add-cluster, [data-cluster-index], #estate button[data-vnet]');
       if (!b) return;
+      const d = b.dataset;
       if (b.id === 'add-cluster') estate_send('estate-add', String(current));
-      else estate_send('estate-cluster', b.dataset.clusterIndex);
+      else if (d.vnet) estate_send('estate-subnets', [current, d.vnet, d.op, d.arg].join('\n'));
+      else estate_send('estate-cluster', d.clusterIndex);
     });
   }
   if (w) return true;
@@ -40,10 +51,16 @@ function estate_start(url, on) {
     busy = false;
     const [, meta, plan, text, html] = e.data;
     const p = panel();
+    // The edited cluster's VNet exists: its table in the panel is read-only, the page's is hidden.
+    const t = document.getElementById('subnet-table');
+    if (meta && t) t.style.display = /data-vnet="\d+" data-edited /.test(html) ? 'none' : '';
     if (meta && p && p.innerHTML !== html) {
-      const focused = document.activeElement?.id;
-      p.innerHTML = html;
+      const f = document.activeElement, focused = f?.id, { vnet, at } = f?.dataset ?? {}, cls = f?.className;
+      patch(p, html);
       if (focused && p.querySelector('#' + focused)) document.getElementById(focused).focus();
+      // A table's button: the same button of the same row, else the row's first.
+      else if (vnet) (p.querySelector(`button.${cls}[data-vnet="${vnet}"][data-at="${at}"]`)
+        ?? p.querySelector(`[data-vnet="${vnet}"] button[data-at="${at}"]`))?.focus();
     }
     if (meta) {
       current = Number(meta.split('\n')[0]);
@@ -70,8 +87,9 @@ function estate_stop() {
   w = null; q = []; busy = false; ready = false; last = '';
   clearTimeout(timer); timer = 0;
   try { localStorage.removeItem(KEY); } catch {}
-  const p = panel();
+  const p = panel(), t = document.getElementById('subnet-table');
   if (p) p.innerHTML = '';
+  if (t) t.style.display = '';
 }
 return { estate_text, estate_start, estate_send, estate_stop };
 })();

@@ -732,12 +732,30 @@ async function tableRows(page) {
 test('the map: free space labelled, overlaps marked with both names, the next hop and the API server subnet', async () => {
   const { page, context, errors } = await newPage();
   const seed = await mapRanges(page);
-  for (const free of ['free 10.225.0.0/16', 'free 10.226.0.0/15', 'free 10.228.0.0/14', 'free 10.232.0.0/13']) {
+  // The VNet's free blocks, and the free gaps of each band between the ranges drawn.
+  for (const free of ['free 10.225.0.0/16', 'free 10.226.0.0/15', 'free 10.228.0.0/14', 'free 10.232.0.0/13', 'free 10.240.0.0/12']) {
     const row = seed.find((r) => r.label === free);
     assert.ok(row, `${free} has a row: ${seed.map((r) => r.label)}`);
     assert.ok(row.widths.length === 1 && row.widths[0] >= 3.5, `${free} is drawn: ${row.widths}`);
   }
   assert.match(await page.getAttribute('#address-map button.range[aria-label^="Free: free 10.232.0.0/13"]', 'aria-label'), /524,288 addresses/);
+  // A connected 192.168.0.0/24: the rest of its band is one free gap, labelled by its addresses.
+  const small = JSON.parse(fs.readFileSync(path.resolve(here, '../fixtures/seed.json'), 'utf8'));
+  small.connectedNetworks = [{ name: 'on-prem', cidr: '192.168.0.0/24' }];
+  const gapDir = tempDir();
+  fs.writeFileSync(path.join(gapDir, 'small.json'), JSON.stringify(small));
+  await page.setInputFiles('#upload-plan', path.join(gapDir, 'small.json'));
+  await page.waitForFunction(() => document.querySelector('#address-map').textContent.includes('on-prem 192.168.0.0/24'));
+  const gapped = await mapRanges(page);
+  const gap = gapped.find((r) => r.label === 'free 192.168.1.0 - 192.168.255.255');
+  assert.ok(gap, `the band's free gap has a row: ${gapped.map((r) => r.label)}`);
+  assert.equal(gap.widths.length, 1);
+  assert.ok(gap.widths[0] > 10 * gapped.find((r) => r.label === 'on-prem 192.168.0.0/24').widths[0], 'drawn to scale');
+  assert.match(await page.getAttribute('#address-map button.range[aria-label^="Free: free 192.168.1.0 - 192.168.255.255"]', 'aria-label'), /65,280 addresses/);
+  await assertLabelsClear(page, 'free gaps');
+  await page.locator('#address-map').screenshot({ path: path.join(artifacts, 'map-gaps-1440.png') });
+  await page.setInputFiles('#upload-plan', fixture('seed.json'));
+  await page.waitForFunction(() => document.querySelector('#address-map').textContent.includes('on-prem 192.168.0.0/16'));
   // The pod CIDR over the connected network: a row over the overlap naming both, and each names the other.
   await setField(page, 'podCidr', '192.168.0.0/16');
   const rows = await mapRanges(page);
@@ -1102,7 +1120,7 @@ test('an estate opens by upload: the cluster picker by keyboard, the map of ever
   // The map: one lane group per cluster, the hub VNet, the peerings.
   const groups = await page.locator('#estate-map .lane-group').evaluateAll((gs) => gs.map((g) => g.getAttribute('aria-label')));
   assert.deepEqual(groups, ['Cluster green on VNet aks-green (existing)', 'Cluster blue on VNet aks-blue',
-    'VNet hub (existing), no cluster', 'Peerings (2)']);
+    'VNet hub (existing), no cluster', 'Peerings (2)', 'Free address space']);
   const labels = await page.locator('#estate-map .map-row:not(.map-head) .row-label').allTextContents();
   for (const want of ['VNet aks-blue 10.224.0.0/16', 'nodes 10.224.0.0/20', 'pods 10.100.0.0/16', 'services 10.0.16.0/20',
     'VNet aks-green 10.225.0.0/16', 'pods 10.244.0.0/16', 'VNet hub 10.0.0.0/22', 'hub ↔ aks-green', 'hub ↔ aks-blue']) {
@@ -1153,6 +1171,108 @@ test('an estate opens by upload: the cluster picker by keyboard, the map of ever
   await page.reload();
   await page.waitForSelector('#summary');
   assert.equal(await page.locator('#cluster-picker').count(), 0, 'a closed estate stays closed after a reload');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// The rows of VNet `v`'s table in the estate panel.
+async function vnetTableRows(page, v) {
+  return page.locator(`#estate .vnet-table[data-vnet="${v}"] tbody tr`).evaluateAll((rows) => rows.map((r) => ({
+    name: r.querySelector('.name').textContent,
+    cidr: r.querySelector('.cidr').textContent,
+    size: r.querySelector('.size').textContent,
+    usable: r.querySelector('.usable').textContent,
+    role: r.querySelector('.role').textContent,
+    note: r.querySelector('.note').textContent,
+    actions: [...r.querySelectorAll('button')].map((b) => b.textContent),
+  })));
+}
+
+test('every VNet of an estate has its subnet table: existing ones read-only, a new one split from the estate panel, re-checked and autosaved', async () => {
+  const { page, context, errors } = await newPage();
+  await uploadEstate(page, fixture('estate-bluegreen.json'));
+  const headings = await page.locator('#estate .vnet-table h4').allTextContents();
+  assert.deepEqual(headings, ['VNet hub (existing, resource group net-rg; no cluster)',
+    'VNet aks-green (existing, resource group green-rg; cluster green)', 'VNet aks-blue (new, resource group blue-rg; cluster blue)']);
+  // The hub and aks-green exist: read-only tables, no buttons; byocni never changes them.
+  const hub = await vnetTableRows(page, 0);
+  assert.deepEqual(hub[0], { name: 'GatewaySubnet', cidr: '10.0.0.0/27', size: '32', usable: '27 usable', role: 'other', note: '', actions: [] });
+  assert.deepEqual(hub.slice(1).map((r) => [r.cidr, r.role]), [['10.0.0.32/27', 'free'], ['10.0.0.64/26', 'free'], ['10.0.0.128/25', 'free'],
+    ['10.0.1.0/24', 'free'], ['10.0.2.0/23', 'free']]);
+  const green = await vnetTableRows(page, 1);
+  assert.deepEqual(green[0], { name: 'nodes', cidr: '10.225.0.0/20', size: '4,096', usable: '4,091 usable', role: 'nodes', note: 'node subnet of cluster green', actions: [] });
+  assert.equal(await page.locator('#estate .vnet-table[data-vnet="0"] button, #estate .vnet-table[data-vnet="1"] button').count(), 0);
+  assert.match(await page.textContent('#estate'), /byocni never changes an existing VNet: its table is read-only/);
+  // Blue is being edited: its table is the page's own, editable (the panel links to it).
+  assert.equal(await page.locator('#estate .vnet-table[data-vnet="2"] a[href="#subnet-table"]').count(), 1);
+  assert.match(await page.textContent('#subnets-h'), /Subnets of aks-blue/);
+  await page.locator('#subnet-table').scrollIntoViewIfNeeded();
+  await page.waitForSelector('#subnet-table button.split');
+  // The estate map: the free gaps of its band.
+  const labels = await page.locator('#estate-map .lane-group[aria-label="Free address space"] .row-label').allTextContents();
+  assert.ok(labels.some((l) => l.startsWith('free 10.3.0.0 - 10.99.255.255')), labels.join(' | '));
+  await assertAxeClean(page, 'an estate with every VNet\'s table');
+  // Green (existing) picked: its table is the panel's read-only one; the page's is hidden.
+  await page.selectOption('#cluster-picker', '0');
+  await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'green');
+  await page.waitForFunction(() => getComputedStyle(document.querySelector('#subnet-table')).display === 'none');
+  assert.equal(await page.locator('#estate .vnet-table[data-vnet="1"] button').count(), 0);
+  assert.equal(await page.locator('#estate .vnet-table[data-vnet="2"] button.split[data-op="split"]').count(), 1, 'blue\'s table is in the panel now');
+  await page.selectOption('#cluster-picker', '1');
+  await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'blue');
+  await page.waitForFunction(() => getComputedStyle(document.querySelector('#subnet-table')).display !== 'none');
+  // A second new cluster: blue's VNet is now edited from the estate panel, an edit of the estate.
+  await page.click('#add-cluster');
+  await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'cluster-3');
+  await page.click('#suggest');
+  await page.waitForFunction(() => /3 clusters, 4 VNets.*: 0 errors/.test(document.querySelector('#estate-summary').textContent));
+  const split = '#estate .vnet-table[data-vnet="2"] button.split[data-arg="0"]';
+  assert.match(await page.getAttribute(split, 'aria-label'), /^Split nodes 10\.224\.0\.0\/20 into two \/21$/);
+  // By keyboard: the focus stays on the row's Split across the redraw.
+  await page.focus(split);
+  for (const size of [21, 22, 23, 24, 25, 26, 27]) {
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((c) => document.querySelector('#estate .vnet-table[data-vnet="2"] .cidr').textContent === c, `10.224.0.0/${size}`);
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.arg), '0', 'focus kept on the row\'s Split');
+  }
+  const rows = await vnetTableRows(page, 2);
+  assert.deepEqual(rows.slice(0, 2).map((r) => [r.name, r.cidr, r.role, r.note]),
+    [['nodes', '10.224.0.0/27', 'nodes', 'node subnet of cluster blue'], ['nodes-8', '10.224.0.32/27', 'other', '']]);
+  // Re-checked: blue's node subnet is now too small, a finding in its group.
+  await page.waitForFunction(() => /: 1 errors/.test(document.querySelector('#estate-summary').textContent));
+  assert.match(await page.textContent('.estate-group[data-cluster="blue"]'), /node-subnet-too-small/);
+  // Autosaved: the estate's text has the split.
+  await page.waitForTimeout(500);
+  const saved = JSON.parse(await page.evaluate(() => localStorage.getItem('byocni.estate.v2')));
+  const blue = saved.vnets.find((v) => v.name === 'aks-blue');
+  assert.deepEqual(blue.subnets.slice(0, 2), [{ name: 'nodes', cidr: '10.224.0.0/27', role: 'nodes' }, { name: 'nodes-8', cidr: '10.224.0.32/27', role: 'other' }]);
+  assert.equal(blue.subnets.length, 8);
+  // Join back the last halves: the finding goes.
+  await page.click('#estate .vnet-table[data-vnet="2"] button.join[data-arg="10.224.0.0/27 10.224.0.32/27"]');
+  await page.waitForFunction(() => /: 0 errors/.test(document.querySelector('#estate-summary').textContent));
+  // A free block splits in the view; Add makes a subnet of a half.
+  await page.click('#estate .vnet-table[data-vnet="2"] button.split[data-op="cut"][data-arg="10.224.128.0/17"]');
+  await page.waitForSelector('#estate .vnet-table[data-vnet="2"] button.add[data-arg="10.224.192.0/18"]');
+  await page.click('#estate .vnet-table[data-vnet="2"] button.add[data-arg="10.224.192.0/18"]');
+  await page.waitForFunction(() => [...document.querySelectorAll('#estate .vnet-table[data-vnet="2"] .name')].some((n) => n.textContent === 'subnet-2'));
+  await assertAxeClean(page, 'an estate, a new VNet\'s table in the panel');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await assertAxeClean(page, 'an estate, a new VNet\'s table in the panel, dark theme');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 375, height: 800 });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), 'no sideways scroll at 375 px with the tables');
+  await page.locator('#estate .vnet-table[data-vnet="2"]').screenshot({ path: path.join(artifacts, 'estate-vnet-table-375.png') });
+  await page.setViewportSize({ width: 1440, height: 1000 });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-plan')]);
+  const file = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+  assert.ok(file.vnets.find((v) => v.name === 'aks-blue').subnets.some((s) => s.name === 'subnet-2' && s.cidr === '10.224.192.0/18'));
+  assert.deepEqual(file.vnets.find((v) => v.name === 'hub').subnets.map((x) => [x.name, x.cidr]), [['GatewaySubnet', '10.0.0.0/27']], 'the hub is untouched');
+  // The panel's Undo takes the last table edit back (the estate's, not the page's Ctrl+Z).
+  await page.click('#undo-subnets');
+  await page.waitForFunction(() => ![...document.querySelectorAll('#estate .vnet-table[data-vnet="2"] .name')].some((n) => n.textContent === 'subnet-2'));
+  await page.waitForTimeout(500);
+  const undone = JSON.parse(await page.evaluate(() => localStorage.getItem('byocni.estate.v2')));
+  assert.ok(!undone.vnets.find((v) => v.name === 'aks-blue').subnets.some((x) => x.name === 'subnet-2'));
   assert.deepEqual(errors, []);
   await context.close();
 });

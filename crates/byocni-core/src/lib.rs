@@ -21,6 +21,7 @@ pub mod cni_values;
 pub mod estate;
 pub mod estate_edit;
 pub mod estate_suggest;
+pub mod estate_table;
 pub mod finding;
 pub mod locate;
 pub mod plan;

@@ -19,19 +19,46 @@
 //!   then cluster `i`'s edited projection as JSON: absorbed, checked;
 //! - `estate-add`, `i`: a new cluster like cluster `i`, opened;
 //! - `estate-suggest`, `i`: the estate's gaps filled (VNets, subnets, mesh ids, ranges), cluster
-//!   `i` reopened.
+//!   `i` reopened;
+//! - `estate-subnets`, `i`, a line with a VNet's position, one with a table button's `data-op`
+//!   and one with its `data-arg`: a subnet of that (new) VNet split, joined or added, checked
+//!   (a refusal is the answer's notice), or a free block split or joined back in the view.
+//!
+//! The panel shows every VNet's subnet table (the rows of `crate::table`): read-only for an
+//! `existing` VNet, with Split, Join and Add for a new one; the edited cluster's VNet is edited
+//! in the page's own table. These edits are the estate's, not the page's: the panel's own Undo
+//! (`data-op="undo"`) takes them back, one at a time (the page's undo stays with its cluster);
+//! a step is dropped when the page opens or edits a cluster on that VNet, and all on Suggest.
 
 use std::cell::RefCell;
 
 use byocni_core::check::estate::{check_estate_with, EstateReport};
-use byocni_core::estate::{Estate, PlanFile};
+use byocni_core::check::{AKS_RESERVED, VNET_FORBIDDEN};
+use byocni_core::estate::{Estate, EstateSubnet, PlanFile};
 use byocni_core::estate_suggest::suggest_estate;
+use byocni_core::estate_table::TableEdit;
+use byocni_core::plan::SubnetRole;
 use byocni_core::{Cidr, ConnectedIndex, Plan, Severity};
 
-/// The open estate and its connected networks, indexed once.
+/// The open estate and its connected networks, indexed once; the free blocks the user split in
+/// the VNets' tables (a view: VNet position and block); and the VNets' subnets before each table
+/// edit, the last first out ([`Session::forget`] drops what another edit may have changed).
 struct Session {
     estate: Estate,
     connected: ConnectedIndex,
+    cuts: Vec<(usize, Cidr)>,
+    undo: Vec<(usize, Vec<EstateSubnet>)>,
+}
+
+/// At most this many table edits are kept for undo.
+const UNDO_MAX: usize = 50;
+
+impl Session {
+    /// Drops the undo steps of VNet `v` (the VNet of the cluster the page opens or edits: the
+    /// page's edits change its subnets, which an older step would silently take back).
+    fn forget(&mut self, v: Option<usize>) {
+        self.undo.retain(|(w, _)| Some(*w) != v);
+    }
 }
 
 thread_local! {
@@ -65,7 +92,12 @@ pub(crate) fn handle(kind: &str, payload: &str) -> Answer {
                 Ok(PlanFile::V2(estate)) => {
                     let connected = ConnectedIndex::new(&estate.connected_networks);
                     let first = estate.clusters.iter().position(|c| !c.existing);
-                    let sess = session.insert(Session { estate, connected });
+                    let sess = session.insert(Session {
+                        estate,
+                        connected,
+                        cuts: Vec::new(),
+                        undo: Vec::new(),
+                    });
                     answer(sess, first.unwrap_or(0), true, None)
                 }
                 Ok(PlanFile::V1(_)) => error("this is a version 1 plan".into()),
@@ -78,7 +110,10 @@ pub(crate) fn handle(kind: &str, payload: &str) -> Answer {
         let (head, rest) = payload.split_once('\n').unwrap_or((payload, ""));
         let i: usize = head.trim().parse().unwrap_or(0);
         match kind {
-            "estate-cluster" => answer(sess, i, true, None),
+            "estate-cluster" => {
+                sess.forget(sess.estate.vnet_of(i));
+                answer(sess, i, true, None)
+            }
             "estate-edit" => {
                 let (flag, plan) = rest.split_once('\n').unwrap_or(("0", rest));
                 let plan = match Plan::from_json(plan) {
@@ -87,6 +122,7 @@ pub(crate) fn handle(kind: &str, payload: &str) -> Answer {
                 };
                 let connected = flag == "1";
                 sess.estate.absorb(i, &plan, connected);
+                sess.forget(sess.estate.vnet_of(i));
                 if connected {
                     sess.connected = ConnectedIndex::new(&sess.estate.connected_networks);
                 }
@@ -113,13 +149,62 @@ pub(crate) fn handle(kind: &str, payload: &str) -> Answer {
                         .collect::<Vec<_>>()
                         .join("; ");
                     sess.estate = s.estate;
+                    sess.undo.clear();
                     answer(sess, i, true, Some(format!("Filled: {msg}")))
                 }
                 Err(e) => error(e.to_string()),
             },
+            "estate-subnets" => {
+                let notice = subnets(sess, rest).err();
+                answer(sess, i, false, notice)
+            }
             _ => error(format!("byocni has no request `{kind}`")),
         }
     })
+}
+
+/// A button of a VNet's table (`estate-subnets`: a line with the VNet's position, one with
+/// the button's `data-op`, one with its `data-arg`): a free block split or joined back in the
+/// view, or a subnet split, joined or added in the estate ([`Estate::edit_vnet_subnets`]);
+/// `Err` says why not.
+fn subnets(sess: &mut Session, request: &str) -> Result<(), String> {
+    let mut lines = request.lines();
+    let mut next = || lines.next().unwrap_or_default().trim();
+    let (v, op, arg) = (next().parse().unwrap_or(usize::MAX), next(), next());
+    let cidr =
+        |s: &str| Cidr::parse(s).map_err(|_| format!("the subnet table sent `{s}`, not a CIDR"));
+    let edit = match op {
+        "cut" | "uncut" => {
+            let c = cidr(arg)?;
+            sess.cuts.retain(|&x| x != (v, c));
+            if op == "cut" {
+                sess.cuts.push((v, c));
+            }
+            return Ok(());
+        }
+        "split" => TableEdit::Split(arg.parse().unwrap_or(usize::MAX)),
+        "join" => {
+            let (a, b) = arg.split_once(' ').unwrap_or((arg, ""));
+            TableEdit::Join(cidr(a)?, cidr(b)?)
+        }
+        "add" => TableEdit::Add(cidr(arg)?),
+        "undo" => {
+            if let Some((w, subnets)) = sess.undo.pop() {
+                sess.estate.vnets[w].subnets = subnets;
+            }
+            return Ok(());
+        }
+        _ => return Err(format!("the subnet table has no button `{op}`")),
+    };
+    let before = sess.estate.vnets.get(v).map(|x| x.subnets.clone());
+    sess.estate
+        .edit_vnet_subnets(v, edit)
+        .map_err(|e| e.to_string())?;
+    if sess.undo.len() == UNDO_MAX {
+        sess.undo.remove(0);
+    }
+    sess.undo.extend(before.map(|b| (v, b)));
+    Ok(())
 }
 
 /// The answer for cluster `i` (the projection too when `open`).
@@ -138,7 +223,7 @@ fn answer(sess: &Session, i: usize, open: bool, notice: Option<String>) -> Answe
     text.push('\n');
     Answer {
         meta: meta(&sess.estate, &report, i, notice),
-        html: html(&sess.estate, &report, i),
+        html: html(sess, &report, i),
         plan,
         text,
     }
@@ -239,13 +324,62 @@ fn band_of(c: Cidr) -> Cidr {
 
 /// Where a range sits in its band, in hundredths of a percent (as the address map).
 fn place(band: Cidr, c: Cidr) -> (u64, u64) {
+    place_span(band, (u64::from(c.start()), u64::from(c.end())))
+}
+
+/// [`place`] for the addresses `a..=z` (a free gap is no CIDR).
+fn place_span(band: Cidr, (a, z): (u64, u64)) -> (u64, u64) {
     let span = u128::from(band.size());
-    let from = u128::from(c.start().max(band.start()) - band.start());
-    let to = u128::from(u64::from(c.end().min(band.end())) + 1 - u64::from(band.start()));
+    let start = u64::from(band.start());
+    let from = u128::from(a.max(start) - start);
+    let to = u128::from(z.min(u64::from(band.end())) + 1 - start);
     (
         (from * 10_000 / span) as u64,
         ((to - from) * 10_000 / span) as u64,
     )
+}
+
+/// A free gap of a band is drawn when it is at least 1/GAP_MIN of the band (the page's map
+/// draws the same): the rest are slivers between the ranges drawn.
+const GAP_MIN: u64 = 64;
+
+/// The free gaps of `band` (inclusive runs of addresses), in address order: what none of
+/// `taken` (inclusive runs, in any order) covers, at least 1/[`GAP_MIN`] of the band.
+fn gaps(band: Cidr, taken: &[(u64, u64)]) -> Vec<(u64, u64)> {
+    let (first, last) = (u64::from(band.start()), u64::from(band.end()));
+    let mut inside: Vec<(u64, u64)> = taken
+        .iter()
+        .filter(|(s, e)| *s <= last && first <= *e)
+        .map(|&(s, e)| (s.max(first), e.min(last)))
+        .collect();
+    inside.sort_unstable();
+    let mut out = Vec::new();
+    let mut at = first;
+    for (s, e) in inside.into_iter().chain([(last + 1, last + 1)]) {
+        if s > at && (s - at) * GAP_MIN >= band.size() {
+            out.push((at, s - 1));
+        }
+        at = at.max(e + 1);
+    }
+    out
+}
+
+/// A gap's label: its CIDR when it is one block, else its first and last address.
+fn gap_label((a, z): (u64, u64)) -> String {
+    let ip = |n: u64| std::net::Ipv4Addr::from(n as u32);
+    match Cidr::from_u32(a as u32, 32 - (z + 1 - a).trailing_zeros().min(32) as u8) {
+        Some(c) if u64::from(c.start()) == a && u64::from(c.end()) == z => format!("free {c}"),
+        _ => format!("free {} - {}", ip(a), ip(z)),
+    }
+}
+
+/// The ranges AKS and Azure reserve (no cluster may use them), as the address map has them.
+fn reserved() -> Vec<Cidr> {
+    AKS_RESERVED
+        .iter()
+        .chain(VNET_FORBIDDEN)
+        .filter_map(|r| Cidr::parse(r).ok())
+        .collect()
 }
 
 fn pct(v: u64) -> String {
@@ -261,6 +395,8 @@ struct Row {
 }
 
 const LANES: [&str; 5] = ["VNet", "Subnet", "Pods", "Services", "Peering"];
+/// Above this many VNets (a discovered estate may hold thousands), the rest get no table.
+const VNETS_TABLED: usize = 60;
 /// Above this many peerings, the rest are counted, not drawn.
 const PEERINGS_DRAWN: usize = 60;
 
@@ -367,7 +503,8 @@ fn groups(estate: &Estate) -> Vec<(String, Vec<Row>)> {
 
 /// The estate panel as HTML (the page shows it as it is): the name, the cluster picker, Add
 /// cluster, the summary, the findings by cluster and the map.
-fn html(estate: &Estate, report: &EstateReport, current: usize) -> String {
+fn html(sess: &Session, report: &EstateReport, current: usize) -> String {
+    let estate = &sess.estate;
     let n = estate.clusters.len();
     let mut by: Vec<Vec<&byocni_core::Finding>> = vec![Vec::new(); n + 1];
     for f in &report.findings {
@@ -433,6 +570,7 @@ fn html(estate: &Estate, report: &EstateReport, current: usize) -> String {
         out += "</ol></section>";
     }
     out += "</div>";
+    out += &vnet_tables(sess, current);
 
     // The map.
     let groups = groups(estate);
@@ -511,11 +649,137 @@ fn html(estate: &Estate, report: &EstateReport, current: usize) -> String {
         }
         out += "</div>";
     }
+    // The free gaps of each band: what no VNet, subnet, pod or service range, connected
+    // network or reserved range takes.
+    let mut taken: Vec<(u64, u64)> = groups
+        .iter()
+        .flat_map(|(_, rows)| rows.iter().flat_map(|r| &r.cidrs))
+        .chain(&reserved())
+        .map(|c| (u64::from(c.start()), u64::from(c.end())))
+        .collect();
+    taken.extend_from_slice(sess.connected.taken().intervals());
+    let free: Vec<(Cidr, (u64, u64))> = bands
+        .iter()
+        .flat_map(|b| gaps(*b, &taken).into_iter().map(|g| (*b, g)))
+        .collect();
+    if !free.is_empty() {
+        out += r#"<div class="lane-group" role="listitem" aria-label="Free address space"><h4 class="lane-title">Free address space</h4>"#;
+        for (band, g) in free {
+            let label = gap_label(g);
+            let (x, w) = place_span(band, g);
+            out += &format!(
+                r#"<div class="map-row lane6"><span class="row-label">{label}<span class="visually-hidden">, Free</span></span><div class="track">"#
+            );
+            for b in &bands {
+                out += r#"<span class="band">"#;
+                if *b == band {
+                    out += &format!(
+                        r#"<span class="range" title="{label}, {} addresses" style="left:{};width:{}"></span>"#,
+                        grouped(g.1 + 1 - g.0),
+                        pct(x),
+                        pct(w)
+                    );
+                }
+                out += "</span>";
+            }
+            out += "</div></div>";
+        }
+        out += "</div>";
+    }
     let peered = estate.peered_pairs().len();
     if peered > PEERINGS_DRAWN {
         out += &format!("<p>... and {} more peerings.</p>", peered - PEERINGS_DRAWN);
     }
     out += "</div>";
+    out
+}
+
+/// The subnet table of every VNet (issue 12): the edited cluster's new VNet is edited in the
+/// page's own table (a link to it here); an `existing` VNet's table is read-only (the edited
+/// cluster's marked `data-edited`: the page's client then hides the page's table); every other
+/// new VNet's has Split, Join and Add, whose buttons carry `data-vnet` and go to the worker as
+/// `estate-subnets` (an edit of the estate, re-checked and autosaved like any).
+fn vnet_tables(sess: &Session, current: usize) -> String {
+    let estate = &sess.estate;
+    let here = estate.vnet_of(current);
+    let mut out = String::from(
+        r#"<h3 id="estate-vnets-h">Subnets of every VNet</h3><p class="hint">byocni never changes an existing VNet: its table is read-only.</p>"#,
+    );
+    if let Some((v, _)) = sess.undo.last() {
+        out += &format!(
+            r#"<button type="button" id="undo-subnets" data-vnet="{v}" data-op="undo" data-arg="">Undo the last table edit (VNet {})</button>"#,
+            esc(&estate.vnets[*v].name)
+        );
+    }
+    for (v, vn) in estate.vnets.iter().enumerate() {
+        if v == VNETS_TABLED {
+            out += &format!(
+                "<p>... and {} more VNets, whose tables are left out here.</p>",
+                estate.vnets.len() - v
+            );
+            break;
+        }
+        let Some(plan) = estate.vnet_plan(v) else {
+            continue;
+        };
+        let on: Vec<String> = (0..estate.clusters.len())
+            .filter(|&c| estate.vnet_of(c) == Some(v))
+            .map(|c| esc(&estate.clusters[c].name))
+            .collect();
+        let clusters = match on.len() {
+            0 => "no cluster".to_owned(),
+            1 => format!("cluster {}", on[0]),
+            _ => format!("clusters {}", on.join(", ")),
+        };
+        // The edited cluster's existing VNet: the page hides its own (editable) table.
+        let edited = if here == Some(v) && vn.existing {
+            " data-edited"
+        } else {
+            ""
+        };
+        out += &format!(
+            r#"<section class="subnet-table vnet-table" data-vnet="{v}"{edited} aria-labelledby="vnet-h{v}" style="content-visibility:auto;contain-intrinsic-size:auto 20rem"><h4 id="vnet-h{v}" class="lane-title">VNet {} ({}, resource group {}; {clusters})</h4>"#,
+            esc(&vn.name),
+            if vn.existing { "existing" } else { "new" },
+            esc(&vn.resource_group),
+        );
+        if here == Some(v) && !vn.existing {
+            out += &format!(
+                r##"<p class="hint">The cluster being edited is on it: its table, with Split, Join and Add, is <a href="#subnet-table">Subnets of {}</a>.</p></section>"##,
+                esc(&vn.name)
+            );
+            continue;
+        }
+        if vn.address_space.is_empty() {
+            out += r#"<p class="hint">No address space yet: Suggest fills it.</p></section>"#;
+            continue;
+        }
+        let cuts: Vec<Cidr> = sess
+            .cuts
+            .iter()
+            .filter(|(w, _)| *w == v)
+            .map(|(_, c)| *c)
+            .collect();
+        let notes = |s: usize, _: Cidr| {
+            let mut said: Vec<String> = estate
+                .clusters_on_subnet(v, s)
+                .into_iter()
+                .map(|c| format!("node subnet of cluster {}", estate.clusters[c].name))
+                .collect();
+            if vn.subnets[s].role == SubnetRole::ApiServer {
+                said.push("API server subnet".into());
+            }
+            said
+        };
+        let attrs = format!(r#" data-vnet="{v}""#);
+        out += &crate::table::table_html(
+            &plan,
+            &cuts,
+            &notes,
+            (!vn.existing).then_some(attrs.as_str()),
+        );
+        out += "</section>";
+    }
     out
 }
 
@@ -567,6 +831,183 @@ mod tests {
         assert!(filled.meta.lines().nth(1).unwrap().starts_with("Filled:"));
         let bad = handle("estate-open", "{");
         assert!(bad.meta.is_empty() && !bad.text.is_empty());
+    }
+
+    const BLUEGREEN: &str = include_str!("../../../tests/fixtures/estate-bluegreen.json");
+
+    /// The `<section>` of VNet `v`'s table in the panel.
+    fn vnet_section(html: &str, v: usize) -> &str {
+        let from = html
+            .find(&format!(
+                r#"<section class="subnet-table vnet-table" data-vnet="{v}""#
+            ))
+            .unwrap_or_else(|| panic!("VNet {v}'s table in {html}"));
+        let rest = &html[from..];
+        &rest[..rest.find("</section>").unwrap()]
+    }
+
+    #[test]
+    fn every_vnet_has_its_table_existing_ones_read_only() {
+        let opened = handle("estate-open", BLUEGREEN);
+        let hub = vnet_section(&opened.html, 0);
+        assert!(
+            hub.contains("VNet hub (existing, resource group net-rg; no cluster)"),
+            "{hub}"
+        );
+        assert!(hub.contains("<code class=\"cidr\">10.0.0.0/27</code>"));
+        assert!(hub.contains("<code class=\"cidr\">10.0.2.0/23</code>"));
+        assert!(hub.contains("<span class=\"usable\">27 usable</span>"));
+        assert!(!hub.contains("<button"), "read-only: {hub}");
+        assert!(!opened.html.contains(" data-edited "), "blue's VNet is new");
+        let green = vnet_section(&opened.html, 1);
+        assert!(green.contains("(existing, resource group green-rg; cluster green)"));
+        assert!(green.contains("node subnet of cluster green"), "{green}");
+        assert!(!green.contains("<button"));
+        // Blue is being edited: its table is the page's.
+        let blue = vnet_section(&opened.html, 2);
+        assert!(blue.contains("href=\"#subnet-table\""), "{blue}");
+        assert!(!blue.contains("<table"));
+        // Blue's table moves here when another cluster is opened; green's is marked edited.
+        let other = handle("estate-cluster", "0");
+        assert!(vnet_section(&other.html, 1).contains(r#"data-vnet="1" data-edited "#));
+        let blue = vnet_section(&other.html, 2);
+        assert!(
+            blue.contains(r#"data-op="split" data-arg="0" data-at="10.224.0.0" data-vnet="2""#),
+            "{blue}"
+        );
+        assert!(blue.contains("node subnet of cluster blue"));
+    }
+
+    #[test]
+    fn a_large_estate_tables_its_first_vnets() {
+        let mut e = Estate::from_json(BLUEGREEN).unwrap();
+        for k in 0..70 {
+            let mut v = e.vnets[0].clone();
+            v.name = format!("spoke-{k}");
+            v.address_space = vec![format!("172.16.{k}.0/24")];
+            v.subnets.clear();
+            e.vnets.push(v);
+        }
+        let opened = handle("estate-open", &e.to_json());
+        assert_eq!(
+            opened
+                .html
+                .matches("<section class=\"subnet-table vnet-table\"")
+                .count(),
+            VNETS_TABLED
+        );
+        assert!(opened
+            .html
+            .contains("... and 13 more VNets, whose tables are left out here."));
+    }
+
+    #[test]
+    fn a_new_vnets_table_edits_the_estate_which_is_rechecked() {
+        handle("estate-open", BLUEGREEN);
+        let added = handle("estate-add", "1");
+        let filled = handle("estate-suggest", "2");
+        assert!(filled.meta.contains("Filled:"), "{}", filled.meta);
+        // Cluster 2 (new, on a new VNet) open; blue's VNet is edited from the panel.
+        let split = handle("estate-subnets", "2\n2\nsplit\n0");
+        assert!(split.meta.starts_with("2\n\n"), "no notice: {}", split.meta);
+        let e = Estate::from_json(&split.text).unwrap();
+        assert_eq!(e.vnets[2].subnets[1].name, "nodes-2");
+        assert_eq!(e.vnets[2].subnets[1].cidr, "10.224.8.0/21");
+        assert!(vnet_section(&split.html, 2).contains("nodes-2"));
+        assert!(split.plan.is_empty(), "the page keeps its cluster");
+        // Splitting blue's node subnet down to a /27 leaves too few addresses: re-checked.
+        assert!(split.meta.contains(": 0 errors"), "{}", split.meta);
+        let mut last = handle("estate-cluster", "2");
+        for _ in 0..6 {
+            last = handle("estate-subnets", "2\n2\nsplit\n0");
+        }
+        assert_eq!(
+            Estate::from_json(&last.text).unwrap().vnets[2].subnets[0].cidr,
+            "10.224.0.0/27"
+        );
+        assert!(!last.meta.contains(": 0 errors"), "{}", last.meta);
+        assert!(last.html.contains("node-subnet-too-small"), "{}", last.html);
+        let joined = handle("estate-subnets", "2\n2\njoin\n10.224.0.0/27 10.224.0.32/27");
+        assert!(joined.meta.contains(": 0 errors"), "{}", joined.html);
+        let split = handle("estate-cluster", "2");
+        // A free block split in the view, then a subnet made of a half; an overlap is found.
+        let cut = handle("estate-subnets", "2\n2\ncut\n10.224.128.0/17");
+        assert!(vnet_section(&cut.html, 2).contains("10.224.192.0/18"));
+        assert_eq!(cut.text, split.text, "a view, not an edit");
+        let refused = handle("estate-subnets", "2\n0\nsplit\n0");
+        assert!(
+            refused
+                .meta
+                .lines()
+                .nth(1)
+                .unwrap()
+                .contains("never changes"),
+            "{}",
+            refused.meta
+        );
+        assert_eq!(refused.text, split.text);
+        // Undo takes the last table edit back.
+        let made = handle("estate-subnets", "2\n2\nadd\n10.224.192.0/18");
+        assert!(made
+            .html
+            .contains(r#"id="undo-subnets" data-vnet="2" data-op="undo""#));
+        assert!(made
+            .html
+            .contains("Undo the last table edit (VNet aks-blue)"));
+        let undone = handle("estate-subnets", "2\n2\nundo\n");
+        assert_eq!(undone.text, split.text);
+        // Opening blue's cluster drops blue's steps: the page edits that VNet from then on.
+        let opened = handle("estate-cluster", "1");
+        assert!(!opened.html.contains("undo-subnets"), "{}", opened.html);
+        let bad = handle("estate-subnets", "2\n2\nadd\nnope");
+        assert!(bad.meta.contains("the subnet table sent `nope`"));
+        assert!(!added.html.is_empty());
+    }
+
+    #[test]
+    fn free_gaps_per_band_on_the_estate_map() {
+        let band = Cidr::parse("192.168.0.0/16").unwrap();
+        let at = |s: &str| u64::from(u32::from(s.parse::<std::net::Ipv4Addr>().unwrap()));
+        // 192.168.0.0/24 taken: one gap, the rest of the band; a sliver under 1/64 is left out.
+        let taken = [(at("192.168.0.0"), at("192.168.0.255"))];
+        assert_eq!(
+            gaps(band, &taken),
+            [(at("192.168.1.0"), at("192.168.255.255"))]
+        );
+        let sliver = [
+            (at("192.168.0.0"), at("192.168.0.255")),
+            (at("192.168.2.0"), at("192.168.255.255")),
+        ];
+        assert_eq!(gaps(band, &sliver), []);
+        assert_eq!(
+            gaps(band, &[]),
+            [(at("192.168.0.0"), at("192.168.255.255"))]
+        );
+        assert_eq!(
+            gap_label((at("192.168.1.0"), at("192.168.255.255"))),
+            "free 192.168.1.0 - 192.168.255.255"
+        );
+        assert_eq!(
+            gap_label((at("192.168.128.0"), at("192.168.255.255"))),
+            "free 192.168.128.0/17"
+        );
+        assert_eq!(
+            gap_label((at("192.168.64.0"), at("192.168.191.255"))),
+            "free 192.168.64.0 - 192.168.191.255"
+        );
+        let opened = handle("estate-open", BLUEGREEN);
+        let map = &opened.html[opened.html.find("id=\"estate-map\"").unwrap()..];
+        let free = &map[map.find("aria-label=\"Free address space\"").expect(map)..];
+        for want in [
+            "free 10.3.0.0 - 10.99.255.255",
+            "free 10.101.0.0 - 10.223.255.255",
+            "free 10.245.0.0 - 10.255.255.255",
+        ] {
+            assert!(
+                free.contains(&format!("<span class=\"row-label\">{want}<")),
+                "{want}: {free}"
+            );
+        }
     }
 
     #[test]

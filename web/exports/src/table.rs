@@ -99,15 +99,12 @@ fn role(plan: &Plan, row: &Row) -> (&'static str, &'static str) {
 /// What the row is for, in words.
 fn note(
     plan: &Plan,
-    row: &Row,
-    spaces: &[Cidr],
+    i: usize,
+    cidr: Cidr,
     hop: Option<&(std::net::Ipv4Addr, String)>,
-) -> String {
-    let Some(i) = row.subnet else {
-        return "free".into();
-    };
+) -> Vec<String> {
     let Some(vnet) = &plan.vnet else {
-        return String::new();
+        return Vec::new();
     };
     let mut notes = Vec::new();
     if vnet.node_subnet_index() == Some(i) {
@@ -124,17 +121,39 @@ fn note(
     } else if vnet.subnets[i].role == SubnetRole::ApiServer {
         notes.push("role API server, not named by apiServer.vnetIntegration.subnet".into());
     }
-    if let Some((ip, table)) = hop.filter(|(ip, _)| row.cidr.contains_addr(*ip)) {
+    if let Some((ip, table)) = hop.filter(|(ip, _)| cidr.contains_addr(*ip)) {
         notes.push(format!("next hop {ip} (route table {table})"));
     }
-    if !spaces.iter().any(|s| s.contains(row.cidr)) {
-        notes.push("outside the VNet's address space".into());
-    }
-    notes.join("; ")
+    notes
 }
 
-/// The table (heading hint, head and rows) as HTML; empty without a VNet of the plan's own.
+/// The plan's table (hint, head and rows) as HTML, with its buttons; empty without a VNet of
+/// the plan's own.
 fn rows_html(plan: &Plan, cuts: &[Cidr]) -> String {
+    let hop = plan
+        .outbound
+        .as_ref()
+        .and_then(|o| o.route_table.as_ref()?.next_hop_ip.as_deref())
+        .and_then(|h| byocni_core::cidr::parse_ipv4(h).ok())
+        .map(|ip| (ip, plan.route_table_name()));
+    table_html(
+        plan,
+        cuts,
+        &|i, cidr| note(plan, i, cidr, hop.as_ref()),
+        Some(""),
+    )
+}
+
+/// The table (head and rows) of the VNet of `plan` as HTML: `notes` says what subnet `i` at
+/// `cidr` is for (the table adds when it lies outside the address space). With `buttons`
+/// (attributes every button also carries, as ` data-vnet="2"`), each row's Split, Join and
+/// Add and the hint that explains them; without, a read-only table. Empty without a VNet.
+pub(crate) fn table_html(
+    plan: &Plan,
+    cuts: &[Cidr],
+    notes: &dyn Fn(usize, Cidr) -> Vec<String>,
+    buttons: Option<&str>,
+) -> String {
     let Some(vnet) = &plan.vnet else {
         return String::new();
     };
@@ -144,35 +163,37 @@ fn rows_html(plan: &Plan, cuts: &[Cidr]) -> String {
         .iter()
         .filter_map(|s| Cidr::parse_lenient(s))
         .collect();
-    let hop = plan
-        .outbound
-        .as_ref()
-        .and_then(|o| o.route_table.as_ref()?.next_hop_ip.as_deref())
-        .and_then(|h| byocni_core::cidr::parse_ipv4(h).ok())
-        .map(|ip| (ip, plan.route_table_name()));
     let name_of = |row: &Row| {
         row.subnet
             .and_then(|i| vnet.subnets.get(i))
             .map_or_else(|| "free".to_owned(), |s| s.name.clone())
     };
-    let mut out = String::from(
-        "<p class=\"hint\">Split a block in two halves; Join puts two halves back together. A split free block is only shown halved: Add makes a subnet of it.</p>\
-         <table><thead><tr><th>Subnet</th><th>Addresses</th><th>Role</th><th><span class=\"visually-hidden\">Actions</span></th></tr></thead><tbody>",
-    );
+    let mut out = String::new();
+    if buttons.is_some() {
+        out += "<p class=\"hint\">Split a block in two halves; Join puts two halves back together. A split free block is only shown halved: Add makes a subnet of it.</p>";
+    }
+    out += "<table><thead><tr><th>Subnet</th><th>Addresses</th><th>Role</th>";
+    if buttons.is_some() {
+        out += "<th><span class=\"visually-hidden\">Actions</span></th>";
+    }
+    out += "</tr></thead><tbody>";
     for (k, row) in rows.iter().enumerate() {
         let (role, swatch) = role(plan, row);
         let name = name_of(row);
         let what = format!("{name} {}", row.cidr);
         let at = row.cidr.network();
-        let mut buttons = String::new();
+        let mut html = String::new();
+        let attrs = buttons.unwrap_or_default();
         let mut button = |class: &str, op: &str, arg: String, label: String, text: &str| {
-            buttons.push_str(&format!(
-                "<button class=\"{class}\" data-op=\"{op}\" data-arg=\"{}\" data-at=\"{at}\" aria-label=\"{}\">{text}</button>",
+            html.push_str(&format!(
+                "<button class=\"{class}\" data-op=\"{op}\" data-arg=\"{}\" data-at=\"{at}\"{attrs} aria-label=\"{}\">{text}</button>",
                 esc(&arg),
                 esc(&label)
             ));
         };
-        if let Some((l, _)) = halves(row.cidr).filter(|(l, _)| l.prefix_len() <= SMALLEST_SUBNET) {
+        if let Some((l, _)) =
+            halves(row.cidr).filter(|(l, _)| buttons.is_some() && l.prefix_len() <= SMALLEST_SUBNET)
+        {
             let label = format!("Split {what} into two /{}", l.prefix_len());
             match row.subnet {
                 Some(i) => button("split", "split", i.to_string(), label, "Split"),
@@ -181,6 +202,7 @@ fn rows_html(plan: &Plan, cuts: &[Cidr]) -> String {
         }
         if let Some((n, parent)) = rows
             .get(k + 1)
+            .filter(|_| buttons.is_some())
             .and_then(|n| Some((n, parent_of(row.cidr, n.cidr)?)))
         {
             let label = format!("Join {what} and {} {} into {parent}", name_of(n), n.cidr);
@@ -196,21 +218,35 @@ fn rows_html(plan: &Plan, cuts: &[Cidr]) -> String {
                 );
             }
         }
-        if row.subnet.is_none() {
+        if row.subnet.is_none() && buttons.is_some() {
             let label = format!("Add subnet on free {}", row.cidr);
             button("add", "add", row.cidr.to_string(), label, "Add");
         }
+        let note = match row.subnet {
+            None => "free".to_owned(),
+            Some(i) => {
+                let mut said = notes(i, row.cidr);
+                if !spaces.iter().any(|s| s.contains(row.cidr)) {
+                    said.push("outside the VNet's address space".into());
+                }
+                said.join("; ")
+            }
+        };
         out.push_str(&format!(
             "<tr class=\"{}\"><td><span class=\"swatch {swatch}\"></span><span class=\"name\">{}</span><code class=\"cidr\">{}</code></td>\
              <td><span class=\"size\">{}</span> / <span class=\"usable\">{} usable</span></td>\
-             <td><span class=\"role\">{role}</span><span class=\"note\">{}</span></td><td class=\"do\">{buttons}</td></tr>",
+             <td><span class=\"role\">{role}</span><span class=\"note\">{}</span></td>",
             if row.subnet.is_none() { "free" } else { "sub" },
             esc(&name),
             row.cidr,
             grouped(row.cidr.size()),
             grouped(row.usable()),
-            esc(&note(plan, row, &spaces, hop.as_ref())),
+            esc(&note),
         ));
+        if buttons.is_some() {
+            out += &format!("<td class=\"do\">{html}</td>");
+        }
+        out += "</tr>";
     }
     out.push_str("</tbody></table>");
     out

@@ -5,7 +5,9 @@
 //! 100.64.0.0/10, else the range's /8), each band scaled on its own: a pod CIDR in
 //! 192.168.0.0/16 no longer shrinks everything else to a sliver of 0.0.0.0/0. Every range has a
 //! minimum width. The VNet's free space has rows of its own ("free 10.225.0.0/16", the subnet
-//! table's free blocks). Two ranges that overlap (found by a sweep over the drawn ranges, not
+//! table's free blocks), and so do the largest gaps of each band between the ranges drawn
+//! ("free 10.240.0.0/12", "free 192.168.1.0 - 192.168.255.255"; a run that is one block is
+//! named as a CIDR). Two ranges that overlap (found by a sweep over the drawn ranges, not
 //! only the findings) get an "overlap: A and B" row over the shared addresses, and both are
 //! marked (hatched, ", overlaps" in their accessible names). Each range
 //! is a button named with its lane, range and size: a click, Enter or Space zooms into it; "Zoom
@@ -52,6 +54,9 @@ const OUTBOUND: usize = 8;
 const LANE_ORDER: [usize; 8] = [0, 1, FREE, OUTBOUND, 2, 3, 4, 5];
 /// Above this many connected networks, adjacent ones are merged into blocks.
 const MERGE_ABOVE: usize = 300;
+/// A free gap of a band gets a row when it is at least 1/GAP_MIN of the band: a band of 50
+/// scattered networks has some 50 gaps, most of them slivers between the ranges drawn.
+const GAP_MIN: u64 = 64;
 /// At most this many overlaps get a row of their own (the findings list them all).
 const OVERLAP_ROWS_MAX: usize = 50;
 
@@ -247,6 +252,46 @@ pub fn address_map(state: &StateHandle) -> Html {
     let in_band = |b: &Cidr, span: (u32, u32)| b.start() <= span.1 && span.0 <= b.end();
     // Reserved ranges only where the plan is; in a zoom, only what is in view.
     all.retain(|i| bands.iter().any(|b| in_band(b, i.span)));
+    all.sort_by_key(|i| i.span);
+    // Free gaps: in each band, the runs of addresses no drawn range takes, at least
+    // 1/GAP_MIN of the band ("free 10.240.0.0/12", "free 192.168.1.0 - 192.168.255.255").
+    let mut gaps = Vec::new();
+    for b in &bands {
+        let mut at = u64::from(b.start());
+        let mut gap = |s: u64, e: u64| {
+            if (e + 1 - s) * GAP_MIN >= b.size() {
+                gaps.push((s as u32, e as u32));
+            }
+        };
+        for it in all.iter().filter(|i| i.lane < FREE) {
+            let (s, e) = (it.span.0.max(b.start()), it.span.1.min(b.end()));
+            if s <= e {
+                if u64::from(s) > at {
+                    gap(at, u64::from(s) - 1);
+                }
+                at = at.max(u64::from(e) + 1);
+            }
+        }
+        if at <= u64::from(b.end()) {
+            gap(at, u64::from(b.end()));
+        }
+    }
+    for (a, z) in gaps {
+        if let Some(cidr) = holding(a, z) {
+            let (x, y) = (std::net::Ipv4Addr::from(a), std::net::Ipv4Addr::from(z));
+            all.push(Item {
+                lane: FREE,
+                label: if (cidr.start(), cidr.end()) == (a, z) {
+                    format!("free {cidr}")
+                } else {
+                    format!("free {x} - {y}")
+                },
+                cidr,
+                span: (a, z),
+                field: String::new(),
+            });
+        }
+    }
     all.sort_by_key(|i| i.span);
     // Overlaps: a row each over the shared addresses, named after both ranges; both ranges
     // are marked.

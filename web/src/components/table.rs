@@ -18,7 +18,7 @@
 //! block is not in the plan, so splitting one only shows its halves: the client keeps those
 //! blocks (the *cuts*, a view) and sends them with each request; the user then makes a subnet
 //! of a half, which is the edit. (The table in the page's wasm cost the first load 2.2 KB of
-//! Brotli; its client is loaded on demand with the estate's, 1.1 KB together.)
+//! Brotli; its client is loaded on demand with the estate's, 1.3 KB together.)
 
 use std::rc::Rc;
 
