@@ -51,10 +51,19 @@ fn plan(name: &str) -> Plan {
 fn bash_az_commands(script: &str) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     for line in script.lines() {
+        // Guarded steps (created only when missing) are indented in their `if`, and their
+        // lookup hides az's stderr: `X=$(az ... 2>/dev/null | paste ...) || RC=$?`.
+        let line = line.trim_start();
         let cmd = if let Some(rest) = line.strip_prefix("az ") {
             rest.to_owned()
         } else if let Some(i) = line.find("=$(az ") {
-            line[i + 6..line.len() - 1].to_owned()
+            let end = line.rfind(')').unwrap_or(line.len());
+            let inner = &line[i + 6..end];
+            inner
+                .split(" 2>/dev/null")
+                .next()
+                .unwrap_or(inner)
+                .to_owned()
         } else {
             continue;
         };
@@ -305,6 +314,7 @@ fn values_starting_with_a_dash_are_values_to_the_real_az() {
 fn ps_az_commands(script: &str) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     for line in script.lines() {
+        let line = line.trim_start();
         let cmd = if let Some(rest) = line.strip_prefix("az ") {
             rest
         } else if let Some(i) = line.find(" = az ").filter(|_| line.starts_with('$')) {
@@ -312,6 +322,7 @@ fn ps_az_commands(script: &str) -> Vec<Vec<String>> {
         } else {
             continue;
         };
+        let cmd = cmd.strip_suffix(" 2>$null").unwrap_or(cmd);
         let mut words = Vec::new();
         let mut chars = cmd.chars().peekable();
         while let Some(c) = chars.next() {
@@ -382,6 +393,107 @@ fn the_powershell_network_runs_the_bash_networks_commands() {
             .count();
         assert_eq!(runs, checks, "{name}: every az command is checked\n{ps}");
     }
+}
+
+/// Issue 13: an estate cluster on a VNet that is not its own (an existing VNet, a new one in
+/// another group and region, one shared by two new clusters): every az command of its bash and
+/// PowerShell exports and of its ARM export's `network.deploy.sh` parses with the real az, the PowerShell files run the bash files' az
+/// commands, every bash file passes shellcheck, and the hub is never created.
+#[test]
+fn foreign_vnet_estate_script_exports_parse_with_the_real_az() {
+    use byocni_core::estate::Estate;
+    use byocni_core::render::estate::render_estate;
+    let az = az_binary();
+    let dir = tempfile::tempdir().unwrap();
+    let mut all: BTreeSet<Vec<String>> = BTreeSet::new();
+    let mut guarded = 0;
+    for (name, json) in byocni_tests::foreign_vnet_estates() {
+        let estate = Estate::from_json(&json.to_string()).unwrap();
+        let sh = render_estate(&estate, Format::Bash, None, RenderOptions::default()).unwrap();
+        let ps =
+            render_estate(&estate, Format::Powershell, None, RenderOptions::default()).unwrap();
+        assert_eq!(sh.len(), ps.len(), "{name}");
+        for (b, p) in sh.iter().zip(&ps) {
+            let commands = bash_az_commands(&b.text);
+            assert_eq!(
+                ps_az_commands(&p.text),
+                commands,
+                "{name} {}\n{}",
+                p.name,
+                p.text
+            );
+            assert!(
+                !commands.iter().any(|c| c.starts_with(&[
+                    "network".into(),
+                    "vnet".into(),
+                    "create".into()
+                ]) && c.contains(&"hub".to_owned())),
+                "{name} {}: the hub is existing",
+                b.name
+            );
+            guarded += b.text.matches("BYOCNI_RC=$?").count();
+            all.extend(commands);
+            let path = dir.path().join(format!("{name}-{}", b.name));
+            std::fs::write(&path, &b.text).unwrap();
+            let out = Command::new("shellcheck")
+                .arg("--severity=style")
+                .arg(&path)
+                .output()
+                .expect("shellcheck is installed");
+            assert!(
+                out.status.success(),
+                "{name} {}: shellcheck found:\n{}",
+                b.name,
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+    }
+    // on-hub: two hub subnets; other-group: group, VNet, subnet; shared: two files, each its
+    // group, the VNet and two subnets.
+    assert_eq!(guarded, 2 + 3 + 2 * 4);
+    // ARM: network.deploy.sh of each (the template files written beside it).
+    for (name, json) in byocni_tests::foreign_vnet_estates() {
+        use byocni_core::render::estate::NETWORK_DEPLOY_FILE;
+        let estate = Estate::from_json(&json.to_string()).unwrap();
+        let arm_dir = dir.path().join(format!("{name}-arm"));
+        std::fs::create_dir(&arm_dir).unwrap();
+        let files = render_estate(&estate, Format::Arm, None, RenderOptions::default()).unwrap();
+        for f in &files {
+            std::fs::write(arm_dir.join(&f.name), &f.text).unwrap();
+        }
+        let deploy = files
+            .iter()
+            .find(|f| f.name == NETWORK_DEPLOY_FILE)
+            .unwrap();
+        for mut c in bash_az_commands(&deploy.text) {
+            if let Some(i) = c.iter().position(|w| w == "--template-file") {
+                assert!(arm_dir.join(&c[i + 1]).is_file(), "{name}: {c:?}");
+                c[i + 1] = arm_dir.join(&c[i + 1]).to_string_lossy().into_owned();
+            }
+            all.insert(c);
+        }
+    }
+    let queue = Mutex::new(all.into_iter().collect::<Vec<_>>());
+    let failures = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| loop {
+                let Some(argv) = queue.lock().unwrap().pop() else {
+                    break;
+                };
+                let (code, stderr) = run_logged_out(&az, &without_preview_flag(argv.clone()));
+                if code != 1 || !stderr.contains("az login") {
+                    failures.lock().unwrap().push(format!(
+                        "az {}\n  exit {code}: {}",
+                        argv.join(" "),
+                        stderr.trim()
+                    ));
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(failures.is_empty(), "az rejected:\n{}", failures.join("\n"));
 }
 
 #[test]

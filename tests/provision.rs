@@ -1955,3 +1955,185 @@ fn the_readme_estate_workflow_runs() {
     ok(&["destroy", "estate.json", "--yes"]);
     assert_eq!(sim.resources(), before);
 }
+
+/// Issue 13: the bash export of blue placed on a new subnet of the existing hub (net-rg), run
+/// against the simulated az. The subnet is created only when missing: when it is there with the
+/// planned prefix it is kept (no create) and the cluster is made on it; with another prefix the
+/// script stops with an error naming the subnet, Azure's prefix and the plan's, before any
+/// create; when it is missing it is created in net-rg. The hub is never created or deleted.
+#[test]
+fn an_estate_cluster_script_creates_a_subnet_of_an_existing_vnet_only_when_missing() {
+    let run = |blue_nodes: Option<&str>| {
+        let sim = Sim::new("estate-bluegreen.json");
+        sim.edit_plan(|e| {
+            e["vnets"][0]["subnets"].as_array_mut().unwrap().push(
+                serde_json::json!({ "name": "blue-nodes", "cidr": "10.0.2.0/23", "role": "nodes" }),
+            );
+            e["clusters"][1]["nodeSubnet"] = serde_json::json!("hub/blue-nodes");
+        });
+        let mut subnets = vec![("GatewaySubnet", "10.0.0.0/27")];
+        subnets.extend(blue_nodes.map(|p| ("blue-nodes", p)));
+        seed_vnet(&sim, "net-rg", "hub", &["10.0.0.0/22"], &subnets);
+        let o = sim.byocni(&["export", "plan.json", "--format", "bash", "-o", "out"]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        let o = Command::new("/bin/bash")
+            .arg(sim.path("out/blue.sh"))
+            .current_dir(sim.dir.path())
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", sim.path("bin").display()),
+            )
+            .env("BYOCNI_SIM_DIR", sim.path("state"))
+            .output()
+            .unwrap();
+        let calls = sim.calls();
+        assert!(
+            !calls
+                .iter()
+                .any(|c| c.contains("vnet create") || c.contains("vnet delete")),
+            "the hub is only looked up: {calls:#?}"
+        );
+        assert!(
+            !calls
+                .iter()
+                .any(|c| c.contains("group create --name net-rg")),
+            "{calls:#?}"
+        );
+        (sim, o, calls)
+    };
+    let subnet_creates = |calls: &[String]| -> Vec<String> {
+        calls
+            .iter()
+            .filter(|c| c.contains("subnet create"))
+            .cloned()
+            .collect()
+    };
+
+    // There with the planned prefix: kept, and the cluster is made on it.
+    let (sim, o, calls) = run(Some("10.0.2.0/23"));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("subnet blue-nodes of VNet hub (resource group net-rg): exists, kept"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(subnet_creates(&calls), Vec::<String>::new());
+    assert!(sim.resources().contains(&"aks/blue-rg/blue".to_owned()));
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.contains("aks create")
+                && c.contains("virtualNetworks/hub/subnets/blue-nodes")),
+        "{calls:#?}"
+    );
+
+    // There with another prefix: stopped, nothing created.
+    let (_sim, o, calls) = run(Some("10.0.4.0/23"));
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("error: subnet blue-nodes of VNet hub (resource group net-rg) already exists with subnet address prefix 10.0.4.0/23, but the plan says 10.0.2.0/23"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(subnet_creates(&calls), Vec::<String>::new());
+    assert!(
+        !calls.iter().any(|c| c.contains("aks create")),
+        "{calls:#?}"
+    );
+
+    // Missing: created in the hub's group, once.
+    let (sim, o, calls) = run(None);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let creates = subnet_creates(&calls);
+    assert_eq!(creates.len(), 1, "{creates:#?}");
+    assert!(
+        creates[0].contains("--resource-group net-rg --vnet-name hub --name blue-nodes"),
+        "{creates:#?}"
+    );
+    assert_eq!(
+        sim.state()["resources"]["subnet/net-rg/hub/blue-nodes"]["addressPrefix"],
+        "10.0.2.0/23"
+    );
+}
+
+/// Issue 13: the bash export of blue on its new VNet aks-blue in another resource group
+/// (net-blue-rg, northeurope), run against the simulated az: missing, the group, the VNet (in
+/// the VNet's region) and its subnet are created; there with the planned address space, the VNet
+/// is kept; with another one, the script stops naming both, before any create.
+#[test]
+fn an_estate_cluster_script_creates_a_vnet_of_another_group_only_when_missing() {
+    let run = |seed: Option<&str>| {
+        let sim = Sim::new("estate-bluegreen.json");
+        sim.edit_plan(|e| {
+            e["vnets"][2]["resourceGroup"] = serde_json::json!("net-blue-rg");
+            e["vnets"][2]["location"] = serde_json::json!("northeurope");
+        });
+        if let Some(prefix) = seed {
+            seed_vnet(
+                &sim,
+                "net-blue-rg",
+                "aks-blue",
+                &[prefix],
+                &[("nodes", "10.224.0.0/20")],
+            );
+        }
+        let o = sim.byocni(&["export", "plan.json", "--format", "bash", "-o", "out"]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        let o = Command::new("/bin/bash")
+            .arg(sim.path("out/blue.sh"))
+            .current_dir(sim.dir.path())
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", sim.path("bin").display()),
+            )
+            .env("BYOCNI_SIM_DIR", sim.path("state"))
+            .output()
+            .unwrap();
+        let calls = sim.calls();
+        (sim, o, calls)
+    };
+    let (sim, o, calls) = run(None);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    for made in [
+        "group create --name net-blue-rg --location northeurope",
+        "network vnet create --resource-group net-blue-rg --name aks-blue --location northeurope",
+        "network vnet subnet create --resource-group net-blue-rg --vnet-name aks-blue --name nodes",
+    ] {
+        assert_eq!(
+            calls.iter().filter(|c| c.contains(made)).count(),
+            1,
+            "{made}: {calls:#?}"
+        );
+    }
+    assert!(sim
+        .resources()
+        .contains(&"vnet/net-blue-rg/aks-blue".to_owned()));
+
+    let (_sim, o, calls) = run(Some("10.224.0.0/16"));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("VNet aks-blue (resource group net-blue-rg): exists, kept"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.contains(" create --resource-group net-blue-rg")),
+        "{calls:#?}"
+    );
+
+    let (_sim, o, calls) = run(Some("10.99.0.0/16"));
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("error: VNet aks-blue (resource group net-blue-rg) already exists with VNet address prefixes 10.99.0.0/16, but the plan says 10.224.0.0/16"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.contains(" create ") && !c.contains("group create --name blue-rg")),
+        "{calls:#?}"
+    );
+}

@@ -63,3 +63,44 @@ pub fn tools_dir() -> PathBuf {
         PathBuf::from,
     )
 }
+
+/// Issue 13's blue/green fixture with blue on a VNet that is not a new one of its own group
+/// and region, by name: `on-hub` (blue on a new subnet `blue-nodes` 10.0.2.0/23 of the existing
+/// hub, net-rg), `other-group` (blue's new VNet aks-blue in resource group net-blue-rg, in
+/// northeurope) and `shared` (a second new cluster, teal, in blue-rg on its own node subnet of
+/// aks-blue).
+pub fn foreign_vnet_estates() -> Vec<(&'static str, serde_json::Value)> {
+    use serde_json::json;
+    let base: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("estate-bluegreen.json")).expect("fixture"),
+    )
+    .expect("fixture JSON");
+    let mut on_hub = base.clone();
+    on_hub["vnets"][0]["subnets"]
+        .as_array_mut()
+        .expect("hub subnets")
+        .push(json!({ "name": "blue-nodes", "cidr": "10.0.2.0/23", "role": "nodes" }));
+    on_hub["clusters"][1]["nodeSubnet"] = json!("hub/blue-nodes");
+    let mut other = base.clone();
+    other["vnets"][2]["resourceGroup"] = json!("net-blue-rg");
+    other["vnets"][2]["location"] = json!("northeurope");
+    let mut shared = base;
+    shared["vnets"][2]["subnets"]
+        .as_array_mut()
+        .expect("aks-blue subnets")
+        .push(json!({ "name": "teal-nodes", "cidr": "10.224.16.0/20", "role": "nodes" }));
+    let mut teal = shared["clusters"][1].clone();
+    teal["name"] = json!("teal");
+    teal["dnsPrefix"] = json!("teal");
+    teal["nodeSubnet"] = json!("aks-blue/teal-nodes");
+    teal["podCidr"] = json!("10.101.0.0/16");
+    shared["clusters"]
+        .as_array_mut()
+        .expect("clusters")
+        .push(teal);
+    vec![
+        ("on-hub", on_hub),
+        ("other-group", other),
+        ("shared", shared),
+    ]
+}

@@ -198,6 +198,15 @@ pub struct Step {
     /// before it is created; `None` when Azure chooses it (a role assignment's GUID).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
+    /// Whether an exported script creates it only when missing: it looks the resource up with
+    /// `show` first, stops when it exists with other `expect`ed values, and keeps it when they
+    /// agree. Set on an estate cluster's steps on a VNet that is not its own new VNet (an
+    /// existing VNet's subnets; a new VNet in another resource group, or shared by several new
+    /// clusters, and that group): a script must never PUT over what may be there (a subnet
+    /// PUT drops its NSG and route-table associations). `byocni apply` looks every resource
+    /// up first anyway.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub only_if_missing: bool,
 }
 
 /// The tag that marks a resource byocni created (`byocni=managed`).
@@ -484,6 +493,7 @@ fn step(id: impl Into<String>, kind: StepKind, title: impl Into<String>, create:
         outputs: Vec::new(),
         files: Vec::new(),
         resource: None,
+        only_if_missing: false,
     }
 }
 

@@ -167,10 +167,16 @@ fn out(v: &Value) -> i32 {
         for part in q.split('.') {
             at = &at[part];
         }
-        println!(
-            "{}",
-            at.as_str().map_or_else(|| at.to_string(), str::to_owned)
-        );
+        // As az's tsv prints a list: one element a line.
+        let line = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+        match at.as_array() {
+            Some(items) => {
+                for v in items {
+                    println!("{}", line(v));
+                }
+            }
+            None => println!("{}", line(at)),
+        }
         return 0;
     }
     println!("{}", serde_json::to_string_pretty(v).unwrap());

@@ -31,6 +31,9 @@ pub(crate) fn aks_api_version(plan: &Plan) -> &'static str {
 
 /// The Microsoft.Network API version of the VNet and its subnets.
 pub const NETWORK_API_VERSION: &str = "2025-07-01";
+/// The Microsoft.Resources API version of the nested deployment that makes an estate cluster's
+/// subnets and role in its VNet's resource group, when that is not the cluster's.
+pub(crate) const DEPLOYMENTS_API_VERSION: &str = "2022-09-01";
 /// The Microsoft.ManagedIdentity API version of the cluster identity.
 pub const IDENTITY_API_VERSION: &str = "2024-11-30";
 /// The Microsoft.Authorization API version of the role assignment.
@@ -81,9 +84,17 @@ pub(crate) fn pool_profile(plan: &Plan, i: usize, subnet_id: Option<&str>) -> Va
     v
 }
 
-/// The deployment template.
-pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
+/// The deployment template. With `placement`, an estate cluster whose VNet is not a v1 plan's,
+/// in the cluster's resource group: an existing VNet, or one another file creates, is not a
+/// resource of the template (referenced by `resourceId`); an existing VNet's node and API
+/// server subnets are created as `Microsoft.Network/virtualNetworks/subnets`, one after another.
+pub(crate) fn template(
+    plan: &Plan,
+    notes: &[String],
+    placement: Option<&super::Placement>,
+) -> String {
     let c = &plan.cluster;
+    let reads = placement.is_some_and(|p| p.made != super::Made::Own);
     let mut resources = Vec::new();
     let mut cluster_depends = Vec::new();
     let mut subnet_id = None;
@@ -118,13 +129,70 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
         if !depends.is_empty() {
             vnet["dependsOn"] = Value::Array(depends);
         }
-        resources.push(vnet);
+        // The subnets the template creates when it reads the VNet, and their ids; in a nested
+        // deployment (`inner`) when the VNet is in another resource group.
+        let mut made_subnets: Vec<Value> = Vec::new();
+        let cross = placement
+            .filter(|p| reads && !p.group.eq_ignore_ascii_case(&c.resource_group))
+            .map(|p| p.group.clone());
+        let mut inner: Vec<Value> = Vec::new();
+        if let Some(p) = placement.filter(|_| reads) {
+            for (i, s) in v.subnets.iter().enumerate() {
+                if !p.creates_subnet(plan, i) {
+                    continue;
+                }
+                let mut props = json!({ "addressPrefix": lit(s.cidr.trim()) });
+                for (k, val) in super::around::subnet_properties(plan, i) {
+                    props[k] = val.arm();
+                }
+                // One subnet of a VNet at a time: Azure refuses concurrent subnet writes.
+                let mut depends = super::around::vnet_depends(plan);
+                depends.extend(made_subnets.last().cloned());
+                let into = if cross.is_some() {
+                    &mut inner
+                } else {
+                    &mut resources
+                };
+                into.push(json!({
+                    "type": "Microsoft.Network/virtualNetworks/subnets",
+                    "apiVersion": NETWORK_API_VERSION,
+                    "name": format!("[format('{{0}}/{{1}}', {}, {})]", arg(&v.name), arg(&s.name)),
+                    "dependsOn": depends,
+                    "properties": props,
+                }));
+                made_subnets.push(json!(format!(
+                    "[resourceId('Microsoft.Network/virtualNetworks/subnets', {}, {})]",
+                    arg(&v.name),
+                    arg(&s.name)
+                )));
+            }
+        } else {
+            if let Some(p) = placement {
+                vnet["location"] = lit(&p.location);
+            }
+            resources.push(vnet);
+        }
+        // What waits for the VNet waits for the subnets made here instead.
+        let on_vnet = |depends: &mut Value| {
+            if let Some(list) = depends.as_array_mut().filter(|_| reads) {
+                list.retain(|d| *d != json!(vnet_id));
+                list.extend(made_subnets.iter().cloned());
+            }
+        };
         if let Some(node) = v.node_subnet() {
-            let sid = format!(
-                "[resourceId('Microsoft.Network/virtualNetworks/subnets', {}, {})]",
-                arg(&v.name),
-                arg(&node.name)
-            );
+            let sid = match &cross {
+                Some(g) => format!(
+                    "[resourceId({}, 'Microsoft.Network/virtualNetworks/subnets', {}, {})]",
+                    arg(g),
+                    arg(&v.name),
+                    arg(&node.name)
+                ),
+                None => format!(
+                    "[resourceId('Microsoft.Network/virtualNetworks/subnets', {}, {})]",
+                    arg(&v.name),
+                    arg(&node.name)
+                ),
+            };
             let id_name = identity_name(plan);
             let identity_id = format!(
                 "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', {})]",
@@ -139,7 +207,7 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
                 "properties": {},
             }));
             let role_name = format!("{}-{}", c.name, node.name);
-            resources.push(json!({
+            let mut role = json!({
                 "type": "Microsoft.Authorization/roleAssignments",
                 "apiVersion": AUTHORIZATION_API_VERSION,
                 "scope": format!("[format('Microsoft.Network/virtualNetworks/{{0}}/subnets/{{1}}', {}, {})]", arg(&v.name), arg(&node.name)),
@@ -151,21 +219,74 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
                     "principalType": "ServicePrincipal",
                     "description": format!("byocni: Network Contributor for AKS cluster {role_name} on its node subnet"),
                 },
-            }));
+            });
+            on_vnet(&mut role["dependsOn"]);
             identity = json!({
                 "type": "UserAssigned",
                 "userAssignedIdentities": { identity_id.clone(): {} },
             });
-            cluster_depends.push(format!(
-                "[extensionResourceId({}, 'Microsoft.Authorization/roleAssignments', guid({}, {}, {}))]",
-                sid.trim_start_matches('[').trim_end_matches(']'),
-                sid.trim_start_matches('[').trim_end_matches(']'),
-                identity_id.trim_start_matches('[').trim_end_matches(']'),
-                arg(NETWORK_CONTRIBUTOR_ROLE_ID)
-            ));
+            if let Some(g) = &cross {
+                // In the VNet's group: the subnets, then the role on the node subnet, for the
+                // identity's principal passed in (names resolve in the inner scope).
+                let inner_sid = format!(
+                    "resourceId('Microsoft.Network/virtualNetworks/subnets', {}, {})",
+                    arg(&v.name),
+                    arg(&node.name)
+                );
+                role["name"] = json!(format!(
+                    "[guid({inner_sid}, parameters('principalId'), {})]",
+                    arg(NETWORK_CONTRIBUTOR_ROLE_ID)
+                ));
+                role["properties"]["principalId"] = json!("[parameters('principalId')]");
+                role["dependsOn"] = json!(made_subnets);
+                inner.push(role);
+                let name: String = format!("byocni-{}-vnet", c.name).chars().take(64).collect();
+                resources.push(json!({
+                    "type": "Microsoft.Resources/deployments",
+                    "apiVersion": DEPLOYMENTS_API_VERSION,
+                    "name": lit(&name),
+                    "resourceGroup": lit(g),
+                    "dependsOn": [identity_id],
+                    "properties": {
+                        "mode": "Incremental",
+                        "expressionEvaluationOptions": { "scope": "inner" },
+                        "parameters": {
+                            "principalId": { "value": format!("[reference({}, '{IDENTITY_API_VERSION}').principalId]", identity_id.trim_start_matches('[').trim_end_matches(']')) },
+                        },
+                        "template": {
+                            "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+                            "contentVersion": "1.0.0.0",
+                            "parameters": { "principalId": { "type": "string" } },
+                            "resources": std::mem::take(&mut inner),
+                        },
+                    },
+                }));
+                cluster_depends.push(format!(
+                    "[resourceId({}, 'Microsoft.Resources/deployments', {})]",
+                    arg(g),
+                    arg(&name)
+                ));
+            } else {
+                resources.push(role);
+                cluster_depends.push(format!(
+                    "[extensionResourceId({}, 'Microsoft.Authorization/roleAssignments', guid({}, {}, {}))]",
+                    sid.trim_start_matches('[').trim_end_matches(']'),
+                    sid.trim_start_matches('[').trim_end_matches(']'),
+                    identity_id.trim_start_matches('[').trim_end_matches(']'),
+                    arg(NETWORK_CONTRIBUTOR_ROLE_ID)
+                ));
+            }
             subnet_id = Some(sid);
             let (roles, arm_depends, _) = super::around::role_resources(plan);
-            resources.extend(roles.iter().filter_map(super::around::Res::arm));
+            resources.extend(
+                roles
+                    .iter()
+                    .filter_map(super::around::Res::arm)
+                    .map(|mut r| {
+                        on_vnet(&mut r["dependsOn"]);
+                        r
+                    }),
+            );
             cluster_depends.extend(arm_depends.into_iter().map(|d| format!("[{d}]")));
         }
     }
@@ -209,7 +330,9 @@ pub(crate) fn template(plan: &Plan, notes: &[String]) -> String {
         "identity": identity,
         "properties": properties,
     }));
-    let mut meta = json!({ "generator": "byocni", "summary": super::summary(plan) });
+    let mut summary = super::summary(plan);
+    summary.extend(placement.map(|p| p.notes(plan)).unwrap_or_default());
+    let mut meta = json!({ "generator": "byocni", "summary": summary });
     if !plan.cni.kube_proxy {
         meta["preview"] = json!(PREVIEW_NOTE);
     }

@@ -7,9 +7,18 @@
 //! cluster file creates, and every peering created both ways (`az network vnet peering create`,
 //! `azurerm_virtual_network_peering`, `virtualNetworkPeerings`).
 //!
-//! A cluster's own file creates its VNet as a v1 plan does, in the cluster's resource group and
-//! region; a new cluster on an `existing` VNet, or on a VNet of another resource group or region,
-//! is refused ([`EstateRenderError::Unsupported`]) rather than rendered wrong.
+//! A cluster's file agrees with `byocni apply` about its VNet. When the VNet is new, in the
+//! cluster's group and region and no other new cluster is on it, the file creates it as a v1
+//! plan's. Otherwise the scripts run the cluster's steps placed on the VNet
+//! ([`crate::steps::estate::cluster_script_steps`]): an existing VNet looked up, what may
+//! already be there created only when missing; the IaC formats get a `Placement` (`render/mod.rs`):
+//! an existing VNet read and only the cluster's node and API server subnets created in it, a
+//! new VNet created by the first new cluster of its group on it (`vnet_owner`, in the VNet's
+//! region) or else by the network's file, the others reading it; across resource groups ARM
+//! nests a deployment and Bicep adds a module (`<cluster>.vnet.bicep`). Refused
+//! ([`EstateRenderError::Unsupported`]): what apply refuses (an NSG, route table or NAT gateway
+//! on a node subnet of another group, [`cluster_plan`]), and in ARM and Bicep an API server
+//! subnet in a VNet of another group.
 
 use crate::check::estate::check_estate;
 use crate::cni_values::{cilium_mesh_values, MeshValues};
@@ -20,7 +29,7 @@ use crate::steps::{Arg, Command, Program};
 use crate::text::one_line;
 
 use super::script::{bash_line, ps_line};
-use super::{render_checked, Format, RenderError, RenderOptions};
+use super::{Format, RenderError, RenderOptions};
 
 /// The shared network's file name.
 pub const NETWORK_FILE: &str = "network.sh";
@@ -78,35 +87,76 @@ fn tags(estate: &Estate) -> [Arg; 3] {
     ]
 }
 
-/// Whether cluster `i`'s file creates its VNet: a new VNet in the cluster's resource group and
-/// region (as a v1 plan's VNet is). `Err` names what the export cannot do.
-fn cluster_creates_vnet(estate: &Estate, i: usize) -> Result<Option<usize>, String> {
+/// Why an ARM or Bicep export of cluster `i` is refused: its VNet is in another resource group
+/// and the cluster integrates its API server into a subnet of it (the nested deployment that
+/// makes the cluster's side of such a VNet holds its subnets and the node subnet's role only).
+fn template_refusal(estate: &Estate, i: usize) -> Option<String> {
+    let p = placement(estate, i)?;
     let c = &estate.clusters[i];
-    let Some(v) = estate.vnet_of(i) else {
-        return Ok(None);
-    };
+    if p.made == super::Made::Own || p.group.eq_ignore_ascii_case(&c.resource_group) {
+        return None;
+    }
+    let plan = estate.project(i)?;
+    let n = plan.vnet.as_ref().map_or(0, |v| v.subnets.len());
+    if !(0..n).any(|k| crate::steps::around::is_api_server_subnet(&plan, k)) {
+        return None;
+    }
+    let vn = &estate.vnets[estate.vnet_of(i)?];
+    Some(format!(
+        "cluster `{}` is on VNet `{}` of resource group {}, not the cluster's {}, and integrates its API server into a subnet of it: the ARM and Bicep exports do not write that role across resource groups yet. Export this estate with --format bash, powershell or terraform, or run byocni apply; or put the cluster in resource group {} (clusters[{i}].resourceGroup)",
+        one_line(&c.name),
+        one_line(&vn.name),
+        one_line(&vn.resource_group),
+        one_line(&c.resource_group),
+        one_line(&vn.resource_group),
+    ))
+}
+
+/// The new cluster whose IaC file creates new VNet `v` (with all its subnets): the first in
+/// file order in the VNet's resource group. Any other new VNet is created by the shared
+/// network's file; the other clusters on it read it.
+fn vnet_owner(estate: &Estate, v: usize) -> Option<usize> {
     let vn = &estate.vnets[v];
     if vn.existing {
-        return Err(format!(
-            "cluster `{}` is on existing VNet `{}`: exporting a new cluster onto an existing VNet is not supported yet (export the cluster with a VNet of its own, or create it with az aks create --vnet-subnet-id)",
-            one_line(&c.name),
-            one_line(&vn.name)
-        ));
+        return None;
     }
-    if !vn.resource_group.eq_ignore_ascii_case(&c.resource_group)
-        || !vn.location.eq_ignore_ascii_case(&c.location)
-    {
-        return Err(format!(
-            "cluster `{}` is on VNet `{}` of resource group {} in {}, but the cluster is in {} in {}: a cluster's file creates its VNet beside it, so put both in one resource group and region",
-            one_line(&c.name),
-            one_line(&vn.name),
-            one_line(&vn.resource_group),
-            one_line(&vn.location),
-            one_line(&c.resource_group),
-            one_line(&c.location)
-        ));
-    }
-    Ok(Some(v))
+    (0..estate.clusters.len()).find(|&i| {
+        let c = &estate.clusters[i];
+        !c.existing
+            && estate.vnet_of(i) == Some(v)
+            && c.resource_group.eq_ignore_ascii_case(&vn.resource_group)
+    })
+}
+
+/// Where cluster `i`'s IaC file finds its VNet, unless it creates it as a v1 plan's (new, in the
+/// cluster's group and region, `None`).
+fn placement(estate: &Estate, i: usize) -> Option<super::Placement> {
+    use super::{Made, Placement};
+    let v = estate.vnet_of(i)?;
+    let (c, vn) = (&estate.clusters[i], &estate.vnets[v]);
+    let owner = vnet_owner(estate, v);
+    let (made, made_by) = if vn.existing {
+        (Made::Existing, "nothing: it exists".to_owned())
+    } else if owner == Some(i) {
+        if vn.location.eq_ignore_ascii_case(&c.location) {
+            return None;
+        }
+        (Made::Own, "this file".to_owned())
+    } else if let Some(o) = owner {
+        (
+            Made::Elsewhere,
+            format!("cluster {}'s file", estate.clusters[o].name),
+        )
+    } else {
+        (Made::Elsewhere, "the shared network's file".to_owned())
+    };
+    Some(Placement {
+        group: vn.resource_group.clone(),
+        location: vn.location.clone(),
+        made,
+        made_by,
+        module_file: format!("{}.vnet.bicep", file_stem(&c.name)),
+    })
 }
 
 /// One line of the shared network's script: a command, or a value captured from one.
@@ -123,19 +173,30 @@ fn network_lines(estate: &Estate, created_by_clusters: &[usize]) -> Vec<(String,
     let step = |out: &mut Vec<(String, Vec<Line>)>, title: String, lines: Vec<Line>| {
         out.push((title, lines));
     };
+    // A new cluster's file creates its resource group (the network runs after the cluster
+    // files): `az group create` over it again would replace its tags.
+    let cluster_group = |rg: &str| {
+        estate
+            .clusters
+            .iter()
+            .any(|c| !c.existing && c.resource_group.eq_ignore_ascii_case(rg))
+    };
     for (v, vn) in estate.vnets.iter().enumerate() {
         if vn.existing || created_by_clusters.contains(&v) {
             continue;
         }
-        let mut lines = vec![Line::Run({
-            let mut c = az(&["group", "create", "--name"]);
-            c.args.push(lit(&vn.resource_group));
-            c.args.push(lit("--location"));
-            c.args.push(lit(&vn.location));
-            c.args.extend(tags(estate));
-            c.args.extend([lit("--output"), lit("json")]);
-            c
-        })];
+        let mut lines = Vec::new();
+        if !cluster_group(&vn.resource_group) {
+            lines.push(Line::Run({
+                let mut c = az(&["group", "create", "--name"]);
+                c.args.push(lit(&vn.resource_group));
+                c.args.push(lit("--location"));
+                c.args.push(lit(&vn.location));
+                c.args.extend(tags(estate));
+                c.args.extend([lit("--output"), lit("json")]);
+                c
+            }));
+        }
         let mut c = az(&["network", "vnet", "create", "--resource-group"]);
         c.args.push(lit(&vn.resource_group));
         c.args.extend([
@@ -386,9 +447,37 @@ pub fn render_estate(
         if c.existing || only.is_some_and(|o| o != i) {
             continue;
         }
-        created.extend(cluster_creates_vnet(estate, i).map_err(EstateRenderError::Unsupported)?);
-        let Some(plan) = estate.project(i) else {
-            continue;
+        let scripts = matches!(
+            format,
+            Format::Bash | Format::Powershell | Format::DesignMarkdown | Format::DesignHtml
+        );
+        if matches!(format, Format::Arm | Format::Bicep) {
+            if let Some(why) = template_refusal(estate, i) {
+                return Err(EstateRenderError::Unsupported(why));
+            }
+        }
+        if matches!(format, Format::Terraform | Format::Arm | Format::Bicep) {
+            if let Some(v) = estate
+                .vnet_of(i)
+                .filter(|&v| vnet_owner(estate, v) == Some(i))
+            {
+                created.push(v);
+            }
+        } else if let Some(v) = estate.vnet_of(i).filter(|&v| !estate.vnets[v].existing) {
+            // The cluster's script creates its new VNet, plainly or only when missing.
+            if !created.contains(&v) {
+                created.push(v);
+            }
+        }
+        // What creates resources refuses what apply refuses (an NSG, route table or NAT
+        // gateway on a node subnet of another group).
+        let plan = if scripts || matches!(format, Format::Terraform | Format::Arm | Format::Bicep) {
+            cluster_plan(estate, i, false)?
+        } else {
+            let Some(plan) = estate.project(i) else {
+                continue;
+            };
+            plan
         };
         // The estate's findings gate the export (above); the projection renders as is.
         let cluster_report = crate::check::check(&plan);
@@ -403,11 +492,18 @@ pub fn render_estate(
                     },
                 )
             }
-            _ => match render_checked(
+            _ => match super::render_steps(
                 &plan,
                 &cluster_report,
                 format,
                 RenderOptions { force: true },
+                scripts.then(|| crate::steps::estate::cluster_script_steps(estate, i, &plan)),
+                placement(estate, i).as_ref(),
+                // An earlier new cluster's file creates the group (Terraform would refuse to
+                // create it twice).
+                estate.clusters[..i].iter().any(|o| {
+                    !o.existing && o.resource_group.eq_ignore_ascii_case(&c.resource_group)
+                }),
             ) {
                 Ok(t) => t,
                 Err(RenderError::Findings(f)) => return Err(EstateRenderError::Findings(f)),
@@ -430,6 +526,18 @@ pub fn render_estate(
             text,
             executable: format == Format::Bash,
         });
+        // Bicep: the cluster's side of a VNet in another group is a module of its own.
+        if let Some(p) = placement(estate, i).filter(|p| {
+            format == Format::Bicep
+                && p.made != super::Made::Own
+                && !p.group.eq_ignore_ascii_case(&c.resource_group)
+        }) {
+            files.push(EstateFile {
+                name: p.module_file.clone(),
+                text: super::bicep::vnet_module(&plan, &p),
+                executable: false,
+            });
+        }
     }
     if format == Format::Bash && only.is_none() {
         files.push(EstateFile {
@@ -503,6 +611,176 @@ mod tests {
             ps.matches("byocni-plan=estate.contoso-prod").count(),
             2,
             "{ps}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod foreign_tests {
+    use super::*;
+
+    const BLUEGREEN: &str = include_str!("../../../../tests/fixtures/estate-bluegreen.json");
+
+    /// blue on a new subnet of the existing hub (net-rg), as in
+    /// `steps::estate`'s `a_cluster_on_an_existing_vnet_looks_it_up_in_its_group_and_creates_only_its_subnet`.
+    pub(crate) fn on_hub() -> Estate {
+        let mut e = Estate::from_json(BLUEGREEN).unwrap();
+        e.vnets[0].subnets.push(crate::estate::EstateSubnet {
+            name: "blue-nodes".into(),
+            cidr: "10.0.2.0/23".into(),
+            role: crate::plan::SubnetRole::Nodes,
+        });
+        e.clusters[1].node_subnet = Some("hub/blue-nodes".into());
+        e
+    }
+
+    /// blue's VNet aks-blue is new, in resource group net-blue-rg (no cluster's) in
+    /// northeurope.
+    pub(crate) fn in_other_group() -> Estate {
+        let mut e = Estate::from_json(BLUEGREEN).unwrap();
+        e.vnets[2].resource_group = "net-blue-rg".into();
+        e.vnets[2].location = "northeurope".into();
+        e
+    }
+
+    /// A second new cluster, teal (blue-rg), on blue's new VNet aks-blue, on a node subnet of
+    /// its own.
+    pub(crate) fn shared() -> Estate {
+        let mut e = Estate::from_json(BLUEGREEN).unwrap();
+        e.vnets[2].subnets.push(crate::estate::EstateSubnet {
+            name: "teal-nodes".into(),
+            cidr: "10.224.16.0/20".into(),
+            role: crate::plan::SubnetRole::Nodes,
+        });
+        let mut teal = e.clusters[1].clone();
+        teal.name = "teal".into();
+        teal.dns_prefix = Some("teal".into());
+        teal.node_subnet = Some("aks-blue/teal-nodes".into());
+        teal.pod_cidr = Some("10.101.0.0/16".into());
+        e.clusters.push(teal);
+        e
+    }
+
+    fn file(e: &Estate, format: Format, name: &str) -> String {
+        render_estate(e, format, None, RenderOptions::default())
+            .unwrap()
+            .into_iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+            .text
+    }
+
+    /// The guarded block of a bash script that creates `create` (its first words) only when
+    /// missing: the lookup comes first, the create inside `if [ "$BYOCNI_RC" = 3 ]`.
+    fn guarded(sh: &str, show: &str, create: &str) -> bool {
+        let Some(at) = sh.find(&format!("BYOCNI_HAVE=$({show} ")) else {
+            return false;
+        };
+        sh[at..].contains(&format!(
+            "|| BYOCNI_RC=$?\nif [ \"$BYOCNI_RC\" = 3 ]; then\n  {create} "
+        ))
+    }
+
+    #[test]
+    fn a_new_cluster_on_an_existing_vnet_is_scripted_with_the_vnet_looked_up_and_its_subnets_guarded(
+    ) {
+        let e = on_hub();
+        let sh = file(&e, Format::Bash, "blue.sh");
+        assert!(
+            sh.contains(
+                "\naz network vnet show --resource-group net-rg --name hub --output json\n"
+            ),
+            "{sh}"
+        );
+        assert!(!sh.contains("az network vnet create"), "{sh}");
+        assert!(
+            !sh.contains("--name net-rg"),
+            "the hub's group is not touched\n{sh}"
+        );
+        assert!(guarded(
+            &sh,
+            "az network vnet subnet show --resource-group net-rg --vnet-name hub --name blue-nodes --query addressPrefix --output tsv",
+            "az network vnet subnet create --resource-group net-rg --vnet-name hub --name blue-nodes --address-prefixes 10.0.2.0/23"
+        ), "{sh}");
+        assert!(sh.contains("already exists with subnet address prefix '\"$BYOCNI_HAVE\"\", but the plan says 10.0.2.0/23"), "{sh}");
+        // Every subnet create of the file is guarded; the cluster stays in its group.
+        assert_eq!(
+            sh.matches("  az network vnet subnet create").count(),
+            sh.matches("az network vnet subnet create").count()
+        );
+        assert!(sh.contains("az aks create --resource-group blue-rg"));
+        let ps = file(&e, Format::Powershell, "blue.ps1");
+        assert!(ps.contains("$ErrorActionPreference = 'Continue'\n$BYOCNI_HAVE = az network vnet subnet show --resource-group net-rg --vnet-name hub --name blue-nodes --query addressPrefix --output tsv 2>$null\n$BYOCNI_RC = $LASTEXITCODE\n$ErrorActionPreference = 'Stop'\n"), "{ps}");
+        assert!(ps.contains("if ($BYOCNI_RC -eq 3) {\n    az network vnet subnet create --resource-group net-rg --vnet-name hub --name blue-nodes"), "{ps}");
+        assert!(!ps.contains("az network vnet create"), "{ps}");
+        // aks-blue now hosts no new cluster: the network creates it with its subnet, in
+        // blue-rg, which blue's file creates (no second `az group create`).
+        let net = file(&e, Format::Bash, NETWORK_FILE);
+        assert!(
+            net.contains("az network vnet create --resource-group blue-rg --name aks-blue"),
+            "{net}"
+        );
+        assert!(net.contains("az network vnet subnet create --resource-group blue-rg --vnet-name aks-blue --name nodes"), "{net}");
+        assert!(!net.contains("az group create"), "{net}");
+        assert!(!net.contains("--name hub --location"), "{net}");
+    }
+
+    #[test]
+    fn a_new_cluster_on_a_new_vnet_of_another_group_creates_it_and_the_group_only_when_missing() {
+        let e = in_other_group();
+        let sh = file(&e, Format::Bash, "blue.sh");
+        assert!(
+            guarded(
+                &sh,
+                "az group show --name net-blue-rg --query id --output tsv",
+                "az group create --name net-blue-rg --location northeurope"
+            ),
+            "{sh}"
+        );
+        assert!(guarded(&sh, "az network vnet show --resource-group net-blue-rg --name aks-blue --query addressSpace.addressPrefixes --output tsv", "az network vnet create --resource-group net-blue-rg --name aks-blue --location northeurope"), "{sh}");
+        assert!(guarded(&sh, "az network vnet subnet show --resource-group net-blue-rg --vnet-name aks-blue --name nodes --query addressPrefix --output tsv", "az network vnet subnet create --resource-group net-blue-rg --vnet-name aks-blue --name nodes"), "{sh}");
+        // The cluster's own group is its own: created plainly, as a v1 plan's.
+        assert!(
+            sh.contains("\naz group create --name blue-rg --location westeurope"),
+            "{sh}"
+        );
+        let net = file(&e, Format::Bash, NETWORK_FILE);
+        assert!(
+            !net.contains("vnet create"),
+            "the cluster's file creates aks-blue\n{net}"
+        );
+        assert!(net.contains("az network vnet peering create --resource-group net-blue-rg --name aks-blue-to-hub"), "{net}");
+    }
+
+    #[test]
+    fn two_new_clusters_on_one_new_vnet_each_create_it_only_when_missing() {
+        let e = shared();
+        for name in ["blue.sh", "teal.sh"] {
+            let sh = file(&e, Format::Bash, name);
+            assert_eq!(sh.matches("az network vnet create").count(), 1, "{sh}");
+            assert!(guarded(&sh, "az network vnet show --resource-group blue-rg --name aks-blue --query addressSpace.addressPrefixes --output tsv", "az network vnet create --resource-group blue-rg --name aks-blue"), "{name}\n{sh}");
+            assert!(
+                guarded(
+                    &sh,
+                    "az group show --name blue-rg --query id --output tsv",
+                    "az group create --name blue-rg"
+                ),
+                "{name}\n{sh}"
+            );
+            assert_eq!(
+                sh.matches("  az network vnet subnet create").count(),
+                2,
+                "{sh}"
+            );
+        }
+        // The original estate: blue alone on aks-blue creates it plainly, as before.
+        let e = Estate::from_json(BLUEGREEN).unwrap();
+        let sh = file(&e, Format::Bash, "blue.sh");
+        assert!(!sh.contains("BYOCNI_HAVE"), "{sh}");
+        let plan = e.project(1).unwrap();
+        assert_eq!(
+            sh,
+            crate::render::render(&plan, Format::Bash, RenderOptions::default()).unwrap()
         );
     }
 }

@@ -183,6 +183,80 @@ pub enum RenderError {
     Unsupported(String),
 }
 
+/// Where an estate cluster's VNet is, when its IaC file does not create the VNet as a v1 plan's
+/// (new, in the cluster's group and region): see `render/estate.rs`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Placement {
+    /// The VNet's resource group.
+    pub group: String,
+    /// The VNet's region.
+    pub location: String,
+    /// What makes the VNet: `Own` (this file, in its group but another region), `Existing`
+    /// (there already: read, and the cluster's own subnets — node and API server — created in
+    /// it), or `Elsewhere` (the shared network file or another cluster's file creates it with
+    /// every subnet: read, subnets too).
+    pub made: Made,
+    /// Who makes it, for the header (`the shared network file`, `cluster blue's file`).
+    pub made_by: String,
+    /// The Bicep module file the cluster's file deploys into the VNet's group when that is not
+    /// the cluster's (`blue.vnet.bicep`).
+    pub module_file: String,
+}
+
+/// See [`Placement::made`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Made {
+    /// This file creates the VNet, in another region than the cluster's.
+    Own,
+    /// The VNet is `existing`.
+    Existing,
+    /// Another file creates it.
+    Elsewhere,
+}
+
+impl Placement {
+    /// Whether the file declares subnet `i` of the projection's VNet (else it reads it, or, for
+    /// a subnet of an existing VNet that is not the cluster's, leaves it alone).
+    pub(crate) fn creates_subnet(&self, plan: &Plan, i: usize) -> bool {
+        match self.made {
+            Made::Own => true,
+            Made::Elsewhere => false,
+            Made::Existing => Self::own_subnet(plan, i),
+        }
+    }
+
+    /// Whether subnet `i` is the cluster's: its node subnet or its API server subnet.
+    pub(crate) fn own_subnet(plan: &Plan, i: usize) -> bool {
+        plan.vnet
+            .as_ref()
+            .is_some_and(|v| v.node_subnet_index() == Some(i))
+            || crate::steps::around::is_api_server_subnet(plan, i)
+    }
+
+    /// Header lines saying where the VNet is and what the file does with it.
+    pub(crate) fn notes(&self, plan: &Plan) -> Vec<String> {
+        let Some(v) = &plan.vnet else {
+            return Vec::new();
+        };
+        let name = one_line(&v.name);
+        let (group, location) = (one_line(&self.group), one_line(&self.location));
+        match self.made {
+            Made::Own => vec![format!(
+                "VNet {name} is created here in its own region, {location}."
+            )],
+            Made::Existing => vec![
+                format!("VNet {name} exists (resource group {group}, {location}): it is read, never created or changed."),
+                "Only the cluster's own subnets (node and API server) are created in it; its other subnets are".into(),
+                "assumed there and not managed here.".into(),
+            ],
+            Made::Elsewhere => vec![
+                format!("VNet {name} (resource group {group}, {location}) and its subnets are created by {}:", one_line(&self.made_by)),
+                "apply that first; this file reads them.".into(),
+            ],
+        }
+    }
+}
+
 /// Renders a plan in a format.
 pub fn render(plan: &Plan, format: Format, options: RenderOptions) -> Result<String, RenderError> {
     render_checked(plan, &crate::check::check(plan), format, options)
@@ -194,6 +268,23 @@ pub fn render_checked(
     report: &crate::check::Report,
     format: Format,
     options: RenderOptions,
+) -> Result<String, RenderError> {
+    render_steps(plan, report, format, options, None, None, false)
+}
+
+/// [`render_checked`], the scripts (and the designs' script) made of `steps` when given (an
+/// estate cluster's, placed on its estate VNet: [`crate::steps::estate::cluster_script_steps`])
+/// instead of the plan's own [`crate::steps::script_steps`], and the IaC formats with the
+/// cluster's VNet where `placement` says (`None`: a v1 plan's VNet); with `reads_group`
+/// Terraform reads the cluster's resource group (an earlier cluster's file creates it).
+pub(crate) fn render_steps(
+    plan: &Plan,
+    report: &crate::check::Report,
+    format: Format,
+    options: RenderOptions,
+    steps: Option<Vec<crate::steps::Step>>,
+    placement: Option<&Placement>,
+    reads_group: bool,
 ) -> Result<String, RenderError> {
     let errors: Vec<Finding> = report
         .findings
@@ -214,17 +305,23 @@ pub fn render_checked(
             );
         }
     }
+    // Only the scripts need the steps: made on demand.
+    let steps = move || steps.unwrap_or_else(|| crate::steps::script_steps(plan));
     Ok(match format {
-        Format::Bash => script::bash(plan, &notes),
-        Format::Powershell => script::powershell(plan, &notes),
-        Format::Arm => arm::template(plan, &notes),
-        Format::Bicep => bicep::template(plan, &notes),
-        Format::Terraform => terraform::config(plan, &notes)?,
+        Format::Bash => script::bash_steps(plan, steps(), &notes),
+        Format::Powershell => script::powershell_steps(plan, steps(), &notes),
+        Format::Arm => arm::template(plan, &notes, placement),
+        Format::Bicep => bicep::template(plan, &notes, placement),
+        Format::Terraform => terraform::config_placed(plan, &notes, placement, reads_group)?,
         Format::CiliumValues => with_notes("#", &notes, &crate::cni_values::cilium_values(plan)),
         Format::Calico => with_notes("#", &notes, &crate::cni_values::calico_installation(plan)),
         // The findings are a section of the document, the forced notes head its commands.
-        Format::DesignMarkdown => design::markdown(plan, report, &script::bash(plan, &notes)),
-        Format::DesignHtml => design::html(plan, report, &script::bash(plan, &notes)),
+        Format::DesignMarkdown => {
+            design::markdown(plan, report, &script::bash_steps(plan, steps(), &notes))
+        }
+        Format::DesignHtml => {
+            design::html(plan, report, &script::bash_steps(plan, steps(), &notes))
+        }
         Format::MapSvg => map_svg::map_svg(plan, report),
         Format::RangesCsv => ranges::csv(plan),
     })

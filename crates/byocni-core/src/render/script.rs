@@ -1,8 +1,14 @@
 //! Bash and PowerShell scripts, rendered from [`crate::steps::provision_steps`] so that the
 //! exported script and `byocni apply` run the very same az commands.
+//!
+//! An estate cluster's script is rendered from its steps placed on its estate VNet
+//! ([`crate::steps::estate::cluster_script_steps`]). A step marked
+//! [`Step::only_if_missing`] is looked up first (az `show` exits 3 when the resource is
+//! missing): created when missing, stopped with an error naming the resource, what Azure has and
+//! what the plan says when an `expect`ed value differs, and kept ("exists, kept") otherwise.
 
 use crate::plan::Plan;
-use crate::steps::{runs_in_cluster, script_steps, Arg, Command, Step, StepKind, KUBECONFIG_VAR};
+use crate::steps::{runs_in_cluster, Arg, Command, Step, StepKind, KUBECONFIG_VAR};
 
 use super::{one_line, summary};
 
@@ -89,8 +95,8 @@ fn capture(show: &Command, pointer: &str) -> Command {
 
 /// Each step with the one-value queries that fill its outputs. A step without `show` whose
 /// `create` is itself a lookup (the API server FQDN) is run only as those queries.
-fn steps_with_captures(plan: &Plan) -> Vec<(Step, Vec<(String, Command)>)> {
-    script_steps(plan)
+fn steps_with_captures(steps: Vec<Step>) -> Vec<(Step, Vec<(String, Command)>)> {
+    steps
         .into_iter()
         .map(|s| {
             let from = s.show.as_ref().or(if s.outputs.is_empty() {
@@ -138,8 +144,144 @@ const PS_TMP: &str = "$BYOCNI_TMP = Join-Path ([System.IO.Path]::GetTempPath()) 
 /// Why the temporary directory comes before the cluster.
 const TMP_EARLY: &str = "Generated files (the kube-proxy configuration, later credentials and values) stay in a\n# private temporary directory, removed at the end.";
 
-/// An executable bash script.
-pub(crate) fn bash(plan: &Plan, notes: &[String]) -> String {
+/// What a step guarded by [`Step::only_if_missing`] is, for its messages: `subnet nodes of
+/// VNet hub (resource group net-rg)`, `VNet hub (resource group net-rg)`, `resource group
+/// net-rg`; else its title.
+fn guarded_what(step: &Step) -> String {
+    let flag = |name: &str| -> Option<&str> {
+        let args = &step.create.args;
+        args.iter()
+            .position(|a| *a == Arg::Lit(name.to_owned()))
+            .and_then(|i| args.get(i + 1))
+            .and_then(|a| match a {
+                Arg::Lit(v) => Some(v.as_str()),
+                _ => None,
+            })
+    };
+    let what = match (
+        step.kind,
+        flag("--name"),
+        flag("--vnet-name"),
+        flag("--resource-group"),
+    ) {
+        (StepKind::Subnet, Some(n), Some(v), Some(rg)) => {
+            format!("subnet {n} of VNet {v} (resource group {rg})")
+        }
+        (StepKind::Vnet, Some(n), _, Some(rg)) => format!("VNet {n} (resource group {rg})"),
+        (StepKind::ResourceGroup, Some(n), _, _) => format!("resource group {n}"),
+        _ => step.title.clone(),
+    };
+    one_line(&what)
+}
+
+/// One lookup of a guarded step: the `--query`, the value's label, and the wanted value with
+/// whether it is a list.
+type GuardCheck = (String, String, Option<(String, bool)>);
+
+/// The one-value lookups of a guarded step: `(query, label, wanted value)` per `expect`, or the
+/// resource's id alone (no value to compare) when it expects nothing. An array value is
+/// compared as az's `tsv` prints it, one element a line, joined by spaces.
+fn guarded_checks(step: &Step) -> Vec<GuardCheck> {
+    if step.expect.is_empty() {
+        return vec![("id".into(), String::new(), None)];
+    }
+    step.expect
+        .iter()
+        .map(|e| {
+            let query = e.pointer.trim_start_matches('/').replace('/', ".");
+            let want = match &e.want {
+                serde_json::Value::String(s) => (s.clone(), false),
+                serde_json::Value::Array(items) => (
+                    items
+                        .iter()
+                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    true,
+                ),
+                other => (other.to_string(), false),
+            };
+            (query, e.label.clone(), Some(want))
+        })
+        .collect()
+}
+
+/// The `show` of a guarded step as a one-value query.
+fn guarded_query(step: &Step, query: &str) -> Option<Command> {
+    step.show.as_ref().map(|show| {
+        let mut c = show.clone();
+        if let [.., Arg::Lit(flag), Arg::Lit(_)] = c.args.as_slice() {
+            if flag == "--output" {
+                c.args.truncate(c.args.len() - 2);
+            }
+        }
+        c.args.extend(
+            ["--query", query, "--output", "tsv"]
+                .iter()
+                .map(|s| Arg::Lit((*s).to_owned())),
+        );
+        c
+    })
+}
+
+/// Why a guarded resource that differs from the plan stops the script.
+const DIFFERS: &str =
+    "make the plan match it, or give the plan's resource a free name; nothing was changed";
+
+/// A guarded step in bash: looked up first (az `show` exits 3 when the resource is missing),
+/// created when missing, compared with the plan and kept when present.
+fn bash_guarded(step: &Step, n: usize) -> String {
+    let what = guarded_what(step);
+    let checks = guarded_checks(step);
+    let lookup = |query: &str, array: bool| -> String {
+        let cmd = guarded_query(step, query).map_or_else(String::new, |c| bash_line(&c));
+        if array {
+            format!("$({cmd} 2>/dev/null | paste -sd ' ' -)")
+        } else {
+            format!("$({cmd} 2>/dev/null)")
+        }
+    };
+    let (q0, _, w0) = &checks[0];
+    let mut out = format!(
+        "BYOCNI_RC=0\nBYOCNI_HAVE={} || BYOCNI_RC=$?\n",
+        lookup(q0, w0.as_ref().is_some_and(|w| w.1))
+    );
+    out.push_str(&format!(
+        "if [ \"$BYOCNI_RC\" = 3 ]; then\n  {}\nelif [ \"$BYOCNI_RC\" != 0 ]; then\n  echo {}\"$BYOCNI_RC\"{} >&2\n  exit 1\nelse\n",
+        bash_line(&step.create),
+        sh(&format!("error: step {n}: looking up {what} failed with exit code ")),
+        sh(": check the az login and your access, then run the script again"),
+    ));
+    for (k, (query, label, want)) in checks.iter().enumerate() {
+        let Some((want, array)) = want else { continue };
+        if k > 0 {
+            out.push_str(&format!("  BYOCNI_HAVE={}\n", lookup(query, *array)));
+        }
+        out.push_str(&format!(
+            "  if [ \"$BYOCNI_HAVE\" != {} ]; then\n    echo {}\"$BYOCNI_HAVE\"{} >&2\n    exit 1\n  fi\n",
+            sh(want),
+            sh(&format!("error: {what} already exists with {label} ")),
+            sh(&format!(", but the plan says {}: {DIFFERS}", one_line(want))),
+        ));
+    }
+    if w0.is_some() {
+        out.push_str(&format!(
+            "  echo {}\nfi\n",
+            sh(&format!("{what}: exists, kept"))
+        ));
+    } else {
+        // Nothing to compare: its id says what was found.
+        out.push_str(&format!(
+            "  echo {}\"$BYOCNI_HAVE\"\nfi\n",
+            sh(&format!("{what}: exists, kept: "))
+        ));
+    }
+    out
+}
+
+/// An executable bash script running `steps` (a plan's [`crate::steps::script_steps`], or an estate
+/// cluster's placed on its VNet).
+pub(crate) fn bash_steps(plan: &Plan, steps: Vec<Step>, notes: &[String]) -> String {
     let mut out = String::from("#!/usr/bin/env bash\n");
     out.push_str(
         "# Generated by byocni: creates the AKS cluster of this plan with a bring-your-own CNI.\n",
@@ -157,7 +299,7 @@ pub(crate) fn bash(plan: &Plan, notes: &[String]) -> String {
     }
     out.push_str("set -euo pipefail\n");
     let mut tmp = false;
-    for (i, (step, caps)) in steps_with_captures(plan).iter().enumerate() {
+    for (i, (step, caps)) in steps_with_captures(steps).iter().enumerate() {
         if step.kind == StepKind::Credentials {
             out.push_str(&format!(
                 "\n# {CNI_NOW}\n{}{KUBECONFIG_VAR}=\"${{{KUBECONFIG_VAR}:-$PWD/{}}}\"\n",
@@ -169,7 +311,7 @@ pub(crate) fn bash(plan: &Plan, notes: &[String]) -> String {
             out.push_str(&format!("\n# {TMP_EARLY}\n{BASH_TMP}"));
             tmp = true;
         }
-        out.push_str(&format!("\n# {}. {}\n", i + 1, one_line(&step.title)));
+        out.push_str(&format!("\n# {}. {}\n", i + 1, step_title(step)));
         for f in &step.files {
             let mut end = String::from("BYOCNI_EOF");
             while f.contents.lines().any(|l| l == end) {
@@ -192,6 +334,8 @@ pub(crate) fn bash(plan: &Plan, notes: &[String]) -> String {
                 bash_line(&step.create),
                 i + 1
             ));
+        } else if step.only_if_missing && step.show.is_some() {
+            out.push_str(&bash_guarded(step, i + 1));
         } else if !lookup_only(step) {
             out.push_str(&bash_line(&step.create));
             out.push('\n');
@@ -311,8 +455,71 @@ pub(crate) fn ps_line(cmd: &Command) -> String {
     out
 }
 
-/// A PowerShell script that stops at the first failing az command.
-pub(crate) fn powershell(plan: &Plan, notes: &[String]) -> String {
+/// A step's title for its comment line; a guarded step's says so.
+fn step_title(step: &Step) -> String {
+    if step.only_if_missing && step.show.is_some() {
+        format!(
+            "{}, only when missing (it may already be there)",
+            one_line(&step.title)
+        )
+    } else {
+        one_line(&step.title)
+    }
+}
+
+/// [`bash_guarded`] in PowerShell. The lookup runs with `$ErrorActionPreference = 'Continue'`:
+/// Windows PowerShell 5.1 turns a native command's redirected stderr into an error record,
+/// which `'Stop'` would throw.
+fn ps_guarded(step: &Step, n: usize) -> String {
+    let what = guarded_what(step);
+    let checks = guarded_checks(step);
+    let lookup = |query: &str| -> String {
+        let cmd = guarded_query(step, query).map_or_else(String::new, |c| ps_line(&c));
+        format!(
+            "$ErrorActionPreference = 'Continue'\n$BYOCNI_HAVE = {cmd} 2>$null\n$BYOCNI_RC = $LASTEXITCODE\n$ErrorActionPreference = 'Stop'\n$BYOCNI_HAVE = @($BYOCNI_HAVE) -join ' '\n"
+        )
+    };
+    let mut out = lookup(&checks[0].0);
+    out.push_str(&format!(
+        "if ($BYOCNI_RC -eq 3) {{\n    {}\n    Assert-LastExit \"step {n}\"\n}} elseif ($BYOCNI_RC -ne 0) {{\n    throw ({} + $BYOCNI_RC + {})\n}} else {{\n",
+        ps_line(&step.create),
+        ps_quoted(&format!("step {n}: looking up {what} failed with exit code ")),
+        ps_quoted(": check the az login and your access, then run the script again"),
+    ));
+    for (k, (query, label, want)) in checks.iter().enumerate() {
+        let Some((want, _)) = want else { continue };
+        if k > 0 {
+            for l in lookup(query).lines() {
+                out.push_str(&format!("    {l}\n"));
+            }
+        }
+        out.push_str(&format!(
+            "    if ($BYOCNI_HAVE -ne {}) {{\n        throw ({} + $BYOCNI_HAVE + {})\n    }}\n",
+            ps_quoted(want),
+            ps_quoted(&format!("{what} already exists with {label} ")),
+            ps_quoted(&format!(
+                ", but the plan says {}: {DIFFERS}",
+                one_line(want)
+            )),
+        ));
+    }
+    if checks[0].2.is_some() {
+        out.push_str(&format!(
+            "    Write-Output {}\n}}\n",
+            ps_quoted(&format!("{what}: exists, kept"))
+        ));
+    } else {
+        out.push_str(&format!(
+            "    Write-Output ({} + $BYOCNI_HAVE)\n}}\n",
+            ps_quoted(&format!("{what}: exists, kept: "))
+        ));
+    }
+    out
+}
+
+/// A PowerShell script that stops at the first failing az command, running `steps` (a plan's
+/// [`crate::steps::script_steps`], or an estate cluster's placed on its VNet).
+pub(crate) fn powershell_steps(plan: &Plan, steps: Vec<Step>, notes: &[String]) -> String {
     let mut out = String::from(
         "# Generated by byocni: creates the AKS cluster of this plan with a bring-your-own CNI.\n",
     );
@@ -328,7 +535,7 @@ pub(crate) fn powershell(plan: &Plan, notes: &[String]) -> String {
     out.push_str("$ErrorActionPreference = 'Stop'\n");
     out.push_str("function Assert-LastExit([string]$What) {\n    if ($LASTEXITCODE -ne 0) { throw \"$What failed with exit code $LASTEXITCODE\" }\n}\n");
     let mut tmp = false;
-    for (i, (step, caps)) in steps_with_captures(plan).iter().enumerate() {
+    for (i, (step, caps)) in steps_with_captures(steps).iter().enumerate() {
         if step.kind == StepKind::Credentials {
             out.push_str(&format!(
                 "\n# {CNI_NOW}\n{}if (-not ${KUBECONFIG_VAR}) {{ ${KUBECONFIG_VAR} = Join-Path (Get-Location) {} }}\n",
@@ -340,7 +547,7 @@ pub(crate) fn powershell(plan: &Plan, notes: &[String]) -> String {
             out.push_str(&format!("\n# {TMP_EARLY}\n{PS_TMP}"));
             tmp = true;
         }
-        let title = one_line(&step.title).replace('"', "'");
+        let title = step_title(step).replace('"', "'");
         out.push_str(&format!("\n# {}. {}\n", i + 1, title));
         for f in &step.files {
             // A single-quoted here-string ends at a line that starts with '@.
@@ -360,6 +567,8 @@ pub(crate) fn powershell(plan: &Plan, notes: &[String]) -> String {
                 ps_line(&step.create),
                 n = i + 1
             ));
+        } else if step.only_if_missing && step.show.is_some() {
+            out.push_str(&ps_guarded(step, i + 1));
         } else if !lookup_only(step) {
             out.push_str(&ps_line(&step.create));
             out.push('\n');

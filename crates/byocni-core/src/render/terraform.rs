@@ -129,8 +129,23 @@ fn resource(kind: &str, name: &str) -> String {
 /// Why a plan without kube-proxy has no Terraform export.
 pub(crate) const NO_KUBE_PROXY: &str = "not exported: cni.kubeProxy is false, and Terraform's azurerm provider (4.x) has no argument that creates an AKS cluster without kube-proxy (networkProfile.kubeProxyConfig exists only in preview API versions of managedClusters). byocni does not write a configuration that would create the cluster with kube-proxy instead. Use the bash or PowerShell export or `byocni apply` (az aks create --kube-proxy-config, with the aks-preview extension), or the ARM or Bicep export (preview API 2026-05-02-preview); or keep kube-proxy (cni.kubeProxy: true) for Terraform.";
 
-/// The configuration; refused for a plan without kube-proxy (azurerm cannot say it).
-pub(crate) fn config(plan: &Plan, notes: &[String]) -> Result<String, super::RenderError> {
+/// The configuration; refused for a plan without kube-proxy (azurerm cannot say it). With
+/// `placement`, an estate cluster whose VNet is not a v1 plan's: an existing
+/// VNet, or one another file creates, is read by `data "azurerm_virtual_network"` and its
+/// subnets are named by id below it (`${data.azurerm_virtual_network.this.id}/subnets/<name>`);
+/// the subnets the file creates (an existing VNet's node and API server subnets) go in the
+/// VNet's resource group.
+///
+/// With `reads_group` (an estate cluster whose resource group an earlier new cluster's file
+/// creates) the group is read by `data "azurerm_resource_group"` instead of created a second
+/// time.
+pub(crate) fn config_placed(
+    plan: &Plan,
+    notes: &[String],
+    placement: Option<&super::Placement>,
+    reads_group: bool,
+) -> Result<String, super::RenderError> {
+    use super::Made;
     if !plan.cni.kube_proxy {
         return Err(super::RenderError::Unsupported(NO_KUBE_PROXY.into()));
     }
@@ -141,6 +156,7 @@ pub(crate) fn config(plan: &Plan, notes: &[String]) -> Result<String, super::Ren
     top.extend(
         super::summary(plan)
             .into_iter()
+            .chain(placement.map(|p| p.notes(plan)).unwrap_or_default())
             .chain(notes.iter().cloned())
             .map(Item::Comment),
     );
@@ -175,45 +191,84 @@ pub(crate) fn config(plan: &Plan, notes: &[String]) -> Result<String, super::Ren
     let group = "azurerm_resource_group.this.name";
     let mut subnet_ref = None;
     let mut cluster_depends = Vec::new();
-    let subnet_label = |i: usize| {
-        plan.vnet
-            .as_ref()
-            .and_then(|v| v.subnets.get(i))
-            .map_or_else(String::new, |s| {
-                format!("azurerm_subnet.{}_{i}.id", label(&s.name))
+    // Whether the file reads the VNet instead of creating it.
+    let reads = placement.is_some_and(|p| p.made != Made::Own);
+    let creates_subnet = |i: usize| placement.is_none_or(|p| p.creates_subnet(plan, i));
+    // Each subnet's id expression (empty for a subnet of an existing VNet the file leaves alone).
+    let refs: Vec<String> = plan.vnet.as_ref().map_or_else(Vec::new, |v| {
+        v.subnets
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                if creates_subnet(i) {
+                    format!("azurerm_subnet.{}_{i}.id", label(&s.name))
+                } else if placement.is_some() && super::Placement::own_subnet(plan, i) {
+                    let quoted = q(&s.name);
+                    format!(
+                        "\"${{data.azurerm_virtual_network.this.id}}/subnets/{}\"",
+                        &quoted[1..quoted.len() - 1]
+                    )
+                } else {
+                    String::new()
+                }
             })
+            .collect()
+    });
+    let subnet_label = |i: usize| refs.get(i).cloned().unwrap_or_default();
+    let (vnet_name, vnet_group) = if reads {
+        (
+            "data.azurerm_virtual_network.this.name",
+            "data.azurerm_virtual_network.this.resource_group_name",
+        )
+    } else {
+        ("azurerm_virtual_network.this.name", group)
     };
     if let Some(v) = &plan.vnet {
         let prefixes: Vec<String> = v.address_space.iter().map(|p| q(p.trim())).collect();
         top.push(Item::Blank);
-        top.push(Item::Block(
-            resource("azurerm_virtual_network", "this"),
-            vec![
-                attr("name", q(&v.name)),
-                attr("location", location),
-                attr("resource_group_name", group),
-                attr("address_space", format!("[{}]", prefixes.join(", "))),
-            ],
-        ));
+        match placement {
+            Some(p) if reads => top.push(Item::Block(
+                "data \"azurerm_virtual_network\" \"this\"".to_owned(),
+                vec![
+                    attr("name", q(&v.name)),
+                    attr("resource_group_name", q(&p.group)),
+                ],
+            )),
+            _ => top.push(Item::Block(
+                resource("azurerm_virtual_network", "this"),
+                vec![
+                    attr("name", q(&v.name)),
+                    attr(
+                        "location",
+                        placement.map_or_else(|| location.to_owned(), |p| q(&p.location)),
+                    ),
+                    attr("resource_group_name", group),
+                    attr("address_space", format!("[{}]", prefixes.join(", "))),
+                ],
+            )),
+        }
         top.extend(around::network(
             plan,
             v.node_subnet().map(|s| s.cidr.trim()),
         ));
         let node = v.node_subnet_index();
         for (i, s) in v.subnets.iter().enumerate() {
+            if Some(i) == node {
+                subnet_ref = Some(subnet_label(i)).filter(|r| !r.is_empty());
+            }
+            if !creates_subnet(i) {
+                continue;
+            }
             let l = format!("{}_{i}", label(&s.name));
             let mut body = vec![
                 attr("name", q(&s.name)),
-                attr("resource_group_name", group),
-                attr("virtual_network_name", "azurerm_virtual_network.this.name"),
+                attr("resource_group_name", vnet_group),
+                attr("virtual_network_name", vnet_name),
                 attr("address_prefixes", format!("[{}]", q(s.cidr.trim()))),
             ];
             body.extend(around::subnet_body(plan, i));
             top.push(Item::Blank);
             top.push(Item::Block(resource("azurerm_subnet", &l), body));
-            if Some(i) == node {
-                subnet_ref = Some(format!("azurerm_subnet.{l}.id"));
-            }
         }
         if let Some(sref) = &subnet_ref {
             top.push(Item::Blank);
@@ -355,9 +410,32 @@ pub(crate) fn config(plan: &Plan, notes: &[String]) -> Result<String, super::Ren
             body,
         ));
     }
+    if reads_group {
+        read_group(&mut top);
+    }
     let mut out = String::new();
     write_body(&mut out, &top, 0);
     Ok(out)
+}
+
+/// Turns the cluster's `azurerm_resource_group.this` into a `data` block and every reference
+/// to it into one to the data source (the references are expressions the renderer wrote:
+/// `azurerm_resource_group.this.<attr>`, or a quoted id that starts with its interpolation).
+fn read_group(items: &mut [Item]) {
+    const RESOURCE: &str = "azurerm_resource_group.this.";
+    const ID: &str = "\"${azurerm_resource_group.this.id}";
+    for item in items {
+        match item {
+            Item::Block(header, body) if *header == resource("azurerm_resource_group", "this") => {
+                *header = "data \"azurerm_resource_group\" \"this\"".to_owned();
+                body.retain(|i| matches!(i, Item::Attr("name", _)));
+            }
+            Item::Attr(_, v) if v.starts_with(RESOURCE) => v.insert_str(0, "data."),
+            Item::Attr(_, v) if v.starts_with(ID) => v.insert_str(3, "data."),
+            Item::Block(_, body) | Item::Object(_, body) => read_group(body),
+            _ => {}
+        }
+    }
 }
 
 /// The attributes a pool has in both `default_node_pool` and `azurerm_kubernetes_cluster_node_pool`.

@@ -11,6 +11,9 @@
 //! end) or as a cluster's VNet. The network's taggable resources carry the estate's id
 //! ([`estate_id`]) as their `byocni-plan` tag; peerings take no tags, so destroy trusts them by
 //! the journal's record and their Azure id, as for subnets.
+//!
+//! An exported script of a cluster runs [`cluster_script_steps`]: its script steps placed the
+//! same way, with what may already be there when it runs marked [`Step::only_if_missing`].
 
 use crate::estate::Estate;
 use crate::plan::Plan;
@@ -346,8 +349,7 @@ fn place(estate: &Estate, i: usize, plan: &Plan, steps: Vec<Step>, destroying: b
     let own_rg = plan.cluster.resource_group.as_str();
     let mut out = Vec::with_capacity(steps.len());
     for mut s in steps {
-        let on_vnet = s.id == "vnet" || (s.kind == StepKind::Subnet && s.id.starts_with("subnet:"));
-        if on_vnet && !vn.resource_group.eq_ignore_ascii_case(own_rg) {
+        if on_vnet(&s) && !vn.resource_group.eq_ignore_ascii_case(own_rg) {
             with_group(&mut s.create, &vn.resource_group);
             if let Some(show) = s.show.as_mut() {
                 with_group(show, &vn.resource_group);
@@ -384,6 +386,84 @@ fn place(estate: &Estate, i: usize, plan: &Plan, steps: Vec<Step>, destroying: b
         out.push(s);
     }
     out
+}
+
+/// Whether a step is on the cluster's VNet: the VNet itself or one of its subnets.
+fn on_vnet(s: &Step) -> bool {
+    s.id == "vnet" || (s.kind == StepKind::Subnet && s.id.starts_with("subnet:"))
+}
+
+/// Whether cluster `i` owns its VNet: a new VNet in the cluster's resource group and region on
+/// which no other new cluster is placed, which its files create as a v1 plan's are created.
+/// Any other VNet — existing, in another group or region, or shared by new clusters — may
+/// already be there when the cluster's file runs.
+pub fn owns_vnet(estate: &Estate, i: usize) -> bool {
+    let Some(v) = estate.vnet_of(i) else {
+        return false;
+    };
+    let (c, vn) = (&estate.clusters[i], &estate.vnets[v]);
+    !vn.existing
+        && vn.resource_group.eq_ignore_ascii_case(&c.resource_group)
+        && vn.location.eq_ignore_ascii_case(&c.location)
+        && !(0..estate.clusters.len())
+            .any(|j| j != i && !estate.clusters[j].existing && estate.vnet_of(j) == Some(v))
+}
+
+/// What cluster `i`'s exported script runs: `plan`'s [`super::script_steps`] placed on the
+/// estate's VNet as [`cluster_steps`] places apply's. When the cluster does not own its VNet
+/// ([`owns_vnet`]), the VNet's steps (a new VNet, every subnet) are created only when missing
+/// ([`Step::only_if_missing`]), and a new VNet in another resource group gets that group first,
+/// also only when missing, tagged as [`network_steps`] tags it. An existing VNet is only looked
+/// up (the script stops there when it is missing). The cluster's own resource group is created
+/// only when missing too when another new cluster shares it.
+pub fn cluster_script_steps(estate: &Estate, i: usize, plan: &Plan) -> Vec<Step> {
+    let mut steps = place(estate, i, plan, super::script_steps(plan), false);
+    // A group several new clusters share is there when the second file runs.
+    let own_rg = plan.cluster.resource_group.as_str();
+    if (0..estate.clusters.len()).any(|j| {
+        j != i
+            && !estate.clusters[j].existing
+            && estate.clusters[j]
+                .resource_group
+                .eq_ignore_ascii_case(own_rg)
+    }) {
+        for s in steps.iter_mut().filter(|s| s.id == "resource-group") {
+            s.only_if_missing = true;
+        }
+    }
+    let Some(v) = estate.vnet_of(i) else {
+        return steps;
+    };
+    if owns_vnet(estate, i) {
+        return steps;
+    }
+    for s in steps
+        .iter_mut()
+        .filter(|s| on_vnet(s) && s.kind != StepKind::Lookup)
+    {
+        s.only_if_missing = true;
+    }
+    let vn = &estate.vnets[v];
+    if !vn.existing
+        && !vn
+            .resource_group
+            .eq_ignore_ascii_case(&plan.cluster.resource_group)
+    {
+        let id = format!("network:group:{}", vn.resource_group).to_lowercase();
+        if let Some(mut g) = network_steps(estate)
+            .into_iter()
+            .find(|s| s.id.to_lowercase() == id)
+        {
+            g.id = "vnet-group".into();
+            g.only_if_missing = true;
+            let at = steps
+                .iter()
+                .position(|s| s.id == "vnet")
+                .unwrap_or(steps.len());
+            steps.insert(at, g);
+        }
+    }
+    steps
 }
 
 /// Cluster `i`'s steps: `plan` (its projection) as [`provision_steps`] makes them, placed on the

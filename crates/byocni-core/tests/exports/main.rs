@@ -9,6 +9,7 @@
 
 mod documents;
 mod estate_network;
+mod estate_placed;
 mod gen;
 mod injection;
 mod references;

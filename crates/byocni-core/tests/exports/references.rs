@@ -326,6 +326,9 @@ fn arm_definition(kind: &str, api: &str) -> String {
 fn arm_resource_problems(resource: &Value) -> Vec<String> {
     static VALIDATORS: OnceLock<Mutex<BTreeMap<String, Arc<jsonschema::Validator>>>> =
         OnceLock::new();
+    if resource["type"] == "Microsoft.Resources/deployments" {
+        return nested_deployment_problems(resource);
+    }
     if resource["type"] == "Microsoft.ContainerService/managedClusters"
         && resource["apiVersion"] == AKS_PREVIEW_API_VERSION
     {
@@ -383,6 +386,85 @@ fn arm_resource_problems(resource: &Value) -> Vec<String> {
         unknown
             .into_iter()
             .map(|u| format!("{at}: unknown property {u}")),
+    );
+    problems
+}
+
+/// Every problem of a nested deployment (an estate cluster's side of a VNet in another resource
+/// group). `../shared/iac-refs/arm/` holds no Microsoft.Resources schema, so its envelope is
+/// held to the shape Microsoft Learn documents for `Microsoft.Resources/deployments`
+/// (learn.microsoft.com/azure/templates/microsoft.resources/deployments, and "Deploy Azure
+/// resources to more than one subscription or resource group": `resourceGroup` at the top,
+/// `properties.mode`, `expressionEvaluationOptions.scope` `inner` with the values passed as
+/// `parameters`) and an API version it lists; its inner template is held to the references as
+/// any template is.
+fn nested_deployment_problems(resource: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let api = resource["apiVersion"].as_str().unwrap_or_default();
+    // Versions the page lists (the newest GA ones).
+    if ![
+        "2022-09-01",
+        "2023-07-01",
+        "2024-03-01",
+        "2024-07-01",
+        "2025-04-01",
+    ]
+    .contains(&api)
+    {
+        problems.push(format!("deployments@{api}: not a documented API version"));
+    }
+    let allowed_top = [
+        "type",
+        "apiVersion",
+        "name",
+        "resourceGroup",
+        "subscriptionId",
+        "location",
+        "dependsOn",
+        "properties",
+    ];
+    for k in resource.as_object().into_iter().flatten().map(|(k, _)| k) {
+        if !allowed_top.contains(&k.as_str()) {
+            problems.push(format!("deployments: unknown property {k}"));
+        }
+    }
+    let props = &resource["properties"];
+    for k in props.as_object().into_iter().flatten().map(|(k, _)| k) {
+        if ![
+            "mode",
+            "expressionEvaluationOptions",
+            "parameters",
+            "template",
+        ]
+        .contains(&k.as_str())
+        {
+            problems.push(format!("deployments: unknown property properties.{k}"));
+        }
+    }
+    if !["Incremental", "Complete"].contains(&props["mode"].as_str().unwrap_or_default()) {
+        problems.push("deployments: properties.mode is not Incremental or Complete".into());
+    }
+    if props["expressionEvaluationOptions"] != json!({ "scope": "inner" }) {
+        problems.push("deployments: expressionEvaluationOptions.scope is not inner".into());
+    }
+    // Every value passed is a declared parameter of the inner template, and back.
+    let passed: Vec<&String> = props["parameters"]
+        .as_object()
+        .map(|m| m.keys().collect())
+        .unwrap_or_default();
+    let declared: Vec<&String> = props["template"]["parameters"]
+        .as_object()
+        .map(|m| m.keys().collect())
+        .unwrap_or_default();
+    if passed != declared {
+        problems.push(format!(
+            "deployments: parameters passed {passed:?}, declared {declared:?}"
+        ));
+    }
+    problems.extend(
+        arm_problems(&props["template"])
+            .into_iter()
+            .map(|p| format!("deployments template: {p}")),
     );
     problems
 }
@@ -705,11 +787,16 @@ const META_ARGUMENTS: [&str; 6] = [
 /// provider documents them in `website/docs/d/<name without azurerm_>.html.markdown`
 /// (hashicorp/terraform-provider-azurerm @ `033f40eb3a2627a28964a85eafc6910dd77149ae`, after
 /// v4.81.0; `../shared/iac-refs/terraform/` holds the resources' pages only). The estate's
-/// `network.tf` reads the VNets it peers but does not create with `data "azurerm_virtual_network"`.
-const AZURERM_DATA_SOURCES: &[(&str, &[(&str, bool)])] = &[(
-    "azurerm_virtual_network",
-    &[("name", true), ("resource_group_name", true)],
-)];
+/// `network.tf` reads the VNets it peers but does not create with `data "azurerm_virtual_network"`
+/// (so does a cluster's file its VNet when that is not its own).
+const AZURERM_DATA_SOURCES: &[(&str, &[(&str, bool)])] = &[
+    (
+        "azurerm_virtual_network",
+        &[("name", true), ("resource_group_name", true)],
+    ),
+    // An estate cluster whose resource group an earlier cluster's file creates reads it.
+    ("azurerm_resource_group", &[("name", true)]),
+];
 
 /// Every problem of the data blocks of `items`: a data source not in [`AZURERM_DATA_SOURCES`],
 /// an argument it does not document, a nested block, or a required argument left out.

@@ -40,6 +40,27 @@ pub(crate) fn network_config(
             "Apply it after the cluster files that create their own VNets: peerings need both VNets."
                 .into(),
         ),
+    ];
+    // A new VNet a new cluster is on that no cluster file creates: that cluster's file reads it.
+    let hosts: Vec<String> = estate
+        .vnets
+        .iter()
+        .enumerate()
+        .filter(|&(v, vn)| {
+            !vn.existing
+                && !created_by_clusters.contains(&v)
+                && (0..estate.clusters.len())
+                    .any(|i| !estate.clusters[i].existing && estate.vnet_of(i) == Some(v))
+        })
+        .map(|(_, vn)| crate::text::one_line(&vn.name))
+        .collect();
+    if !hosts.is_empty() {
+        top.push(Item::Comment(format!(
+            "Apply it before the files of the clusters on VNet(s) {}, which it creates and they read.",
+            hosts.join(", ")
+        )));
+    }
+    top.extend([
         Item::Blank,
         Item::Block(
             "terraform".into(),
@@ -59,7 +80,8 @@ pub(crate) fn network_config(
             "provider \"azurerm\"".into(),
             vec![Item::Block("features".into(), Vec::new())],
         ),
-    ];
+    ]);
+    let header = top.len();
     let creates = |v: usize| !estate.vnets[v].existing && !created_by_clusters.contains(&v);
     let pairs = peering_pairs(estate);
     // Resource groups of the VNets created here, once each (Azure names compare
@@ -186,7 +208,7 @@ pub(crate) fn network_config(
             ));
         }
     }
-    if top.len() == 7 {
+    if top.len() == header {
         top.push(Item::Blank);
         top.push(Item::Comment(
             "Nothing to create: every VNet is created by its cluster's file or exists, and there are no peerings.".into(),
