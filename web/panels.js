@@ -35,14 +35,15 @@ function estate_start(url, on) {
     document.addEventListener('change', (e) => {
       if (e.target.id === 'cluster-picker') estate_send('estate-cluster', e.target.value);
     });
-    // The Fix for a missing pod CIDR, in an estate: the estate worker fills it, clear of the
-    // other clusters' pods (the page's own Fix knows the cluster alone). Capturing, so the page's
-    // handler does not run.
+    // The Fix for a missing pod CIDR and Fix all, in an estate: the estate worker works them
+    // out, clear of the other clusters' pods and VNets (the page's own know the cluster alone).
+    // Capturing, so the page's handler does not run.
     document.addEventListener('click', (e) => {
-      const f = e.target.closest?.('.finding-list button.fix');
-      if (w && f?.closest('li').querySelector('.rule')?.textContent === 'pod-cidr-missing' && !panel()?.hidden) {
+      const f = e.target.closest?.('.finding-list button.fix, #fix-all');
+      const kind = f?.id ? 'estate-fix-all' : f?.closest('li').querySelector('.rule')?.textContent === 'pod-cidr-missing' && 'estate-fill';
+      if (w && kind && !panel()?.hidden) {
         e.stopPropagation();
-        estate_send('estate-fill', String(current));
+        estate_send(kind, String(current));
       }
     }, true);
     document.addEventListener('click', (e) => {

@@ -1188,7 +1188,7 @@ async function vnetTableRows(page, v) {
   })));
 }
 
-test('every VNet of an estate has its subnet table: existing ones read-only, a new one split from the estate panel, re-checked and autosaved', async () => {
+test('every VNet of an estate has its subnet table: existing ones read-only, one with a cluster edited with it, one without split from the estate panel, re-checked and autosaved', async () => {
   const { page, context, errors } = await newPage();
   await uploadEstate(page, fixture('estate-bluegreen.json'));
   const headings = await page.locator('#estate .vnet-table h4').allTextContents();
@@ -1217,62 +1217,73 @@ test('every VNet of an estate has its subnet table: existing ones read-only, a n
   await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'green');
   await page.waitForFunction(() => getComputedStyle(document.querySelector('#subnet-table')).display === 'none');
   assert.equal(await page.locator('#estate .vnet-table[data-vnet="1"] button').count(), 0);
-  assert.equal(await page.locator('#estate .vnet-table[data-vnet="2"] button.split[data-op="split"]').count(), 1, 'blue\'s table is in the panel now');
-  await page.selectOption('#cluster-picker', '1');
+  // Blue's VNet is in the panel now, read-only: it is edited with blue (whose edits the page's
+  // Undo takes back in order), and its "Edit blue" opens blue.
+  assert.equal(await page.locator('#estate .vnet-table[data-vnet="2"] button[data-op]').count(), 0, 'blue\'s VNet is edited with blue');
+  await page.click('#estate .vnet-table[data-vnet="2"] button[data-cluster-index="1"]');
   await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'blue');
   await page.waitForFunction(() => getComputedStyle(document.querySelector('#subnet-table')).display !== 'none');
-  // A second new cluster: blue's VNet is now edited from the estate panel, an edit of the estate.
+  // A second new cluster: blue's VNet stays read-only in the panel.
   await page.click('#add-cluster');
   await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'cluster-3');
   await page.click('#suggest');
   await page.waitForFunction(() => /3 clusters, 4 VNets.*: 0 errors/.test(document.querySelector('#estate-summary').textContent));
-  const split = '#estate .vnet-table[data-vnet="2"] button.split[data-arg="0"]';
-  assert.match(await page.getAttribute(split, 'aria-label'), /^Split nodes 10\.224\.0\.0\/20 into two \/21$/);
+  assert.equal(await page.locator('#estate .vnet-table[data-vnet="2"] button[data-op]').count(), 0);
+  assert.equal(await page.locator('#estate .vnet-table[data-vnet="2"] button[data-cluster-index="1"]').count(), 1);
+  // A new VNet without a cluster (a spoke, peered with blue's) is edited from the panel.
+  const withSpoke = JSON.parse(fs.readFileSync(fixture('estate-bluegreen.json'), 'utf8'));
+  withSpoke.vnets.push({ name: 'spoke', resourceGroup: 'spoke-rg', location: 'westeurope', addressSpace: ['10.30.0.0/16'],
+    subnets: [{ name: 'apps', cidr: '10.30.0.0/20', role: 'other' }] });
+  withSpoke.peerings.push({ between: ['spoke', 'aks-blue'] });
+  const spokeFile = path.join(tempDir(), 'spoke.json');
+  fs.writeFileSync(spokeFile, JSON.stringify(withSpoke));
+  await page.setInputFiles('#upload-plan', spokeFile);
+  await page.waitForFunction(() => /2 clusters, 4 VNets.*: 0 errors/.test(document.querySelector('#estate-summary')?.textContent));
+  const split = '#estate .vnet-table[data-vnet="3"] button.split[data-arg="0"]';
+  assert.match(await page.getAttribute(split, 'aria-label'), /^Split apps 10\.30\.0\.0\/20 into two \/21$/);
   // By keyboard: the focus stays on the row's Split across the redraw.
   await page.focus(split);
   for (const size of [21, 22, 23, 24, 25, 26, 27]) {
     await page.keyboard.press('Enter');
-    await page.waitForFunction((c) => document.querySelector('#estate .vnet-table[data-vnet="2"] .cidr').textContent === c, `10.224.0.0/${size}`);
+    await page.waitForFunction((c) => document.querySelector('#estate .vnet-table[data-vnet="3"] .cidr').textContent === c, `10.30.0.0/${size}`);
     assert.equal(await page.evaluate(() => document.activeElement.dataset.arg), '0', 'focus kept on the row\'s Split');
   }
-  const rows = await vnetTableRows(page, 2);
-  assert.deepEqual(rows.slice(0, 2).map((r) => [r.name, r.cidr, r.role, r.note]),
-    [['nodes', '10.224.0.0/27', 'nodes', 'node subnet of cluster blue'], ['nodes-8', '10.224.0.32/27', 'other', '']]);
-  // Re-checked: blue's node subnet is now too small, a finding in its group.
-  await page.waitForFunction(() => /: 1 errors/.test(document.querySelector('#estate-summary').textContent));
-  assert.match(await page.textContent('.estate-group[data-cluster="blue"]'), /node-subnet-too-small/);
-  // Autosaved: the estate's text has the split.
+  const rows = await vnetTableRows(page, 3);
+  assert.deepEqual(rows.slice(0, 2).map((r) => [r.name, r.cidr, r.role]),
+    [['apps', '10.30.0.0/27', 'other'], ['apps-8', '10.30.0.32/27', 'other']]);
+  // Re-checked after each edit (the summary is rewritten), and autosaved: the estate's text has the split.
+  await page.waitForFunction(() => /2 clusters, 4 VNets.*: 0 errors/.test(document.querySelector('#estate-summary').textContent));
   await page.waitForTimeout(500);
   const saved = JSON.parse(await page.evaluate(() => localStorage.getItem('byocni.estate.v2')));
-  const blue = saved.vnets.find((v) => v.name === 'aks-blue');
-  assert.deepEqual(blue.subnets.slice(0, 2), [{ name: 'nodes', cidr: '10.224.0.0/27', role: 'nodes' }, { name: 'nodes-8', cidr: '10.224.0.32/27', role: 'other' }]);
-  assert.equal(blue.subnets.length, 8);
-  // Join back the last halves: the finding goes.
-  await page.click('#estate .vnet-table[data-vnet="2"] button.join[data-arg="10.224.0.0/27 10.224.0.32/27"]');
-  await page.waitForFunction(() => /: 0 errors/.test(document.querySelector('#estate-summary').textContent));
+  const spoke = saved.vnets.find((v) => v.name === 'spoke');
+  assert.deepEqual(spoke.subnets.slice(0, 2), [{ name: 'apps', cidr: '10.30.0.0/27', role: 'other' }, { name: 'apps-8', cidr: '10.30.0.32/27', role: 'other' }]);
+  assert.equal(spoke.subnets.length, 8);
+  // Join back the last halves.
+  await page.click('#estate .vnet-table[data-vnet="3"] button.join[data-arg="10.30.0.0/27 10.30.0.32/27"]');
+  await page.waitForFunction(() => document.querySelector('#estate .vnet-table[data-vnet="3"] .cidr').textContent === '10.30.0.0/26');
   // A free block splits in the view; Add makes a subnet of a half.
-  await page.click('#estate .vnet-table[data-vnet="2"] button.split[data-op="cut"][data-arg="10.224.128.0/17"]');
-  await page.waitForSelector('#estate .vnet-table[data-vnet="2"] button.add[data-arg="10.224.192.0/18"]');
-  await page.click('#estate .vnet-table[data-vnet="2"] button.add[data-arg="10.224.192.0/18"]');
-  await page.waitForFunction(() => [...document.querySelectorAll('#estate .vnet-table[data-vnet="2"] .name')].some((n) => n.textContent === 'subnet-2'));
+  await page.click('#estate .vnet-table[data-vnet="3"] button.split[data-op="cut"][data-arg="10.30.128.0/17"]');
+  await page.waitForSelector('#estate .vnet-table[data-vnet="3"] button.add[data-arg="10.30.192.0/18"]');
+  await page.click('#estate .vnet-table[data-vnet="3"] button.add[data-arg="10.30.192.0/18"]');
+  await page.waitForFunction(() => [...document.querySelectorAll('#estate .vnet-table[data-vnet="3"] .name')].some((n) => n.textContent === 'subnet-2'));
   await assertAxeClean(page, 'an estate, a new VNet\'s table in the panel');
   await page.emulateMedia({ colorScheme: 'dark' });
   await assertAxeClean(page, 'an estate, a new VNet\'s table in the panel, dark theme');
   await page.emulateMedia({ colorScheme: 'light' });
   await page.setViewportSize({ width: 375, height: 800 });
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), 'no sideways scroll at 375 px with the tables');
-  await page.locator('#estate .vnet-table[data-vnet="2"]').screenshot({ path: path.join(artifacts, 'estate-vnet-table-375.png') });
+  await page.locator('#estate .vnet-table[data-vnet="3"]').screenshot({ path: path.join(artifacts, 'estate-vnet-table-375.png') });
   await page.setViewportSize({ width: 1440, height: 1000 });
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-plan')]);
   const file = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
-  assert.ok(file.vnets.find((v) => v.name === 'aks-blue').subnets.some((s) => s.name === 'subnet-2' && s.cidr === '10.224.192.0/18'));
+  assert.ok(file.vnets.find((v) => v.name === 'spoke').subnets.some((s) => s.name === 'subnet-2' && s.cidr === '10.30.192.0/18'));
   assert.deepEqual(file.vnets.find((v) => v.name === 'hub').subnets.map((x) => [x.name, x.cidr]), [['GatewaySubnet', '10.0.0.0/27']], 'the hub is untouched');
   // The panel's Undo takes the last table edit back (the estate's, not the page's Ctrl+Z).
   await page.click('#undo-subnets');
-  await page.waitForFunction(() => ![...document.querySelectorAll('#estate .vnet-table[data-vnet="2"] .name')].some((n) => n.textContent === 'subnet-2'));
+  await page.waitForFunction(() => ![...document.querySelectorAll('#estate .vnet-table[data-vnet="3"] .name')].some((n) => n.textContent === 'subnet-2'));
   await page.waitForTimeout(500);
   const undone = JSON.parse(await page.evaluate(() => localStorage.getItem('byocni.estate.v2')));
-  assert.ok(!undone.vnets.find((v) => v.name === 'aks-blue').subnets.some((x) => x.name === 'subnet-2'));
+  assert.ok(!undone.vnets.find((v) => v.name === 'spoke').subnets.some((x) => x.name === 'subnet-2'));
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -1367,6 +1378,38 @@ test('an estate: the Fix for a missing pod CIDR fills one clear of the other clu
   // An edit like any other: undo takes it back.
   await page.click('#undo');
   await page.waitForFunction(() => document.querySelector('#podCidr').value === '');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('an estate: Fix all fixes a cluster clear of the other clusters\' pods and VNets, as one undo step', async () => {
+  const { page, context, errors } = await newPage();
+  // mesh-a's pods in 10.244.0.0/16, where v1's suggest and fixes look first; mesh-b has no pods
+  // and its service CIDR on its own VNet's space.
+  const estate = JSON.parse(fs.readFileSync(fixture('estate-mesh3.json'), 'utf8'));
+  estate.clusters[0].podCidr = '10.244.0.0/16';
+  delete estate.clusters[1].podCidr;
+  estate.clusters[1].serviceCidr = '10.11.0.0/16';
+  estate.clusters[1].dnsServiceIP = '10.11.0.10';
+  const file = path.join(tempDir(), 'estate.json');
+  fs.writeFileSync(file, JSON.stringify(estate));
+  await uploadEstate(page, file);
+  await page.selectOption('#cluster-picker', { label: 'mesh-b' });
+  await page.waitForFunction(() => document.querySelector('#cluster-name').value === 'mesh-b');
+  await page.click('#fix-all');
+  await page.waitForFunction(() => document.querySelector('#podCidr').value !== '');
+  const pods = await page.inputValue('#podCidr');
+  const services = await page.inputValue('#serviceCidr');
+  for (const other of ['10.244.0.0/16', '10.102.0.0/16', '10.10.0.0/16', '10.11.0.0/16', '10.12.0.0/16']) {
+    assert.ok(!cidrsOverlap(pods, other), `the pod CIDR ${pods} overlaps ${other}`);
+  }
+  assert.ok(!cidrsOverlap(services, '10.11.0.0/16'), `the service CIDR ${services} is still on the VNet`);
+  assert.match(await page.textContent('#notice'), /Fix all applied \d+ fixes, clear of the estate's other clusters and VNets/);
+  await page.waitForFunction(() => /: 0 errors/.test(document.querySelector('#estate-summary').textContent));
+  assert.doesNotMatch(await page.textContent('#estate-findings'), /mesh-pod-cidr-overlap/);
+  // One undo step takes all of it back.
+  await page.click('#undo');
+  await page.waitForFunction(() => document.querySelector('#podCidr').value === '' && document.querySelector('#serviceCidr').value === '10.11.0.0/16');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -29,8 +29,10 @@
 //!   (a refusal is the answer's notice), or a free block split or joined back in the view.
 //!
 //! The panel shows every VNet's subnet table (the rows of `crate::table`): read-only for an
-//! `existing` VNet, with Split, Join and Add for a new one; the edited cluster's VNet is edited
-//! in the page's own table. These edits are the estate's, not the page's: the panel's own Undo
+//! `existing` VNet, with Split, Join and Add for a new one without a cluster; the edited
+//! cluster's VNet is edited in the page's own table, and a new VNet with another cluster on it
+//! with that cluster (an "Edit NAME" button opens it), so that the page's Undo, which takes a
+//! cluster's edits back with its VNet, never silently takes back a panel edit. These edits are the estate's, not the page's: the panel's own Undo
 //! (`data-op="undo"`) takes them back, one at a time (the page's undo takes back its clusters' edits);
 //! a step is dropped when the page opens or edits a cluster on that VNet, and all on Suggest.
 
@@ -162,6 +164,10 @@ pub(crate) fn handle(kind: &str, payload: &str) -> Answer {
                 let notice = subnets(sess, rest).err();
                 answer(sess, i, false, notice)
             }
+            "estate-fix-all" => match fix_all(sess, i) {
+                Ok(notice) => answer(sess, i, true, Some(notice)),
+                Err(e) => error(e),
+            },
             "estate-fill" => match fill_pods(&sess.estate, i) {
                 Ok(Some((field, value))) => {
                     let msg = format!("Filled: {field} = {value}");
@@ -216,6 +222,16 @@ fn subnets(sess: &mut Session, request: &str) -> Result<(), String> {
         }
         _ => return Err(format!("the subnet table has no button `{op}`")),
     };
+    // A VNet with a cluster on it is edited with that cluster (the page's table, whose edits
+    // the page's Undo takes back in order): two ways to edit it would let an undo of the
+    // cluster's edits silently take back the panel's.
+    let estate = &sess.estate;
+    if let Some(c) = (0..estate.clusters.len()).find(|&c| estate.vnet_of(c) == Some(v)) {
+        return Err(format!(
+            "VNet {}'s subnets are edited with its cluster: pick cluster {} (Edit {}) and use its subnet table",
+            estate.vnets[v].name, estate.clusters[c].name, estate.clusters[c].name
+        ));
+    }
     let before = sess.estate.vnets.get(v).map(|x| x.subnets.clone());
     sess.estate
         .edit_vnet_subnets(v, edit)
@@ -248,6 +264,86 @@ fn fill_pods(
         .into_iter()
         .find(|f| f.field == field)
         .map(|f| (field, f.value)))
+}
+
+/// **Fix all** for cluster `i` of an estate: the page's Fix all ([`crate::fix::fix_all`]) on the
+/// cluster's projection, which for the while also takes as connected networks what the cluster
+/// must stay clear of in the estate: every other VNet's prefixes (the estate's suggest keeps new
+/// space clear of them all) and, for a meshed cluster, the other meshed clusters' pod CIDRs
+/// (`mesh-pod-cidr-overlap`). A missing pod CIDR is filled first by the estate's suggest
+/// ([`fill_pods`]). The fixed plan is written back with the estate's own connected networks.
+/// Returns the notice, or why nothing was done.
+fn fix_all(sess: &mut Session, i: usize) -> Result<String, String> {
+    let Some(c) = sess.estate.clusters.get(i) else {
+        return Err(format!("the estate has no cluster {i}"));
+    };
+    if c.existing {
+        return Err(format!(
+            "cluster {} is existing: byocni never changes it",
+            c.name
+        ));
+    }
+    let mut filled = 0;
+    if let Some((_, pods)) = fill_pods(&sess.estate, i).map_err(|e| e.to_string())? {
+        sess.estate.clusters[i].pod_cidr = Some(pods);
+        filled = 1;
+    }
+    let estate = &sess.estate;
+    let Some(mut plan) = estate.project(i) else {
+        return Err(format!("the estate has no cluster {i}"));
+    };
+    let own = plan.connected_networks.clone();
+    let ipv4 = |t: &String| Cidr::parse(t).is_ok();
+    let own_vnet = estate.vnet_of(i);
+    let peers: Vec<usize> = own_vnet.map_or_else(Vec::new, |v| {
+        estate.peers_of(v).into_iter().map(|(w, _)| w).collect()
+    });
+    for (w, vn) in estate.vnets.iter().enumerate() {
+        if Some(w) != own_vnet && !peers.contains(&w) {
+            plan.connected_networks
+                .extend(vn.address_space.iter().filter(|t| ipv4(t)).map(|t| {
+                    byocni_core::plan::ConnectedNetwork {
+                        name: format!("vnet {}", vn.name),
+                        cidr: t.clone(),
+                    }
+                }));
+        }
+    }
+    if estate.clusters[i].cluster_mesh.is_some() {
+        for (k, other) in estate.clusters.iter().enumerate() {
+            if k == i || other.cluster_mesh.is_none() {
+                continue;
+            }
+            if let Some(pods) = other.pod_cidr.as_ref().filter(|t| ipv4(t)) {
+                plan.connected_networks
+                    .push(byocni_core::plan::ConnectedNetwork {
+                        name: format!("pods of cluster {}", other.name),
+                        cidr: pods.clone(),
+                    });
+            }
+        }
+    }
+    let (mut fixed, n) = crate::fix::fix_all(&plan);
+    fixed.connected_networks = own;
+    sess.estate.absorb(i, &fixed, false);
+    sess.forget(sess.estate.vnet_of(i));
+    let report = check_estate_with(&sess.estate, &sess.connected, Some(i));
+    let (errors, warnings) = report.findings.iter().fold((0, 0), |(e, w), f| {
+        if f.severity == Severity::Error {
+            (e + 1, w)
+        } else {
+            (e, w + 1)
+        }
+    });
+    let left = if errors + warnings == 0 {
+        "no problems left in the estate for this cluster.".to_owned()
+    } else {
+        format!("{errors} errors and {warnings} warnings in the estate for this cluster need a decision of yours.")
+    };
+    Ok(format!(
+        "Fix all applied {} fixes, clear of the estate's other clusters and VNets; {left}",
+        n + filled
+    ))
 }
 
 /// The answer for cluster `i` (the projection too when `open`).
@@ -739,14 +835,16 @@ fn html(sess: &Session, report: &EstateReport, current: usize) -> String {
 
 /// The subnet table of every VNet (issue 12): the edited cluster's new VNet is edited in the
 /// page's own table (a link to it here); an `existing` VNet's table is read-only (the edited
-/// cluster's marked `data-edited`: the page's client then hides the page's table); every other
-/// new VNet's has Split, Join and Add, whose buttons carry `data-vnet` and go to the worker as
-/// `estate-subnets` (an edit of the estate, re-checked and autosaved like any).
+/// cluster's marked `data-edited`: the page's client then hides the page's table); a new VNet
+/// with another cluster on it is read-only here, with a button that opens that cluster (its
+/// subnets are edited with it, so the page's Undo takes every edit of them back in order); every
+/// other new VNet's has Split, Join and Add, whose buttons carry `data-vnet` and go to the worker
+/// as `estate-subnets` (an edit of the estate, re-checked and autosaved like any).
 fn vnet_tables(sess: &Session, current: usize) -> String {
     let estate = &sess.estate;
     let here = estate.vnet_of(current);
     let mut out = String::from(
-        r#"<h3 id="estate-vnets-h">Subnets of every VNet</h3><p class="hint">byocni never changes an existing VNet: its table is read-only.</p>"#,
+        r#"<h3 id="estate-vnets-h">Subnets of every VNet</h3><p class="hint">byocni never changes an existing VNet: its table is read-only. A new VNet with a cluster on it is edited with that cluster.</p>"#,
     );
     if let Some((v, _)) = sess.undo.last() {
         out += &format!(
@@ -765,9 +863,12 @@ fn vnet_tables(sess: &Session, current: usize) -> String {
         let Some(plan) = estate.vnet_plan(v) else {
             continue;
         };
-        let on: Vec<String> = (0..estate.clusters.len())
+        let on_ix: Vec<usize> = (0..estate.clusters.len())
             .filter(|&c| estate.vnet_of(c) == Some(v))
-            .map(|c| esc(&estate.clusters[c].name))
+            .collect();
+        let on: Vec<String> = on_ix
+            .iter()
+            .map(|&c| esc(&estate.clusters[c].name))
             .collect();
         let clusters = match on.len() {
             0 => "no cluster".to_owned(),
@@ -797,6 +898,14 @@ fn vnet_tables(sess: &Session, current: usize) -> String {
             out += r#"<p class="hint">No address space yet: Suggest fills it.</p></section>"#;
             continue;
         }
+        // A new VNet with a cluster on it (not the one on screen): edited with that cluster.
+        let with = on_ix.first().filter(|_| !vn.existing);
+        if let Some(&c) = with {
+            out += &format!(
+                r#"<p class="hint">Its subnets are edited with its cluster, in the page's table (Undo then takes them back in order): <button class="open-cluster" type="button" data-cluster-index="{c}">Edit {}</button></p>"#,
+                esc(&estate.clusters[c].name)
+            );
+        }
         let cuts: Vec<Cidr> = sess
             .cuts
             .iter()
@@ -819,7 +928,7 @@ fn vnet_tables(sess: &Session, current: usize) -> String {
             &plan,
             &cuts,
             &notes,
-            (!vn.existing).then_some(attrs.as_str()),
+            (!vn.existing && with.is_none()).then_some(attrs.as_str()),
         );
         out += "</section>";
     }
@@ -910,12 +1019,13 @@ mod tests {
         let blue = vnet_section(&opened.html, 2);
         assert!(blue.contains("href=\"#subnet-table\""), "{blue}");
         assert!(!blue.contains("<table"));
-        // Blue's table moves here when another cluster is opened; green's is marked edited.
+        // Blue's table moves here, read-only, when another cluster is opened (it is edited
+        // with blue); green's is marked edited.
         let other = handle("estate-cluster", "0");
         assert!(vnet_section(&other.html, 1).contains(r#"data-vnet="1" data-edited "#));
         let blue = vnet_section(&other.html, 2);
         assert!(
-            blue.contains(r#"data-op="split" data-arg="0" data-at="10.224.0.0" data-vnet="2""#),
+            blue.contains("<table") && !blue.contains("data-op="),
             "{blue}"
         );
         assert!(blue.contains("node subnet of cluster blue"));
@@ -946,38 +1056,47 @@ mod tests {
 
     #[test]
     fn a_new_vnets_table_edits_the_estate_which_is_rechecked() {
-        handle("estate-open", BLUEGREEN);
-        let added = handle("estate-add", "1");
-        let filled = handle("estate-suggest", "2");
-        assert!(filled.meta.contains("Filled:"), "{}", filled.meta);
-        // Cluster 2 (new, on a new VNet) open; blue's VNet is edited from the panel.
-        let split = handle("estate-subnets", "2\n2\nsplit\n0");
-        assert!(split.meta.starts_with("2\n\n"), "no notice: {}", split.meta);
+        // Blue/green with a new spoke VNet that no cluster is on, peered with blue's.
+        let mut e = Estate::from_json(BLUEGREEN).unwrap();
+        e.vnets.push(byocni_core::estate::EstateVnet {
+            name: "spoke".into(),
+            resource_group: "spoke-rg".into(),
+            location: "westeurope".into(),
+            address_space: vec!["10.30.0.0/16".into()],
+            subnets: vec![EstateSubnet {
+                name: "apps".into(),
+                cidr: "10.30.0.0/20".into(),
+                role: SubnetRole::Other,
+            }],
+            existing: false,
+        });
+        e.peerings.push(byocni_core::estate::Peering {
+            between: ["spoke".into(), "aks-blue".into()],
+        });
+        let opened = handle("estate-open", &serde_json::to_string(&e).unwrap());
+        assert!(!opened.meta.is_empty(), "{}", opened.text);
+        // Blue (1) open; the spoke is edited from the panel, an edit of the estate.
+        let split = handle("estate-subnets", "1\n3\nsplit\n0");
+        assert!(split.meta.starts_with("1\n\n"), "no notice: {}", split.meta);
         let e = Estate::from_json(&split.text).unwrap();
-        assert_eq!(e.vnets[2].subnets[1].name, "nodes-2");
-        assert_eq!(e.vnets[2].subnets[1].cidr, "10.224.8.0/21");
-        assert!(vnet_section(&split.html, 2).contains("nodes-2"));
+        assert_eq!(e.vnets[3].subnets[1].name, "apps-2");
+        assert_eq!(e.vnets[3].subnets[1].cidr, "10.30.8.0/21");
+        assert!(vnet_section(&split.html, 3).contains("apps-2"));
         assert!(split.plan.is_empty(), "the page keeps its cluster");
-        // Splitting blue's node subnet down to a /27 leaves too few addresses: re-checked.
+        // Re-checked and summed up after the edit.
         assert!(split.meta.contains(": 0 errors"), "{}", split.meta);
-        let mut last = handle("estate-cluster", "2");
-        for _ in 0..6 {
-            last = handle("estate-subnets", "2\n2\nsplit\n0");
-        }
+        let joined = handle("estate-subnets", "1\n3\njoin\n10.30.0.0/21 10.30.8.0/21");
         assert_eq!(
-            Estate::from_json(&last.text).unwrap().vnets[2].subnets[0].cidr,
-            "10.224.0.0/27"
+            Estate::from_json(&joined.text).unwrap().vnets[3]
+                .subnets
+                .len(),
+            1
         );
-        assert!(!last.meta.contains(": 0 errors"), "{}", last.meta);
-        assert!(last.html.contains("node-subnet-too-small"), "{}", last.html);
-        let joined = handle("estate-subnets", "2\n2\njoin\n10.224.0.0/27 10.224.0.32/27");
-        assert!(joined.meta.contains(": 0 errors"), "{}", joined.html);
-        let split = handle("estate-cluster", "2");
-        // A free block split in the view, then a subnet made of a half; an overlap is found.
-        let cut = handle("estate-subnets", "2\n2\ncut\n10.224.128.0/17");
-        assert!(vnet_section(&cut.html, 2).contains("10.224.192.0/18"));
-        assert_eq!(cut.text, split.text, "a view, not an edit");
-        let refused = handle("estate-subnets", "2\n0\nsplit\n0");
+        // A free block split in the view, then a subnet made of a half.
+        let cut = handle("estate-subnets", "1\n3\ncut\n10.30.128.0/17");
+        assert!(vnet_section(&cut.html, 3).contains("10.30.192.0/18"));
+        assert_eq!(cut.text, joined.text, "a view, not an edit");
+        let refused = handle("estate-subnets", "1\n0\nsplit\n0");
         assert!(
             refused
                 .meta
@@ -988,23 +1107,51 @@ mod tests {
             "{}",
             refused.meta
         );
-        assert_eq!(refused.text, split.text);
+        assert_eq!(refused.text, joined.text);
         // Undo takes the last table edit back.
-        let made = handle("estate-subnets", "2\n2\nadd\n10.224.192.0/18");
+        let made = handle("estate-subnets", "1\n3\nadd\n10.30.192.0/18");
         assert!(made
             .html
-            .contains(r#"id="undo-subnets" data-vnet="2" data-op="undo""#));
-        assert!(made
-            .html
-            .contains("Undo the last table edit (VNet aks-blue)"));
-        let undone = handle("estate-subnets", "2\n2\nundo\n");
-        assert_eq!(undone.text, split.text);
-        // Opening blue's cluster drops blue's steps: the page edits that VNet from then on.
-        let opened = handle("estate-cluster", "1");
-        assert!(!opened.html.contains("undo-subnets"), "{}", opened.html);
-        let bad = handle("estate-subnets", "2\n2\nadd\nnope");
+            .contains(r#"id="undo-subnets" data-vnet="3" data-op="undo""#));
+        assert!(made.html.contains("Undo the last table edit (VNet spoke)"));
+        let undone = handle("estate-subnets", "1\n3\nundo\n");
+        assert_eq!(undone.text, joined.text);
+        let bad = handle("estate-subnets", "1\n3\nadd\nnope");
         assert!(bad.meta.contains("the subnet table sent `nope`"));
-        assert!(!added.html.is_empty());
+    }
+
+    /// A new VNet with a cluster on it is edited with that cluster, never from the panel: the
+    /// page's Undo, which writes a cluster's older plan back with its VNet, would otherwise take
+    /// back a later panel edit of that VNet without a word.
+    #[test]
+    fn a_vnet_with_a_cluster_is_edited_with_its_cluster() {
+        handle("estate-open", BLUEGREEN);
+        // Green (existing) open: blue's new VNet is in the panel, read-only, with "Edit blue".
+        let green = handle("estate-cluster", "0");
+        let blue_vnet = vnet_section(&green.html, 2);
+        assert!(!blue_vnet.contains("data-op=\"split\""), "{blue_vnet}");
+        assert!(
+            blue_vnet.contains(r#"data-cluster-index="1">Edit blue</button>"#),
+            "{blue_vnet}"
+        );
+        let refused = handle("estate-subnets", "0\n2\nsplit\n0");
+        assert!(
+            refused
+                .meta
+                .lines()
+                .nth(1)
+                .unwrap()
+                .contains("edited with its cluster: pick cluster blue"),
+            "{}",
+            refused.meta
+        );
+        assert_eq!(refused.text, green.text, "nothing changed");
+        // A second new cluster on a new VNet: the same for blue's VNet while it is open.
+        let added = handle("estate-add", "1");
+        assert!(!vnet_section(&added.html, 2).contains("data-op=\"split\""));
+        assert!(handle("estate-subnets", "2\n2\nsplit\n0")
+            .meta
+            .contains("edited with its cluster"));
     }
 
     #[test]
@@ -1055,6 +1202,63 @@ mod tests {
 
     /// The Fix for a missing pod CIDR in an estate: clear of the other clusters' pods (here one
     /// has v1's own pick, 10.244.0.0/16), so the mesh gets no overlap; nothing else filled.
+    #[test]
+    fn fix_all_keeps_clear_of_the_meshs_pods_and_the_other_vnets() {
+        // mesh-a's pods where v1's suggest and fixes look first; mesh-b without pods and with a
+        // service CIDR on its own VNet; mesh-c's pods on mesh-a's.
+        let text = MESH3
+            .replace("10.100.0.0/16", "10.244.0.0/16")
+            .replace("\"podCidr\": \"10.101.0.0/16\",", "")
+            .replace("10.102.0.0/16", "10.244.0.0/16");
+        let opened = handle("estate-open", &text);
+        assert!(!opened.meta.is_empty(), "{}", opened.text);
+        for i in [1, 2] {
+            let fixed = handle("estate-fix-all", &i.to_string());
+            assert!(!fixed.meta.is_empty(), "{}", fixed.text);
+            let notice = fixed.meta.lines().nth(1).unwrap();
+            assert!(notice.starts_with("Fix all applied "), "{notice}");
+            assert!(
+                !fixed.html.contains("mesh-pod-cidr-overlap") || i == 1,
+                "{}",
+                fixed.html
+            );
+        }
+        let e = Estate::from_json(&handle("estate-cluster", "0").text).unwrap();
+        let pods: Vec<Cidr> = e
+            .clusters
+            .iter()
+            .map(|c| Cidr::parse(c.pod_cidr.as_deref().unwrap()).unwrap())
+            .collect();
+        for (a, b) in [(0, 1), (0, 2), (1, 2)] {
+            assert!(
+                !pods[a].overlaps(pods[b]),
+                "{} overlaps {}",
+                pods[a],
+                pods[b]
+            );
+        }
+        for v in &e.vnets {
+            for t in &v.address_space {
+                let t = Cidr::parse(t).unwrap();
+                assert!(
+                    pods.iter().all(|p| !p.overlaps(t)),
+                    "{t} under pods {pods:?}"
+                );
+            }
+        }
+        let report = byocni_core::check::estate::check_estate(&e, None);
+        assert_eq!(report.findings.len(), 0, "{:#?}", report.findings);
+        // An existing cluster is never fixed.
+        let bluegreen = include_str!("../../../tests/fixtures/estate-bluegreen.json");
+        handle("estate-open", bluegreen);
+        let refused = handle("estate-fix-all", "0");
+        assert!(
+            refused.meta.is_empty() && refused.text.contains("existing"),
+            "{}",
+            refused.text
+        );
+    }
+
     #[test]
     fn fill_takes_a_pod_cidr_clear_of_the_mesh() {
         let text = MESH3
