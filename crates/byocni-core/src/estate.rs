@@ -245,6 +245,31 @@ struct Peek {
     version: Option<u64>,
 }
 
+/// Whether `text` opens with `{"version": <version>` (JSON whitespace allowed between the
+/// tokens), as the files byocni writes do. A later `version` key written twice is still refused
+/// by the strict reader the file then goes to.
+fn leads_with_version(text: &str, version: u32) -> bool {
+    let ws: &[char] = &[' ', '\t', '\n', '\r'];
+    let rest = text.trim_start_matches(ws);
+    let Some(rest) = rest.strip_prefix('{') else {
+        return false;
+    };
+    let Some(rest) = rest.trim_start_matches(ws).strip_prefix("\"version\"") else {
+        return false;
+    };
+    let Some(rest) = rest.trim_start_matches(ws).strip_prefix(':') else {
+        return false;
+    };
+    let Some(rest) = rest
+        .trim_start_matches(ws)
+        .strip_prefix(version.to_string().as_str())
+    else {
+        return false;
+    };
+    // `2` and not `20` or `2.5`.
+    !rest.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E'))
+}
+
 impl PlanFile {
     /// Reads a plan file of version 1 or 2. A v1 file takes exactly [`Plan::from_json`]'s
     /// road (its one-pass fast path first); otherwise the version is peeked (one scan, nothing
@@ -261,9 +286,15 @@ impl PlanFile {
                 }
             }
         }
-        let peek = serde_json::from_str::<Peek>(text)
-            .ok()
-            .and_then(|p| p.version);
+        // byocni writes `version` first: `{"version": 2` needs no scan of the whole file (one
+        // of 100,000s of networks) to tell; anything else is peeked.
+        let peek = if leads_with_version(text, ESTATE_VERSION) {
+            Some(u64::from(ESTATE_VERSION))
+        } else {
+            serde_json::from_str::<Peek>(text)
+                .ok()
+                .and_then(|p| p.version)
+        };
         if peek == Some(u64::from(ESTATE_VERSION)) {
             return Estate::from_json(text).map(PlanFile::V2);
         }
@@ -679,6 +710,35 @@ mod json_schema {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The leading-`version` shortcut takes only what it should: `2` first, not `20` or `2.5`
+    /// or a `version` that is not the first key; every form still reads as its version says.
+    #[test]
+    fn a_leading_version_2_is_told_without_a_scan() {
+        assert!(leads_with_version("{\"version\":2,", 2));
+        assert!(leads_with_version(" \n{ \"version\" :\t2 }", 2));
+        for no in [
+            "{\"version\": 20}",
+            "{\"version\": 2.5}",
+            "{\"version\": 2e0}",
+            "{\"name\": \"x\", \"version\": 2}",
+            "[\"version\", 2]",
+            "{\"version\": \"2\"}",
+        ] {
+            assert!(!leads_with_version(no, 2), "{no}");
+        }
+        // A file whose `version` comes later still reads as an estate (through the peek), and a
+        // `version` written twice is refused whichever way the file goes.
+        let later = r#"{"name": "e", "version": 2}"#;
+        assert!(matches!(PlanFile::from_json(later), Ok(PlanFile::V2(_))));
+        let twice = r#"{"version": 2, "name": "e", "version": 2}"#;
+        assert!(PlanFile::from_json(twice).is_err());
+        let v20 = PlanFile::from_json(r#"{"version": 20}"#)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(v20.contains("version 20"), "{v20}");
+    }
 
     pub(crate) const BLUEGREEN: &str = r#"{
   "version": 2,

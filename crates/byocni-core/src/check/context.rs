@@ -106,10 +106,12 @@ impl ConnectedIndex {
             }
         }
         names::check_connected(networks, &mut findings);
+        let index = CidrIndex::new(parsed);
         ConnectedIndex {
             findings,
-            taken: Taken::new(parsed.iter().map(|&(c, _)| c)),
-            index: CidrIndex::new(parsed),
+            // The index is sorted by start already: the union is one merging pass.
+            taken: Taken::from_sorted(index.iter().map(|&(c, _)| c)),
+            index,
             ipv6,
             len: networks.len(),
         }
