@@ -20,11 +20,16 @@ pub struct CidrIndex<T> {
 impl<T: Ord> CidrIndex<T> {
     /// Builds the index; O(n log n). A [`Cidr`] orders by (start, prefix length), so the
     /// entries sort by range and, for one range given twice, by label: in the order given when
-    /// the labels are positions, as every caller's are. One unstable sort of plain pairs (a
-    /// third faster than a stable sort by a computed key, at 100,000 networks).
+    /// the labels are positions, as every caller's are. With the `fast-index` feature one
+    /// unstable sort of plain pairs (a third faster than a stable sort by a computed key, at
+    /// 100,000 networks); without it (the planner's page, for size) the stable sort by range,
+    /// which gives the same order.
     pub fn new(items: impl IntoIterator<Item = (Cidr, T)>) -> Self {
         let mut sorted: Vec<(Cidr, T)> = items.into_iter().collect();
+        #[cfg(feature = "fast-index")]
         sorted.sort_unstable();
+        #[cfg(not(feature = "fast-index"))]
+        sorted.sort_by_key(|(c, _)| (c.start(), c.prefix_len()));
         CidrIndex { sorted }
     }
 }
@@ -108,8 +113,18 @@ impl Taken {
         Self::merged(iv)
     }
 
-    /// Builds the set from ranges sorted by their first address (a [`CidrIndex`]'s order): one
-    /// merging pass, no sort. Ranges out of that order are sorted first.
+    /// Builds the set from ranges sorted by their first address (a [`CidrIndex`]'s order): with
+    /// the `fast-index` feature one merging pass, no sort (ranges out of that order are sorted
+    /// first); without it, [`Taken::new`].
+    #[cfg(not(feature = "fast-index"))]
+    pub fn from_sorted(ranges: impl IntoIterator<Item = Cidr>) -> Self {
+        Self::new(ranges)
+    }
+
+    /// Builds the set from ranges sorted by their first address (a [`CidrIndex`]'s order): with
+    /// the `fast-index` feature one merging pass, no sort (ranges out of that order are sorted
+    /// first); without it, [`Taken::new`].
+    #[cfg(feature = "fast-index")]
     pub fn from_sorted(ranges: impl IntoIterator<Item = Cidr>) -> Self {
         let mut iv: Vec<(u64, u64)> = ranges
             .into_iter()
