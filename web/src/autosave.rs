@@ -55,18 +55,7 @@ pub fn save_previous(kept: Option<&Kept>) {
     }
 }
 
-#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
-export function load_text(k) { try { const t = localStorage.getItem(k); return t?.[0] == '"' ? JSON.parse(t) : t ?? undefined; } catch {} }
-export function save_text(k, t) { try { t == null ? localStorage.removeItem(k) : localStorage.setItem(k, t); } catch {} }
-"#)]
-extern "C" {
-    /// The text stored under a key (a text stored JSON-encoded, by earlier builds, decoded), if
-    /// there is one and storage is allowed: JavaScript's own JSON reader, not serde's in the
-    /// page's wasm.
-    pub(crate) fn load_text(key: &str) -> Option<String>;
-    /// Stores a text under a key (none: removes it); a full or refused storage is ignored.
-    fn save_text(key: &str, text: Option<&str>);
-}
+use crate::share::{load_text, save_text};
 
 /// Writes a plan now. A full or refused storage is ignored: the plan on screen is unchanged
 /// and the user can still download it.

@@ -71,7 +71,7 @@ extern "C" {
 /// The saved estate's text (localStorage `byocni.estate.v2`, written 300 ms after the worker's
 /// last answer and when the page is hidden), if an estate was open.
 pub fn estate_saved() -> Option<String> {
-    crate::autosave::load_text("byocni.estate.v2")
+    crate::share::load_text("byocni.estate.v2")
 }
 
 /// The page's estate worker: requests and answers go through a small JavaScript client (the

@@ -68,8 +68,19 @@ export function take_link() {
   return h;
 }
 export function link_to(frag) { return location.origin + here() + '#' + frag; }
+export function load_text(k) { try { const t = localStorage.getItem(k); return t?.[0] == '"' ? JSON.parse(t) : t ?? undefined; } catch {} }
+export function save_text(k, t) { try { t == null ? localStorage.removeItem(k) : localStorage.setItem(k, t); } catch {} }
 "#)]
 extern "C" {
+    /// The text stored under a key (a text stored JSON-encoded, by earlier builds, decoded), if
+    /// there is one and storage is allowed: JavaScript's own JSON reader, not serde's in the
+    /// page's wasm. (The autosave's, in this module's JavaScript: each `inline_js` block is one
+    /// more module the page fetches, and wasm-bindgen-test-runner's server lost one of five at
+    /// times, hanging the component tests' page load.)
+    pub(crate) fn load_text(key: &str) -> Option<String>;
+    /// Stores a text under a key (none: removes it); a full or refused storage is ignored.
+    pub(crate) fn save_text(key: &str, text: Option<&str>);
+
     /// The share link in the address bar (its fragment, `#v1=...`), taken out of it at once (so
     /// that a reload opens the autosaved plan, never the link again); none when the fragment is
     /// no link (no `=`: the skip link's `#main`).
