@@ -328,7 +328,13 @@ fn fix_all(sess: &mut Session, i: usize) -> Result<String, String> {
     sess.estate.absorb(i, &fixed, false);
     sess.forget(sess.estate.vnet_of(i));
     let report = check_estate_with(&sess.estate, &sess.connected, Some(i));
-    let (errors, warnings) = report.counts();
+    let (errors, warnings) = report.findings.iter().fold((0, 0), |(e, w), f| {
+        if f.severity == Severity::Error {
+            (e + 1, w)
+        } else {
+            (e, w + 1)
+        }
+    });
     let left = if errors + warnings == 0 {
         "no problems left in the estate for this cluster.".to_owned()
     } else {
@@ -424,7 +430,13 @@ fn meta(estate: &Estate, report: &EstateReport, current: usize, notice: Option<S
 
 /// Clusters, VNets, peerings, connected networks and the estate's counts, in a sentence.
 fn summary(estate: &Estate, report: &EstateReport) -> String {
-    let (errors, warnings) = report.counts();
+    let (errors, warnings) = report.findings.iter().fold((0, 0), |(e, w), f| {
+        if f.severity == Severity::Error {
+            (e + 1, w)
+        } else {
+            (e, w + 1)
+        }
+    });
     format!(
         "{} clusters, {} VNets, {} peerings, {} connected networks: {errors} errors, {warnings} warnings in the estate",
         estate.clusters.len(),
@@ -968,17 +980,12 @@ mod tests {
         let filled = handle("estate-suggest", "3");
         let p = Plan::from_json(&filled.plan).unwrap();
         assert!(p.pod_cidr.is_some());
-        assert!(notice(&filled).starts_with("Filled:"));
+        assert!(filled.meta.lines().nth(1).unwrap().starts_with("Filled:"));
         let bad = handle("estate-open", "{");
         assert!(bad.meta.is_empty() && !bad.text.is_empty());
     }
 
     const BLUEGREEN: &str = include_str!("../../../tests/fixtures/estate-bluegreen.json");
-
-    /// An answer's notice (its second meta line).
-    fn notice(a: &Answer) -> &str {
-        a.meta.lines().nth(1).unwrap()
-    }
 
     /// The `<section>` of VNet `v`'s table in the panel.
     fn vnet_section(html: &str, v: usize) -> &str {
@@ -1091,7 +1098,12 @@ mod tests {
         assert_eq!(cut.text, joined.text, "a view, not an edit");
         let refused = handle("estate-subnets", "1\n0\nsplit\n0");
         assert!(
-            notice(&refused).contains("never changes"),
+            refused
+                .meta
+                .lines()
+                .nth(1)
+                .unwrap()
+                .contains("never changes"),
             "{}",
             refused.meta
         );
@@ -1124,7 +1136,12 @@ mod tests {
         );
         let refused = handle("estate-subnets", "0\n2\nsplit\n0");
         assert!(
-            notice(&refused).contains("edited with its cluster: pick cluster blue"),
+            refused
+                .meta
+                .lines()
+                .nth(1)
+                .unwrap()
+                .contains("edited with its cluster: pick cluster blue"),
             "{}",
             refused.meta
         );
@@ -1198,8 +1215,8 @@ mod tests {
         for i in [1, 2] {
             let fixed = handle("estate-fix-all", &i.to_string());
             assert!(!fixed.meta.is_empty(), "{}", fixed.text);
-            let said = notice(&fixed);
-            assert!(said.starts_with("Fix all applied "), "{said}");
+            let notice = fixed.meta.lines().nth(1).unwrap();
+            assert!(notice.starts_with("Fix all applied "), "{notice}");
             assert!(
                 !fixed.html.contains("mesh-pod-cidr-overlap") || i == 1,
                 "{}",
@@ -1276,7 +1293,12 @@ mod tests {
             filled.html
         );
         assert!(
-            notice(&filled).starts_with("Filled: clusters[1].podCidr = "),
+            filled
+                .meta
+                .lines()
+                .nth(1)
+                .unwrap()
+                .starts_with("Filled: clusters[1].podCidr = "),
             "{}",
             filled.meta
         );

@@ -54,16 +54,6 @@ impl EstateReport {
             .iter()
             .any(|f| f.severity == crate::Severity::Error)
     }
-
-    /// How many errors and warnings (as [`super::Report::counts`]).
-    pub fn counts(&self) -> (usize, usize) {
-        let errors = self
-            .findings
-            .iter()
-            .filter(|f| f.severity == crate::Severity::Error)
-            .count();
-        (errors, self.findings.len() - errors)
-    }
 }
 
 /// Checks an estate: every cluster, or only cluster `only` (then the estate rules' findings

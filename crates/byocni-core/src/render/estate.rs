@@ -616,13 +616,13 @@ mod tests {
 }
 
 #[cfg(test)]
-pub(crate) mod foreign_tests {
+mod foreign_tests {
     use super::*;
 
     const BLUEGREEN: &str = include_str!("../../../../tests/fixtures/estate-bluegreen.json");
 
-    /// blue on a new subnet of the existing hub (net-rg) (also the estate of `steps::estate`'s
-    /// `a_cluster_on_an_existing_vnet_looks_it_up_in_its_group_and_creates_only_its_subnet`).
+    /// blue on a new subnet of the existing hub (net-rg), as in
+    /// `steps::estate`'s `a_cluster_on_an_existing_vnet_looks_it_up_in_its_group_and_creates_only_its_subnet`.
     pub(crate) fn on_hub() -> Estate {
         let mut e = Estate::from_json(BLUEGREEN).unwrap();
         e.vnets[0].subnets.push(crate::estate::EstateSubnet {

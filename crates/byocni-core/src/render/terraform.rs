@@ -122,31 +122,6 @@ fn write_body(out: &mut String, items: &[Item], depth: usize) {
 }
 
 /// `resource "<kind>" "<name>"`.
-/// The `terraform` block requiring azurerm at `version` (a quoted constraint), a blank line and
-/// the `provider "azurerm"` block: the head of every root module byocni writes.
-fn provider_blocks(version: impl Into<String>) -> [Item; 3] {
-    [
-        Item::Block(
-            "terraform".into(),
-            vec![Item::Block(
-                "required_providers".into(),
-                vec![Item::Object(
-                    "azurerm",
-                    vec![
-                        attr("source", "\"hashicorp/azurerm\""),
-                        attr("version", version),
-                    ],
-                )],
-            )],
-        ),
-        Item::Blank,
-        Item::Block(
-            "provider \"azurerm\"".into(),
-            vec![Item::Block("features".into(), Vec::new())],
-        ),
-    ]
-}
-
 fn resource(kind: &str, name: &str) -> String {
     format!("resource \"{kind}\" \"{name}\"")
 }
@@ -186,7 +161,24 @@ pub(crate) fn config_placed(
             .map(Item::Comment),
     );
     top.push(Item::Blank);
-    top.extend(provider_blocks(around::provider_version(plan)));
+    top.push(Item::Block(
+        "terraform".into(),
+        vec![Item::Block(
+            "required_providers".into(),
+            vec![Item::Object(
+                "azurerm",
+                vec![
+                    attr("source", "\"hashicorp/azurerm\""),
+                    attr("version", around::provider_version(plan)),
+                ],
+            )],
+        )],
+    ));
+    top.push(Item::Blank);
+    top.push(Item::Block(
+        "provider \"azurerm\"".into(),
+        vec![Item::Block("features".into(), Vec::new())],
+    ));
     top.push(Item::Blank);
     top.push(Item::Block(
         resource("azurerm_resource_group", "this"),

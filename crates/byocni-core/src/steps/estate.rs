@@ -558,8 +558,14 @@ mod tests {
 
     #[test]
     fn a_cluster_on_an_existing_vnet_looks_it_up_in_its_group_and_creates_only_its_subnet() {
+        let mut e = Estate::from_json(BLUEGREEN).unwrap();
         // blue moves to the hub (existing, net-rg), on a new subnet of it.
-        let e = crate::render::estate::foreign_tests::on_hub();
+        e.vnets[0].subnets.push(crate::estate::EstateSubnet {
+            name: "blue-nodes".into(),
+            cidr: "10.0.2.0/23".into(),
+            role: crate::plan::SubnetRole::Nodes,
+        });
+        e.clusters[1].node_subnet = Some("hub/blue-nodes".into());
         let plan = e.project(1).unwrap();
         let steps = cluster_steps(&e, 1, &plan);
         let vnet = steps.iter().find(|s| s.id == "vnet").unwrap();

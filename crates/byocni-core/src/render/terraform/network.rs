@@ -8,7 +8,7 @@
 use crate::estate::Estate;
 use crate::steps::estate::{estate_id, peering_name, peering_pairs};
 
-use super::{attr, provider_blocks, q, resource, write_body, Item};
+use super::{attr, q, resource, write_body, Item};
 
 /// The `byocni-plan` tag key, quoted (an HCL object key with a `-`).
 const PLAN_KEY: &str = "\"byocni-plan\"";
@@ -60,8 +60,27 @@ pub(crate) fn network_config(
             hosts.join(", ")
         )));
     }
-    top.push(Item::Blank);
-    top.extend(provider_blocks("\"~> 4.0\""));
+    top.extend([
+        Item::Blank,
+        Item::Block(
+            "terraform".into(),
+            vec![Item::Block(
+                "required_providers".into(),
+                vec![Item::Object(
+                    "azurerm",
+                    vec![
+                        attr("source", "\"hashicorp/azurerm\""),
+                        attr("version", "\"~> 4.0\""),
+                    ],
+                )],
+            )],
+        ),
+        Item::Blank,
+        Item::Block(
+            "provider \"azurerm\"".into(),
+            vec![Item::Block("features".into(), Vec::new())],
+        ),
+    ]);
     let header = top.len();
     let creates = |v: usize| !estate.vnets[v].existing && !created_by_clusters.contains(&v);
     let pairs = peering_pairs(estate);
